@@ -1,0 +1,55 @@
+"""Application factory of the Lekker Oost-Vlaams webshop."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from shop.config import get_config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
+    env = (overrides or {}).get("ENV_NAME")
+    app.config.from_object(get_config(env))
+    if overrides:
+        app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SHOP_SECRET_KEY must be set in production")
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from shop import models  # noqa: F401  (registers every model on the metadata)
+    from shop.core import i18n, security, templating
+    from shop.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from shop.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from shop.catalog.views import bp as catalog_bp
+    from shop.core.views import bp as core_bp
+    from shop.packages.views import bp as packages_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(packages_bp, url_prefix="/pakketten")

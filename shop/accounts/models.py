@@ -1,0 +1,54 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.catalog.models import Producer
+from shop.core.db import Base, Timestamped, str_enum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    PRODUCER = "producer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(UserMixin, Timestamped, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'producer') = (producer_id IS NOT NULL)", name="producer_role_has_producer"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(160), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.CUSTOMER)
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    producer: Mapped[Producer | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.ADMIN)

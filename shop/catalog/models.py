@@ -1,0 +1,270 @@
+"""Catalogue models: geography, producers, categories, labels, products and their food information."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.catalog.allergens import Allergen, Presence
+from shop.core.db import Base, Cents, Timestamped, Translated, str_enum
+from shop.core.money import price_per_kg_cents
+
+if TYPE_CHECKING:
+    from shop.catalog.vat import VatCategory
+
+ALL_MONTHS_MASK = (1 << 12) - 1
+
+
+class Region(Translated, Base):
+    """A streek of Oost-Vlaanderen (Meetjesland, Waasland, ...)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    municipalities: Mapped[list[Municipality]] = relationship(back_populates="region", order_by="Municipality.name")
+
+
+class Municipality(Translated, Base):
+    __tablename__ = "municipalities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nis_code: Mapped[str] = mapped_column(String(5), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    main_postcode: Mapped[str] = mapped_column(String(4))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+    region: Mapped[Region] = relationship(back_populates="municipalities")
+    localities: Mapped[list[Locality]] = relationship(back_populates="municipality", order_by="Locality.postcode")
+
+
+class Locality(Base):
+    """A bpost locality (deelgemeente or village) with its postcode and point."""
+
+    __tablename__ = "localities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postcode: Mapped[str] = mapped_column(String(4), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="localities")
+
+
+producer_labels = Table(
+    "producer_labels",
+    Base.metadata,
+    Column("producer_id", ForeignKey("producers.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+product_labels = Table(
+    "product_labels",
+    Base.metadata,
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Label(Translated, Base):
+    """A quality label: bio, hoevewinkel, erkend streekproduct, ..."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Producer(Translated, Timestamped, Base):
+    __tablename__ = "producers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    story: Mapped[str] = mapped_column(Text, default="")
+    street: Mapped[str] = mapped_column(String(160), default="")
+    postcode: Mapped[str] = mapped_column(String(4))
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    farm_shop_hours: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    locality: Mapped[Locality | None] = relationship()
+    labels: Mapped[list[Label]] = relationship(secondary=producer_labels, order_by="Label.name")
+    products: Mapped[list[Product]] = relationship(back_populates="producer", order_by="Product.name")
+
+    @property
+    def place_name(self) -> str:
+        return self.locality.name if self.locality else self.municipality.name
+
+    @property
+    def address_line(self) -> str:
+        return f"{self.street}, {self.postcode} {self.place_name}".strip(", ")
+
+
+class Category(Translated, Base):
+    """Two levels: a top category (parent None) and its subcategories."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    illustration: Mapped[str] = mapped_column(String(80), default="")
+
+    parent: Mapped[Category | None] = relationship(back_populates="children", remote_side=[id])
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
+
+    __table_args__ = (CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),)
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+    ARCHIVED = "archived"
+
+
+class NetUnit(StrEnum):
+    GRAM = "g"
+    MILLILITRE = "ml"
+    PIECE = "piece"
+
+
+class Product(Translated, Timestamped, Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price_cents > 0", name="price_positive"),
+        CheckConstraint("season_mask >= 0 AND season_mask <= 4095", name="season_mask_range"),
+        Index("ix_products_status_category", "status", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    vat_category_id: Mapped[int] = mapped_column(ForeignKey("vat_categories.id"))
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(60))
+    net_quantity: Mapped[int | None]
+    net_unit: Mapped[NetUnit] = mapped_column(str_enum(NetUnit, 10), default=NetUnit.PIECE)
+    price_cents: Mapped[Cents]
+    stock: Mapped[int] = mapped_column(default=0)
+    is_food: Mapped[bool] = mapped_column(Boolean, default=True)
+    ingredients: Mapped[str] = mapped_column(Text, default="")
+    storage: Mapped[str] = mapped_column(Text, default="")
+    alcohol_pct: Mapped[float | None] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(160), default="")
+    shelf_life_days: Mapped[int | None]
+    perishable: Mapped[bool] = mapped_column(Boolean, default=False)
+    season_mask: Mapped[int] = mapped_column(default=ALL_MONTHS_MASK)
+    status: Mapped[ProductStatus] = mapped_column(
+        str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True
+    )
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Accent-free, lower-case words and their Dutch stems, kept by catalog.search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    producer: Mapped[Producer] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    vat_category: Mapped[VatCategory] = relationship()
+    labels: Mapped[list[Label]] = relationship(secondary=product_labels, order_by="Label.name")
+    allergens: Mapped[list[ProductAllergen]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductAllergen.allergen"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
+    )
+
+    # --- derived properties (collections must be loaded by the query) ---
+    @property
+    def contains(self) -> list[Allergen]:
+        return [Allergen(a.allergen) for a in self.allergens if a.presence == Presence.CONTAINS]
+
+    @property
+    def may_contain(self) -> list[Allergen]:
+        return [Allergen(a.allergen) for a in self.allergens if a.presence == Presence.MAY_CONTAIN]
+
+    @property
+    def season_months(self) -> list[int]:
+        return [m for m in range(1, 13) if self.season_mask & (1 << (m - 1))]
+
+    @property
+    def is_all_year(self) -> bool:
+        return self.season_mask == ALL_MONTHS_MASK
+
+    def in_season(self, day: date) -> bool:
+        return bool(self.season_mask & (1 << (day.month - 1)))
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ProductStatus.PUBLISHED
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def is_orderable(self) -> bool:
+        return self.is_published and self.stock > 0 and self.producer.active
+
+    @property
+    def price_per_kg_cents(self) -> int | None:
+        """€/kg (or €/l) for packs sold by weight or volume."""
+        if self.net_unit == NetUnit.PIECE:
+            return None
+        return price_per_kg_cents(self.price_cents, self.net_quantity)
+
+    @property
+    def main_image(self) -> ProductImage | None:
+        return self.images[0] if self.images else None
+
+
+class ProductAllergen(Base):
+    __tablename__ = "product_allergens"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    allergen: Mapped[Allergen] = mapped_column(str_enum(Allergen, 20), primary_key=True)
+    presence: Mapped[Presence] = mapped_column(str_enum(Presence, 20))
+
+    product: Mapped[Product] = relationship(back_populates="allergens")
+
+
+class ProductImage(Base):
+    """A picture of a product. ``path`` is a storage key: ``static/...`` for bundled illustrations,
+    otherwise a file in the media storage."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    alt: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")

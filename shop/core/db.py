@@ -1,0 +1,64 @@
+"""Declarative base, shared column types and the translated-text mixin."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Money is always an integer number of euro cents.
+Cents = Annotated[int, "cents"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={Cents: Integer, datetime: DateTime(timezone=True), dict[str, Any]: JSON},
+    )
+
+
+class Translated:
+    """Catalogue texts in Dutch plus optional translations.
+
+    ``translations`` holds ``{"fr": {"name": "..."}, "en": {...}}``; a missing entry falls back to the
+    Dutch column of the same name.
+    """
+
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    def t(self, field: str, locale: str | None) -> str:
+        dutch = getattr(self, field) or ""
+        if not locale or locale == "nl":
+            return dutch
+        return (self.translations or {}).get(locale, {}).get(field) or dutch
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def str_enum(enum_cls, length: int = 30) -> Enum:
+    """Store a StrEnum by its value as a plain string column (portable, migration-friendly)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        values_callable=lambda members: [m.value for m in members],
+        length=length,
+        validate_strings=True,
+    )

@@ -1,0 +1,37 @@
+"""Locale choice (explicit choice in the session beats Accept-Language) and locale-aware formatting."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, get_locale
+
+from shop.core.money import format_eur
+from shop.extensions import babel
+
+# Babel locales used to format money: Belgian Dutch and French; English as used in Ireland (€12.50).
+MONEY_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_IE"}
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "nl").split("_")[0]
+
+
+def eur(cents: int | None) -> str:
+    return format_eur(cents, MONEY_LOCALES.get(current_language(), "nl_BE"))
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["eur"] = eur
+    app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

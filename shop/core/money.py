@@ -1,0 +1,84 @@
+"""All money maths: integer cents, VAT inside gross amounts, exact splits, parsing and formatting."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from collections.abc import Mapping, Sequence
+
+from babel.numbers import format_currency
+
+
+class MoneyParseError(ValueError):
+    pass
+
+
+def vat_in_gross(gross_cents: int, rate_percent: int) -> int:
+    """VAT contained in a gross (VAT-inclusive) amount, rounded half up: gross*rate/(100+rate)."""
+    if rate_percent == 0:
+        return 0
+    numerator = gross_cents * rate_percent
+    denominator = 100 + rate_percent
+    sign = -1 if numerator < 0 else 1
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder * 2 >= denominator:
+        quotient += 1
+    return sign * quotient
+
+
+def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total_cents`` over ``weights`` proportionally; parts are integers that sum exactly.
+
+    Ties in the remainders go to the earlier weight, so the result is deterministic.
+    """
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        parts = [0] * len(weights)
+        parts[0] = total_cents
+        return parts
+    floors = [total_cents * w // weight_sum for w in weights]
+    remainders = [total_cents * w % weight_sum for w in weights]
+    leftover = total_cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return floors
+
+
+def vat_lines(gross_by_rate: Mapping[int, int]) -> list[dict[str, int]]:
+    """Base and VAT per rate for gross amounts grouped by rate, sorted by rate."""
+    lines = []
+    for rate in sorted(gross_by_rate):
+        gross = gross_by_rate[rate]
+        vat = vat_in_gross(gross, rate)
+        lines.append({"rate": rate, "gross_cents": gross, "vat_cents": vat, "base_cents": gross - vat})
+    return lines
+
+
+_AMOUNT = re.compile(r"^\s*(?:€\s*)?(\d{1,7})(?:[.,](\d{1,2}))?\s*(?:€)?\s*$")
+
+
+def parse_cents(text: str) -> int:
+    """Parse a euro amount as people type it (``12,50``, ``12.5``, ``€ 3``) into cents."""
+    match = _AMOUNT.match(text or "")
+    if not match:
+        raise MoneyParseError(text)
+    euros, fraction = match.groups()
+    fraction = (fraction or "0").ljust(2, "0")
+    return int(euros) * 100 + int(fraction)
+
+
+def format_eur(cents: int | None, locale: str = "nl_BE") -> str:
+    """Format cents for the given locale: ``€ 12,50`` in Dutch, ``12,50 €`` in French."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+
+
+def price_per_kg_cents(price_cents: int, grams: int | None) -> int | None:
+    """Unit price per kilogram (or litre), rounded half up, for comparing packs."""
+    if not grams:
+        return None
+    return (price_cents * 1000 * 2 + grams) // (2 * grams)

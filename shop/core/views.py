@@ -1,0 +1,58 @@
+"""Cross-cutting routes: health check, language switch, media files, error pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from shop.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/health")
+def health():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = {"status": "ok", "dialect": db.engine.dialect.name}
+        status = 200
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        database = {"status": "error", "error": exc.__class__.__name__}
+        status = 503
+    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.get("/taal/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")), code=303)
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str):
+    return send_from_directory(current_app.config["MEDIA_ROOT"], filename, max_age=86400)
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    return render_template("errors/500.html"), 500

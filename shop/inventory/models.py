@@ -1,0 +1,37 @@
+"""Stock movements: every change of a product's stock is one row; stock = sum of its movements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.catalog.models import Product
+from shop.core.db import Base, str_enum, utcnow
+
+
+class MovementReason(StrEnum):
+    INITIAL = "initial"
+    ORDER = "order"
+    CANCEL = "cancel"
+    PRODUCER_EDIT = "producer_edit"
+    CSV_IMPORT = "csv_import"
+    CORRECTION = "correction"
+    DELIVERY = "delivery"
+
+
+class StockMovement(Base):
+    __tablename__ = "stock_movements"
+    __table_args__ = (CheckConstraint("delta <> 0", name="delta_not_zero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    delta: Mapped[int]
+    reason: Mapped[MovementReason] = mapped_column(str_enum(MovementReason))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    product: Mapped[Product] = relationship()

@@ -1,0 +1,93 @@
+"""The only code that changes stock. Each change is a conditional UPDATE plus one StockMovement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from shop.catalog.models import Product
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.inventory.models import MovementReason, StockMovement
+
+
+class OutOfStock(DomainError):
+    def __init__(self, product_id: int, wanted: int):
+        super().__init__(_l("Er is niet genoeg voorraad meer van dit product."))
+        self.product_id = product_id
+        self.wanted = wanted
+
+
+class InvalidStock(DomainError):
+    pass
+
+
+class StockChanged(DomainError):
+    pass
+
+
+def adjust_stock(product_id: int, delta: int, reason: MovementReason, *, by=None, note: str = "") -> None:
+    """Add ``delta`` (may be negative) to a product's stock and record the movement.
+
+    The UPDATE only succeeds while the result stays >= 0, so concurrent takers can never oversell.
+    Raises OutOfStock when there is not enough; the caller rolls back.
+    """
+    if delta == 0:
+        return
+    statement = update(Product).where(Product.id == product_id).values(stock=Product.stock + delta)
+    if delta < 0:
+        statement = statement.where(Product.stock >= -delta)
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise OutOfStock(product_id, -delta)
+    _record(product_id, delta, reason, by=by, note=note)
+
+
+def _record(product_id: int, delta: int, reason: MovementReason, *, by, note: str) -> None:
+    db.session.add(
+        StockMovement(product_id=product_id, delta=delta, reason=reason, note=note, by_user_id=getattr(by, "id", None))
+    )
+    product = db.session.get(Product, product_id)
+    if product is not None:
+        db.session.refresh(product, attribute_names=["stock"])
+
+
+def take_stock(quantities: Mapping[int, int], reason: MovementReason, *, by=None, note: str = "") -> None:
+    """Take several products' stock at once, in product-id order (a fixed lock order avoids deadlocks).
+
+    ``quantities`` maps product id to units; lines that share a product must be summed by the caller
+    (or are summed here when given as one mapping). Raises OutOfStock for the first product short.
+    """
+    for product_id in sorted(quantities):
+        if quantities[product_id] > 0:
+            adjust_stock(product_id, -quantities[product_id], reason, by=by, note=note)
+
+
+def set_stock(product: Product, new_stock: int, reason: MovementReason, *, by=None, note: str = "") -> None:
+    """Set a product's stock to an absolute figure (producer edit, CSV import, correction).
+
+    Compare-and-set against the figure just read, so a sale that lands in between is not overwritten:
+    raises StockChanged then, and the user looks again. Raises InvalidStock for a negative figure.
+    """
+    if new_stock < 0:
+        raise InvalidStock(_l("Voorraad kan niet negatief zijn."))
+    current = db.session.scalar(select(Product.stock).where(Product.id == product.id))
+    if new_stock == current:
+        return
+    result = db.session.execute(
+        update(Product)
+        .where(Product.id == product.id, Product.stock == current)
+        .values(stock=new_stock)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StockChanged(_l("De voorraad is intussen gewijzigd; bekijk het nieuwe cijfer en probeer opnieuw."))
+    _record(product.id, new_stock - current, reason, by=by, note=note)
+
+
+def get_stock_from_movements(product_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.product_id == product_id)
+    )

@@ -1,0 +1,17 @@
+"""Imports every model so that the metadata (and Alembic) sees the whole schema."""
+
+from shop.accounts.models import Role, User  # noqa: F401
+from shop.catalog.models import (  # noqa: F401
+    Category,
+    Label,
+    Locality,
+    Municipality,
+    Producer,
+    Product,
+    ProductAllergen,
+    ProductImage,
+    Region,
+)
+from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
+from shop.inventory.models import StockMovement  # noqa: F401
+from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401

@@ -1,0 +1,38 @@
+from shop.extensions import db as _db
+
+
+def test_health_reports_database_ok(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["database"]["status"] == "ok"
+    assert response.json["database"]["dialect"] == _db.engine.dialect.name
+
+
+def test_language_switch_keeps_the_page_and_sticks(client):
+    response = client.get("/taal/fr?next=/producten?q=kaas")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/producten?q=kaas"
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert 'lang="fr"' in page.get_data(as_text=True)
+
+
+def test_language_switch_refuses_foreign_redirects(client):
+    response = client.get("/taal/en?next=https://evil.example/")
+    assert response.headers["Location"] == "/"
+
+
+def test_accept_language_chooses_when_nothing_chosen(client):
+    page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert 'lang="en"' in page.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_real_404_with_search(client):
+    response = client.get("/bestaat-niet")
+    assert response.status_code == 404
+    assert 'name="q"' in response.get_data(as_text=True)
+
+
+def test_every_response_carries_a_content_security_policy(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -1,0 +1,158 @@
+"""Builders for test data: each returns a flushed object with sensible defaults, overridable by keyword."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from shop.catalog.models import (
+    Category,
+    Label,
+    Locality,
+    Municipality,
+    Producer,
+    Product,
+    ProductAllergen,
+    ProductStatus,
+    Region,
+)
+from shop.catalog.allergens import Presence
+from shop.catalog.services import refresh_search_text
+from shop.catalog.vat import VatCategory, VatRate
+from shop.extensions import db
+from shop.inventory.models import MovementReason
+from shop.inventory.services import adjust_stock
+from shop.packages.models import Occasion, Package, PackageComponent
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def _get_or_make(model, slug_field: str, value: str, **fields):
+    existing = db.session.query(model).filter(getattr(model, slug_field) == value).one_or_none()
+    if existing:
+        return existing
+    obj = model(**{slug_field: value}, **fields)
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def make_vat_category(code: str = "food", rate: int = 6, valid_from: date = date(2000, 1, 1)) -> VatCategory:
+    existing = db.session.query(VatCategory).filter_by(code=code).one_or_none()
+    if existing:
+        return existing
+    category = VatCategory(code=code, name=code, rates=[VatRate(rate_percent=rate, valid_from=valid_from)])
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def make_region(slug: str = "meetjesland", name: str = "Meetjesland", **overrides) -> Region:
+    return _get_or_make(Region, "slug", slug, name=name, **overrides)
+
+
+def make_municipality(name: str = "Eeklo", region: Region | None = None, **overrides) -> Municipality:
+    region = region or make_region()
+    n = _n()
+    fields = dict(
+        nis_code=overrides.pop("nis_code", f"{90000 + n}"),
+        slug=overrides.pop("slug", f"{name.lower().replace(' ', '-')}-{n}"),
+        main_postcode="9900",
+        region=region,
+        latitude=51.18,
+        longitude=3.56,
+    )
+    fields.update(overrides)
+    municipality = Municipality(name=name, **fields)
+    db.session.add(municipality)
+    db.session.flush()
+    return municipality
+
+
+def make_label(slug: str = "bio", name: str = "Bio", **overrides) -> Label:
+    return _get_or_make(Label, "slug", slug, name=name, **overrides)
+
+
+def make_category(name: str = "Kaas", parent: Category | None = None, **overrides) -> Category:
+    slug = overrides.pop("slug", name.lower().replace(" ", "-").replace("&", "en"))
+    return _get_or_make(Category, "slug", slug, name=name, parent=parent, **overrides)
+
+
+def make_producer(name: str | None = None, municipality: Municipality | None = None, **overrides) -> Producer:
+    n = _n()
+    name = name or f"Hoeve {n}"
+    municipality = municipality or make_municipality()
+    fields = dict(
+        slug=f"{name.lower().replace(' ', '-')}-{n}",
+        story="Een familiebedrijf.",
+        street="Dorpsstraat 1",
+        postcode=municipality.main_postcode,
+        municipality=municipality,
+        latitude=municipality.latitude,
+        longitude=municipality.longitude,
+        active=True,
+    )
+    fields.update(overrides)
+    producer = Producer(name=name, **fields)
+    db.session.add(producer)
+    db.session.flush()
+    return producer
+
+
+def make_product(
+    name: str | None = None,
+    *,
+    producer: Producer | None = None,
+    category: Category | None = None,
+    stock: int = 10,
+    allergens: dict[str, Presence] | None = None,
+    vat: VatCategory | None = None,
+    **overrides,
+) -> Product:
+    n = _n()
+    name = name or f"Product {n}"
+    producer = producer or make_producer()
+    category = category or make_category()
+    fields = dict(
+        slug=f"{name.lower().replace(' ', '-')}-{n}",
+        description="",
+        unit="250 g",
+        net_quantity=250,
+        price_cents=450,
+        ingredients="melk, zout",
+        storage="Koel bewaren (max. 7 °C).",
+        status=ProductStatus.PUBLISHED,
+    )
+    fields.update(overrides)
+    product = Product(
+        name=name, producer=producer, category=category, vat_category=vat or make_vat_category(), stock=0, **fields
+    )
+    for allergen, presence in (allergens or {}).items():
+        product.allergens.append(ProductAllergen(allergen=allergen, presence=presence))
+    db.session.add(product)
+    db.session.flush()
+    refresh_search_text(product)
+    if stock:
+        adjust_stock(product.id, stock, MovementReason.INITIAL)
+    db.session.flush()
+    return product
+
+
+def make_package(components: list[tuple[Product, int]] | None = None, **overrides) -> Package:
+    n = _n()
+    fields = dict(slug=f"pakket-{n}", name=f"Pakket {n}", story="", price_cents=3500, active=True)
+    fields.update(overrides)
+    package = Package(**fields)
+    for position, (product, quantity) in enumerate(components or []):
+        package.components.append(PackageComponent(product=product, quantity=quantity, position=position))
+    db.session.add(package)
+    db.session.flush()
+    return package
+
+
+def make_occasion(slug: str = "kerst", name: str = "Kerst") -> Occasion:
+    return _get_or_make(Occasion, "slug", slug, name=name)
