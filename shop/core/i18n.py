@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
+from babel.dates import get_month_names
 from flask_babel import format_date, get_locale
 
 from shop.core.money import format_eur
@@ -29,9 +30,15 @@ def eur(cents: int | None) -> str:
     return format_eur(cents, MONEY_LOCALES.get(current_language(), "nl_BE"))
 
 
+def month_name(month: int, width: str = "wide") -> str:
+    """Name of month 1-12 in the visitor's language (``januari``, ``janvier``, ``January``)."""
+    return get_month_names(width, locale=current_language())[month]
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["month_name"] = month_name
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
