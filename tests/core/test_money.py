@@ -1,0 +1,62 @@
+import pytest
+
+from shop.core.money import (
+    MoneyParseError,
+    format_eur,
+    parse_cents,
+    price_per_kg_cents,
+    split_largest_remainder,
+    vat_in_gross,
+    vat_lines,
+)
+
+
+@pytest.mark.parametrize(
+    ("gross", "rate", "vat"),
+    [(1060, 6, 60), (1210, 21, 210), (100, 6, 6), (1, 21, 0), (3, 21, 1), (0, 6, 0), (999, 0, 0), (-1060, 6, -60)],
+)
+def test_vat_inside_a_gross_amount_rounds_half_up(gross, rate, vat):
+    assert vat_in_gross(gross, rate) == vat
+
+
+def test_split_largest_remainder_sums_exactly_and_is_proportional():
+    assert split_largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert split_largest_remainder(3500, [450, 250]) == [2250, 1250]
+    parts = split_largest_remainder(9999, [333, 777, 1, 1])
+    assert sum(parts) == 9999
+    assert split_largest_remainder(500, []) == []
+    assert split_largest_remainder(500, [0, 0]) == [500, 0]
+
+
+def test_vat_lines_give_base_and_vat_per_rate():
+    assert vat_lines({21: 1210, 6: 1060}) == [
+        {"rate": 6, "gross_cents": 1060, "vat_cents": 60, "base_cents": 1000},
+        {"rate": 21, "gross_cents": 1210, "vat_cents": 210, "base_cents": 1000},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("12,50", 1250), ("12.5", 1250), ("€ 3", 300), ("3 €", 300), ("0,05", 5), (" 7 ", 700), ("4,5", 450)],
+)
+def test_parse_cents_reads_amounts_as_people_type_them(text, cents):
+    assert parse_cents(text) == cents
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1,234", "-3", "12,50,1", "1e3", "99999999"])
+def test_parse_cents_refuses_junk(text):
+    with pytest.raises(MoneyParseError):
+        parse_cents(text)
+
+
+def test_format_eur_per_locale():
+    assert format_eur(1250, "nl_BE") == "€\xa012,50"
+    assert format_eur(1250, "fr_BE") == "12,50\xa0€"
+    assert format_eur(1250, "en_IE") == "€12.50"
+    assert format_eur(None) == ""
+
+
+def test_price_per_kg():
+    assert price_per_kg_cents(450, 250) == 1800
+    assert price_per_kg_cents(399, 330) == 1209
+    assert price_per_kg_cents(450, None) is None

@@ -1,0 +1,63 @@
+import pytest
+from sqlalchemy import select
+
+from shop.inventory.models import MovementReason, StockMovement
+from shop.inventory.services import (
+    InvalidStock,
+    OutOfStock,
+    adjust_stock,
+    get_stock_from_movements,
+    set_stock,
+    take_stock,
+)
+from tests.factories import make_product
+
+
+def test_adjust_stock_records_a_movement_and_keeps_the_sum(db):
+    product = make_product(stock=5)
+    adjust_stock(product.id, -2, MovementReason.ORDER, note="LOV-1")
+    db.session.commit()
+    assert product.stock == 3
+    assert get_stock_from_movements(product.id) == 3
+    reasons = db.session.scalars(select(StockMovement.reason).where(StockMovement.product_id == product.id)).all()
+    assert sorted(reasons) == sorted([MovementReason.INITIAL, MovementReason.ORDER])
+
+
+def test_taking_more_than_the_stock_raises_and_changes_nothing(db):
+    product = make_product(stock=2)
+    db.session.commit()
+    with pytest.raises(OutOfStock):
+        adjust_stock(product.id, -3, MovementReason.ORDER)
+    db.session.rollback()
+    assert product.stock == 2
+    assert get_stock_from_movements(product.id) == 2
+
+
+def test_take_stock_is_all_or_nothing_when_the_caller_rolls_back(db):
+    first = make_product(stock=5)
+    second = make_product(stock=1)
+    db.session.commit()
+    with pytest.raises(OutOfStock) as raised:
+        take_stock({first.id: 2, second.id: 2}, MovementReason.ORDER)
+    assert raised.value.product_id == second.id
+    db.session.rollback()
+    assert (first.stock, second.stock) == (5, 1)
+
+
+def test_set_stock_writes_the_difference_as_one_movement(db):
+    product = make_product(stock=4)
+    set_stock(product, 10, MovementReason.PRODUCER_EDIT)
+    set_stock(product, 10, MovementReason.PRODUCER_EDIT)  # no change, no movement
+    db.session.commit()
+    deltas = db.session.scalars(
+        select(StockMovement.delta).where(StockMovement.product_id == product.id).order_by(StockMovement.id)
+    ).all()
+    assert deltas == [4, 6]
+    assert product.stock == 10
+
+
+def test_set_stock_refuses_negative_figures(db):
+    product = make_product(stock=4)
+    with pytest.raises(InvalidStock):
+        set_stock(product, -1, MovementReason.CORRECTION)
+    assert product.stock == 4
