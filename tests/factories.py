@@ -8,7 +8,6 @@ from datetime import date
 from shop.catalog.models import (
     Category,
     Label,
-    Locality,
     Municipality,
     Producer,
     Product,

@@ -20,6 +20,11 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _DOUBLE_VOWEL = re.compile(r"(aa|ee|oo|uu)")
 _DOUBLE_CONSONANT = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
 
+# Letters that Unicode decomposition leaves whole, spelled out the way people type them (boeuf, Straße).
+_SPELLED_OUT = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d"}
+)
+
 STOPWORDS = frozenset(
     "de het een en van met in op voor of aan per uit la le les des du et au aux the of and with a an".split()
 )
@@ -27,13 +32,14 @@ STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation: ``Paté, Hoevekaas!`` -> ``pate hoevekaas``."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_SPELLED_OUT))
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", without_marks.lower()).strip()
 
 
 def stem(word: str) -> str:
-    """A light Dutch stem that makes singular and plural meet: kaas/kazen -> kas, appel/appels -> apel."""
+    """A light Dutch stem that makes singular and plural meet: kaas/kazen -> kas, appel/appels -> appel,
+    praline/pralines -> praline."""
     w = word
     for suffix in ("tjes", "etjes", "jes", "tje", "je"):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
@@ -43,7 +49,8 @@ def stem(word: str) -> str:
         if len(w) > 4 and w.endswith("en"):
             w = w[:-2]
             w = _DOUBLE_CONSONANT.sub(r"\1", w)
-        elif len(w) > 4 and re.search(r"e[lrmn]s$", w):
+        elif len(w) > 4 and re.search(r"e[lrmn]?s$", w):
+            # appels, wafels, pralines: plurals in -s after an unstressed e
             w = w[:-1]
     if w.endswith("z"):
         w = w[:-1] + "s"

@@ -1,32 +1,38 @@
-"""Consumer catalogue: home, products, producers."""
+"""Consumer catalogue: the blueprint and the home page. Products and producers have their own modules,
+imported at the bottom so that their routes register on this blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import os
+from functools import lru_cache
+
+from flask import Blueprint, current_app, render_template
+
+from shop.catalog.home_queries import get_home_page
+from shop.core.clock import shop_today
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html")
+    return render_template("catalog/home.html", page=get_home_page(shop_today()))
 
 
-@bp.get("/producten")
-def product_list():
-    return render_template("catalog/home.html")
+@lru_cache(maxsize=256)
+def _bundled(static_folder: str, filename: str) -> bool:
+    return os.path.isfile(os.path.join(static_folder, filename))
 
 
-@bp.get("/producten/<slug>")
-def product_detail(slug: str):
-    return render_template("catalog/home.html")
+@bp.app_template_global()
+def category_illustration(category) -> str | None:
+    """The storage key of a category's bundled illustration (``static/img/catalog/<name>.svg``), or None
+    when the category names none or the file is not there (no broken images)."""
+    if not category.illustration:
+        return None
+    filename = f"img/catalog/{category.illustration}.svg"
+    return f"static/{filename}" if _bundled(current_app.static_folder, filename) else None
 
 
-@bp.get("/producenten")
-def producer_list():
-    return render_template("catalog/home.html")
-
-
-@bp.get("/producenten/<slug>")
-def producer_detail(slug: str):
-    return render_template("catalog/home.html")
+from shop.catalog import producer_views  # noqa: E402,F401
+from shop.catalog import product_views  # noqa

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -11,6 +11,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_in_path():
+        # A NUL byte can never be part of a slug; PostgreSQL refuses it in any string, so stop it here.
+        if "\x00" in request.path:
+            abort(404)
+
     @app.after_request
     def add_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

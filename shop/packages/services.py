@@ -66,8 +66,8 @@ class FoodSummary:
     storage: list[str]
 
 
-def food_summary(package: Package) -> FoodSummary:
-    """Allergens and storage of all components together, for the package page."""
+def food_summary(package: Package, locale: str = "nl") -> FoodSummary:
+    """Allergens and storage of all components together, for the package page (storage in ``locale``)."""
     contains: set[Allergen] = set()
     may_contain: set[Allergen] = set()
     storage: list[str] = []
@@ -76,8 +76,9 @@ def food_summary(package: Package) -> FoodSummary:
         product = component.product
         contains.update(product.contains)
         may_contain.update(product.may_contain)
-        if product.storage and product.storage not in storage:
-            storage.append(product.storage)
+        advice = product.t("storage", locale)
+        if advice and advice not in storage:
+            storage.append(advice)
         if product.shelf_life_days:
             shelf_lives.append(product.shelf_life_days)
     order = list(Allergen)

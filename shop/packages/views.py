@@ -1,17 +1,24 @@
-"""Gift packages: list and detail."""
+"""Gift packages: list (``/pakketten``) and package page (``/pakketten/<slug>``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
+
+from shop.core.i18n import current_language
+from shop.packages.queries import get_package_page, list_packages, parse_package_filters
 
 bp = Blueprint("packages", __name__)
 
 
 @bp.get("")
 def package_list():
-    return render_template("catalog/home.html")
+    listing = list_packages(parse_package_filters(request.args))
+    return render_template("packages/package_list.html", listing=listing, filters=listing.filters)
 
 
 @bp.get("/<slug>")
 def package_detail(slug: str):
-    return render_template("catalog/home.html")
+    page = get_package_page(slug, locale=current_language())
+    if page is None:
+        abort(404)
+    return render_template("packages/package_detail.html", page=page, package=page.package)

@@ -36,3 +36,8 @@ def test_unknown_page_is_a_real_404_with_search(client):
 def test_every_response_carries_a_content_security_policy(client):
     response = client.get("/")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_nul_byte_in_the_path_is_a_404_not_a_crash(client):
+    assert client.get("/producten/a%00b").status_code == 404
+    assert client.get("/producenten/a%00b").status_code == 404

@@ -1,0 +1,144 @@
+"""Reads for the home page: featured packages, products in season, regions and top categories.
+
+A fixed number of queries, whatever the size of the catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from shop.catalog.models import ALL_MONTHS_MASK, Category, Municipality, Producer, Product, ProductStatus, Region
+from shop.catalog.product_queries import card_options
+from shop.extensions import db
+from shop.packages.models import Occasion
+from shop.packages.queries import PackageCard, list_featured_packages, list_occasions_in_use
+
+FEATURED_PACKAGES = 4
+SEASON_PRODUCTS = 8
+HERO_IMAGES = 3
+# How many candidates to consider for the season row; enough to pick varied products from.
+SEASON_CANDIDATES = 80
+
+
+@dataclass
+class RegionSummary:
+    region: Region
+    producer_count: int
+
+
+@dataclass
+class CategorySummary:
+    category: Category
+    product_count: int
+
+
+@dataclass
+class HomePage:
+    month: int
+    packages: list[PackageCard]
+    season_products: list[Product]
+    regions: list[RegionSummary]
+    categories: list[CategorySummary]
+    occasions: list[Occasion]
+    producer_count: int
+    product_count: int
+
+    @property
+    def hero_images(self) -> list[tuple[str, object]]:
+        """Up to three photos for the top of the page: packages first, then products in season."""
+        candidates = [(c.package.image_path, c.package) for c in self.packages if c.package.image_path]
+        candidates += [(p.main_image.path, p) for p in self.season_products if p.main_image]
+        images: dict[str, object] = {}
+        for path, item in candidates:  # packages often share a picture: show each one once
+            images.setdefault(path, item)
+        return list(images.items())[:HERO_IMAGES]
+
+
+def _orderable():
+    """Published, in stock, from an active producer (the rule of ``Product.is_orderable``, in SQL)."""
+    return (
+        Product.status == ProductStatus.PUBLISHED,
+        Product.stock > 0,
+        Producer.active.is_(True),
+    )
+
+
+def in_season_clause(month: int):
+    return Product.season_mask.op("&")(1 << (month - 1)) != 0
+
+
+def list_season_products(month: int, limit: int = SEASON_PRODUCTS) -> list[Product]:
+    """A handful of orderable products that are in season this month: featured ones first, then those
+    with a real season (not all year), at most one per product name and per producer for variety."""
+    candidates = db.session.scalars(
+        select(Product)
+        .join(Product.producer)
+        .where(*_orderable(), in_season_clause(month))
+        .options(*card_options())
+        .order_by(Product.featured.desc(), (Product.season_mask == ALL_MONTHS_MASK).asc(), Product.id)
+        .limit(SEASON_CANDIDATES)
+    )
+    chosen: list[Product] = []
+    names: set[str] = set()
+    producers: set[int] = set()
+    for product in candidates:
+        if product.name.lower() in names or product.producer_id in producers:
+            continue
+        chosen.append(product)
+        names.add(product.name.lower())
+        producers.add(product.producer_id)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def list_regions_with_counts() -> list[RegionSummary]:
+    """Every region with its number of active producers, by name."""
+    counts = dict(
+        db.session.execute(
+            select(Municipality.region_id, func.count(Producer.id))
+            .select_from(Producer)
+            .join(Producer.municipality)
+            .where(Producer.active.is_(True))
+            .group_by(Municipality.region_id)
+        ).all()
+    )
+    regions = db.session.scalars(select(Region).order_by(Region.name))
+    return [RegionSummary(r, counts.get(r.id, 0)) for r in regions]
+
+
+def list_top_categories_with_counts() -> list[CategorySummary]:
+    """Top categories (in their set order) with the number of orderable products in them and below."""
+    top_id = func.coalesce(Category.parent_id, Category.id)
+    counts = dict(
+        db.session.execute(
+            select(top_id, func.count(Product.id))
+            .select_from(Product)
+            .join(Product.producer)
+            .join(Category, Category.id == Product.category_id)
+            .where(*_orderable())
+            .group_by(top_id)
+        ).all()
+    )
+    categories = db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name)
+    )
+    return [CategorySummary(c, counts.get(c.id, 0)) for c in categories]
+
+
+def get_home_page(today: date) -> HomePage:
+    regions = list_regions_with_counts()
+    categories = list_top_categories_with_counts()
+    return HomePage(
+        month=today.month,
+        packages=list_featured_packages(FEATURED_PACKAGES),
+        season_products=list_season_products(today.month),
+        regions=regions,
+        categories=[c for c in categories if c.product_count],
+        occasions=list_occasions_in_use(),
+        producer_count=sum(r.producer_count for r in regions),
+        product_count=sum(c.product_count for c in categories),
+    )

@@ -1,0 +1,393 @@
+"""Reads for the producers directory, its map and the producer page.
+
+Filters come from GET parameters (Dutch, like the products list): ``streek``, ``gemeente`` and
+``categorie`` (a product type: a producer matches when it has a published product in that category or
+its subcategories). Several values of one parameter are OR-ed, different parameters AND-ed. Values we do
+not know are dropped with a notice; nothing here raises on bad input.
+
+Every function runs a fixed number of queries, whatever the number of producers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
+from shop.catalog.models import Category, Locality, Municipality, Producer, Product, ProductStatus, Region
+from shop.catalog.product_queries import card_options
+from shop.extensions import db
+
+MAX_VALUES_PER_FILTER = 40
+MAX_SLUG_LENGTH = 160
+SHOWN_VALUE_LENGTH = 40
+PRODUCTS_ON_PRODUCER_PAGE = 24
+
+# parameter -> attribute of ProducerFilters
+FILTER_PARAMETERS = {"streek": "regions", "gemeente": "municipalities", "categorie": "categories"}
+
+
+def _is_slug_like(value: str) -> bool:
+    """Could this be a slug? Control characters (a NUL byte breaks PostgreSQL text) never are."""
+    return 0 < len(value) <= MAX_SLUG_LENGTH and all(ord(ch) >= 32 for ch in value)
+
+
+def _shown(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= SHOWN_VALUE_LENGTH else value[: SHOWN_VALUE_LENGTH - 1] + "…"
+
+
+@dataclass
+class ProducerFilters:
+    regions: list[str] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.regions or self.municipalities or self.categories)
+
+    def to_args(self) -> dict[str, list[str]]:
+        return {p: list(getattr(self, a)) for p, a in FILTER_PARAMETERS.items() if getattr(self, a)}
+
+    def args_without(self, parameter: str, value: str) -> dict[str, list[str]]:
+        """The current filters minus one value: the link of a removable chip."""
+        args = self.to_args()
+        remaining = [v for v in args.get(parameter, []) if v != value]
+        if remaining:
+            args[parameter] = remaining
+        else:
+            args.pop(parameter, None)
+        return args
+
+
+def parse_producer_filters(args) -> ProducerFilters:
+    """Read ``streek``, ``gemeente`` and ``categorie`` from a MultiDict; never raises.
+
+    Only the form of the values is checked here; ``get_producer_directory`` drops unknown ones.
+    """
+    filters = ProducerFilters()
+    for parameter, attribute in FILTER_PARAMETERS.items():
+        values: list[str] = []
+        for raw in args.getlist(parameter):
+            value = raw.strip().lower()
+            if not value:
+                continue
+            if len(value) > MAX_SLUG_LENGTH:
+                filters.notices.append(str(_l("Een te lange filterwaarde is genegeerd.")))
+                continue
+            if value not in values:
+                values.append(value)
+        if len(values) > MAX_VALUES_PER_FILTER:
+            filters.notices.append(
+                str(_l("Te veel filterwaarden; enkel de eerste %(count)d zijn gebruikt.", count=MAX_VALUES_PER_FILTER))
+            )
+            values = values[:MAX_VALUES_PER_FILTER]
+        setattr(filters, attribute, values)
+    return filters
+
+
+@dataclass
+class FacetValue:
+    """One choice in a filter: the object (for its translated name), how many producers, ticked or not."""
+
+    slug: str
+    item: object
+    count: int
+    selected: bool
+
+
+@dataclass
+class MunicipalityGroup:
+    municipality: Municipality
+    producers: list[Producer]
+
+
+@dataclass
+class ProducerDirectory:
+    filters: ProducerFilters
+    producers: list[Producer]
+    groups: list[MunicipalityGroup]
+    total_active: int
+    region_facet: list[FacetValue]
+    municipality_facet: list[FacetValue]
+    category_facet: list[FacetValue]
+    chips: list[tuple[str, str, object]]  # (parameter, slug, object) for every applied value
+    regions: list[Region]
+    map: ProvinceMap | None
+    notices: list[str]
+
+
+def _has_products_in(category_ids: Iterable[int]):
+    """A producer has a published product in one of these categories (or their subcategories)."""
+    ids = list(category_ids)
+    return exists(
+        select(Product.id)
+        .join(Category, Category.id == Product.category_id)
+        .where(
+            Product.producer_id == Producer.id,
+            Product.status == ProductStatus.PUBLISHED,
+            or_(Category.id.in_(ids), Category.parent_id.in_(ids)),
+        )
+    )
+
+
+def _conditions(region_ids, municipality_ids, category_ids, *, skip: str | None = None) -> list:
+    """WHERE parts for the chosen filters; ``skip`` leaves one facet's own filter out (for its counts)."""
+    conditions = [Producer.active.is_(True)]
+    if region_ids and skip != "regions":
+        conditions.append(Municipality.region_id.in_(region_ids))
+    if municipality_ids and skip != "municipalities":
+        conditions.append(Producer.municipality_id.in_(municipality_ids))
+    if category_ids and skip != "categories":
+        conditions.append(_has_products_in(category_ids))
+    return conditions
+
+
+def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -> ProducerDirectory:
+    """Active producers matching the filters, grouped by municipality, with facet counts and the map.
+
+    Each facet's counts apply the other facets' filters but not its own, so a ticked value's siblings
+    still show how many they would add. Values with no producers are left out of the facets.
+    """
+    notices = list(filters.notices)
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    top_categories = list(
+        db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name))
+    )
+    region_by_slug = {r.slug: r for r in regions}
+    municipality_by_slug = {m.slug: m for m in municipalities}
+    asked_categories = [v for v in filters.categories if _is_slug_like(v)]
+    chosen_categories = (
+        {c.slug: c for c in db.session.scalars(select(Category).where(Category.slug.in_(asked_categories)))}
+        if asked_categories
+        else {}
+    )
+
+    def known(values: list[str], lookup: dict, message) -> list[str]:
+        kept = []
+        for value in values:
+            if value in lookup:
+                kept.append(value)
+            else:
+                printable = "".join(ch for ch in value if ord(ch) >= 32)
+                notices.append(str(message) % {"value": _shown(printable)})
+        return kept
+
+    filters.regions = known(filters.regions, region_by_slug, _l("We kennen geen streek \u201c%(value)s\u201d; die keuze is genegeerd."))
+    filters.municipalities = known(
+        filters.municipalities, municipality_by_slug, _l("We kennen geen gemeente \u201c%(value)s\u201d; die keuze is genegeerd.")
+    )
+    filters.categories = known(
+        filters.categories, chosen_categories, _l("We kennen geen productsoort \u201c%(value)s\u201d; die keuze is genegeerd.")
+    )
+    region_ids = [region_by_slug[s].id for s in filters.regions]
+    municipality_ids = [municipality_by_slug[s].id for s in filters.municipalities]
+    category_ids = [chosen_categories[s].id for s in filters.categories]
+
+    region_counts = dict(
+        db.session.execute(
+            select(Municipality.region_id, func.count(Producer.id))
+            .select_from(Producer)
+            .join(Producer.municipality)
+            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="regions"))
+            .group_by(Municipality.region_id)
+        ).all()
+    )
+    municipality_counts = dict(
+        db.session.execute(
+            select(Producer.municipality_id, func.count(Producer.id))
+            .select_from(Producer)
+            .join(Producer.municipality)
+            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="municipalities"))
+            .group_by(Producer.municipality_id)
+        ).all()
+    )
+    top_id = func.coalesce(Category.parent_id, Category.id)
+    category_counts = dict(
+        db.session.execute(
+            select(top_id, func.count(func.distinct(Producer.id)))
+            .select_from(Producer)
+            .join(Producer.municipality)
+            .join(Product, and_(Product.producer_id == Producer.id, Product.status == ProductStatus.PUBLISHED))
+            .join(Category, Category.id == Product.category_id)
+            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="categories"))
+            .group_by(top_id)
+        ).all()
+    )
+    total_active = db.session.scalar(select(func.count(Producer.id)).where(Producer.active.is_(True))) or 0
+
+    producers = list(
+        db.session.scalars(
+            select(Producer)
+            .join(Producer.municipality)
+            .where(*_conditions(region_ids, municipality_ids, category_ids))
+            .options(
+                contains_eager(Producer.municipality).joinedload(Municipality.region),
+                joinedload(Producer.locality),
+                selectinload(Producer.labels),
+            )
+            .order_by(Municipality.name, Producer.name, Producer.id)
+        )
+    )
+
+    groups: list[MunicipalityGroup] = []
+    for producer in producers:
+        if not groups or groups[-1].municipality.id != producer.municipality_id:
+            groups.append(MunicipalityGroup(producer.municipality, []))
+        groups[-1].producers.append(producer)
+
+    region_facet = [
+        FacetValue(r.slug, r, region_counts.get(r.id, 0), r.slug in filters.regions)
+        for r in regions
+        if region_counts.get(r.id) or r.slug in filters.regions
+    ]
+    municipality_facet = [
+        FacetValue(m.slug, m, municipality_counts.get(m.id, 0), m.slug in filters.municipalities)
+        for m in municipalities
+        if municipality_counts.get(m.id) or m.slug in filters.municipalities
+    ]
+    category_facet = [
+        FacetValue(c.slug, c, category_counts.get(c.id, 0), c.slug in filters.categories)
+        for c in top_categories
+        if category_counts.get(c.id) or c.slug in filters.categories
+    ]
+    chips = (
+        [("streek", s, region_by_slug[s]) for s in filters.regions]
+        + [("gemeente", s, municipality_by_slug[s]) for s in filters.municipalities]
+        + [("categorie", s, chosen_categories[s]) for s in filters.categories]
+    )
+
+    province_map = None
+    if with_map:
+        province_map = build_map(regions, municipalities, producers, highlight=set(filters.regions))
+
+    return ProducerDirectory(
+        filters=filters,
+        producers=producers,
+        groups=groups,
+        total_active=total_active,
+        region_facet=region_facet,
+        municipality_facet=municipality_facet,
+        category_facet=category_facet,
+        chips=chips,
+        regions=regions,
+        map=province_map,
+        notices=notices,
+    )
+
+
+# --- the map --------------------------------------------------------------------------------------
+
+
+@dataclass
+class MapView:
+    """What the map template needs: the geometry plus which regions to show dimmed."""
+
+    geometry: ProvinceMap
+    dimmed: set[str]
+    legend: list[tuple[Region, str]]
+
+
+def _sites(municipalities: list[Municipality], region_slugs: dict[int, str]) -> list[Site]:
+    """Every locality and municipality centre as a map site (one query for the localities)."""
+    region_of = {m.id: region_slugs.get(m.region_id, "") for m in municipalities}
+    slug_of = {m.id: m.slug for m in municipalities}
+    sites = [Site(m.latitude, m.longitude, region_of[m.id], m.slug) for m in municipalities]
+    rows = db.session.execute(
+        select(Locality.latitude, Locality.longitude, Locality.municipality_id).order_by(Locality.id)
+    ).all()
+    for latitude, longitude, municipality_id in rows:
+        if municipality_id in region_of:
+            sites.append(Site(latitude, longitude, region_of[municipality_id], slug_of[municipality_id]))
+    return sites
+
+
+def _towns(municipalities: list[Municipality]) -> list[Town]:
+    wanted = set(MAP_TOWNS)
+    return [
+        Town(MAP_TOWN_SHORT_NAMES.get(m.name, m.name), m.latitude, m.longitude)
+        for m in municipalities
+        if m.name in wanted
+    ]
+
+
+def build_map(
+    regions: list[Region],
+    municipalities: list[Municipality],
+    producers: list[Producer],
+    *,
+    highlight: set[str] | None = None,
+    with_towns: bool = True,
+) -> MapView | None:
+    """The province map with one marker per producer given (their municipality must be loaded).
+
+    ``highlight`` holds region slugs to keep bright; the other regions are dimmed. None when there is
+    nothing at all to draw.
+    """
+    if not municipalities and not producers:
+        return None
+    region_slugs = {r.id: r.slug for r in regions}
+    pins = [
+        Pin(p.slug, p.name, p.latitude, p.longitude, region_slugs.get(p.municipality.region_id, ""))
+        for p in producers
+    ]
+    geometry = build_province_map(
+        _sites(municipalities, region_slugs),
+        pins,
+        towns=_towns(municipalities) if with_towns else [],
+        region_order=[r.slug for r in regions],
+    )
+    colors = {shape.key: shape.color for shape in geometry.regions}
+    dimmed = {r.slug for r in regions if highlight and r.slug not in highlight}
+    legend = [(r, colors[r.slug]) for r in regions if r.slug in colors]
+    return MapView(geometry, dimmed, legend)
+
+
+# --- the producer page ----------------------------------------------------------------------------
+
+
+@dataclass
+class ProducerPage:
+    producer: Producer
+    products: list[Product]
+    product_count: int
+    map: MapView | None
+
+
+def get_producer_page(slug: str) -> ProducerPage | None:
+    """An active producer with its published products (in stock first), or None (unknown or inactive)."""
+    if not _is_slug_like(slug):
+        return None
+    producer = db.session.scalar(
+        select(Producer)
+        .where(Producer.slug == slug, Producer.active.is_(True))
+        .options(
+            joinedload(Producer.municipality).joinedload(Municipality.region),
+            joinedload(Producer.locality),
+            selectinload(Producer.labels),
+        )
+    )
+    if producer is None:
+        return None
+    published = (Product.producer_id == producer.id, Product.status == ProductStatus.PUBLISHED)
+    product_count = db.session.scalar(select(func.count(Product.id)).where(*published)) or 0
+    products = list(
+        db.session.scalars(
+            select(Product)
+            .where(*published)
+            .options(*card_options())
+            .order_by((Product.stock > 0).desc(), Product.name, Product.id)
+            .limit(PRODUCTS_ON_PRODUCER_PAGE)
+        )
+    )
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    small_map = build_map(regions, municipalities, [producer], highlight={producer.municipality.region.slug}, with_towns=False)
+    return ProducerPage(producer, products, product_count, small_map)

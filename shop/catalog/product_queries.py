@@ -1,0 +1,547 @@
+"""Reads for the products list (``/producten``) and the product page (``/producten/<slug>``).
+
+The list runs a fixed number of SQL statements whatever its filters or page size: the categories, one
+look-up per slug filter, the totals, the page of products (producer and municipality joined, category
+joined, images in one extra statement) and one GROUP BY per facet. Facet counts follow the usual rule: a
+facet's counts apply every filter except that facet's own selection.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, not_, or_, select, union
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from shop.catalog.allergens import Allergen
+from shop.catalog.models import (
+    Category,
+    Label,
+    Municipality,
+    Producer,
+    Product,
+    ProductAllergen,
+    ProductStatus,
+    Region,
+    producer_labels,
+    product_labels,
+)
+from shop.catalog.product_filters import (
+    MAX_SLUG_LENGTH,
+    ProductFilters,
+    Sort,
+    cents_to_text,
+    has_control_characters,
+    shown,
+)
+from shop.catalog.search import match_clause
+from shop.catalog.vat import VatCategory
+from shop.extensions import db
+
+LOW_STOCK_THRESHOLD = 5
+MORE_FROM_PRODUCER = 4
+
+
+# --- small derivations shown on cards and product pages -------------------------------------------------
+
+
+class StockLevel(StrEnum):
+    IN = "in"
+    LOW = "low"
+    OUT = "out"
+
+
+def stock_level(stock: int) -> StockLevel:
+    """Out of stock at 0; "only N left" from LOW_STOCK_THRESHOLD down."""
+    if stock <= 0:
+        return StockLevel.OUT
+    if stock <= LOW_STOCK_THRESHOLD:
+        return StockLevel.LOW
+    return StockLevel.IN
+
+
+def season_ranges(mask: int) -> list[tuple[int, int]]:
+    """The months of a season mask as (first, last) runs; a run may wrap over New Year (11, 2).
+
+    ``[(1, 12)]`` means all year, ``[]`` no month at all.
+    """
+    months = [m for m in range(1, 13) if mask & (1 << (m - 1))]
+    if len(months) == 12:
+        return [(1, 12)]
+    if not months:
+        return []
+    # Start right after a month out of season, so a run over New Year stays in one piece.
+    gap = next(m for m in range(1, 13) if m not in months)
+    order = [(gap + i - 1) % 12 + 1 for i in range(1, 13)]
+    runs: list[tuple[int, int]] = []
+    start = previous = None
+    for month in order:
+        if month in months:
+            if start is None:
+                start = month
+            previous = month
+        elif start is not None:
+            runs.append((start, previous))
+            start = None
+    if start is not None:
+        runs.append((start, previous))
+    return runs
+
+
+# --- loading options ------------------------------------------------------------------------------------
+
+
+def card_options() -> tuple:
+    """Loader options for everything ``templates/catalog/_product_card.html`` shows. Any page that renders
+    product cards should load its products with ``.options(*card_options())`` to avoid lazy loads."""
+    return (
+        joinedload(Product.producer).joinedload(Producer.municipality),
+        joinedload(Product.category),
+        selectinload(Product.images),
+    )
+
+
+def _sellable():
+    """Visible in the shop: published products of active producers (needs producers joined)."""
+    return [Product.status == ProductStatus.PUBLISHED, Producer.active.is_(True)]
+
+
+def _from_products(statement):
+    """Products joined to their producer and municipality, the base of every list statement."""
+    return (
+        statement.select_from(Product)
+        .join(Producer, Product.producer_id == Producer.id)
+        .join(Municipality, Producer.municipality_id == Municipality.id)
+    )
+
+
+# --- the products list ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    value: str
+    item: Any  # Category, Region, Municipality, Label, Producer or Allergen
+    count: int
+    selected: bool
+    children: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
+class Chip:
+    """An applied filter, shown as a removable chip. ``parameter``/``value`` name what its link removes."""
+
+    parameter: str
+    value: str | None
+    kind: str
+    item: Any
+
+
+@dataclass
+class ProductListing:
+    filters: ProductFilters
+    products: list[Product]
+    total: int
+    page: int
+    pages: int
+    facets: dict[str, list[FacetValue]]
+    in_season_count: int
+    in_stock_count: int
+    top_categories: list[Category]
+    chips: list[Chip]
+    notices: list[str]
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.filters.per_page + 1 if self.products else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.filters.per_page + len(self.products)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        """Pages to link: first, last and two either side of the current one; None marks a gap."""
+        wanted = {1, self.pages, *range(self.page - 2, self.page + 3)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+
+def _resolve(model, slugs: list[str], *conditions) -> dict[str, Any]:
+    """The rows named by ``slugs`` (one statement, run even when there are none: fixed query count)."""
+    rows = db.session.scalars(select(model).where(model.slug.in_(slugs), *conditions)).all()
+    return {row.slug: row for row in rows}
+
+
+def _keep_known(slugs: list[str], known: dict[str, Any], notices: list[str], message) -> list[str]:
+    kept = []
+    for slug in slugs:
+        if slug in known:
+            kept.append(slug)
+        else:
+            notices.append(str(message) % {"value": shown(slug)})
+    return kept
+
+
+def _relevance(terms: list[str]):
+    """Higher when the terms are in the product's name: 2 when the name starts with a term, 1 when the
+    name contains it. ``search_text`` starts with the folded name's words."""
+    name = func.lower(Product.name)
+    scores = [
+        case((Product.search_text.like(f" {term}%"), 2), (name.like(f"%{term}%"), 1), else_=0) for term in terms
+    ]
+    return functools.reduce(operator.add, scores)
+
+
+def _order_by(filters: ProductFilters) -> list:
+    if filters.sort == Sort.RELEVANCE and filters.terms:
+        return [_relevance(filters.terms).desc(), Product.name, Product.id]
+    if filters.sort == Sort.PRICE_ASC:
+        return [Product.price_cents, Product.name, Product.id]
+    if filters.sort == Sort.PRICE_DESC:
+        return [Product.price_cents.desc(), Product.name, Product.id]
+    if filters.sort == Sort.NEWEST:
+        return [Product.created_at.desc(), Product.id.desc()]
+    return [Product.name, Product.id]
+
+
+def _count_if(conditions: list):
+    return func.count(case((and_(*conditions), Product.id))) if conditions else func.count(Product.id)
+
+
+def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
+    """One page of published products of active producers matching ``filters``, with facet counts.
+
+    Unknown slugs are dropped from ``filters`` (with a notice) so that links never carry them on; a page
+    beyond the last shows the last page, with a notice. ``today`` decides what is in season.
+    """
+    notices = list(filters.notices)
+
+    # 1. What the slugs name. Categories are few and needed whole for the facet tree.
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.name, Category.id)).all()
+    categories_by_slug = {c.slug: c for c in categories}
+    regions = _resolve(Region, filters.regions)
+    municipalities = _resolve(Municipality, filters.municipalities)
+    labels = _resolve(Label, filters.labels)
+    producers = _resolve(Producer, filters.producers, Producer.active.is_(True))
+
+    filters.categories = _keep_known(
+        filters.categories, categories_by_slug, notices, _l("Onbekende categorie genegeerd: %(value)s.")
+    )
+    filters.regions = _keep_known(filters.regions, regions, notices, _l("Onbekende streek genegeerd: %(value)s."))
+    filters.municipalities = _keep_known(
+        filters.municipalities, municipalities, notices, _l("Onbekende gemeente genegeerd: %(value)s.")
+    )
+    filters.labels = _keep_known(filters.labels, labels, notices, _l("Onbekend label genegeerd: %(value)s."))
+    filters.producers = _keep_known(
+        filters.producers, producers, notices, _l("Onbekende producent genegeerd: %(value)s.")
+    )
+
+    children_by_parent: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children_by_parent.setdefault(category.parent_id, []).append(category)
+    category_ids: set[int] = set()
+    for slug in filters.categories:
+        category = categories_by_slug[slug]
+        category_ids.add(category.id)
+        category_ids.update(child.id for child in children_by_parent.get(category.id, []))
+
+    # 2. The conditions, per facet, so that a facet's counts can leave its own selection out.
+    in_season = Product.season_mask.bitwise_and(1 << (today.month - 1)) != 0
+    in_stock = Product.stock > 0
+    conditions: dict[str, list] = {"base": _sellable()}
+    if filters.terms:
+        conditions["q"] = [match_clause(Product.search_text, filters.terms)]
+    if category_ids:
+        conditions["categorie"] = [Product.category_id.in_(sorted(category_ids))]
+    if filters.regions:
+        conditions["streek"] = [Municipality.region_id.in_([regions[s].id for s in filters.regions])]
+    if filters.municipalities:
+        conditions["gemeente"] = [Producer.municipality_id.in_([municipalities[s].id for s in filters.municipalities])]
+    if filters.labels:
+        label_ids = [labels[s].id for s in filters.labels]
+        conditions["label"] = [
+            or_(
+                Product.id.in_(select(product_labels.c.product_id).where(product_labels.c.label_id.in_(label_ids))),
+                Product.producer_id.in_(
+                    select(producer_labels.c.producer_id).where(producer_labels.c.label_id.in_(label_ids))
+                ),
+            )
+        ]
+    if filters.producers:
+        conditions["producent"] = [Product.producer_id.in_([producers[s].id for s in filters.producers])]
+    if filters.free_of:
+        conditions["zonder"] = [
+            not_(
+                Product.id.in_(
+                    select(ProductAllergen.product_id).where(ProductAllergen.allergen.in_(list(filters.free_of)))
+                )
+            )
+        ]
+    if filters.in_season:
+        conditions["seizoen"] = [in_season]
+    if filters.in_stock:
+        conditions["voorraad"] = [in_stock]
+    price = []
+    if filters.min_cents is not None:
+        price.append(Product.price_cents >= filters.min_cents)
+    if filters.max_cents is not None:
+        price.append(Product.price_cents <= filters.max_cents)
+    if price:
+        conditions["prijs"] = price
+
+    def where(*excluded: str) -> list:
+        return [c for key, conds in conditions.items() if key not in excluded for c in conds]
+
+    # 3. Totals: the result count, and the two yes/no facets (each leaving out its own selection).
+    season_selected = [in_season] if filters.in_season else []
+    stock_selected = [in_stock] if filters.in_stock else []
+    total, in_season_count, in_stock_count = db.session.execute(
+        _from_products(
+            select(
+                _count_if(season_selected + stock_selected),
+                _count_if([in_season] + stock_selected),
+                _count_if([in_stock] + season_selected),
+            )
+        ).where(*where("seizoen", "voorraad"))
+    ).one()
+
+    pages = max(1, -(-total // filters.per_page))
+    page = filters.page
+    if page > pages:
+        shown_page = page if page < 10**6 else "…"  # a made-up huge number is not worth repeating
+        notices.append(
+            str(_l("Pagina %(page)s bestaat niet; we tonen de laatste pagina (%(last)s).", page=shown_page, last=pages))
+        )
+        page = pages
+    filters.page = page
+
+    # 4. The page of products, with what the cards show.
+    products = (
+        db.session.scalars(
+            _from_products(select(Product))
+            .options(
+                contains_eager(Product.producer).contains_eager(Producer.municipality),
+                joinedload(Product.category),
+                selectinload(Product.images),
+            )
+            .where(*where())
+            .order_by(*_order_by(filters))
+            .limit(filters.per_page)
+            .offset((page - 1) * filters.per_page)
+        )
+        .unique()
+        .all()
+    )
+
+    # 5. Facets: one GROUP BY each.
+    category_counts = dict(
+        db.session.execute(
+            _from_products(select(Product.category_id, func.count(Product.id)))
+            .where(*where("categorie"))
+            .group_by(Product.category_id)
+        ).all()
+    )
+    facets = {
+        "categorie": _category_facet(categories, children_by_parent, category_counts, set(filters.categories)),
+        "streek": _entity_facet(
+            db.session.execute(
+                _from_products(select(Region, func.count(Product.id)))
+                .join(Region, Municipality.region_id == Region.id)
+                .where(*where("streek"))
+                .group_by(Region.id)
+            ).all(),
+            filters.regions,
+            regions,
+        ),
+        "gemeente": _entity_facet(
+            db.session.execute(
+                _from_products(select(Municipality, func.count(Product.id)))
+                .where(*where("gemeente"))
+                .group_by(Municipality.id)
+            ).all(),
+            filters.municipalities,
+            municipalities,
+        ),
+        "label": _entity_facet(_label_counts(where("label")), filters.labels, labels),
+        "producent": _entity_facet(
+            db.session.execute(
+                _from_products(select(Producer, func.count(Product.id)))
+                .where(*where("producent"))
+                .group_by(Producer.id)
+            ).all(),
+            filters.producers,
+            producers,
+        ),
+        "zonder": _allergen_facet(where("zonder"), filters.free_of),
+    }
+
+    return ProductListing(
+        filters=filters,
+        products=list(products),
+        total=total,
+        page=page,
+        pages=pages,
+        facets=facets,
+        in_season_count=in_season_count,
+        in_stock_count=in_stock_count,
+        top_categories=[c for c in categories if c.parent_id is None],
+        chips=_chips(filters, categories_by_slug, regions, municipalities, labels, producers),
+        notices=notices,
+    )
+
+
+def _entity_facet(rows, selected: list[str], resolved: dict[str, Any]) -> list[FacetValue]:
+    values = {item.slug: FacetValue(item.slug, item, count, item.slug in selected) for item, count in rows if count}
+    for slug in selected:
+        values.setdefault(slug, FacetValue(slug, resolved[slug], 0, True))
+    return sorted(values.values(), key=lambda v: (v.item.name.casefold(), v.value))
+
+
+def _category_facet(categories, children_by_parent, counts: dict[int, int], selected: set[str]) -> list[FacetValue]:
+    facet = []
+    for top in (c for c in categories if c.parent_id is None):
+        children = [
+            FacetValue(child.slug, child, counts.get(child.id, 0), child.slug in selected)
+            for child in children_by_parent.get(top.id, [])
+        ]
+        count = counts.get(top.id, 0) + sum(child.count for child in children)
+        shown_children = [child for child in children if child.count or child.selected]
+        if count or top.slug in selected or shown_children:
+            facet.append(FacetValue(top.slug, top, count, top.slug in selected, shown_children))
+    return facet
+
+
+def _label_counts(conditions: list):
+    """Products per label, counting a product once whether the label is its own or its producer's."""
+    links = union(
+        select(product_labels.c.product_id.label("product_id"), product_labels.c.label_id.label("label_id")),
+        select(Product.id.label("product_id"), producer_labels.c.label_id.label("label_id")).join(
+            producer_labels, Product.producer_id == producer_labels.c.producer_id
+        ),
+    ).subquery()
+    return db.session.execute(
+        _from_products(select(Label, func.count(Product.id)))
+        .join(links, links.c.product_id == Product.id)
+        .join(Label, Label.id == links.c.label_id)
+        .where(*conditions)
+        .group_by(Label.id)
+    ).all()
+
+
+def _allergen_facet(conditions: list, selected: list[Allergen]) -> list[FacetValue]:
+    """For each allergen, how many products are free of it (neither contain nor may contain it)."""
+    row = db.session.execute(
+        _from_products(
+            select(
+                func.count(func.distinct(Product.id)),
+                *[
+                    func.count(func.distinct(case((ProductAllergen.allergen == allergen, Product.id))))
+                    for allergen in Allergen
+                ],
+            )
+        )
+        .outerjoin(ProductAllergen, ProductAllergen.product_id == Product.id)
+        .where(*conditions)
+    ).one()
+    total, with_allergen = row[0], row[1:]
+    facet = []
+    for allergen, count in zip(Allergen, with_allergen):
+        free = total - count
+        if free or allergen in selected:
+            facet.append(FacetValue(allergen.value, allergen, free, allergen in selected))
+    return facet
+
+
+def _chips(filters: ProductFilters, categories, regions, municipalities, labels, producers) -> list[Chip]:
+    chips = []
+    if filters.terms:
+        chips.append(Chip("q", None, "q", filters.query))
+    for parameter, attribute, known in (
+        ("categorie", "categories", categories),
+        ("streek", "regions", regions),
+        ("gemeente", "municipalities", municipalities),
+        ("label", "labels", labels),
+        ("producent", "producers", producers),
+    ):
+        chips.extend(Chip(parameter, slug, parameter, known[slug]) for slug in getattr(filters, attribute))
+    chips.extend(Chip("zonder", a.value, "zonder", a) for a in filters.free_of)
+    if filters.in_season:
+        chips.append(Chip("seizoen", None, "seizoen", None))
+    if filters.in_stock:
+        chips.append(Chip("voorraad", None, "voorraad", None))
+    if filters.min_cents is not None:
+        chips.append(Chip("prijs_min", cents_to_text(filters.min_cents), "prijs_min", filters.min_cents))
+    if filters.max_cents is not None:
+        chips.append(Chip("prijs_max", cents_to_text(filters.max_cents), "prijs_max", filters.max_cents))
+    return chips
+
+
+# --- the product page -----------------------------------------------------------------------------------
+
+
+def get_product_for_page(slug: str) -> Product | None:
+    """A published product of an active producer, with all its page shows loaded; None otherwise."""
+    if len(slug) > MAX_SLUG_LENGTH or has_control_characters(slug):
+        return None
+    return db.session.scalars(
+        select(Product)
+        .join(Producer, Product.producer_id == Producer.id)
+        .where(Product.slug == slug, *_sellable())
+        .options(
+            contains_eager(Product.producer).options(
+                joinedload(Producer.municipality),
+                joinedload(Producer.locality),
+                selectinload(Producer.labels),
+            ),
+            joinedload(Product.category).joinedload(Category.parent),
+            joinedload(Product.vat_category).selectinload(VatCategory.rates),
+            selectinload(Product.images),
+            selectinload(Product.allergens),
+            selectinload(Product.labels),
+        )
+    ).first()
+
+
+def list_more_from_producer(product: Product, limit: int = MORE_FROM_PRODUCER) -> list[Product]:
+    """Other published products of the same producer for the product page: in stock first, featured next."""
+    return list(
+        db.session.scalars(
+            select(Product)
+            .where(
+                Product.producer_id == product.producer_id,
+                Product.id != product.id,
+                Product.status == ProductStatus.PUBLISHED,
+            )
+            .options(*card_options())
+            .order_by(case((Product.stock > 0, 0), else_=1), Product.featured.desc(), Product.name, Product.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def vat_rate_for(product: Product, today: date) -> int | None:
+    """The VAT rate in force today for the product, or None when its category has no rate yet."""
+    try:
+        return product.vat_category.rate_on(today)
+    except LookupError:
+        return None

@@ -1,0 +1,370 @@
+"""Reads for the gift packages list, the package page and the home page's featured packages.
+
+Availability, the VAT split and the food summary come from ``shop.packages.services``; this module only
+loads what those rules need (in a fixed number of queries) and shapes it for the pages.
+
+The list's GET parameters: ``gelegenheid`` (occasion slug; several are OR-ed), ``beschikbaar=1`` (only
+packages that can be ordered now) and ``sorteer`` (``aanbevolen``, ``prijs_op``, ``prijs_af``). Bad values
+are dropped with a notice; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from shop.catalog.models import Municipality, NetUnit, Producer, Product
+from shop.catalog.vat import VatCategory
+from shop.extensions import db
+from shop.core.clock import shop_today
+from shop.packages.models import Occasion, Package, PackageComponent, package_occasions
+from shop.packages.services import (
+    FoodSummary,
+    available_quantity,
+    components_list_price_cents,
+    food_summary,
+    vat_split,
+)
+
+MAX_SLUG_LENGTH = 160
+MAX_VALUES_PER_FILTER = 40
+SHOWN_VALUE_LENGTH = 40
+LOW_STOCK = 5
+
+
+
+def _is_slug_like(value: str) -> bool:
+    """Could this be a slug? Control characters (a NUL byte breaks PostgreSQL text) never are."""
+    return 0 < len(value) <= MAX_SLUG_LENGTH and all(ord(ch) >= 32 for ch in value)
+
+
+def _shown(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= SHOWN_VALUE_LENGTH else value[: SHOWN_VALUE_LENGTH - 1] + "…"
+
+
+class PackageSort(StrEnum):
+    RECOMMENDED = "aanbevolen"
+    PRICE_ASC = "prijs_op"
+    PRICE_DESC = "prijs_af"
+
+
+SORT_LABELS = {
+    PackageSort.RECOMMENDED: _l("Aanbevolen"),
+    PackageSort.PRICE_ASC: _l("Prijs: laagste eerst"),
+    PackageSort.PRICE_DESC: _l("Prijs: hoogste eerst"),
+}
+
+
+@dataclass
+class PackageFilters:
+    occasions: list[str] = field(default_factory=list)
+    only_available: bool = False
+    sort: PackageSort = PackageSort.RECOMMENDED
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.occasions or self.only_available)
+
+    def to_args(self) -> dict[str, list[str]]:
+        args: dict[str, list[str]] = {}
+        if self.occasions:
+            args["gelegenheid"] = list(self.occasions)
+        if self.only_available:
+            args["beschikbaar"] = ["1"]
+        if self.sort != PackageSort.RECOMMENDED:
+            args["sorteer"] = [self.sort.value]
+        return args
+
+    def args_without(self, parameter: str, value: str | None = None) -> dict[str, list[str]]:
+        args = self.to_args()
+        remaining = [v for v in args.get(parameter, []) if value is not None and v != value]
+        if remaining:
+            args[parameter] = remaining
+        else:
+            args.pop(parameter, None)
+        return args
+
+    def args_cleared(self) -> dict[str, list[str]]:
+        return {"sorteer": [self.sort.value]} if self.sort != PackageSort.RECOMMENDED else {}
+
+
+def parse_package_filters(args) -> PackageFilters:
+    """Read the list's filters from a MultiDict; never raises, explains what it dropped."""
+    filters = PackageFilters()
+    for raw in args.getlist("gelegenheid"):
+        value = raw.strip().lower()
+        if not value:
+            continue
+        if len(value) > MAX_SLUG_LENGTH:
+            filters.notices.append(str(_l("Een te lange filterwaarde is genegeerd.")))
+        elif value not in filters.occasions:
+            filters.occasions.append(value)
+    if len(filters.occasions) > MAX_VALUES_PER_FILTER:
+        filters.occasions = filters.occasions[:MAX_VALUES_PER_FILTER]
+        filters.notices.append(
+            str(_l("Te veel filterwaarden; enkel de eerste %(count)d zijn gebruikt.", count=MAX_VALUES_PER_FILTER))
+        )
+    flags = [v.strip() for v in args.getlist("beschikbaar") if v.strip()]
+    if flags:
+        if all(v in ("1", "ja", "on", "true") for v in flags):
+            filters.only_available = True
+        else:
+            filters.notices.append(str(_l("Onbekende waarde voor \u201cenkel beschikbaar\u201d genegeerd.")))
+    raw_sort = (args.get("sorteer") or "").strip()
+    if raw_sort:
+        try:
+            filters.sort = PackageSort(raw_sort)
+        except ValueError:
+            filters.notices.append(str(_l("Onbekende sortering genegeerd.")))
+    return filters
+
+
+@dataclass
+class PackageCard:
+    """A package as a card shows it: its availability is computed from the components' stock."""
+
+    package: Package
+    available_quantity: int
+    savings_cents: int
+
+    @property
+    def is_available(self) -> bool:
+        return self.available_quantity > 0
+
+
+def _card(package: Package) -> PackageCard:
+    savings = components_list_price_cents(package) - package.price_cents
+    return PackageCard(package, available_quantity(package), max(savings, 0))
+
+
+def _availability_options():
+    """What ``available_quantity`` reads: components, their products and the products' producers."""
+    return (
+        selectinload(Package.occasions),
+        selectinload(Package.components).joinedload(PackageComponent.product).joinedload(Product.producer),
+    )
+
+
+def _active_packages() -> list[Package]:
+    return list(
+        db.session.scalars(
+            select(Package)
+            .where(Package.active.is_(True))
+            .options(*_availability_options())
+            .order_by(Package.featured.desc(), Package.name, Package.id)
+        )
+    )
+
+
+@dataclass
+class OccasionFacet:
+    occasion: Occasion
+    count: int
+    selected: bool
+
+
+@dataclass
+class PackageListing:
+    filters: PackageFilters
+    cards: list[PackageCard]
+    occasion_facet: list[OccasionFacet]
+    chosen_occasions: list[Occasion]
+    total_active: int
+    available_count: int
+    notices: list[str]
+    sort_labels: dict[PackageSort, object] = field(default_factory=lambda: dict(SORT_LABELS))
+
+
+def list_packages(filters: PackageFilters) -> PackageListing:
+    """Active packages matching the filters, sorted, with occasion counts.
+
+    The active packages are few (tens), so all are loaded once with what availability needs and
+    filtered here; occasion counts honour the availability filter but not the occasion filter itself.
+    """
+    notices = list(filters.notices)
+    occasions = list(db.session.scalars(select(Occasion).order_by(Occasion.position, Occasion.name)))
+    by_slug = {o.slug: o for o in occasions}
+    kept = []
+    for slug in filters.occasions:
+        if slug in by_slug:
+            kept.append(slug)
+        else:
+            printable = "".join(ch for ch in slug if ord(ch) >= 32)
+            notices.append(str(_l("We kennen geen gelegenheid \u201c%(value)s\u201d; die keuze is genegeerd.", value=_shown(printable))))
+    filters.occasions = kept
+
+    cards = [_card(p) for p in _active_packages()]
+    total_active = len(cards)
+    available_count = sum(1 for c in cards if c.is_available)
+    if filters.only_available:
+        cards = [c for c in cards if c.is_available]
+    counts = {o.slug: 0 for o in occasions}
+    for card in cards:
+        for occasion in card.package.occasions:
+            counts[occasion.slug] = counts.get(occasion.slug, 0) + 1
+    if filters.occasions:
+        wanted = set(filters.occasions)
+        cards = [c for c in cards if wanted & {o.slug for o in c.package.occasions}]
+    if filters.sort == PackageSort.PRICE_ASC:
+        cards.sort(key=lambda c: (c.package.price_cents, c.package.name))
+    elif filters.sort == PackageSort.PRICE_DESC:
+        cards.sort(key=lambda c: (-c.package.price_cents, c.package.name))
+    else:
+        # What can be ordered now first, featured ones leading, then by name (the query's order; sort is stable).
+        cards.sort(key=lambda c: (not c.is_available, not c.package.featured))
+
+    facet = [
+        OccasionFacet(o, counts.get(o.slug, 0), o.slug in filters.occasions)
+        for o in occasions
+        if counts.get(o.slug) or o.slug in filters.occasions
+    ]
+    return PackageListing(
+        filters=filters,
+        cards=cards,
+        occasion_facet=facet,
+        chosen_occasions=[by_slug[s] for s in filters.occasions],
+        total_active=total_active,
+        available_count=available_count,
+        notices=notices,
+    )
+
+
+def list_featured_packages(limit: int = 4) -> list[PackageCard]:
+    """For the home page: active packages that can be ordered now, featured ones first."""
+    cards = [_card(p) for p in _active_packages()]
+    return [c for c in cards if c.is_available][:limit]
+
+
+def list_occasions_in_use() -> list[Occasion]:
+    """Occasions that at least one active package carries (for links on the home page)."""
+    return list(
+        db.session.scalars(
+            select(Occasion)
+            .where(
+                Occasion.id.in_(
+                    select(package_occasions.c.occasion_id)
+                    .join(Package, Package.id == package_occasions.c.package_id)
+                    .where(Package.active.is_(True))
+                )
+            )
+            .order_by(Occasion.position, Occasion.name)
+        )
+    )
+
+
+# --- the package page -----------------------------------------------------------------------------
+
+
+@dataclass
+class ProducerGroup:
+    producer: Producer
+    components: list[PackageComponent]
+
+
+@dataclass
+class NetTotals:
+    grams: int
+    millilitres: int
+    pieces_without_weight: int
+
+
+@dataclass
+class PackagePage:
+    package: Package
+    available_quantity: int
+    groups: list[ProducerGroup]
+    food: FoodSummary
+    vat_lines: list[dict[str, int]] | None
+    list_price_cents: int
+    savings_cents: int
+    net_totals: NetTotals
+    day: date
+
+    @property
+    def is_available(self) -> bool:
+        return self.available_quantity > 0
+
+    @property
+    def is_low(self) -> bool:
+        return 0 < self.available_quantity <= LOW_STOCK
+
+    @property
+    def has_named_substitutes(self) -> bool:
+        return any(c.substitute is not None for g in self.groups for c in g.components)
+
+    @property
+    def rates(self) -> list[int]:
+        return [line["rate"] for line in self.vat_lines or []]
+
+
+def group_by_producer(package: Package) -> list[ProducerGroup]:
+    """The composition grouped by producer, producers in the order their first item appears."""
+    groups: dict[int, ProducerGroup] = {}
+    for component in package.components:
+        producer = component.product.producer
+        groups.setdefault(producer.id, ProducerGroup(producer, [])).components.append(component)
+    return list(groups.values())
+
+
+def net_totals(package: Package) -> NetTotals:
+    """Total net weight and volume of the contents (what a gift giver wants to know about the box)."""
+    grams = millilitres = pieces = 0
+    for component in package.components:
+        product = component.product
+        amount = (product.net_quantity or 0) * component.quantity
+        if product.net_unit == NetUnit.GRAM and amount:
+            grams += amount
+        elif product.net_unit == NetUnit.MILLILITRE and amount:
+            millilitres += amount
+        else:
+            pieces += component.quantity
+    return NetTotals(grams, millilitres, pieces)
+
+
+def get_package_page(slug: str, day: date | None = None, locale: str = "nl") -> PackagePage | None:
+    """An active package with everything its page shows, or None (unknown or inactive)."""
+    if not _is_slug_like(slug):
+        return None
+    day = day or shop_today()
+    product_path = selectinload(Package.components).joinedload(PackageComponent.product)
+    substitute_path = selectinload(Package.components).joinedload(PackageComponent.substitute)
+    package = db.session.scalar(
+        select(Package)
+        .where(Package.slug == slug, Package.active.is_(True))
+        .options(
+            selectinload(Package.occasions),
+            product_path.joinedload(Product.producer).joinedload(Producer.municipality).joinedload(Municipality.region),
+            product_path.joinedload(Product.producer).joinedload(Producer.locality),
+            product_path.selectinload(Product.allergens),
+            product_path.selectinload(Product.images),
+            product_path.selectinload(Product.labels),
+            product_path.joinedload(Product.category),
+            product_path.joinedload(Product.vat_category).selectinload(VatCategory.rates),
+            substitute_path.joinedload(Product.producer),
+        )
+    )
+    if package is None:
+        return None
+    try:
+        lines = vat_split(package, day) if package.components else None
+    except LookupError:
+        lines = None  # a component's VAT category has no rate yet: say nothing rather than something wrong
+    list_price = components_list_price_cents(package)
+    return PackagePage(
+        package=package,
+        available_quantity=available_quantity(package),
+        groups=group_by_producer(package),
+        food=food_summary(package, locale),
+        vat_lines=lines,
+        list_price_cents=list_price,
+        savings_cents=max(list_price - package.price_cents, 0),
+        net_totals=net_totals(package),
+        day=day,
+    )

@@ -1,0 +1,87 @@
+/*
+ * Lekker Oost-Vlaams: small progressive enhancements. Every page works without this file.
+ *
+ * 1. Marks <html class="js"> so CSS can tell the script runs.
+ * 2. Filters panel (details.filters-toggle): open on wide screens, closed on phones, until the visitor
+ *    toggles it themselves.
+ * 3. Error summary (.error-summary): moves focus to it after a failed submit (GOV.UK pattern).
+ * 4. Character counter: <textarea maxlength="300" data-counter="counter-id"> with an element
+ *    <p id="counter-id" data-template="Nog %s tekens over"> (see templates/macros/forms.html).
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
+  }
+
+  ready(function () {
+    // 2. Filters panel
+    var wide = window.matchMedia("(min-width: 56.25em)");
+    var panels = Array.prototype.slice.call(document.querySelectorAll("details.filters-toggle"));
+    var touched = false;
+    panels.forEach(function (panel) {
+      panel.querySelector("summary").addEventListener("click", function () {
+        touched = true;
+      });
+    });
+    function syncPanels() {
+      if (touched) {
+        return;
+      }
+      panels.forEach(function (panel) {
+        panel.open = wide.matches;
+      });
+    }
+    syncPanels();
+    if (wide.addEventListener) {
+      wide.addEventListener("change", function () {
+        touched = false;
+        syncPanels();
+      });
+    }
+
+    // 3. Error summary
+    var summary = document.querySelector(".error-summary");
+    if (summary && document.activeElement === document.body) {
+      summary.focus();
+    }
+
+    // 4. Character counters
+    Array.prototype.forEach.call(document.querySelectorAll("[data-counter]"), function (field) {
+      var output = document.getElementById(field.getAttribute("data-counter"));
+      var max = parseInt(field.getAttribute("maxlength"), 10);
+      if (!output || !max) {
+        return;
+      }
+      var template = output.getAttribute("data-template") || "%s";
+      // The visible counter follows every key; a hidden live region tells screen readers after a pause
+      // (as GOV.UK's character count does), so they do not hear every keystroke.
+      var live = document.createElement("span");
+      live.className = "visually-hidden";
+      live.setAttribute("aria-live", "polite");
+      output.parentNode.insertBefore(live, output.nextSibling);
+      var timer;
+      function text() {
+        return template.replace("%s", String(Math.max(0, max - field.value.length)));
+      }
+      function update() {
+        output.textContent = text();
+      }
+      field.addEventListener("input", function () {
+        update();
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          live.textContent = text();
+        }, 1000);
+      });
+      update();
+    });
+  });
+})();

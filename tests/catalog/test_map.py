@@ -1,0 +1,169 @@
+"""The province map's geometry: pure functions, no database."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from shop.catalog.map import (
+    Pin,
+    Projection,
+    Site,
+    Town,
+    build_province_map,
+    clip_half_plane,
+    convex_hull,
+    fit_projection,
+    region_colors,
+    spread_points,
+    voronoi_cells,
+)
+
+GENT = (51.0543, 3.7174)
+AALST = (50.9360, 4.0355)
+EEKLO = (51.1858, 3.5639)
+RONSE = (50.7467, 3.6005)
+
+
+def test_projection_keeps_north_up_and_west_left():
+    projection = fit_projection([GENT, AALST, EEKLO, RONSE], margin_km=5)
+
+    _, y_eeklo = projection(*EEKLO)
+    _, y_ronse = projection(*RONSE)
+    x_gent, _ = projection(*GENT)
+    x_aalst, _ = projection(*AALST)
+
+    assert y_eeklo < y_ronse  # Eeklo lies further north: higher latitude, smaller y
+    assert x_gent < x_aalst  # Aalst lies east of Gent
+
+
+def test_projection_corrects_longitude_for_latitude():
+    projection = Projection(min_lat=51.0, min_lon=3.0, max_lat=51.1, max_lon=3.2, width=1000)
+
+    x0, y0 = projection(51.05, 3.1)
+    x1, _ = projection(51.05, 3.11)
+    _, y1 = projection(51.06, 3.1)
+
+    # 0.01 degree of longitude is cos(51.05 deg) times as long as 0.01 degree of latitude (within 1 %).
+    ratio = (x1 - x0) / (y0 - y1)
+    assert ratio == pytest.approx(math.cos(math.radians(51.05)) * 111.32 / 110.57, rel=1e-3)
+
+
+def test_projection_maps_the_box_corners_onto_the_canvas():
+    projection = Projection(min_lat=50.7, min_lon=3.3, max_lat=51.4, max_lon=4.4, width=800)
+
+    assert projection(51.4, 3.3) == pytest.approx((0, 0))
+    assert projection(50.7, 4.4) == pytest.approx((800, projection.height))
+    assert 700 < projection.height < 1000  # the province is a bit taller than wide
+
+
+def test_fit_projection_gives_one_point_a_minimum_span():
+    projection = fit_projection([GENT], margin_km=1, min_span_km=12)
+
+    assert projection.span_x_km == pytest.approx(12)
+    assert projection.span_y_km == pytest.approx(12)
+    assert projection(*GENT) == pytest.approx((projection.width / 2, projection.height / 2))
+
+
+def test_convex_hull_drops_inner_points():
+    hull = convex_hull([(0, 0), (4, 0), (4, 4), (0, 4), (2, 2), (1, 3), (4, 2)])
+
+    assert sorted(hull) == [(0, 0), (0, 4), (4, 0), (4, 4)]
+
+
+def test_clip_half_plane_labels_the_new_edge():
+    square = [(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0)]
+
+    vertices, labels = clip_half_plane(square, ["a", "b", "c", "d"], (1.0, 0.0), 1.0, "cut")
+
+    assert vertices == [(0.0, 0.0), (1.0, 0.0), (1.0, 2.0), (0.0, 2.0)]
+    assert labels == ["a", "cut", "c", "d"]
+
+
+def test_voronoi_cells_split_the_land_between_two_sites():
+    cells = voronoi_cells([(0.0, 0.0), (10.0, 0.0)], radius=8)
+
+    left, right = cells
+    assert max(x for x, _ in left.vertices) == pytest.approx(5)
+    assert min(x for x, _ in right.vertices) == pytest.approx(5)
+    assert 1 in left.neighbours and 0 in right.neighbours
+    assert None in left.neighbours  # the coast
+
+
+def test_spread_points_separates_producers_in_the_same_place():
+    spots = spread_points([(100.0, 100.0)] * 6, spacing=9)
+
+    assert spots[0] == (100.0, 100.0)
+    for i, a in enumerate(spots):
+        for b in spots[i + 1 :]:
+            assert math.dist(a, b) >= 9 - 1e-6
+    assert all(math.dist(s, (100.0, 100.0)) < 30 for s in spots)
+
+
+def test_region_colors_follow_the_given_order():
+    assert region_colors(["a", "b"]) != region_colors(["b", "a"])
+    assert region_colors(["a", "b"])["a"] == region_colors(["a", "c"])["a"]
+
+
+def _sites() -> list[Site]:
+    return [
+        Site(*GENT, "gent-en-rand", "gent"),
+        Site(51.03, 3.80, "gent-en-rand", "gent"),
+        Site(*AALST, "denderstreek", "aalst"),
+        Site(*EEKLO, "meetjesland", "eeklo"),
+        Site(*RONSE, "vlaamse-ardennen", "ronse"),
+    ]
+
+
+def test_every_pin_becomes_a_marker_inside_the_view_box():
+    pins = [
+        Pin("hoeve-gent", "Hoeve Gent", *GENT),
+        Pin("hoeve-gent-2", "Hoeve Gent twee", *GENT),
+        Pin("far-away", "Ver weg", 51.6, 4.9),  # outside every site: the canvas grows to hold it
+    ]
+
+    province = build_province_map(_sites(), pins)
+
+    min_x, min_y, width, height = map(float, province.view_box.split())
+    assert [m.key for m in province.markers] == ["hoeve-gent", "hoeve-gent-2", "far-away"]
+    assert (min_x, min_y, width) == (0, 0, 800)
+    for marker in province.markers:
+        assert 0 <= marker.x <= width
+        assert 0 <= marker.y <= height
+
+
+def test_province_map_draws_regions_borders_and_towns():
+    sites = [
+        Site(*GENT, "gent-en-rand", "gent"),
+        Site(51.03, 3.80, "gent-en-rand", "gent"),
+        Site(51.06, 3.66, "meetjesland", "lievegem"),
+    ]
+
+    province = build_province_map(sites, [], towns=[Town("Gent", *GENT)])
+
+    assert {r.key for r in province.regions} == {"gent-en-rand", "meetjesland"}
+    assert all(re.fullmatch(r"(M[-\d. ]+(L[-\d. ]+)+Z)+", r.path) for r in province.regions)
+    assert province.coast.startswith("M")
+    assert province.region_borders.startswith("M")  # Gent meets Lievegem
+    assert province.municipality_borders == ""  # the two Gent sites share their municipality
+    assert [t.name for t in province.towns] == ["Gent"]
+
+
+def test_province_map_draws_municipality_borders_inside_a_region():
+    sites = [Site(*GENT, "gent-en-rand", "gent"), Site(51.09, 3.83, "gent-en-rand", "lochristi")]
+
+    province = build_province_map(sites, [])
+
+    assert province.municipality_borders.startswith("M")
+    assert province.region_borders == ""
+
+
+def test_province_map_without_sites_still_places_pins():
+    province = build_province_map([], [Pin("a", "A", *GENT), Pin("b", "B", *AALST)])
+
+    assert province.regions == []
+    assert len(province.markers) == 2
+    a, b = province.markers
+    assert a.x < b.x and a.y < b.y

@@ -1,0 +1,108 @@
+from sqlalchemy import select
+
+from shop.catalog.models import Product
+from shop.catalog.search import MAX_TERMS, build_search_text, fold, match_clause, parse_query, stem
+from shop.extensions import db
+from tests.factories import make_category, make_municipality, make_producer
+from tests.factories import make_product as _make_product
+
+
+def make_product(name: str):
+    """A product whose producer, place and category share no word with the names searched below."""
+    producer = make_producer("Familie Peeters", municipality=make_municipality("Zele"))
+    return _make_product(name, producer=producer, category=make_category("Streekwaren"))
+
+
+def search(query: str) -> list[str]:
+    terms = parse_query(query)
+    statement = select(Product.name).order_by(Product.name)
+    if terms:
+        statement = statement.where(match_clause(Product.search_text, terms))
+    return list(db.session.scalars(statement))
+
+
+def test_fold_strips_accents_case_and_punctuation():
+    assert fold("Paté, Hoevekaas!") == "pate hoevekaas"
+    assert fold("Crème brûlée & Œufs") == "creme brulee oeufs"
+    assert fold("Bœuf, Smørrebrød, Straße") == "boeuf smorrebrod strasse"
+    assert fold("  ") == ""
+    assert fold(None) == ""
+
+
+def test_stem_makes_singular_and_plural_meet():
+    assert stem("kaas") == "kas"
+    assert stem("kazen") == "kas"
+    assert stem("appels") == stem("appel") == "appel"
+    assert stem("pralines") == stem("praline") == "praline"
+    assert stem("broodjes") == stem("brood") == "brod"
+    assert stem("tomaten") == stem("tomaat") == "tomat"
+
+
+def test_build_search_text_holds_words_then_new_stems_between_spaces():
+    assert build_search_text("Oude Hoevekaas", "kaas") == " oude hoevekaas kaas hoevekas kas "
+
+
+def test_parse_query_folds_drops_stop_words_and_duplicates():
+    assert parse_query("De Paté van de HOEVE paté") == ["pate", "hoeve"]
+
+
+def test_parse_query_keeps_at_most_max_terms():
+    assert MAX_TERMS == 8
+    assert parse_query("a1 b2 c3 d4 e5 f6 g7 h8 i9 j10") == ["a1", "b2", "c3", "d4", "e5", "f6", "g7", "h8"]
+
+
+def test_parse_query_turns_sql_wildcards_and_odd_characters_into_nothing():
+    assert parse_query("%") == []
+    assert parse_query("_%_' OR 1=1 --") == ["or", "1"]
+    assert parse_query("100%") == ["100"]
+    assert parse_query("🧀 ☕") == []
+
+
+def test_parse_query_cuts_very_long_queries():
+    assert parse_query("kaas " * 1000) == ["kaas"]
+    assert parse_query("x" * 5000) == ["x" * 100]
+
+
+def test_kaas_finds_hoevekaas_and_kazen_but_not_kers(db):
+    make_product("Hoevekaas")
+    make_product("Kazen van de streek")
+    make_product("Kersen")
+    assert search("kaas") == ["Hoevekaas", "Kazen van de streek"]
+    assert search("kazen") == ["Hoevekaas", "Kazen van de streek"]
+
+
+def test_pate_with_and_without_accent_find_the_same(db):
+    make_product("Paté van de hoeve")
+    make_product("Pastasaus")
+    assert search("paté") == ["Paté van de hoeve"]
+    assert search("pate") == ["Paté van de hoeve"]
+    assert search("PATÉ") == ["Paté van de hoeve"]
+
+
+def test_prefix_of_a_word_matches(db):
+    make_product("Aardbeienconfituur")
+    make_product("Aardappelen")
+    assert search("aardb") == ["Aardbeienconfituur"]
+
+
+def test_every_term_must_match(db):
+    make_product("Jonge hoevekaas")
+    make_product("Oude hoevekaas")
+    assert search("oude kaas") == ["Oude hoevekaas"]
+
+
+def test_like_wildcards_in_the_query_match_literally_nothing_special(db):
+    make_product("Hoevekaas")
+    make_product("Appelsap")
+    assert search("%") == ["Appelsap", "Hoevekaas"]  # no usable term: the caller shows everything
+    assert search("_") == ["Appelsap", "Hoevekaas"]
+    assert search("%%kaas") == ["Hoevekaas"]
+    assert search("appel%") == ["Appelsap"]
+    assert search("x%z") == []
+
+
+def test_plural_query_finds_singular_name(db):
+    make_product("Praline met hazelnoot")
+    make_product("Tomaat")
+    assert search("pralines") == ["Praline met hazelnoot"]
+    assert search("tomaten") == ["Tomaat"]
