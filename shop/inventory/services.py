@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from shop.catalog.models import Product
+from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.models import MovementReason, StockMovement
@@ -91,3 +92,39 @@ def get_stock_from_movements(product_id: int) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.product_id == product_id)
     )
+
+
+def receive_initial_stock(quantities: Mapping[int, int], *, by=None, note: str = "") -> int:
+    """Book the opening stock of many products at once (catalogue seed, first import).
+
+    Adds each quantity to the product's stock and records one INITIAL movement per product, with two
+    bulk statements, so stock = sum of movements keeps holding. Zero quantities are skipped. Raises
+    InvalidStock for a negative quantity (nothing is written then). Returns the number of movements.
+    """
+    lines = [(product_id, quantity) for product_id, quantity in sorted(quantities.items()) if quantity]
+    if any(quantity < 0 for _, quantity in lines):
+        raise InvalidStock(_l("Voorraad kan niet negatief zijn."))
+    if not lines:
+        return 0
+    products = Product.__table__
+    db.session.execute(
+        update(products)
+        .where(products.c.id == bindparam("product_id_"))
+        .values(stock=products.c.stock + bindparam("quantity_")),
+        [{"product_id_": product_id, "quantity_": quantity} for product_id, quantity in lines],
+    )
+    by_user_id = getattr(by, "id", None)
+    now = utcnow()
+    db.session.execute(
+        insert(StockMovement),
+        [
+            {"product_id": product_id, "delta": quantity, "reason": MovementReason.INITIAL, "note": note,
+             "by_user_id": by_user_id, "created_at": now}
+            for product_id, quantity in lines
+        ],
+    )
+    # Products already loaded in this session must not keep their old figure.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Product) and obj.id in quantities:
+            db.session.expire(obj, ["stock"])
+    return len(lines)

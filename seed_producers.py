@@ -1,0 +1,39 @@
+"""Fill the configured database (SHOP_DATABASE_URL) with the demo catalogue.
+
+    python seed_producers.py [--seed N] [--reset] [--if-empty]
+
+The schema must exist (`flask --app shop db upgrade`). Deterministic for a given --seed (default 2026).
+Without --reset it refuses to touch a database that already has a catalogue (exit code 1);
+--if-empty skips quietly in that case (exit code 0), which `make run` uses.
+The logic lives in shop/catalog/seeding.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shop import create_app
+from shop.catalog.seeding import DEFAULT_SEED, DatabaseNotEmpty, seed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fill the configured database with the demo catalogue.")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--reset", action="store_true",
+                        help="empty every table first (all data, also orders and users; never alembic_version)")
+    parser.add_argument("--if-empty", action="store_true", help="seed only when there are no producers yet")
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    with app.app_context():
+        try:
+            seed(seed=args.seed, reset=args.reset, if_empty=args.if_empty, out=lambda line: print(line, flush=True))
+        except DatabaseNotEmpty as refusal:
+            print(f"Refused: {refusal}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,876 @@
+"""The demo catalogue: regions, municipalities, >= 250 fictitious producers, >= 2,000 products,
+>= 30 gift packages and three demo log-ins, built deterministically from a seed.
+
+Everything comes from ``shop/catalog/reference_data``; randomness only from ``random.Random(seed)``.
+Rows are written with bulk INSERTs in one transaction, committed at the end.
+``seed_producers.py`` is the command line around :func:`seed`.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from shop.accounts.models import Role, User
+from shop.catalog.allergens import Allergen, Presence
+from shop.catalog.models import (
+    ALL_MONTHS_MASK,
+    Category,
+    Label,
+    Locality,
+    Municipality,
+    NetUnit,
+    Producer,
+    Product,
+    ProductAllergen,
+    ProductImage,
+    ProductStatus,
+    Region,
+    producer_labels,
+    product_labels,
+)
+from shop.catalog.reference_data import catalogue as ref
+from shop.catalog.reference_data import geography, read_csv
+from shop.catalog.reference_data import packages as package_ref
+from shop.catalog.reference_data.producers import (
+    ANCHORS,
+    FARMS,
+    GENERIC_CLOSERS,
+    SHOP_HOURS,
+    STREETS,
+    SURNAMES,
+    TYPES,
+    TYPES_BY_KEY,
+    ProducerType,
+)
+from shop.catalog.search import build_search_text, fold
+from shop.catalog.vat import VatCategory, VatRate
+from shop.core.db import utcnow
+from shop.extensions import db
+from shop.inventory.services import receive_initial_stock
+from shop.packages.models import Occasion, Package, PackageComponent, package_occasions
+
+DEFAULT_SEED = 2026
+
+CATALOG_IMAGE_DIR = "static/img/catalog"
+PRODUCER_IMAGE_DIR = "static/img/producers"
+PACKAGE_IMAGE_DIR = "static/img/packages"
+
+# The demo log-ins: (e-mail, password, role, display name).
+DEMO_USERS = (
+    ("producent@lekkeroostvlaams.be", "demo-producent-2026", Role.PRODUCER, "Demo producent"),
+    ("personeel@lekkeroostvlaams.be", "demo-personeel-2026", Role.STAFF, "Demo personeel"),
+    ("beheer@lekkeroostvlaams.be", "demo-beheer-2026", Role.ADMIN, "Demo beheer"),
+)
+
+GROOT_VLEESHUIS = {
+    "name": "Groot Vleeshuis",
+    "street": "Groentenmarkt 7",
+    "postcode": "9000",
+    "locality": "Gent",
+    "latitude": 51.0558,
+    "longitude": 3.7219,
+    "templates": (147, 148, 151, 152, 153, 154),
+    "story": (
+        "Het Groot Vleeshuis aan de Groentenmarkt in Gent is het promotiecentrum voor Oost-Vlaamse streekproducten. "
+        "Onder de middeleeuwse houten dakspanten van de vroegere vleeshal koken we Vlaamse klassiekers met producten "
+        "van de boeren uit deze webshop. Waterzooi, stoofvlees en vol-au-vent gaan vers bereid en gekoeld mee naar huis.",
+        "Le Groot Vleeshuis, sur le Groentenmarkt à Gand, est le centre de promotion des produits régionaux de "
+        "Flandre-Orientale. Sous la charpente médiévale de l'ancienne halle aux viandes, nous cuisinons des classiques "
+        "flamands avec les produits des fermiers de cette boutique.",
+        "The Groot Vleeshuis on the Groentenmarkt in Ghent is the promotion centre for East-Flemish regional products. "
+        "Under the medieval timber roof of the former meat hall we cook Flemish classics with produce from the farmers "
+        "in this shop.",
+    ),
+}
+
+Output = Callable[[str], None]
+
+
+class DatabaseNotEmpty(Exception):
+    """The database already holds a catalogue and neither reset nor if_empty was asked for."""
+
+
+# --------------------------------------------------------------------------------------------
+# Small pure helpers
+# --------------------------------------------------------------------------------------------
+
+
+def slugify(text: str, max_length: int = 150) -> str:
+    return fold(text).replace(" ", "-")[:max_length].strip("-")
+
+
+def season_mask(season: str) -> int:
+    """``all`` -> 4095; ``"4-10"`` -> April to October; ``"10-3"`` wraps around the year."""
+    season = (season or "").strip()
+    if not season or season == "all":
+        return ALL_MONTHS_MASK
+    first, last = (int(part) for part in season.split("-"))
+    mask, month = 0, first
+    while True:
+        mask |= 1 << (month - 1)
+        if month == last:
+            return mask
+        month = month % 12 + 1
+
+
+def nice_price(cents: float, rng: random.Random) -> int:
+    """A shop price near ``cents`` that ends in 0, 5 or 9 (e.g. 4,49 / 4,50 / 4,35)."""
+    tens = max(5, round(cents / 10))
+    roll = rng.random()
+    if roll < 0.45:
+        return tens * 10 - 1
+    if roll < 0.8:
+        return tens * 10
+    return max(50, round(cents / 5) * 5)
+
+
+def jitter(value: float, spread: float, bounds: tuple[float, float], rng: random.Random) -> float:
+    low, high = bounds
+    return round(min(high, max(low, value + rng.uniform(-spread, spread))), 5)
+
+
+def insert_ingredient(ingredients: str, extra: str) -> str:
+    """Add ``extra`` to the first sentence (the ingredient list) of ``ingredients``."""
+    if not extra:
+        return ingredients
+    head, dot, tail = ingredients.partition(".")
+    return f"{head}, {extra}{dot or '.'}{tail}"
+
+
+@dataclass(frozen=True)
+class Pack:
+    unit: str
+    net_quantity: int
+    net_unit: NetUnit
+    factor: float
+
+
+_AMOUNT = re.compile(r"^(\d+(?:,\d+)?) (g|kg|ml|cl|l)\b")
+
+
+def packs_for(template: dict[str, str], number: int, subcategory: str) -> list[Pack]:
+    """The sellable packs of a template: per-kg and per-100-g prices become whole packs."""
+    unit = template["unit"].strip()
+    if unit == "per kg":
+        options = ref.PACKS_BY_TEMPLATE.get(number) or ref.PACKS_PER_KG[subcategory]
+        packs = [Pack(label, grams, NetUnit.GRAM, factor) for label, grams, factor in options]
+    elif unit == "per 100 g":
+        packs = [Pack(label, grams, NetUnit.GRAM, factor) for label, grams, factor in ref.PACKS_PER_100G]
+    elif unit.startswith("per stuk"):
+        grams = re.search(r"\((\d+) g\)", unit)
+        packs = [Pack(unit, int(grams.group(1)), NetUnit.GRAM, 1.0) if grams else Pack(unit, 1, NetUnit.PIECE, 1.0)]
+    elif match := re.match(r"^(\d+) stuks$", unit):
+        packs = [Pack(unit, int(match.group(1)), NetUnit.PIECE, 1.0)]
+    elif match := re.match(r"^(\d+) x (\d+) cl$", unit):
+        packs = [Pack(unit, int(match.group(1)) * int(match.group(2)) * 10, NetUnit.MILLILITRE, 1.0)]
+    elif match := _AMOUNT.match(unit):
+        amount = float(match.group(1).replace(",", "."))
+        scale, net_unit = {"g": (1, NetUnit.GRAM), "kg": (1000, NetUnit.GRAM), "ml": (1, NetUnit.MILLILITRE),
+                           "cl": (10, NetUnit.MILLILITRE), "l": (1000, NetUnit.MILLILITRE)}[match.group(2)]
+        label = f"{match.group(1)} {match.group(2)}"
+        if "bag-in-box" in template["name_nl"].lower() and "bag-in-box" not in label:
+            label += " bag-in-box"
+        packs = [Pack(label, round(amount * scale), net_unit, 1.0)]
+    else:  # pragma: no cover - the CSV holds no other forms
+        raise ValueError(f"unknown unit {unit!r} in template {template['id']}")
+    for label, net, net_unit, factor in ref.EXTRA_SIZES.get(number, []):
+        packs.append(Pack(label, net, NetUnit(net_unit), factor))
+    return packs
+
+
+# --------------------------------------------------------------------------------------------
+# Database helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _insert(model, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk INSERT; returns the new primary keys in the order of ``rows``."""
+    if not rows:
+        return []
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(statement, rows))
+
+
+def _insert_plain(table_or_model, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        target = table_or_model.insert() if hasattr(table_or_model, "c") else insert(table_or_model)
+        db.session.execute(target, rows)
+
+
+def _get_or_create(model, key: str, rows: list[dict[str, Any]]) -> dict[Any, int]:
+    """Reference rows keyed by a unique column: reuse what exists, insert the rest; key -> id."""
+    column = getattr(model, key)
+    existing = dict(db.session.execute(select(column, model.id)).all())
+    missing = [row for row in rows if row[key] not in existing]
+    for row, new_id in zip(missing, _insert(model, missing)):
+        existing[row[key]] = new_id
+    return existing
+
+
+def catalogue_is_empty() -> bool:
+    """True when there are no producers, products or packages."""
+    for model in (Producer, Product, Package):
+        if db.session.scalar(select(func.count()).select_from(model)):
+            return False
+    return True
+
+
+def empty_database() -> int:
+    """Delete every row of every table the application knows, children first (never alembic_version)."""
+    removed = 0
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name == "alembic_version":
+            continue
+        removed += db.session.execute(table.delete()).rowcount or 0
+    db.session.flush()
+    return removed
+
+
+# --------------------------------------------------------------------------------------------
+# The seed
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProducerPlan:
+    type: ProducerType
+    municipality: dict[str, Any]
+    locality: dict[str, Any]
+    anchor: bool = False
+    name: str = ""
+    slug: str = ""
+    brand: str = ""
+    id: int = 0
+    active: bool = True
+    labels: list[str] = field(default_factory=list)
+    place: str = ""
+
+
+@dataclass
+class ProductPlan:
+    producer: ProducerPlan
+    template: int
+    subcategory: str
+    name: str
+    price_cents: int
+    stock: int
+    status: ProductStatus
+    row: dict[str, Any]
+    allergens: list[tuple[str, Presence]]
+    labels: list[str]
+    illustration: str
+    id: int = 0
+
+
+class Seeder:
+    def __init__(self, seed: int, out: Output):
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.out = out
+        self.counts: dict[str, int] = {}
+        self.now = utcnow()
+
+    # --- reference data ------------------------------------------------------------------
+    def reference(self) -> None:
+        vat_ids = _get_or_create(
+            VatCategory,
+            "code",
+            [{"code": code, "name": nl, "translations": {"fr": {"name": fr}, "en": {"name": en}}}
+             for code, nl, fr, en, _, _ in ref.VAT_CATEGORIES],
+        )
+        existing_rates = set(db.session.execute(select(VatRate.vat_category_id, VatRate.valid_from)).all())
+        rate_rows = [
+            {"vat_category_id": vat_ids[code], "rate_percent": rate, "valid_from": valid_from}
+            for code, _, _, _, rate, valid_from in ref.VAT_CATEGORIES
+            if (vat_ids[code], valid_from) not in existing_rates
+        ]
+        _insert_plain(VatRate, rate_rows)
+        self.vat_ids = vat_ids
+
+        self.label_ids = _get_or_create(
+            Label,
+            "slug",
+            [{"slug": slug, "name": nl, "description": description,
+              "translations": {"fr": {"name": fr}, "en": {"name": en}}}
+             for slug, (nl, description, fr, en) in ref.LABELS.items()],
+        )
+        self.out(f"  VAT categories: {len(vat_ids)} (rates from 2000-01-01: 6/6/21/21 %), labels: {len(self.label_ids)}")
+
+        region_ids = _get_or_create(
+            Region,
+            "slug",
+            [{"slug": slug, "name": nl, "description": d_nl,
+              "translations": {"fr": {"name": fr, "description": d_fr}, "en": {"name": en, "description": d_en}}}
+             for slug, nl, d_nl, fr, d_fr, en, d_en in geography.REGIONS],
+        )
+        region_slug_by_name = {nl: slug for slug, nl, *_ in geography.REGIONS}
+        municipality_rows, region_of = [], {}
+        for row in read_csv("municipalities.csv"):
+            region_of[row["nis_code"]] = region_slug_by_name[row["region"]]
+            translations = {"fr": {"name": row["name_fr"]}}
+            if row["name"] in geography.ENGLISH_NAMES:
+                translations["en"] = {"name": geography.ENGLISH_NAMES[row["name"]]}
+            municipality_rows.append({
+                "nis_code": row["nis_code"], "slug": slugify(row["name"]), "name": row["name"],
+                "main_postcode": row["main_postcode"], "region_id": region_ids[region_slug_by_name[row["region"]]],
+                "latitude": float(row["latitude"]), "longitude": float(row["longitude"]),
+                "translations": translations,
+            })
+        municipality_ids = _get_or_create(Municipality, "nis_code", municipality_rows)
+        self.municipalities = []
+        for row in municipality_rows:
+            self.municipalities.append({**row, "id": municipality_ids[row["nis_code"]],
+                                        "region": region_of[row["nis_code"]]})
+        self.municipality_by_name = {m["name"]: m for m in self.municipalities}
+
+        existing = {
+            (m_id, postcode, name): l_id
+            for l_id, m_id, postcode, name in db.session.execute(
+                select(Locality.id, Locality.municipality_id, Locality.postcode, Locality.name)
+            )
+        }
+        locality_rows = []
+        for row in read_csv("localities.csv"):
+            municipality = self.municipality_by_name[row["municipality"]]
+            locality_rows.append({
+                "postcode": row["postcode"], "name": row["locality"], "municipality_id": municipality["id"],
+                "latitude": float(row["latitude"]), "longitude": float(row["longitude"]),
+            })
+        missing = [r for r in locality_rows if (r["municipality_id"], r["postcode"], r["name"]) not in existing]
+        for row, new_id in zip(missing, _insert(Locality, missing)):
+            existing[(row["municipality_id"], row["postcode"], row["name"])] = new_id
+        self.localities_by_municipality: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in locality_rows:
+            row["id"] = existing[(row["municipality_id"], row["postcode"], row["name"])]
+            self.localities_by_municipality[row["municipality_id"]].append(row)
+        self.out(f"  regions: {len(region_ids)}, municipalities: {len(self.municipalities)}, "
+                 f"localities: {len(locality_rows)}")
+
+        self.category_ids: dict[str, int] = {}
+        self.category_names: dict[str, tuple[str, str]] = {}  # sub slug -> (name, parent name)
+        self.illustrations: dict[str, str] = {}
+        top_rows, sub_rows = [], []
+        for position, ((slug, nl, fr, en, illustration), children) in enumerate(ref.CATEGORIES):
+            top_rows.append({"slug": slug, "name": nl, "parent_id": None, "position": position,
+                             "illustration": f"{CATALOG_IMAGE_DIR}/{illustration}.svg",
+                             "translations": {"fr": {"name": fr}, "en": {"name": en}}})
+        self.category_ids.update(_get_or_create(Category, "slug", top_rows))
+        for (top, children) in ref.CATEGORIES:
+            for position, (slug, nl, fr, en, illustration) in enumerate(children):
+                sub_rows.append({"slug": slug, "name": nl, "parent_id": self.category_ids[top[0]], "position": position,
+                                 "illustration": f"{CATALOG_IMAGE_DIR}/{illustration}.svg",
+                                 "translations": {"fr": {"name": fr}, "en": {"name": en}}})
+                self.category_names[slug] = (nl, top[1])
+        self.category_ids.update(_get_or_create(Category, "slug", sub_rows))
+        self.out(f"  categories: {len(top_rows)} top, {len(sub_rows)} sub")
+
+        self.occasion_ids = _get_or_create(
+            Occasion,
+            "slug",
+            [{"slug": slug, "name": nl, "position": position, "translations": {"fr": {"name": fr}, "en": {"name": en}}}
+             for position, (slug, (nl, fr, en)) in enumerate(package_ref.OCCASIONS.items())],
+        )
+
+    # --- producers -----------------------------------------------------------------------
+    def plan_producers(self) -> list[ProducerPlan]:
+        rng = self.rng
+        plans: list[ProducerPlan] = []
+        usage: Counter[int] = Counter()
+        shuffled = {m_id: rng.sample(locs, len(locs)) for m_id, locs in sorted(self.localities_by_municipality.items())}
+
+        def pick_locality(municipality, name: str | None = None):
+            candidates = shuffled[municipality["id"]]
+            if name:
+                chosen = next(loc for loc in candidates if loc["name"] == name)
+            else:
+                chosen = min(candidates, key=lambda loc: usage[loc["id"]])  # first least-used, in shuffled order
+            usage[chosen["id"]] += 1
+            return chosen
+
+        for type_key, municipality_name, locality_name in ANCHORS:
+            municipality = self.municipality_by_name[municipality_name]
+            plans.append(ProducerPlan(TYPES_BY_KEY[type_key], municipality, pick_locality(municipality, locality_name),
+                                      anchor=True))
+
+        slots: list[dict[str, Any]] = []
+        for municipality in self.municipalities:
+            count = max(2, round(0.75 * len(self.localities_by_municipality[municipality["id"]])))
+            count += 1 if rng.random() < 0.25 else 0
+            slots.extend([municipality] * count)
+        deck = [t for t in TYPES for _ in range(t.weight)]
+        deck = deck * (len(slots) // len(deck) + 1)
+        rng.shuffle(deck)
+        for municipality, producer_type in zip(slots, deck):
+            plans.append(ProducerPlan(producer_type, municipality, pick_locality(municipality)))
+        return plans
+
+    def _name(self, plan: ProducerPlan, used: set[str]) -> tuple[str, str]:
+        rng = self.rng
+        for _ in range(40):
+            pattern = rng.choice(plan.type.names)
+            surname = rng.choice(SURNAMES)
+            brand = rng.choice(plan.type.brands) if plan.type.brands else ""
+            farm = rng.choice(FARMS)
+            name = pattern.format(farm=farm, surname=surname, brand=brand)
+            if name not in used:
+                used.add(name)
+                return name, surname
+        name = f"{name} ({plan.locality['name']})"
+        used.add(name)
+        return name, surname
+
+    @staticmethod
+    def _brand(name: str) -> str:
+        """The producer's own name without its trade word: 'Brouwerij 't Hoppeke' -> 'Hoppeke'."""
+        words = name.split(" ", 1)
+        brand = words[1] if len(words) > 1 else name
+        return brand[3:] if brand.startswith("'t ") else brand
+
+    def producers(self) -> None:
+        rng = self.rng
+        plans = self.plan_producers()
+        used_names: set[str] = {GROOT_VLEESHUIS["name"]}
+        used_slugs: set[str] = set()
+        rows = []
+        generations = (("tweede", "deux", "two"), ("derde", "trois", "three"), ("vierde", "quatre", "four"))
+        for plan in plans:
+            name, surname = self._name(plan, used_names)
+            slug = slugify(name)
+            if slug in used_slugs:
+                slug = f"{slug}-{slugify(plan.locality['name'])}"
+            used_slugs.add(slug)
+            plan.name, plan.slug, plan.brand = name, slug, self._brand(name)
+            plan.place = plan.locality["name"]
+            gen = rng.choice(generations)
+            fields = {
+                "name": name, "place": plan.place, "surname": surname, "year": rng.randint(1921, 2019),
+                "gen": gen[0], "gen_fr": gen[1], "gen_en": gen[2],
+                "family_nl": f"de familie {surname}", "family_nl_cap": f"De familie {surname}",
+                "family_fr": f"la famille {surname}", "family_fr_cap": f"La famille {surname}",
+                "family_en": f"the {surname} family", "family_en_cap": f"The {surname} family",
+            }
+            opener = rng.choice(plan.type.openers)
+            detail = rng.choice(plan.type.details)
+            sentences = [opener, detail]
+            if rng.random() < 0.6:
+                sentences.append(rng.choice(GENERIC_CLOSERS))
+            story = [" ".join(s[i].format(**fields) for s in sentences) for i in range(3)]
+            plan.labels = [slug for slug, chance in plan.type.labels.items() if rng.random() < chance]
+            plan.active = plan.anchor or rng.random() > 0.03
+            has_shop = "hoevewinkel" in plan.labels or plan.type.key in (
+                "bakery", "butcher", "patisserie", "confectioner", "caterer", "coffee", "condiments")
+            rows.append(self._producer_row(
+                plan, story, street=f"{rng.choice(STREETS)} {rng.randint(1, 160)}",
+                hours=rng.choice(SHOP_HOURS) if has_shop else "",
+            ))
+
+        # The Groot Vleeshuis itself: ready dishes at the Groentenmarkt.
+        gent = self.municipality_by_name["Gent"]
+        gent_locality = next(loc for loc in self.localities_by_municipality[gent["id"]] if loc["name"] == "Gent")
+        vleeshuis = ProducerPlan(TYPES_BY_KEY["caterer"], gent, gent_locality, anchor=True,
+                                 name=GROOT_VLEESHUIS["name"], slug="groot-vleeshuis", brand="Groot Vleeshuis",
+                                 labels=["korte-keten"],
+                                 place="Gent")
+        plans.append(vleeshuis)
+        self.vleeshuis = vleeshuis
+        row = self._producer_row(vleeshuis, list(GROOT_VLEESHUIS["story"]), street=GROOT_VLEESHUIS["street"],
+                                 hours="Dinsdag tot zondag: 10–18 u\nMaandag gesloten", photo="groot-vleeshuis")
+        row.update(latitude=GROOT_VLEESHUIS["latitude"], longitude=GROOT_VLEESHUIS["longitude"],
+                   email="info@grootvleeshuis.be", website="https://www.grootvleeshuis.be")
+        rows.append(row)
+
+        for plan, new_id in zip(plans, _insert(Producer, rows)):
+            plan.id = new_id
+        _insert_plain(producer_labels, [{"producer_id": p.id, "label_id": self.label_ids[slug]}
+                                        for p in plans for slug in p.labels])
+        self.producer_plans = plans
+        localities = {p.locality["id"] for p in plans}
+        municipalities = {p.municipality["id"] for p in plans}
+        inactive = sum(1 for p in plans if not p.active)
+        by_type = Counter(p.type.key for p in plans)
+        self.counts.update(producers=len(plans), producer_municipalities=len(municipalities),
+                           producer_localities=len(localities))
+        self.out(f"  producers: {len(plans)} in {len(municipalities)} municipalities and {len(localities)} "
+                 f"localities ({inactive} inactive; {len(by_type)} types)")
+
+    def _producer_row(self, plan: ProducerPlan, story: list[str], *, street: str, hours: str,
+                      photo: str | None = None) -> dict[str, Any]:
+        rng = self.rng
+        zone = next((z for z, names in geography.PHONE_ZONES.items() if plan.municipality["name"] in names), "09")
+        digits = [rng.randint(0, 9) for _ in range(7)]
+        if rng.random() < 0.3:
+            phone = f"04{rng.choice('789')}{digits[0]} {digits[1]}{digits[2]} {digits[3]}{digits[4]} {digits[5]}{digits[6]}"
+        elif len(zone) == 2:
+            phone = f"{zone} {rng.randint(2, 3)}{digits[0]}{digits[1]} {digits[2]}{digits[3]} {digits[4]}{digits[5]}"
+        else:
+            phone = f"{zone} {rng.randint(2, 9)}{digits[0]} {digits[1]}{digits[2]} {digits[3]}{digits[4]}"
+        compact = plan.slug.replace("-", "")
+        return {
+            "slug": plan.slug, "name": plan.name, "story": story[0], "street": street,
+            "postcode": plan.locality["postcode"], "locality_id": plan.locality["id"],
+            "municipality_id": plan.municipality["id"],
+            "latitude": jitter(plan.locality["latitude"], 0.010, geography.LATITUDE_BOUNDS, rng),
+            "longitude": jitter(plan.locality["longitude"], 0.015, geography.LONGITUDE_BOUNDS, rng),
+            # Fictitious producers get addresses on the shop's demo domain, so no real farm is ever mailed.
+            "email": f"{plan.slug}@demo.lekkeroostvlaams.be",
+            "phone": phone,
+            "website": f"https://www.{compact}.be" if rng.random() < 0.55 else "",
+            "farm_shop_hours": hours,
+            "photo_path": f"{PRODUCER_IMAGE_DIR}/{photo or plan.type.photo}.svg",
+            "active": plan.active,
+            "translations": {"fr": {"story": story[1]}, "en": {"story": story[2]}},
+            "created_at": self.now, "updated_at": self.now,
+        }
+
+    # --- products ------------------------------------------------------------------------
+    def _eligible(self, number: int, plan: ProducerPlan) -> bool:
+        if number in ref.SKIPPED_TEMPLATES:
+            return False
+        places = ref.ORIGIN_BOUND.get(number)
+        if not places or self._in_origin(number, plan):
+            return True
+        return number in ref.GENERIC_OUTSIDE_ORIGIN
+
+    def _in_origin(self, number: int, plan: ProducerPlan) -> bool:
+        places = ref.ORIGIN_BOUND.get(number)
+        if not places:
+            return True
+        for place in places:
+            if place.startswith("region:"):
+                if plan.municipality["region"] == place.split(":", 1)[1]:
+                    return True
+            elif place == plan.municipality["name"]:
+                return True
+        return False
+
+    def products(self) -> None:
+        rng = self.rng
+        self.templates = {int(row["id"][1:4]): row for row in read_csv("products.csv")}
+        plans: list[ProductPlan] = []
+        used_slugs: set[str] = set()
+        for producer in self.producer_plans:
+            if producer is self.vleeshuis:
+                numbers = list(GROOT_VLEESHUIS["templates"])
+                weights = {n: 1 for n in numbers}
+                count = len(numbers) + 2
+                forced = numbers
+            else:
+                weights = {n: w for n, w in producer.type.templates.items() if self._eligible(n, producer)}
+                numbers = list(weights)
+                count = rng.randint(*producer.type.products)
+                forced = [n for n in numbers if n in ref.ORIGIN_BOUND and self._in_origin(n, producer)
+                          and (producer.anchor or rng.random() < 0.8)]
+            taken: set[tuple] = set()
+            names: set[tuple[str, str]] = set()
+            uses: Counter[int] = Counter()
+            made = 0
+            queue = list(forced)
+            attempts = 0
+            while made < count and attempts < count * 8 and numbers:
+                attempts += 1
+                showcase = bool(queue) and producer.anchor
+                if queue:
+                    number = queue.pop(0)
+                else:
+                    # A template already sold weighs less, so a range stays varied (not five sizes of one honey).
+                    number = rng.choices(numbers, weights=[weights[n] / (1 + 3 * uses[n]) for n in numbers])[0]
+                product = self._product(producer, number, taken, names, used_slugs, showcase=showcase)
+                if product:
+                    plans.append(product)
+                    uses[number] += 1
+                    made += 1
+        self._write_products(plans)
+
+    def _product(self, producer: ProducerPlan, number: int, taken: set, names: set, used_slugs: set[str],
+                 showcase: bool = False):
+        """One product of ``producer`` from template ``number``, or None when nothing new is left.
+
+        A showcase product (a placed producer's own speciality) is always published and in stock.
+        """
+        rng = self.rng
+        template = self.templates[number]
+        sub, illustration, name_fr, ingredients = ref.TEMPLATES[number]
+        packs = packs_for(template, number, sub)
+        variants = ref.VARIANTS.get(number, [])
+        offers = [(v, s) for v in range(-1, len(variants)) for s in range(len(packs))]
+        fresh = [(v, s) for v, s in offers if (number, v, s) not in taken]
+        if not fresh:
+            return None
+        plain = [(v, s) for v, s in fresh if v == -1]
+        variant_index, size_index = rng.choice(plain if plain and rng.random() < 0.7 else fresh)
+        taken.add((number, variant_index, size_index))
+        pack = packs[size_index]
+
+        name_nl, name_en = template["name_nl"], template["name_en"]
+        price_factor, extra_ingredients, extra_allergens = 1.0, "", []
+        alcohol = float(template["alcohol_pct"]) if template["alcohol_pct"] else None
+        recognised = number in ref.RECOGNISED
+        if number in ref.RENAMED_TEMPLATES:
+            name_nl, name_fr, name_en = ref.RENAMED_TEMPLATES[number]
+            recognised = False
+        if number in ref.ORIGIN_BOUND and not self._in_origin(number, producer):
+            name_nl, name_fr, name_en = ref.GENERIC_OUTSIDE_ORIGIN[number]
+            recognised = False
+        if variant_index >= 0:
+            v_nl, v_fr, v_en, price_factor, extra_ingredients, extra_allergens, v_alcohol = variants[variant_index]
+            name_nl, name_fr, name_en = v_nl, v_fr, v_en
+            alcohol = v_alcohol if v_alcohol is not None else alcohol
+            recognised = False
+        if producer.type.key == "brewery" and number in ref.BEER_STYLES:
+            style = ref.BEER_STYLES[number] if variant_index < 0 else (name_nl, name_fr, name_en)
+            name_nl, name_fr, name_en = (f"{producer.brand} {style[0]}", f"{producer.brand} {style[1]}",
+                                         f"{producer.brand} {style[2]}")
+        elif producer.type.key == "brewery" and number == 107:
+            name_nl, name_fr, name_en = (f"Proefpakket {producer.brand}", f"Coffret dégustation {producer.brand}",
+                                         f"{producer.brand} tasting pack")
+        elif producer.type.key == "winery" and number in ref.WINE_TEMPLATES:
+            base = ref.WINE_TEMPLATES[number] if variant_index < 0 else (name_nl, name_fr, name_en)
+            name_nl, name_fr, name_en = (f"{producer.brand} {base[0]}", f"{producer.brand} {base[1]}",
+                                         f"{producer.brand} {base[2]}")
+        elif producer.type.key in ref.OWN_NAME_TEMPLATES.get(number, ()) and rng.random() < 0.35:
+            name_nl, name_fr, name_en = (f"{name_nl} '{producer.brand}'", f"{name_fr} « {producer.brand} »",
+                                         f"{name_en} '{producer.brand}'")
+        name_nl = name_nl[0].upper() + name_nl[1:]
+        if (name_nl, pack.unit) in names:
+            return None
+        names.add((name_nl, pack.unit))
+
+        price = nice_price(int(template["price_cents"]) * pack.factor * price_factor * rng.uniform(0.85, 1.15), rng)
+        roll = rng.random()
+        stock = 0 if roll < 0.07 else rng.randint(1, 4) if roll < 0.17 else rng.randint(5, 60)
+        roll = rng.random()
+        status = (ProductStatus.DRAFT if roll < 0.015 else ProductStatus.PENDING_REVIEW if roll < 0.03
+                  else ProductStatus.HIDDEN if roll < 0.045 else ProductStatus.PUBLISHED)
+        if showcase:
+            stock, status = max(stock, 12), ProductStatus.PUBLISHED
+
+        contains = [a for a in template["allergens"].split(";") if a] + [a for a in extra_allergens]
+        contains = list(dict.fromkeys(contains))
+        may_contain = [a for a, chance in ref.MAY_CONTAIN.get(sub, {}).items()
+                       if a not in contains and rng.random() < chance]
+        text = insert_ingredient(ingredients, extra_ingredients)
+        if may_contain:
+            text += " Kan sporen bevatten van " + ", ".join(ref.ALLERGEN_WORDS_NL[a] for a in may_contain) + "."
+        storage = ref.STORAGE_BY_TEMPLATE.get(number) or ref.STORAGE[sub][0]
+        shelf_life = ref.SHELF_LIFE_BY_TEMPLATE.get(number) or ref.STORAGE[sub][1]
+        if status == ProductStatus.DRAFT and rng.random() < 0.5:
+            storage = ""  # a draft the producer has not finished yet
+
+        labels = []
+        if recognised:
+            labels.append("erkend-streekproduct")
+            if number in ref.EU_PROTECTED:
+                labels.append("beschermde-oorsprong")
+        if "bio" in producer.labels:
+            labels.append("bio")
+        place = producer.place
+        descriptions = [d.format(producer=producer.name, place=place) for d in ref.DESCRIPTIONS[sub]]
+        for label in labels:
+            if label in ref.RECOGNITION_NOTES:
+                descriptions = [f"{d} {note}" for d, note in zip(descriptions, ref.RECOGNITION_NOTES[label])]
+
+        slug = slugify(f"{name_nl} {pack.unit} {producer.slug}", 160)
+        while slug in used_slugs:
+            slug = f"{slug[:150]}-{rng.randint(10, 99)}"
+        used_slugs.add(slug)
+        translations = {"fr": {"name": name_fr, "description": descriptions[1]},
+                        "en": {"name": name_en, "description": descriptions[2]}}
+        category_name, parent_name = self.category_names[sub]
+        search_text = build_search_text(
+            name_nl, descriptions[0], name_fr, descriptions[1], name_en, descriptions[2],
+            producer.name, producer.place, producer.municipality["name"], category_name, parent_name,
+        )
+        row = {
+            "producer_id": producer.id, "category_id": self.category_ids[sub],
+            "vat_category_id": self.vat_ids[template["vat_category"]], "slug": slug, "name": name_nl,
+            "description": descriptions[0], "unit": pack.unit, "net_quantity": pack.net_quantity,
+            "net_unit": pack.net_unit, "price_cents": price, "stock": 0, "is_food": True,
+            "ingredients": text, "storage": storage, "alcohol_pct": alcohol,
+            "origin": producer.municipality["name"], "shelf_life_days": shelf_life,
+            "perishable": template["perishable"] == "yes", "season_mask": season_mask(template["season"]),
+            "status": status, "featured": status == ProductStatus.PUBLISHED and rng.random() < 0.05,
+            "search_text": search_text, "translations": translations,
+            "created_at": self.now, "updated_at": self.now,
+        }
+        allergens = [(a, Presence.CONTAINS) for a in contains] + [(a, Presence.MAY_CONTAIN) for a in may_contain]
+        return ProductPlan(producer, number, sub, name_nl, price, stock, status, row, allergens, labels, illustration)
+
+    def _write_products(self, plans: list[ProductPlan]) -> None:
+        for plan, new_id in zip(plans, _insert(Product, [p.row for p in plans])):
+            plan.id = new_id
+        _insert_plain(ProductAllergen, [{"product_id": p.id, "allergen": Allergen(a), "presence": presence}
+                                        for p in plans for a, presence in p.allergens])
+        _insert_plain(ProductImage, [{"product_id": p.id, "path": f"{CATALOG_IMAGE_DIR}/{p.illustration}.svg",
+                                      "alt": f"Tekening: {p.name}", "position": 0} for p in plans])
+        _insert_plain(product_labels, [{"product_id": p.id, "label_id": self.label_ids[slug]}
+                                       for p in plans for slug in p.labels])
+        movements = receive_initial_stock({p.id: p.stock for p in plans}, note="Beginvoorraad (demo)")
+        self.product_plans = plans
+        published = sum(1 for p in plans if p.status == ProductStatus.PUBLISHED)
+        allergen_rows = sum(len(p.allergens) for p in plans)
+        out_of_stock = sum(1 for p in plans if p.stock == 0)
+        self.counts.update(products=len(plans), published_products=published, stock_movements=movements)
+        self.out(f"  products: {len(plans)} ({published} published, {out_of_stock} out of stock, "
+                 f"{sum(1 for p in plans if p.row['featured'])} featured); {allergen_rows} allergen rows, "
+                 f"{len(plans)} images")
+        self.out(f"  stock: {movements} initial movements, {sum(p.stock for p in plans)} units")
+
+    # --- packages ------------------------------------------------------------------------
+    def packages(self) -> None:
+        rng = self.rng
+        sellable = [p for p in self.product_plans
+                    if p.status == ProductStatus.PUBLISHED and p.producer.active and p.stock >= 3
+                    and p.template not in ref.NOT_FOR_PACKAGES]
+        by_template: dict[int, list[ProductPlan]] = defaultdict(list)
+        by_sub: dict[str, list[ProductPlan]] = defaultdict(list)
+        for product in sellable:
+            by_template[product.template].append(product)
+            by_sub[product.subcategory].append(product)
+        substitutes_pool = [p for p in self.product_plans
+                            if p.status == ProductStatus.PUBLISHED and p.producer.active and p.stock > 0]
+        sub_by_template: dict[int, list[ProductPlan]] = defaultdict(list)
+        for product in substitutes_pool:
+            sub_by_template[product.template].append(product)
+
+        package_rows, component_sets, occasion_rows = [], [], []
+        skipped = []
+        for slug, names, stories, occasions, image, featured, region, slots in package_ref.THEMES:
+            chosen: list[tuple[ProductPlan, int]] = []
+            for selectors, quantity in slots:
+                candidates: list[ProductPlan] = []
+                for selector in selectors:
+                    pool = by_sub[selector[4:]] if isinstance(selector, str) else by_template[selector]
+                    candidates.extend(p for p in pool if region is None or p.producer.municipality["region"] == region)
+                    if candidates and not isinstance(selector, str):
+                        break  # a named product is preferred over a broader fallback
+                used_products = {p.id for p, _ in chosen}
+                used_producers = {p.producer.id for p, _ in chosen}
+                candidates = [p for p in candidates if p.id not in used_products]
+                fresh = [p for p in candidates if p.producer.id not in used_producers]
+                pick_from = fresh or candidates
+                if pick_from:
+                    chosen.append((rng.choice(pick_from), quantity))
+            producers = {p.producer.id for p, _ in chosen}
+            if len(chosen) < 3 or len(producers) < 2:
+                skipped.append(slug)
+                continue
+            chosen = chosen[:8]
+            list_price = sum(p.price_cents * q for p, q in chosen)
+            price = nice_price(list_price * rng.uniform(0.90, 0.96), rng)
+            if price >= list_price:
+                price = list_price - 1
+            component_names = [p.name for p, _ in chosen]
+            occasion_names = [package_ref.OCCASIONS[o][0] for o in occasions]
+            package_rows.append({
+                "slug": slug, "name": names[0], "story": stories[0], "price_cents": price,
+                "image_path": f"{PACKAGE_IMAGE_DIR}/{image}.svg", "active": rng.random() > 0.04,
+                "featured": featured,
+                "search_text": build_search_text(names[0], stories[0], names[1], stories[1], names[2], stories[2],
+                                                 *occasion_names, *component_names),
+                "translations": {"fr": {"name": names[1], "story": stories[1]},
+                                 "en": {"name": names[2], "story": stories[2]}},
+                "created_at": self.now, "updated_at": self.now,
+            })
+            component_sets.append(chosen)
+            occasion_rows.append(occasions)
+
+        package_ids = _insert(Package, package_rows)
+        component_rows = []
+        substitutes = 0
+        for package_id, chosen in zip(package_ids, component_sets):
+            in_package = {p.id for p, _ in chosen}
+            for position, (product, quantity) in enumerate(chosen):
+                substitute_id = None
+                if rng.random() < 0.4:
+                    options = [s for s in sub_by_template[product.template]
+                               if s.producer.id != product.producer.id and s.id not in in_package
+                               and s.price_cents >= product.price_cents and s.row["unit"] == product.row["unit"]]
+                    if options:
+                        substitute_id = min(options, key=lambda s: (s.price_cents, s.id)).id
+                        substitutes += 1
+                component_rows.append({"package_id": package_id, "product_id": product.id, "quantity": quantity,
+                                       "position": position, "substitute_product_id": substitute_id})
+        _insert_plain(PackageComponent, component_rows)
+        _insert_plain(package_occasions, [{"package_id": package_id, "occasion_id": self.occasion_ids[o]}
+                                          for package_id, occasions in zip(package_ids, occasion_rows)
+                                          for o in occasions])
+        active = sum(1 for r in package_rows if r["active"])
+        featured = sum(1 for r in package_rows if r["featured"])
+        self.counts.update(packages=len(package_rows), package_components=len(component_rows))
+        self.out(f"  packages: {len(package_rows)} ({active} active, {featured} featured), "
+                 f"{len(component_rows)} components, {substitutes} with a substitute, "
+                 f"{len(self.occasion_ids)} occasions")
+        if skipped:
+            self.out(f"  (themes without enough products for this seed: {', '.join(skipped)})")
+
+    # --- users ---------------------------------------------------------------------------
+    def users(self) -> list[tuple[str, str, str]]:
+        producer = next(p for p in self.producer_plans if p.anchor and p.type.key == "dairy")
+        self.demo_producer = producer
+        existing = set(db.session.scalars(select(User.email)))
+        logins = []
+        for email, password, role, name in DEMO_USERS:
+            if email in existing:
+                self.out(f"  user {email} already exists; left unchanged")
+                continue
+            user = User(email=email, name=name, role=role, locale="nl", active=True,
+                        producer_id=producer.id if role == Role.PRODUCER else None)
+            user.set_password(password)
+            db.session.add(user)
+            logins.append((email, password, role.value))
+        db.session.flush()
+        self.counts["users"] = len(logins)
+        return logins
+
+
+def seed(seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, out: Output = print) -> dict[str, int]:
+    """Fill the configured database with the demo catalogue; needs an app context.
+
+    Refuses (raises DatabaseNotEmpty) when producers, products or packages exist, unless ``reset``
+    (empty every table first) or ``if_empty`` (then it skips and returns ``{"skipped": 1}``).
+    Returns counts of what it made. Commits once at the end; rolls back on any error.
+    """
+    started = time.perf_counter()
+    url = db.engine.url.render_as_string(hide_password=True)
+    if not reset and not catalogue_is_empty():
+        if if_empty:
+            out(f"The database already has a catalogue ({url}); seed skipped.")
+            return {"skipped": 1}
+        raise DatabaseNotEmpty(
+            f"The database already has producers, products or packages ({url}). "
+            "Run with --reset to empty it first (this deletes ALL data, also orders and users), "
+            "or with --if-empty to skip seeding when it is filled."
+        )
+    out(f"Seeding the demo catalogue (seed {seed}) into {url}")
+    seeder = Seeder(seed, out)
+    try:
+        if reset:
+            removed = empty_database()
+            out(f"  reset: {removed} rows removed")
+        seeder.reference()
+        seeder.producers()
+        seeder.products()
+        seeder.packages()
+        logins = seeder.users()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    elapsed = time.perf_counter() - started
+    seeder.counts["seconds"] = round(elapsed, 2)
+    out(f"Done in {elapsed:.1f} s: {seeder.counts['producers']} producers, {seeder.counts['products']} products, "
+        f"{seeder.counts['packages']} packages.")
+    if logins:
+        out("Demo log-ins:")
+        for email, password, role in logins:
+            extra = f" ({seeder.demo_producer.name})" if role == Role.PRODUCER.value else ""
+            out(f"  {role:<9} {email:<32} {password}{extra}")
+    return seeder.counts
