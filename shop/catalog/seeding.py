@@ -51,6 +51,7 @@ from shop.catalog.reference_data.producers import (
     ProducerType,
 )
 from shop.catalog.search import build_search_text, fold
+from shop.catalog.services import product_search_text
 from shop.catalog.vat import VatCategory, VatRate
 from shop.core.db import utcnow
 from shop.extensions import db
@@ -355,7 +356,7 @@ class Seeder:
                  f"localities: {len(locality_rows)}")
 
         self.category_ids: dict[str, int] = {}
-        self.category_names: dict[str, tuple[str, str]] = {}  # sub slug -> (name, parent name)
+        self.category_names: dict[str, tuple[str, str, str]] = {}  # sub slug -> (nl, fr, en)
         self.illustrations: dict[str, str] = {}
         top_rows, sub_rows = [], []
         for position, ((slug, nl, fr, en, illustration), children) in enumerate(ref.CATEGORIES):
@@ -368,7 +369,7 @@ class Seeder:
                 sub_rows.append({"slug": slug, "name": nl, "parent_id": self.category_ids[top[0]], "position": position,
                                  "illustration": f"{CATALOG_IMAGE_DIR}/{illustration}.svg",
                                  "translations": {"fr": {"name": fr}, "en": {"name": en}}})
-                self.category_names[slug] = (nl, top[1])
+                self.category_names[slug] = (nl, fr, en)
         self.category_ids.update(_get_or_create(Category, "slug", sub_rows))
         self.out(f"  categories: {len(top_rows)} top, {len(sub_rows)} sub")
 
@@ -683,10 +684,11 @@ class Seeder:
         used_slugs.add(slug)
         translations = {"fr": {"name": name_fr, "description": descriptions[1]},
                         "en": {"name": name_en, "description": descriptions[2]}}
-        category_name, parent_name = self.category_names[sub]
-        search_text = build_search_text(
-            name_nl, descriptions[0], name_fr, descriptions[1], name_en, descriptions[2],
-            producer.name, producer.place, producer.municipality["name"], category_name, parent_name,
+        search_text = product_search_text(
+            [name_nl, descriptions[0], name_fr, descriptions[1], name_en, descriptions[2]],
+            producer_name=producer.name,
+            place_names=[producer.place, producer.municipality["name"]],
+            category_names=list(self.category_names[sub]),
         )
         row = {
             "producer_id": producer.id, "category_id": self.category_ids[sub],

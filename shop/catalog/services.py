@@ -48,16 +48,24 @@ def publish_product(product: Product, *, by=None) -> None:
     product.status = ProductStatus.PUBLISHED
 
 
+def product_search_text(
+    texts: list[str], *, producer_name: str, place_names: list[str], category_names: list[str]
+) -> str:
+    """What search matches for a product: its names and descriptions (every language), its producer and place,
+    and its own (sub)category's names. The parent category is left out on purpose: with it, every egg would be
+    found by ``kaas`` through "Zuivel, kaas & eieren"."""
+    return build_search_text(*texts, producer_name, *place_names, *category_names)
+
+
 def refresh_search_text(product: Product) -> None:
-    """Recompute what search matches for a product: names in every language, producer, place, category."""
-    translated = [v for lang in (product.translations or {}).values() for v in (lang.get("name"), lang.get("description")) if v]
-    product.search_text = build_search_text(
-        product.name,
-        product.description,
-        *translated,
-        product.producer.name,
-        product.producer.place_name,
-        product.producer.municipality.name,
-        product.category.name,
-        product.category.parent.name if product.category.parent else "",
+    """Recompute a product's search text after its names, producer or category changed."""
+    texts = [product.name, product.description]
+    for language in (product.translations or {}).values():
+        texts += [language.get("name") or "", language.get("description") or ""]
+    category = product.category
+    product.search_text = product_search_text(
+        texts,
+        producer_name=product.producer.name,
+        place_names=[product.producer.place_name, product.producer.municipality.name],
+        category_names=[category.name, *((category.translations or {}).get(lang, {}).get("name", "") for lang in ("fr", "en"))],
     )
