@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from shop.catalog.allergens import Presence
 from shop.catalog.models import (
     Category,
     Label,
@@ -15,7 +16,6 @@ from shop.catalog.models import (
     ProductStatus,
     Region,
 )
-from shop.catalog.allergens import Presence
 from shop.catalog.services import refresh_search_text
 from shop.catalog.vat import VatCategory, VatRate
 from shop.extensions import db

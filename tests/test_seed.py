@@ -26,7 +26,7 @@ from shop.catalog.models import (
     Region,
 )
 from shop.catalog.reference_data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
-from shop.catalog.seeding import DEMO_USERS, DatabaseNotEmpty, empty_database, seed, season_mask
+from shop.catalog.seeding import DEMO_USERS, DatabaseNotEmpty, empty_database, season_mask, seed
 from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
 from shop.extensions import db as _db

@@ -7,7 +7,6 @@ Also registers the template helpers the product card and page use (``stock_statu
 
 from __future__ import annotations
 
-
 from babel.numbers import format_decimal
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext, ngettext
@@ -26,6 +25,7 @@ from shop.catalog.product_queries import (
 from shop.catalog.views import bp
 from shop.core.clock import shop_today
 from shop.core.i18n import current_language
+
 
 @bp.get("/producten")
 def product_list():

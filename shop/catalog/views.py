@@ -34,5 +34,7 @@ def category_illustration(category) -> str | None:
     return f"static/{filename}" if _bundled(current_app.static_folder, filename) else None
 
 
-from shop.catalog import producer_views  # noqa: E402,F401
-from shop.catalog import product_views  # noqa
+from shop.catalog import (
+    producer_views,  # noqa: E402,F401
+    product_views,  # noqa
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
 from babel.dates import get_month_names
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, get_locale
 
 from shop.core.money import format_eur

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from babel.numbers import format_currency
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Municipality, NetUnit, Producer, Product
 from shop.catalog.vat import VatCategory
-from shop.extensions import db
 from shop.core.clock import shop_today
+from shop.extensions import db
 from shop.packages.models import Occasion, Package, PackageComponent, package_occasions
 from shop.packages.services import (
     FoodSummary,
