@@ -43,6 +43,7 @@ SHOWN_VALUE_LENGTH = 40
 
 class Sort(StrEnum):
     RELEVANCE = "relevantie"
+    RECOMMENDED = "aanbevolen"
     NAME = "naam"
     PRICE_ASC = "prijs_op"
     PRICE_DESC = "prijs_af"
@@ -51,6 +52,7 @@ class Sort(StrEnum):
 
 SORT_LABELS = {
     Sort.RELEVANCE: _l("Meest relevant"),
+    Sort.RECOMMENDED: _l("Aanbevolen"),
     Sort.NAME: _l("Naam (A-Z)"),
     Sort.PRICE_ASC: _l("Prijs: laagste eerst"),
     Sort.PRICE_DESC: _l("Prijs: hoogste eerst"),
@@ -92,7 +94,7 @@ class ProductFilters:
     in_stock: bool = False
     min_cents: int | None = None
     max_cents: int | None = None
-    sort: Sort = Sort.NAME
+    sort: Sort = Sort.RECOMMENDED
     sort_chosen: bool = False
     page: int = 1
     per_page: int = 24
@@ -301,7 +303,7 @@ def parse_filters(args, *, per_page: int = 24, max_per_page: int = 96) -> Produc
         notices.append(str(_l("De minimumprijs was hoger dan de maximumprijs; we hebben ze omgewisseld.")))
 
     raw_sort = (args.get("sorteer") or "").strip()
-    filters.sort = Sort.RELEVANCE if filters.is_searching else Sort.NAME
+    filters.sort = Sort.RELEVANCE if filters.is_searching else Sort.RECOMMENDED
     if raw_sort:
         try:
             chosen = Sort(raw_sort)

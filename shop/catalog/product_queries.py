@@ -220,7 +220,10 @@ def _order_by(filters: ProductFilters) -> list:
         return [Product.price_cents.desc(), Product.name, Product.id]
     if filters.sort == Sort.NEWEST:
         return [Product.created_at.desc(), Product.id.desc()]
-    return [Product.name, Product.id]
+    if filters.sort == Sort.NAME:
+        return [Product.name, Product.id]
+    # Recommended: the shop's featured products first (a varied first page), then what can be bought now.
+    return [Product.featured.desc(), case((Product.stock > 0, 0), else_=1), Product.name, Product.id]
 
 
 def _count_if(conditions: list):

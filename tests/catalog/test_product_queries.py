@@ -26,7 +26,22 @@ def months(*numbers: int) -> int:
     return sum(1 << (m - 1) for m in numbers)
 
 
+# Without a search or a chosen sort: featured first (none here), products in stock before sold-out ones, then name.
+RECOMMENDED_ORDER = ["Hoeveboter", "Oude hoevekaas", "Paté van de hoeve", "Tripel", "Aardbeienconfituur"]
+
+
+def test_recommended_order_puts_featured_then_in_stock_first(catalogue, db):
+    catalogue["tripel"].featured = True
+    db.session.flush()
+    assert names(listing(sorteer="aanbevolen")) == ["Tripel", "Hoeveboter", "Oude hoevekaas", "Paté van de hoeve",
+                                                     "Aardbeienconfituur"]
+
+
 def listing(today: date = JUNE_15, per_page: int = 24, **args):
+    """The listing for these GET arguments; sorted by name unless a search or a sort is given, so the
+    expected lists below read alphabetically."""
+    if "q" not in args and "sorteer" not in args:
+        args["sorteer"] = "naam"
     pairs = [(key, v) for key, value in args.items() for v in (value if isinstance(value, list) else [value])]
     filters = parse_filters(MultiDict(pairs), per_page=per_page, max_per_page=96)
     return list_products(filters, today=today)
@@ -164,7 +179,7 @@ def test_search_sorts_by_relevance_by_default_and_by_choice_otherwise(catalogue)
 
 def test_search_without_usable_words_shows_everything_with_a_notice(catalogue):
     result = listing(q="%%% ___ 🧀")
-    assert names(result) == ALL_VISIBLE
+    assert names(result) == RECOMMENDED_ORDER
     assert result.notices == ["We vonden geen bruikbare zoekwoorden in \u201c%%% ___ 🧀\u201d; we tonen alle producten."]
 
 
@@ -190,9 +205,9 @@ def test_sort_orders(catalogue, sort, expected):
     assert names(listing(sorteer=sort)) == expected
 
 
-def test_unknown_sort_falls_back_to_name_with_a_notice(catalogue):
+def test_unknown_sort_falls_back_to_recommended_with_a_notice(catalogue):
     result = listing(sorteer="goedkoopst")
-    assert names(result) == ALL_VISIBLE
+    assert names(result) == RECOMMENDED_ORDER
     assert result.notices == ["Onbekende sortering genegeerd."]
 
 
@@ -306,7 +321,7 @@ def test_unknown_values_are_ignored_with_notices(catalogue):
         "Onbekende gemeente genegeerd: brugge.",
         "Onbekend label genegeerd: fairtrade.",
     ]
-    assert result.filters.to_args() == {"categorie": ["kaas"]}
+    assert result.filters.to_args() == {"categorie": ["kaas"], "sorteer": ["naam"]}
 
 
 def test_slugs_are_matched_case_insensitively_and_once(catalogue):

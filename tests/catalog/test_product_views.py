@@ -45,7 +45,8 @@ def test_products_page_lists_cards_with_a_filter_form(client, catalogue_in_db):
     html = page_text(response)
     assert response.status_code == 200
     assert "<title>Producten · Lekker Oost-Vlaams</title>" in html
-    assert card_names(html) == ["Aardbeienconfituur", "Hoeveboter", "Oude hoevekaas", "Paté van de hoeve", "Tripel"]
+    # Recommended order: in stock before sold out (the jam), then by name.
+    assert card_names(html) == ["Hoeveboter", "Oude hoevekaas", "Paté van de hoeve", "Tripel", "Aardbeienconfituur"]
     assert '<p role="status">5 producten</p>' in html
     assert '<form class="filters" id="product-filters" method="get" action="/producten">' in html
     assert "<legend>Categorie</legend>" in html
@@ -137,7 +138,7 @@ def test_pagination_has_real_links_and_a_summary(client, app, catalogue_in_db):
     assert '<progress class="pagination__progress" max="5" value="4"></progress>' in second
     assert '<a rel="prev" href="/producten?streek=waasland&amp;streek=meetjesland">Vorige</a>' in second
     assert '<a rel="next" href="/producten?streek=waasland&amp;streek=meetjesland&amp;pagina=3">Volgende</a>' in second
-    assert card_names(second) == ["Oude hoevekaas", "Paté van de hoeve"]
+    assert card_names(second) == ["Paté van de hoeve", "Tripel"]
     assert "Meer tonen" not in last and 'rel="next"' not in last
     assert "<title>Producten – pagina 3 · Lekker Oost-Vlaams</title>" in last
 
