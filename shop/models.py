@@ -15,3 +15,16 @@ from shop.catalog.models import (  # noqa: F401
 from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
 from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
+from shop.cart.models import Cart, CartLine  # noqa: F401
+from shop.orders.models import (  # noqa: F401
+    Counter,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderLineComponent,
+    OrderTransition,
+    Refund,
+    Shipment,
+    StripeEvent,
+)
+from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401

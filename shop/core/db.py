@@ -27,7 +27,9 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={Cents: Integer, datetime: DateTime(timezone=True), dict[str, Any]: JSON},
+        type_annotation_map={
+            Cents: Integer, datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON,
+        },
     )
 
 

@@ -1,0 +1,73 @@
+"""Everything about delivery and pickup that the shop itself decides, in one place.
+
+Change the shop's opening days, lead time, fees, free-delivery threshold or zones here (or override them
+in the app config under ``SHOP_SETTINGS``), never as literals elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import time
+
+from flask import current_app, has_app_context
+
+
+@dataclass(frozen=True)
+class DeliveryZone:
+    code: str
+    name: str  # Dutch; translated in templates through the zone code
+    fee_cents: int
+    perishables_allowed: bool
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    shop_name: str = "Groot Vleeshuis"
+    pickup_address: tuple[str, ...] = ("Groot Vleeshuis", "Groentenmarkt 7", "9000 Gent")
+    # Monday is 0. The Groot Vleeshuis is open Tuesday to Sunday.
+    pickup_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    pickup_opens: time = time(10, 0)
+    pickup_closes: time = time(18, 0)
+    # Orders placed before the cut-off can be picked up lead_time_days later (opening days permitting).
+    lead_time_days: int = 2
+    order_cutoff: time = time(12, 0)
+    # How far ahead a pickup day or desired delivery day can be chosen.
+    booking_horizon_days: int = 60
+    # Days on which the courier delivers (Tuesday to Saturday), with its own lead time.
+    delivery_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
+    delivery_lead_time_days: int = 2
+    closed_dates: tuple[str, ...] = ("2026-12-25", "2027-01-01")  # ISO dates the shop is closed
+    pickup_fee_cents: int = 0
+    zones: tuple[DeliveryZone, ...] = field(
+        default_factory=lambda: (
+            DeliveryZone("oost-vlaanderen", "Oost-Vlaanderen", 695, True),
+            DeliveryZone("belgie", "Rest van België", 995, False),
+        )
+    )
+    free_delivery_threshold_cents: int = 7500
+    gift_message_max_length: int = 300
+    payment_methods: tuple[str, ...] = ("card", "bancontact")
+    payment_expiry_minutes: int = 30
+    seller_name: str = "vzw Lekker Oost-Vlaams – Groot Vleeshuis"
+    seller_address: tuple[str, ...] = ("Groentenmarkt 7", "9000 Gent", "België")
+    seller_vat_number: str = "BE0207725104"
+    seller_email: str = "info@lekkeroostvlaams.be"
+
+    def zone(self, code: str) -> DeliveryZone:
+        return next(zone for zone in self.zones if zone.code == code)
+
+    @property
+    def cheapest_delivery_fee_cents(self) -> int:
+        return min(zone.fee_cents for zone in self.zones)
+
+
+DEFAULT_SETTINGS = ShopSettings()
+
+
+def get_settings() -> ShopSettings:
+    """The shop's settings; an app can override fields with ``app.config["SHOP_SETTINGS"] = {...}``."""
+    if has_app_context():
+        overrides = current_app.config.get("SHOP_SETTINGS")
+        if overrides:
+            return replace(DEFAULT_SETTINGS, **overrides)
+    return DEFAULT_SETTINGS

@@ -1,0 +1,131 @@
+"""The order lifecycle: the only code that changes an order's status.
+
+    pending_payment -> paid -> in_preparation -> ready_for_pickup | shipped -> completed
+    pending_payment -> cancelled            (expired, failed, abandoned)
+    paid | in_preparation -> cancelled      (staff, with refund)
+
+Every transition is a conditional UPDATE on the status it was read in, so two actors (a webhook and the success
+page, two staff members) can never both perform it: the second gets ConcurrentChange. Each one is recorded as
+an OrderTransition (from, to, who, when, note). Cancelling gives the stock back exactly once. Mail and the
+invoice are queued in the same transaction through shop.orders.notifications and shop.orders.invoicing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from shop.core.db import utcnow
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.inventory.models import MovementReason
+from shop.inventory.services import adjust_stock
+from shop.orders.models import Order, OrderStatus, OrderTransition
+
+S = OrderStatus
+ALLOWED_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
+    S.PENDING_PAYMENT: (S.PAID, S.CANCELLED),
+    S.PAID: (S.IN_PREPARATION, S.CANCELLED),
+    S.IN_PREPARATION: (S.READY_FOR_PICKUP, S.SHIPPED, S.CANCELLED),
+    S.READY_FOR_PICKUP: (S.COMPLETED,),
+    S.SHIPPED: (S.COMPLETED,),
+    S.COMPLETED: (),
+    S.CANCELLED: (),
+}
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+class ConcurrentChange(InvalidTransition):
+    pass
+
+
+def allowed_transitions(order: Order) -> tuple[OrderStatus, ...]:
+    return ALLOWED_TRANSITIONS[order.status]
+
+
+def can_transition(order: Order, to: OrderStatus) -> bool:
+    return to in ALLOWED_TRANSITIONS[order.status]
+
+
+def stock_quantities(order: Order) -> dict[int, int]:
+    """Units of each product that the order holds: loose products plus package components."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in order.lines:
+        if line.product_id is not None:
+            quantities[line.product_id] += line.quantity
+        for component in line.components:
+            quantities[component.product_id] += component.quantity * line.quantity
+    return dict(quantities)
+
+
+def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note: str = "") -> OrderTransition:
+    """Move ``order`` to ``to`` and apply what comes with it (stock back, invoice, mail).
+
+    Raises InvalidTransition when the lifecycle does not allow it from the current status, and
+    ConcurrentChange when another actor changed the order since it was read. The caller commits or rolls back.
+    """
+    from_status = order.status
+    if to not in ALLOWED_TRANSITIONS[from_status]:
+        raise InvalidTransition(
+            _l("Een bestelling met status %(from)s kan niet naar %(to)s."), **{"from": from_status.value, "to": to.value}
+        )
+    now = utcnow()
+    values: dict = {"status": to, "updated_at": now}
+    if to == S.PAID:
+        values["paid_at"] = now
+    if to == S.CANCELLED:
+        values["cancelled_at"] = now
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        raise ConcurrentChange(_l("Deze bestelling is intussen door iemand anders gewijzigd. Bekijk ze opnieuw."))
+    db.session.refresh(order, attribute_names=["status", "paid_at", "cancelled_at", "updated_at"])
+    record = OrderTransition(
+        order_id=order.id,
+        from_status=from_status,
+        to_status=to,
+        by_user_id=getattr(by, "id", None),
+        actor=actor or getattr(by, "email", "") or "system",
+        note=note,
+    )
+    db.session.add(record)
+
+    from shop.orders import invoicing, notifications  # late import: they render templates and PDFs
+
+    if to == S.CANCELLED:
+        return_stock(order, by=by, note=note or f"{order.number} geannuleerd")
+        notifications.order_cancelled(order, was_paid=from_status != S.PENDING_PAYMENT)
+    elif to == S.PAID:
+        invoicing.issue_invoice(order)
+        notifications.order_confirmed(order)
+    elif to == S.READY_FOR_PICKUP:
+        notifications.order_ready_for_pickup(order)
+    elif to == S.SHIPPED:
+        notifications.order_shipped(order)
+    return record
+
+
+def return_stock(order: Order, *, by=None, note: str = "") -> bool:
+    """Give the order's stock back, exactly once (guarded by a conditional update of ``stock_returned``)."""
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.stock_returned.is_(False))
+        .values(stock_returned=True)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(order, attribute_names=["stock_returned"])
+    for product_id, quantity in sorted(stock_quantities(order).items()):
+        adjust_stock(product_id, quantity, MovementReason.CANCEL, by=by, note=note)
+    return True

@@ -1,0 +1,244 @@
+"""Orders: contact, billing, shipments, lines with their snapshots, transitions, refunds, invoices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.core.db import Base, Cents, Timestamped, str_enum, utcnow
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    IN_PREPARATION = "in_preparation"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryMethod(StrEnum):
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+class PaymentProvider(StrEnum):
+    STRIPE = "stripe"
+    DEMO = "demo"
+
+
+class Counter(Base):
+    """Named counters for order and invoice numbers (``invoice-2026``); incremented under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Order(Timestamped, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total_cents >= 0", name="total_not_negative"),
+        CheckConstraint("refunded_cents >= 0 AND refunded_cents <= total_cents", name="refund_within_total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), default=OrderStatus.PENDING_PAYMENT, index=True)
+    # The secret of the guest's order-status link (urlsafe, 32 bytes of randomness).
+    status_token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    # Company invoice (optional): company name, Belgian VAT number (BE0123456789), billing address.
+    company_name: Mapped[str] = mapped_column(String(160), default="")
+    vat_number: Mapped[str] = mapped_column(String(14), default="")
+    billing_street: Mapped[str] = mapped_column(String(160), default="")
+    billing_postcode: Mapped[str] = mapped_column(String(10), default="")
+    billing_city: Mapped[str] = mapped_column(String(120), default="")
+
+    goods_cents: Mapped[Cents] = mapped_column(default=0)
+    delivery_fee_cents: Mapped[Cents] = mapped_column(default=0)
+    total_cents: Mapped[Cents] = mapped_column(default=0)
+    refunded_cents: Mapped[Cents] = mapped_column(default=0)
+
+    terms_accepted_at: Mapped[datetime | None]
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    stock_returned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    payment_provider: Mapped[PaymentProvider] = mapped_column(str_enum(PaymentProvider, 10), default=PaymentProvider.DEMO)
+    payment_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    payment_status: Mapped[str] = mapped_column(String(40), default="")
+
+    # Set when something needs a person: e.g. a payment that arrived after the order was cancelled.
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    attention_note: Mapped[str] = mapped_column(Text, default="")
+
+    shipments: Mapped[list[Shipment]] = relationship(back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id")
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+    transitions: Mapped[list[OrderTransition]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderTransition.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order", cascade="all, delete-orphan", order_by="Refund.id")
+    invoice: Mapped[Invoice | None] = relationship(back_populates="order", uselist=False)
+
+    @property
+    def shipment(self) -> Shipment:
+        """Today every order has exactly one shipment."""
+        return self.shipments[0]
+
+    @property
+    def is_company(self) -> bool:
+        return bool(self.vat_number)
+
+
+class Shipment(Base):
+    """Where and when the goods go: pickup at the Groot Vleeshuis or home delivery, possibly as a gift."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    method: Mapped[DeliveryMethod] = mapped_column(str_enum(DeliveryMethod, 10))
+    scheduled_date: Mapped[date | None]  # pickup day, or the desired delivery day
+    recipient_name: Mapped[str] = mapped_column(String(160), default="")
+    street: Mapped[str] = mapped_column(String(160), default="")
+    postcode: Mapped[str] = mapped_column(String(4), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(2), default="BE")
+    zone: Mapped[str] = mapped_column(String(40), default="")
+    fee_cents: Mapped[Cents] = mapped_column(default=0)
+    is_gift: Mapped[bool] = mapped_column(Boolean, default=False)
+    gift_message: Mapped[str] = mapped_column(String(300), default="")
+    hide_prices: Mapped[bool] = mapped_column(Boolean, default=True)
+    tracking_reference: Mapped[str] = mapped_column(String(120), default="")
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment", order_by="OrderLine.id")
+
+
+class OrderLine(Base):
+    """A product or package as sold: name, unit price and (for products) VAT rate are snapshots."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("(product_id IS NULL) <> (package_id IS NULL)", name="product_xor_package"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    quantity: Mapped[int]
+    unit_price_cents: Mapped[Cents]
+    total_cents: Mapped[Cents]
+    vat_rate: Mapped[int | None]  # products only; a package's VAT is in its components
+    perishable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    shipment: Mapped[Shipment | None] = relationship(back_populates="lines")
+    components: Mapped[list[OrderLineComponent]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", order_by="OrderLineComponent.id"
+    )
+
+
+class OrderLineComponent(Base):
+    """One component of a sold package, per package unit, with its share of the package price."""
+
+    __tablename__ = "order_line_components"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]  # per package
+    list_price_cents: Mapped[Cents]  # the product's unit price when sold
+    vat_rate: Mapped[int]
+    share_cents: Mapped[Cents]  # share of ONE package's price (shares of a package sum to its price)
+
+    line: Mapped[OrderLine] = relationship(back_populates="components")
+
+
+class OrderTransition(Base):
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[OrderStatus | None] = mapped_column(str_enum(OrderStatus))
+    to_status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(120), default="")  # "customer", "stripe", "system", a user's e-mail
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="transitions")
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount_cents: Mapped[Cents]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(40), default="pending")
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class StripeEvent(Base):
+    """Each Stripe event id is handled once."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invoice(Base):
+    """An invoice as data (parties, lines, VAT per rate, payment); the PDF and later UBL are rendered from it.
+
+    ``sequence`` is gap-free per year: it comes from the ``invoice-<year>`` Counter in the same transaction.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seller: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    buyer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+    vat_lines: Mapped[list[Any]] = mapped_column(default=list)
+    total_cents: Mapped[Cents]
+    payment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    order: Mapped[Order] = relationship(back_populates="invoice")
