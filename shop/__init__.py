@@ -16,6 +16,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(get_config(env))
     if overrides:
         app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Concurrent writers (two buyers, the worker) wait for SQLite's write lock instead of failing at once.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SHOP_SECRET_KEY must be set in production")
     os.makedirs(app.instance_path, exist_ok=True)
@@ -46,10 +51,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
+    from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
+    from shop.orders.views import bp as orders_bp
+    from shop.outbox.commands import COMMANDS as outbox_commands
     from shop.packages.views import bp as packages_bp
+    from shop.payments.commands import COMMANDS as payment_commands
+    from shop.payments.views import bp as payments_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(packages_bp, url_prefix="/pakketten")
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
+    for command in [*payment_commands, *outbox_commands]:
+        app.cli.add_command(command)

@@ -1,0 +1,7 @@
+"""Routes of the payments domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("payments", __name__)
