@@ -30,6 +30,10 @@ class Config:
     REDIS_URL = os.environ.get("SHOP_REDIS_URL") or None
     SMTP_URL = os.environ.get("SHOP_SMTP_URL") or None
     MEDIA_ROOT = str(INSTANCE_DIR / "media")
+    MAIL_DIR = str(INSTANCE_DIR / "mail")
+    # Absolute links in e-mails written outside a request (worker, webhooks, CLI).
+    SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:5000")
+    MAIL_FROM = os.environ.get("SHOP_MAIL_FROM", "Lekker Oost-Vlaams <bestellingen@lekkeroostvlaams.be>")
 
     LANGUAGES = ("nl", "fr", "en")
     BABEL_DEFAULT_LOCALE = "nl"
