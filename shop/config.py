@@ -27,6 +27,8 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+    STRIPE_TIMEOUT_SECONDS = 10
+    STRIPE_MAX_NETWORK_RETRIES = 1
     REDIS_URL = os.environ.get("SHOP_REDIS_URL") or None
     SMTP_URL = os.environ.get("SHOP_SMTP_URL") or None
     MEDIA_ROOT = str(INSTANCE_DIR / "media")

@@ -155,3 +155,54 @@ def make_package(components: list[tuple[Product, int]] | None = None, **override
 
 def make_occasion(slug: str = "kerst", name: str = "Kerst") -> Occasion:
     return _get_or_make(Occasion, "slug", slug, name=name)
+
+
+# --- checkout and orders (appended by the checkout work) -------------------------------------------------------
+
+
+def make_locality(postcode: str = "9000", name: str | None = None, municipality: Municipality | None = None):
+    """A locality of Oost-Vlaanderen: its postcode counts as the province's delivery zone."""
+    from shop.catalog.models import Locality
+
+    municipality = municipality or make_municipality()
+    locality = Locality(postcode=postcode, name=name or f"Plaats {postcode}", municipality=municipality,
+                        latitude=51.05, longitude=3.72)
+    db.session.add(locality)
+    db.session.flush()
+    return locality
+
+
+def make_order_cart(*items: tuple[Product | Package, int]):
+    """A cart holding (product or package, quantity) lines, added through the cart service."""
+    from shop.cart.services import add_item, get_or_create_cart
+
+    cart = get_or_create_cart(None)
+    for item, quantity in items:
+        if isinstance(item, Package):
+            add_item(cart, package_id=item.id, quantity=quantity)
+        else:
+            add_item(cart, product_id=item.id, quantity=quantity)
+    return cart
+
+
+def make_order_data(method: str = "pickup", **overrides):
+    """CheckoutData for a guest: pickup on the first feasible day by default, or delivery to 9000 Gent."""
+    from shop.checkout.delivery import pickup_days
+    from shop.checkout.services import CheckoutData
+
+    fields = dict(email="an@voorbeeld.be", name="An Peeters", phone="0470 12 34 56", method=method)
+    if method == "pickup":
+        fields["pickup_date"] = pickup_days()[0]
+    else:
+        fields.update(recipient_name="Jan Peeters", street="Veldstraat 1", postcode="9000", city="Gent")
+    fields.update(overrides)
+    return CheckoutData(**fields)
+
+
+def make_order(*items: tuple[Product | Package, int], data=None, **kwargs):
+    """An order placed through place_order (pending payment), from a fresh cart of ``items``."""
+    from shop.checkout.services import place_order
+
+    if not items:
+        items = ((make_product(price_cents=1250, stock=10), 2),)
+    return place_order(make_order_cart(*items), data or make_order_data(), **kwargs)

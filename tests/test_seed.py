@@ -7,6 +7,7 @@ only the determinism/reset test seeds again: three full seeds in all.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -25,8 +26,19 @@ from shop.catalog.models import (
     ProductStatus,
     Region,
 )
+from shop.catalog.reference_data import catalogue as ref
+from shop.catalog.reference_data import read_csv
 from shop.catalog.reference_data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
-from shop.catalog.seeding import DEMO_USERS, DatabaseNotEmpty, empty_database, season_mask, seed
+from shop.catalog.reference_data.producers import SHOP_HOURS
+from shop.catalog.seeding import (
+    DEMO_USERS,
+    DatabaseNotEmpty,
+    empty_database,
+    food_texts,
+    packs_for,
+    season_mask,
+    seed,
+)
 from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
 from shop.extensions import db as _db
@@ -167,6 +179,48 @@ def test_every_published_food_product_has_complete_food_information(seeded):
     statuses = Counter(seeded.session.scalars(select(Product.status)))
     assert statuses[ProductStatus.PUBLISHED] > 0.9 * sum(statuses.values())
     assert statuses[ProductStatus.DRAFT] and statuses[ProductStatus.PENDING_REVIEW] and statuses[ProductStatus.HIDDEN]
+
+
+ALLERGEN_IN_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-ÞŒ]{3,}")
+
+
+def test_every_published_product_has_french_and_english_food_texts(seeded):
+    products = seeded.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)).all()
+    assert len(products) >= 1900
+    untranslated = []
+    for product in products:
+        for language in ("fr", "en"):
+            texts = product.translations.get(language, {})
+            if not all((texts.get(field) or "").strip() for field in ("ingredients", "storage", "unit")):
+                untranslated.append((product.slug, language))
+            # Allergens stay emphasised in CAPITALS in every language's ingredient list.
+            elif bool(ALLERGEN_IN_CAPITALS.search(texts["ingredients"])) != bool(
+                ALLERGEN_IN_CAPITALS.search(product.ingredients)
+            ):
+                untranslated.append((product.slug, language, texts["ingredients"]))
+    assert untranslated == []
+    cheese = next(p for p in products if p.ingredients.startswith("Rauwe koeMELK"))
+    assert cheese.translations["fr"]["ingredients"].startswith("Lait cru de vache (LAIT), sel")
+    assert cheese.translations["en"]["ingredients"].startswith("Raw cow's MILK, salt")
+    assert cheese.t("storage", "fr").startswith("À conserver au réfrigérateur (7 °C maximum)")
+    hours = seeded.session.scalars(select(Producer).where(Producer.farm_shop_hours != "")).all()
+    assert len(hours) >= 100
+    assert all(p.translations["fr"]["farm_shop_hours"] and p.translations["en"]["farm_shop_hours"] for p in hours)
+
+
+def test_every_text_a_seed_can_pick_has_a_french_and_english_version():
+    """Whatever the seed number: each template with each variant, all 14 allergens in the 'may contain'
+    sentence, every pack size and the farm-shop hours."""
+    for row in read_csv("products.csv"):
+        number = int(row["id"][1:4])
+        subcategory = ref.TEMPLATES[number][0]
+        for extra in ["", *(variant[4] for variant in ref.VARIANTS.get(number, []))]:
+            texts = food_texts(number, subcategory, extra, list(ref.ALLERGEN_WORDS_NL))
+            assert texts["nl"]["ingredients"].startswith(ref.TEMPLATES[number][3].partition(".")[0])
+            assert all(texts[language]["ingredients"] and texts[language]["storage"] for language in ("fr", "en"))
+        for pack in packs_for(row, number, subcategory):
+            assert all(ref.PACK_UNITS[pack.unit]), pack.unit
+    assert all(len(hours) == 3 and all(hours) for hours in SHOP_HOURS)
 
 
 def test_stock_equals_the_sum_of_movements_for_every_product(seeded):

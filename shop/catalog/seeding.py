@@ -90,6 +90,11 @@ GROOT_VLEESHUIS = {
         "Under the medieval timber roof of the former meat hall we cook Flemish classics with produce from the farmers "
         "in this shop.",
     ),
+    "hours": (
+        "Dinsdag tot zondag: 10–18 u\nMaandag gesloten",
+        "Du mardi au dimanche : de 10 à 18 h\nFermé le lundi",
+        "Tuesday to Sunday: 10 am–6 pm\nClosed on Mondays",
+    ),
 }
 
 Output = Callable[[str], None]
@@ -144,6 +149,30 @@ def insert_ingredient(ingredients: str, extra: str) -> str:
         return ingredients
     head, dot, tail = ingredients.partition(".")
     return f"{head}, {extra}{dot or '.'}{tail}"
+
+
+def food_texts(number: int, subcategory: str, extra_ingredients: str = "",
+               may_contain: list[str] | tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
+    """Ingredients and storage advice of a product of template ``number``, per language (nl, fr, en).
+
+    ``extra_ingredients`` is what a variant adds (Dutch, a key of ``ref.INGREDIENT_ADDITIONS``);
+    ``may_contain`` the allergens of the "may contain" sentence. Raises KeyError for a text without
+    translation, so a new Dutch text cannot slip into the seed untranslated.
+    """
+    ingredients = (ref.TEMPLATES[number][3], *ref.INGREDIENT_TRANSLATIONS[number])
+    extras = (extra_ingredients, *ref.INGREDIENT_ADDITIONS[extra_ingredients]) if extra_ingredients else ("", "", "")
+    if number in ref.STORAGE_BY_TEMPLATE:
+        storage = (ref.STORAGE_BY_TEMPLATE[number], *ref.STORAGE_BY_TEMPLATE_TRANSLATIONS[number])
+    else:
+        storage = (ref.STORAGE[subcategory][0], *ref.STORAGE_TRANSLATIONS[subcategory])
+    words = (ref.ALLERGEN_WORDS_NL, ref.ALLERGEN_TRACES_FR, ref.ALLERGEN_WORDS_EN)
+    texts = {}
+    for i, language in enumerate(("nl", "fr", "en")):
+        text = insert_ingredient(ingredients[i], extras[i])
+        if may_contain:
+            text += ref.MAY_CONTAIN_SENTENCES[language].format(", ".join(words[i][a] for a in may_contain))
+        texts[language] = {"ingredients": text, "storage": storage[i]}
+    return texts
 
 
 @dataclass(frozen=True)
@@ -470,7 +499,7 @@ class Seeder:
                 "bakery", "butcher", "patisserie", "confectioner", "caterer", "coffee", "condiments")
             rows.append(self._producer_row(
                 plan, story, street=f"{rng.choice(STREETS)} {rng.randint(1, 160)}",
-                hours=rng.choice(SHOP_HOURS) if has_shop else "",
+                hours=rng.choice(SHOP_HOURS) if has_shop else None,
             ))
 
         # The Groot Vleeshuis itself: ready dishes at the Groentenmarkt.
@@ -483,7 +512,7 @@ class Seeder:
         plans.append(vleeshuis)
         self.vleeshuis = vleeshuis
         row = self._producer_row(vleeshuis, list(GROOT_VLEESHUIS["story"]), street=GROOT_VLEESHUIS["street"],
-                                 hours="Dinsdag tot zondag: 10–18 u\nMaandag gesloten", photo="groot-vleeshuis")
+                                 hours=GROOT_VLEESHUIS["hours"], photo="groot-vleeshuis")
         row.update(latitude=GROOT_VLEESHUIS["latitude"], longitude=GROOT_VLEESHUIS["longitude"],
                    email="info@grootvleeshuis.be", website="https://www.grootvleeshuis.be")
         rows.append(row)
@@ -502,8 +531,9 @@ class Seeder:
         self.out(f"  producers: {len(plans)} in {len(municipalities)} municipalities and {len(localities)} "
                  f"localities ({inactive} inactive; {len(by_type)} types)")
 
-    def _producer_row(self, plan: ProducerPlan, story: list[str], *, street: str, hours: str,
-                      photo: str | None = None) -> dict[str, Any]:
+    def _producer_row(self, plan: ProducerPlan, story: list[str], *, street: str,
+                      hours: tuple[str, str, str] | None, photo: str | None = None) -> dict[str, Any]:
+        """The producer's row; ``story`` and ``hours`` (farm-shop hours, None without a shop) are (nl, fr, en)."""
         rng = self.rng
         zone = next((z for z, names in geography.PHONE_ZONES.items() if plan.municipality["name"] in names), "09")
         digits = [rng.randint(0, 9) for _ in range(7)]
@@ -514,6 +544,9 @@ class Seeder:
         else:
             phone = f"{zone} {rng.randint(2, 9)}{digits[0]} {digits[1]}{digits[2]} {digits[3]}{digits[4]}"
         compact = plan.slug.replace("-", "")
+        translations = {"fr": {"story": story[1]}, "en": {"story": story[2]}}
+        if hours:
+            translations["fr"]["farm_shop_hours"], translations["en"]["farm_shop_hours"] = hours[1], hours[2]
         return {
             "slug": plan.slug, "name": plan.name, "story": story[0], "street": street,
             "postcode": plan.locality["postcode"], "locality_id": plan.locality["id"],
@@ -524,10 +557,10 @@ class Seeder:
             "email": f"{plan.slug}@demo.lekkeroostvlaams.be",
             "phone": phone,
             "website": f"https://www.{compact}.be" if rng.random() < 0.55 else "",
-            "farm_shop_hours": hours,
+            "farm_shop_hours": hours[0] if hours else "",
             "photo_path": f"{PRODUCER_IMAGE_DIR}/{photo or plan.type.photo}.svg",
             "active": plan.active,
-            "translations": {"fr": {"story": story[1]}, "en": {"story": story[2]}},
+            "translations": translations,
             "created_at": self.now, "updated_at": self.now,
         }
 
@@ -598,7 +631,7 @@ class Seeder:
         """
         rng = self.rng
         template = self.templates[number]
-        sub, illustration, name_fr, ingredients = ref.TEMPLATES[number]
+        sub, illustration, name_fr, _ = ref.TEMPLATES[number]
         packs = packs_for(template, number, sub)
         variants = ref.VARIANTS.get(number, [])
         offers = [(v, s) for v in range(-1, len(variants)) for s in range(len(packs))]
@@ -657,13 +690,13 @@ class Seeder:
         contains = list(dict.fromkeys(contains))
         may_contain = [a for a, chance in ref.MAY_CONTAIN.get(sub, {}).items()
                        if a not in contains and rng.random() < chance]
-        text = insert_ingredient(ingredients, extra_ingredients)
-        if may_contain:
-            text += " Kan sporen bevatten van " + ", ".join(ref.ALLERGEN_WORDS_NL[a] for a in may_contain) + "."
-        storage = ref.STORAGE_BY_TEMPLATE.get(number) or ref.STORAGE[sub][0]
+        texts = food_texts(number, sub, extra_ingredients, may_contain)
         shelf_life = ref.SHELF_LIFE_BY_TEMPLATE.get(number) or ref.STORAGE[sub][1]
         if status == ProductStatus.DRAFT and rng.random() < 0.5:
-            storage = ""  # a draft the producer has not finished yet
+            for fields in texts.values():
+                fields["storage"] = ""  # a draft the producer has not finished yet
+        text, storage = texts["nl"]["ingredients"], texts["nl"]["storage"]
+        unit_fr, unit_en = ref.PACK_UNITS[pack.unit]
 
         labels = []
         if recognised:
@@ -682,8 +715,11 @@ class Seeder:
         while slug in used_slugs:
             slug = f"{slug[:150]}-{rng.randint(10, 99)}"
         used_slugs.add(slug)
-        translations = {"fr": {"name": name_fr, "description": descriptions[1]},
-                        "en": {"name": name_en, "description": descriptions[2]}}
+        translations = {}
+        for language, name, description, unit in (("fr", name_fr, descriptions[1], unit_fr),
+                                                  ("en", name_en, descriptions[2], unit_en)):
+            translations[language] = {"name": name, "description": description, "unit": unit}
+            translations[language].update((field, value) for field, value in texts[language].items() if value)
         search_text = product_search_text(
             [name_nl, descriptions[0], name_fr, descriptions[1], name_en, descriptions[2]],
             producer_name=producer.name,

@@ -1,7 +1,240 @@
-"""Routes of the checkout domain."""
+"""Checkout at ``/afrekenen``: one form page, a review step, then the order and the payment page.
+
+The checkout data lives in the Flask session (signed), never in hidden fields; the cart is priced again
+from the database at every step and once more when the order is placed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from shop.checkout.delivery import (
+    DeliveryError,
+    delivery_days,
+    delivery_fee_cents,
+    pickup_days,
+    shop_now,
+)
+from shop.checkout.forms import CheckoutForm, ReviewForm
+from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for, refill_cart
+from shop.checkout.settings import get_settings
+from shop.core.errors import DomainError
+from shop.core.i18n import current_language
+from shop.extensions import db
+from shop.inventory.services import OutOfStock
+from shop.orders import lifecycle
+from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.queries import priced_cart_vat_lines
 
 bp = Blueprint("checkout", __name__)
+
+SESSION_KEY = "checkout"
+
+
+def _day(value) -> str:
+    return format_date(value, "EEEE d MMMM") if value else ""
+
+
+def _cart_url() -> str:
+    try:
+        return url_for("cart.show")
+    except BuildError:
+        return "/winkelmand"
+
+
+def _load_cart():
+    """(cart, priced cart) of the visitor, priced today from the database."""
+    from shop.cart.services import price_cart
+    from shop.cart.views import current_cart
+
+    cart = current_cart()
+    priced = price_cart(cart, shop_now().date()) if cart is not None else None
+    return cart, priced
+
+
+def _cart_not_ready(priced):
+    """A redirect to the cart when it is empty or has problems, else None."""
+    if priced is None or not priced.lines:
+        flash(_("Je winkelmand is leeg. Kies eerst een pakket of producten."), "info")
+        return redirect(_cart_url(), 303)
+    if priced.problems:
+        for problem in priced.problems:
+            flash(problem, "error")
+        return redirect(_cart_url(), 303)
+    return None
+
+
+def _current_user():
+    return current_user if current_user and current_user.is_authenticated else None
+
+
+def _start_context(form, priced):
+    settings = get_settings()
+    now = shop_now()
+    return dict(
+        form=form,
+        priced=priced,
+        settings=settings,
+        first_pickup=(pickup_days(now) or [None])[0],
+        first_delivery=(delivery_days(now) or [None])[0],
+        zone_fees=[(zone, delivery_fee_cents(zone, priced.goods_cents)) for zone in settings.zones],
+        day_label=_day,
+    )
+
+
+def _prepare_form(form: CheckoutForm) -> tuple[list, list]:
+    now = shop_now()
+    pdays, ddays = pickup_days(now), delivery_days(now)
+    form.set_day_choices(pdays, ddays, _day)
+    return pdays, ddays
+
+
+@bp.get("/afrekenen")
+def start():
+    cart, priced = _load_cart()
+    not_ready = _cart_not_ready(priced)
+    if not_ready:
+        return not_ready
+    form = CheckoutForm()
+    pdays, _ddays = _prepare_form(form)
+    saved = CheckoutData.from_session(session.get(SESSION_KEY))
+    if saved:
+        form.fill_from(saved)
+    if pdays and form.pickup_date.data not in {d.isoformat() for d in pdays}:
+        # UX §8: a day that is no longer possible is replaced by the next one, preselected.
+        form.pickup_date.data = pdays[0].isoformat()
+    return render_template("checkout/checkout_start.html", **_start_context(form, priced))
+
+
+@bp.post("/afrekenen")
+def submit():
+    cart, priced = _load_cart()
+    not_ready = _cart_not_ready(priced)
+    if not_ready:
+        return not_ready
+    form = CheckoutForm()
+    pdays, _ddays = _prepare_form(form)
+    if form.validate():
+        data = form.to_data()
+        try:
+            plan_for(data, priced)
+        except DeliveryError as error:
+            field = getattr(form, error.field or "method", form.method)
+            field.errors = [*field.errors, str(error)]
+            if error.field == "pickup_date" and pdays:
+                form.pickup_date.data = pdays[0].isoformat()
+        else:
+            session[SESSION_KEY] = data.to_session()
+            return redirect(url_for("checkout.review"), 303)
+    return render_template("checkout/checkout_start.html", **_start_context(form, priced)), 422
+
+
+def _review_page(form, priced, data, status=200):
+    plan = plan_for(data, priced)
+    return (
+        render_template(
+            "checkout/checkout_review.html",
+            form=form,
+            priced=priced,
+            data=data,
+            plan=plan,
+            vat_lines=priced_cart_vat_lines(priced, plan.fee_cents),
+            total_cents=priced.goods_cents + plan.fee_cents,
+            demo=not current_app.config.get("STRIPE_SECRET_KEY"),
+            settings=get_settings(),
+            day_label=_day,
+            DeliveryMethod=DeliveryMethod,
+        ),
+        status,
+    )
+
+
+def _saved_data_or_redirect(priced):
+    data = CheckoutData.from_session(session.get(SESSION_KEY))
+    if data is None:
+        return None, redirect(url_for("checkout.start"), 303)
+    try:
+        plan_for(data, priced)
+    except DeliveryError as error:
+        flash(str(error), "error")
+        return None, redirect(url_for("checkout.start"), 303)
+    return data, None
+
+
+@bp.get("/afrekenen/overzicht")
+def review():
+    cart, priced = _load_cart()
+    not_ready = _cart_not_ready(priced)
+    if not_ready:
+        return not_ready
+    data, back = _saved_data_or_redirect(priced)
+    if back:
+        return back
+    return _review_page(ReviewForm(), priced, data)
+
+
+def _payment_urls(order) -> tuple[str, str]:
+    try:
+        success = url_for("payments.success", _external=True)
+    except BuildError:
+        success = request.url_root + "afrekenen/bevestiging"
+    try:
+        cancel = url_for("payments.cancel", status_token=order.status_token, _external=True)
+    except BuildError:
+        cancel = request.url_root + "afrekenen/geannuleerd/" + order.status_token
+    return success + "?session_id={CHECKOUT_SESSION_ID}", cancel
+
+
+@bp.post("/afrekenen/overzicht")
+def place():
+    cart, priced = _load_cart()
+    not_ready = _cart_not_ready(priced)
+    if not_ready:
+        return not_ready
+    data, back = _saved_data_or_redirect(priced)
+    if back:
+        return back
+    form = ReviewForm()
+    if not form.validate():
+        return _review_page(form, priced, data, 422)
+    try:
+        order = place_order(cart, data, by=_current_user(), locale=current_language())
+    except (OutOfStock, CartChanged, EmptyCart) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_cart_url(), 303)
+    except DeliveryError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.start"), 303)
+    db.session.commit()
+
+    from shop.payments.gateway import PaymentUnavailable, get_gateway
+
+    success_url, cancel_url = _payment_urls(order)
+    try:
+        payment_url = get_gateway().start_checkout(order, success_url=success_url, cancel_url=cancel_url)
+    except PaymentUnavailable as error:
+        db.session.rollback()
+        _undo_order(order, cart, note=f"betaling kon niet starten: {error}")
+        flash(_("De betaling kon niet gestart worden; er is niets aangerekend. Probeer opnieuw."), "error")
+        return redirect(url_for("checkout.review"), 303)
+    db.session.commit()
+    return redirect(payment_url, 303)
+
+
+def _undo_order(order, cart, *, note: str) -> None:
+    """A payment that never started: cancel the order (its stock returns) and put its lines back in the cart."""
+    db.session.refresh(order)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        try:
+            lifecycle.transition(order, OrderStatus.CANCELLED, actor="system", note=note[:500])
+        except DomainError:
+            db.session.rollback()
+            return
+    refill_cart(cart, order)
+    db.session.commit()

@@ -1,28 +1,112 @@
-"""Customer e-mails about an order, queued in the outbox in the caller's transaction.
+"""Customer e-mails about an order, queued in the outbox in the caller's transaction (never sent here).
 
-Interface used by shop.orders.lifecycle; the outbox work fills in the bodies.
+Every mail goes to the buyer, in the order's language, with a plain-text and an HTML part, the shop's
+e-mail as Reply-To, and a dedupe key so that a replayed webhook or a retried transition queues it once.
+Gift recipients get no mail in this version (and would never see prices).
 """
 
 from __future__ import annotations
 
-from shop.orders.models import Order
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from shop.checkout.settings import get_settings
+from shop.core.i18n import MONEY_LOCALES
+from shop.core.money import format_eur
+from shop.orders.models import DeliveryMethod, Order
+from shop.orders.queries import order_vat_lines
+from shop.outbox.services import enqueue
+
+
+def status_url(order: Order) -> str:
+    """The guest's secret order-status link (orders.status), absolute from SHOP_BASE_URL."""
+    return f"{current_app.config['SHOP_BASE_URL'].rstrip('/')}/bestelling/{order.status_token}"
+
+
+def _context(order: Order) -> dict:
+    settings = get_settings()
+    money_locale = MONEY_LOCALES.get(order.locale or "nl", "nl_BE")
+    shipment = order.shipments[0] if order.shipments else None
+    return {
+        "order": order,
+        "shipment": shipment,
+        "is_pickup": shipment is not None and shipment.method == DeliveryMethod.PICKUP,
+        "is_delivery": shipment is not None and shipment.method == DeliveryMethod.DELIVERY,
+        "settings": settings,
+        "pickup_place": ", ".join(settings.pickup_address),
+        "pickup_opens": f"{settings.pickup_opens:%H:%M}",
+        "pickup_closes": f"{settings.pickup_closes:%H:%M}",
+        "pickup_hours": f"{settings.pickup_opens:%H:%M}–{settings.pickup_closes:%H:%M}",
+        "vat_lines": order_vat_lines(order),
+        "status_url": status_url(order),
+        "money": lambda cents: format_eur(cents, money_locale),
+        "day": lambda value: format_date(value, "full") if value else "",
+    }
+
+
+def _queue(order: Order, name: str, kind: str, subject: str, *, dedupe_key: str, attachments=(), **extra) -> None:
+    """Render ``emails/<name>.txt`` and ``.html`` in the order's language and queue them."""
+    with force_locale(order.locale or "nl"):
+        context = _context(order) | extra
+        subject_text = subject
+        text = render_template(f"emails/{name}.txt", subject=subject_text, **context)
+        html = render_template(f"emails/{name}.html", subject=subject_text, **context)
+    enqueue(
+        kind=kind,
+        to=order.email,
+        subject=subject_text,
+        text=text,
+        html=html,
+        attachments=attachments,
+        order=order,
+        dedupe_key=dedupe_key,
+        reply_to=get_settings().seller_email,
+    )
 
 
 def order_confirmed(order: Order) -> None:
     """Confirmation with every line, VAT per rate, pickup/delivery details, the status link and the invoice PDF."""
+    from shop.orders.invoicing import render_invoice_pdf
+
+    attachments = []
+    if order.invoice is not None:
+        with force_locale(order.locale or "nl"):
+            filename = _("factuur-%(number)s.pdf", number=order.invoice.number)
+        attachments.append((filename, "application/pdf", render_invoice_pdf(order.invoice)))
+    with force_locale(order.locale or "nl"):
+        subject = _("Bevestiging van je bestelling %(number)s", number=order.number)
+    _queue(order, "order_confirmed", "order_confirmed", subject,
+           dedupe_key=f"order-confirmed:{order.id}", attachments=attachments)
 
 
 def order_cancelled(order: Order, *, was_paid: bool) -> None:
-    """Cancellation notice (with the refund, when the order had been paid)."""
+    """Cancellation notice: nothing was charged, or how much we pay back."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Je bestelling %(number)s is geannuleerd", number=order.number)
+    refund_cents = max(order.total_cents - (order.refunded_cents or 0), 0) if was_paid else 0
+    _queue(order, "order_cancelled", "order_cancelled", subject, dedupe_key=f"order-cancelled:{order.id}",
+           was_paid=was_paid, refund_cents=refund_cents)
 
 
 def order_ready_for_pickup(order: Order) -> None:
     """The order waits at the Groot Vleeshuis."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Je bestelling %(number)s ligt klaar", number=order.number)
+    _queue(order, "order_ready_for_pickup", "order_ready_for_pickup", subject,
+           dedupe_key=f"order-ready-for-pickup:{order.id}")
 
 
 def order_shipped(order: Order) -> None:
     """The order is on its way (with the tracking reference)."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Je bestelling %(number)s is onderweg", number=order.number)
+    _queue(order, "order_shipped", "order_shipped", subject, dedupe_key=f"order-shipped:{order.id}")
 
 
 def payment_after_cancellation(order: Order) -> None:
-    """A payment arrived for a cancelled order: it is refunded automatically; the customer is told."""
+    """A payment arrived for a cancelled order: it is refunded automatically in full; the customer is told."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Betaling voor geannuleerde bestelling %(number)s wordt terugbetaald", number=order.number)
+    _queue(order, "payment_after_cancellation", "payment_after_cancellation", subject,
+           dedupe_key=f"payment-after-cancellation:{order.id}")

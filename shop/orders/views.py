@@ -1,7 +1,58 @@
-"""Routes of the orders domain."""
+"""Order pages: the guest's status page behind a secret link, and a customer's order history."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from shop.checkout.settings import get_settings
+from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
 
 bp = Blueprint("orders", __name__)
+
+# The steps a customer sees, in order; ready_for_pickup and shipped are alternatives of one step.
+PROGRESS = (OrderStatus.PAID, OrderStatus.IN_PREPARATION, OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED,
+            OrderStatus.COMPLETED)
+
+
+def _status_dates(order) -> dict[str, object]:
+    """When the order reached each status (the last time), from its recorded transitions."""
+    return {transition.to_status.value: transition.created_at for transition in order.transitions}
+
+
+def _retry_url(order) -> str | None:
+    """Where a customer whose payment is still open can pay (again): the demo page or the shop's retry route."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return None
+    endpoint = "payments.demo" if not current_app.config.get("STRIPE_SECRET_KEY") else "payments.retry"
+    try:
+        return url_for(endpoint, status_token=order.status_token)
+    except BuildError:
+        return "/betalen/demo/" + order.status_token if endpoint == "payments.demo" else None
+
+
+@bp.get("/bestelling/<token>")
+def status(token: str):
+    order = get_order_by_token(token)
+    if order is None:
+        abort(404)
+    return render_template(
+        "orders/order_status.html",
+        order=order,
+        shipment=order.shipment,
+        vat_lines=order_vat_lines(order),
+        dates=_status_dates(order),
+        retry_url=_retry_url(order),
+        settings=get_settings(),
+        OrderStatus=OrderStatus,
+        DeliveryMethod=DeliveryMethod,
+    )
+
+
+@bp.get("/account/bestellingen")
+@login_required
+def history():
+    return render_template("orders/order_history.html", orders=list_orders_for_user(current_user.id),
+                           OrderStatus=OrderStatus)

@@ -1,7 +1,196 @@
-"""Routes of the payments domain."""
+"""Routes of the payments domain: Stripe's success and cancel return pages, the demo payment page and the
+Stripe webhook."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
 
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shop.core.errors import DomainError
+from shop.extensions import csrf, db
+from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.payments import services, webhook
+from shop.payments.demo import demo_allowed
+from shop.payments.gateway import InvalidWebhook, PaymentUnavailable, StripeGateway, gateway_for
+
+log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
+
+
+def _order_by_token(status_token: str) -> Order:
+    order = db.session.scalars(select(Order).where(Order.status_token == status_token)).first()
+    if order is None:
+        abort(404)
+    return order
+
+
+def _status_redirect(order: Order):
+    return redirect(url_for("orders.status", token=order.status_token), 303)
+
+
+def _settle_from_session(order: Order, *, actor: str) -> str:
+    """Ask the gateway how the order's session stands and apply it. Returns the session's status."""
+    state = gateway_for(order).get_session_state(order.payment_session_id)
+    if state.status == "complete":
+        if state.payment_status in ("paid", "no_payment_required"):
+            services.payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=actor)
+        else:
+            services.payment_processing(order, payment_intent_id=state.payment_intent_id, actor=actor)
+    elif state.status == "expired":
+        services.session_expired(order, actor=actor)
+    return state.status
+
+
+@bp.get("/afrekenen/bevestiging")
+def success():
+    """Stripe's success_url: confirm by retrieving the session (the webhook may still be on its way)."""
+    session_id = request.args.get("session_id", "")
+    order = db.session.scalars(select(Order).where(Order.payment_session_id == session_id)).first() if session_id else None
+    if order is None:
+        abort(404)
+    # A cancelled order may still have been paid at the last moment: the same rule as the webhook applies.
+    unsettled = order.status == OrderStatus.PENDING_PAYMENT or (
+        order.status == OrderStatus.CANCELLED and order.paid_at is None
+        and order.payment_status != "paid_after_cancellation"
+    )
+    if unsettled:
+        try:
+            _settle_from_session(order, actor="customer")
+            db.session.commit()
+        except PaymentUnavailable:
+            db.session.rollback()
+        db.session.refresh(order)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        flash(_("We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."), "info")
+    elif order.payment_status == "paid_after_cancellation":
+        flash(_("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
+                "automatisch terug en sturen je een e-mail."), "warning")
+    return _status_redirect(order)
+
+
+def _refill_cart(order: Order):
+    """Put the cancelled order's lines back in the visitor's cart. Returns the cart, or None."""
+    from shop.cart.services import add_item, get_or_create_cart
+    from shop.cart.views import cart_token
+
+    cart = get_or_create_cart(cart_token())
+    for line in order.lines:
+        try:  # add_item changes nothing when it raises
+            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
+        except DomainError as error:  # no longer for sale, or not enough stock for the whole line
+            flash(_("%(name)s kon niet terug in je winkelmand: %(reason)s", name=line.name, reason=str(error)), "warning")
+    return cart
+
+
+def _back_to_cart(cart, message: str):
+    from shop.cart.views import CART_COOKIE, set_cart_cookie
+
+    flash(message, "info")
+    response = make_response(redirect("/winkelmand", 303))
+    if cart is not None and request.cookies.get(CART_COOKIE) != cart.token:
+        set_cart_cookie(response, cart)
+    return response
+
+
+def _give_up(order: Order, *, actor: str, failed: bool = False):
+    """Cancel a pending order (stock back) and refill the cart with its lines, once."""
+    changed = (services.payment_failed if failed else services.abandon)(order, actor=actor)
+    cart = _refill_cart(order) if changed else None
+    db.session.commit()
+    if failed:
+        return _back_to_cart(cart, _("Je betaling is mislukt; je bestelling is geannuleerd en je winkelmand staat klaar."))
+    return _back_to_cart(cart, _("Je betaling is geannuleerd; je winkelmand staat klaar."))
+
+
+@bp.route("/afrekenen/geannuleerd/<status_token>", methods=["GET", "POST"])
+def cancel(status_token: str):
+    """Stripe's cancel_url: expire the session so it can no longer be paid, then cancel the order."""
+    order = _order_by_token(status_token)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        if order.status == OrderStatus.CANCELLED:
+            return _back_to_cart(None, _("Je betaling is geannuleerd; je winkelmand staat klaar."))
+        return _status_redirect(order)
+    if order.payment_session_id:
+        try:
+            gateway_for(order).expire_session(order.payment_session_id)
+        except PaymentUnavailable:
+            # Maybe it was paid meanwhile, or Stripe is unreachable: never cancel an order that may be paid.
+            db.session.rollback()
+            try:
+                status = _settle_from_session(order, actor="customer")
+                db.session.commit()
+            except PaymentUnavailable:
+                db.session.rollback()
+                status = "unknown"
+            if status != "expired":
+                if order.status == OrderStatus.PENDING_PAYMENT:
+                    flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
+                return _status_redirect(order)
+    return _give_up(order, actor="customer")
+
+
+# ---------------------------------------------------------------------------------------------- demo
+
+def _demo_order(status_token: str) -> Order:
+    if not demo_allowed():
+        abort(404)
+    order = _order_by_token(status_token)
+    if order.payment_provider != PaymentProvider.DEMO:
+        abort(404)
+    return order
+
+
+@bp.get("/betalen/demo/<status_token>")
+def demo(status_token: str):
+    order = _demo_order(status_token)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return _status_redirect(order)
+    return render_template("payments/demo_pay.html", order=order)
+
+
+@bp.post("/betalen/demo/<status_token>")
+def demo_action(status_token: str):
+    order = _demo_order(status_token)
+    action = request.form.get("action")
+    if action not in ("pay", "fail", "abandon"):
+        abort(400)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return _status_redirect(order)
+    if action == "pay":
+        services.payment_succeeded(order, payment_intent_id=f"demo_pi_{order.number}", actor="customer (demo)")
+        db.session.commit()
+        flash(_("Bedankt! Je (demo)betaling is gelukt."), "success")
+        return _status_redirect(order)
+    return _give_up(order, actor="customer (demo)", failed=action == "fail")
+
+
+# ---------------------------------------------------------------------------------------------- webhook
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        abort(404)
+    try:
+        event = StripeGateway().parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as error:
+        log.warning("Stripe webhook refused: %s", error)
+        return {"error": "invalid signature"}, 400
+    try:
+        result = webhook.handle_event(event)
+        db.session.commit()
+    except (webhook.DuplicateEvent, IntegrityError):
+        db.session.rollback()
+        if db.session.get(webhook.StripeEvent, event["id"]) is None:
+            log.exception("Stripe event %s failed", event.get("id"))
+            return {"error": "failed"}, 500
+        return {"status": "already processed"}, 200
+    except Exception:  # Stripe retries on any 5xx: nothing of this event is kept
+        db.session.rollback()
+        log.exception("Stripe event %s (%s) failed", event.get("id"), event.get("type"))
+        return {"error": "failed"}, 500
+    return {"status": result}, 200

@@ -360,6 +360,28 @@ def test_product_page_in_each_language(client, catalogue_in_db, language, name, 
     assert per_litre in html
 
 
+@pytest.mark.parametrize(
+    "language, ingredients, storage, absent",
+    [
+        ("fr", "lait cru (LAIT), sel", "Conserver au frais.", ["melk, zout", "Koel bewaren"]),
+        ("nl", "melk, zout", "Koel bewaren (max. 7 °C).", ["lait cru", "Conserver au frais."]),
+    ],
+)
+def test_product_page_shows_ingredients_and_storage_in_the_visitors_language(
+    client, catalogue_in_db, language, ingredients, storage, absent
+):
+    kaas = catalogue_in_db["kaas"]
+    kaas.translations = {"fr": {"ingredients": "lait cru (LAIT), sel", "storage": "Conserver au frais."}}
+    db.session.commit()
+    client.get(f"/taal/{language}")
+    html = page_text(client.get(f"/producten/{kaas.slug}"))
+    assert f'<html lang="{language}">' in html
+    assert f"<dd>{ingredients}</dd>" in html
+    assert f"<dd>{storage}</dd>" in html
+    for text in absent:
+        assert text not in html
+
+
 def test_shop_today_is_a_date():
     assert isinstance(shop_today(), date)
 

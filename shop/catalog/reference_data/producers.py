@@ -599,13 +599,27 @@ STREETS = (
     "Bellemstraat", "Processieweg", "Moerstraat", "Polderstraat", "Scheldedijk", "Dijkstraat", "Meerskant",
 )
 
-# Opening hours of farm shops (Dutch, one line per day group).
+# Opening hours of farm shops: (nl, fr, en), one line per day group.
 SHOP_HOURS = (
-    "Woensdag en vrijdag: 14–18 u\nZaterdag: 9–12 u",
-    "Dinsdag tot vrijdag: 9–12 u en 14–18 u\nZaterdag: 9–17 u",
-    "Vrijdag: 13–19 u\nZaterdag: 9–16 u",
-    "Maandag tot zaterdag: 8–18 u\nZon- en feestdagen gesloten",
-    "Zaterdag: 9–13 u, andere dagen op afspraak",
-    "Woensdag: 13–18 u\nVrijdag: 13–19 u\nZaterdag: 9–16 u",
-    "Elke dag: 7–20 u (zelfbedieningsautomaat)",
+    ("Woensdag en vrijdag: 14–18 u\nZaterdag: 9–12 u",
+     "Mercredi et vendredi : de 14 à 18 h\nSamedi : de 9 à 12 h",
+     "Wednesday and Friday: 2–6 pm\nSaturday: 9 am–12 noon"),
+    ("Dinsdag tot vrijdag: 9–12 u en 14–18 u\nZaterdag: 9–17 u",
+     "Du mardi au vendredi : de 9 à 12 h et de 14 à 18 h\nSamedi : de 9 à 17 h",
+     "Tuesday to Friday: 9 am–12 noon and 2–6 pm\nSaturday: 9 am–5 pm"),
+    ("Vrijdag: 13–19 u\nZaterdag: 9–16 u",
+     "Vendredi : de 13 à 19 h\nSamedi : de 9 à 16 h",
+     "Friday: 1–7 pm\nSaturday: 9 am–4 pm"),
+    ("Maandag tot zaterdag: 8–18 u\nZon- en feestdagen gesloten",
+     "Du lundi au samedi : de 8 à 18 h\nFermé les dimanches et jours fériés",
+     "Monday to Saturday: 8 am–6 pm\nClosed on Sundays and public holidays"),
+    ("Zaterdag: 9–13 u, andere dagen op afspraak",
+     "Samedi : de 9 à 13 h, les autres jours sur rendez-vous",
+     "Saturday: 9 am–1 pm, other days by appointment"),
+    ("Woensdag: 13–18 u\nVrijdag: 13–19 u\nZaterdag: 9–16 u",
+     "Mercredi : de 13 à 18 h\nVendredi : de 13 à 19 h\nSamedi : de 9 à 16 h",
+     "Wednesday: 1–6 pm\nFriday: 1–7 pm\nSaturday: 9 am–4 pm"),
+    ("Elke dag: 7–20 u (zelfbedieningsautomaat)",
+     "Tous les jours : de 7 à 20 h (distributeur automatique)",
+     "Every day: 7 am–8 pm (self-service vending machine)"),
 )

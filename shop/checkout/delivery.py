@@ -1,0 +1,169 @@
+"""Delivery and pickup rules: which days, which zone, what it costs, what may travel where.
+
+Pure functions over ``get_settings()`` (and the ``localities`` table for the province's postcodes), so that
+the checkout form, the review step and ``place_order`` apply exactly the same rules.
+
+- Lead time counts calendar days from today; an order placed at or after the cut-off hour counts from
+  tomorrow. The first feasible day is then the first opening (or delivery) weekday that is not a closed date.
+- Days can be chosen up to ``booking_horizon_days`` after today (inclusive).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+
+from shop.checkout.settings import DeliveryZone, ShopSettings, get_settings
+from shop.core.clock import SHOP_TIMEZONE
+from shop.core.errors import DomainError
+from shop.orders.models import DeliveryMethod
+
+PROVINCE_ZONE = "oost-vlaanderen"
+REST_ZONE = "belgie"
+
+
+class DeliveryError(DomainError):
+    """A delivery rule was broken; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message, field: str = "", **params):
+        super().__init__(message, **params)
+        self.field = field
+
+
+def shop_now() -> datetime:
+    return datetime.now(SHOP_TIMEZONE)
+
+
+def _local(now: datetime) -> datetime:
+    """``now`` in Belgian time; a naive datetime is taken to be Belgian time already."""
+    return now.astimezone(SHOP_TIMEZONE) if now.tzinfo else now
+
+
+def _closed(settings: ShopSettings) -> set[date]:
+    return {date.fromisoformat(d) for d in settings.closed_dates}
+
+
+def _days(now: datetime, weekdays: tuple[int, ...], lead_time_days: int, settings: ShopSettings) -> list[date]:
+    local = _local(now)
+    today = local.date()
+    start = today + timedelta(days=lead_time_days + (1 if local.time() >= settings.order_cutoff else 0))
+    last = today + timedelta(days=settings.booking_horizon_days)
+    closed = _closed(settings)
+    days = []
+    day = start
+    while day <= last:
+        if day.weekday() in weekdays and day not in closed:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def pickup_days(now: datetime | None = None, settings: ShopSettings | None = None) -> list[date]:
+    """Days on which an order placed at ``now`` can be picked up at the Groot Vleeshuis, first feasible first."""
+    settings = settings or get_settings()
+    return _days(now or shop_now(), settings.pickup_weekdays, settings.lead_time_days, settings)
+
+
+def delivery_days(now: datetime | None = None, settings: ShopSettings | None = None) -> list[date]:
+    """Days on which the courier can deliver an order placed at ``now``, first feasible first."""
+    settings = settings or get_settings()
+    return _days(now or shop_now(), settings.delivery_weekdays, settings.delivery_lead_time_days, settings)
+
+
+_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
+
+
+def normalise_postcode(text: str | None) -> str:
+    """A Belgian postcode: four digits, 1000–9999; surrounding spaces are ignored.
+
+    Raises DeliveryError (field ``postcode``) for anything else ("900", "B-9000", "90000").
+    """
+    value = (text or "").strip()
+    if not _POSTCODE.match(value):
+        raise DeliveryError(_l("Geef een Belgische postcode, zoals 9000."), field="postcode")
+    return value
+
+
+def is_province_postcode(postcode: str) -> bool:
+    from shop.catalog.models import Locality
+    from shop.extensions import db
+
+    return bool(db.session.scalar(select(exists().where(Locality.postcode == postcode))))
+
+
+def zone_for_postcode(postcode: str, settings: ShopSettings | None = None) -> DeliveryZone:
+    """Oost-Vlaanderen for the postcodes of the province's localities (2070 Zwijndrecht too), else the rest of Belgium."""
+    settings = settings or get_settings()
+    postcode = normalise_postcode(postcode)
+    return settings.zone(PROVINCE_ZONE if is_province_postcode(postcode) else REST_ZONE)
+
+
+def delivery_fee_cents(zone: DeliveryZone, goods_cents: int, settings: ShopSettings | None = None) -> int:
+    """The zone's fee, or nothing when the goods reach the free-delivery threshold."""
+    settings = settings or get_settings()
+    return 0 if goods_cents >= settings.free_delivery_threshold_cents else zone.fee_cents
+
+
+def check_perishables(zone: DeliveryZone, has_perishables: bool) -> None:
+    """Perishable food travels only within the zones that allow it (Oost-Vlaanderen): it must arrive cold and fresh."""
+    if has_perishables and not zone.perishables_allowed:
+        raise DeliveryError(
+            _l(
+                "Je winkelmand bevat verse producten. Die leveren we alleen in Oost-Vlaanderen, zodat ze "
+                "gekoeld en vers aankomen. Kies een adres in Oost-Vlaanderen of haal je bestelling af in het "
+                "Groot Vleeshuis in Gent."
+            ),
+            field="postcode",
+        )
+
+
+@dataclass
+class ShipmentPlan:
+    method: DeliveryMethod
+    scheduled_date: date | None
+    zone: str
+    fee_cents: int
+
+
+def plan_shipment(
+    method: str,
+    *,
+    goods_cents: int,
+    has_perishables: bool,
+    pickup_date: date | None = None,
+    postcode: str = "",
+    desired_date: date | None = None,
+    now: datetime | None = None,
+    settings: ShopSettings | None = None,
+) -> ShipmentPlan:
+    """Check the delivery choice against every rule and price it.
+
+    Pickup needs a feasible pickup day. Delivery needs a Belgian postcode, no perishables outside the
+    province, and (optionally) a desired day that is a delivery day on or after the first feasible one.
+    Raises DeliveryError naming the field at fault.
+    """
+    settings = settings or get_settings()
+    now = now or shop_now()
+    if method == DeliveryMethod.PICKUP:
+        days = pickup_days(now, settings)
+        if pickup_date is None:
+            raise DeliveryError(_l("Kies een afhaaldag."), field="pickup_date")
+        if pickup_date not in days:
+            raise DeliveryError(
+                _l("Op deze dag kun je niet meer afhalen. De eerstvolgende afhaaldag is %(day)s."),
+                field="pickup_date",
+                day=format_date(days[0], "EEEE d MMMM") if days else "",
+            )
+        return ShipmentPlan(DeliveryMethod.PICKUP, pickup_date, "", settings.pickup_fee_cents)
+    if method != DeliveryMethod.DELIVERY:
+        raise DeliveryError(_l("Kies afhalen of levering."), field="method")
+    zone = zone_for_postcode(postcode, settings)
+    check_perishables(zone, has_perishables)
+    if desired_date is not None and desired_date not in delivery_days(now, settings):
+        raise DeliveryError(_l("Op deze dag kunnen we niet leveren. Kies een leverdag uit de lijst."), field="desired_date")
+    return ShipmentPlan(DeliveryMethod.DELIVERY, desired_date, zone.code, delivery_fee_cents(zone, goods_cents, settings))

@@ -1,0 +1,181 @@
+"""The checkout form: contact, delivery or pickup, gift and company invoice.
+
+Works without JavaScript: every fieldset is always in the page, and the method radios and the gift and
+company checkboxes decide which fields are required and checked. The rules that need the cart (perishables,
+fees) are applied by the view through ``shop.checkout.delivery``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from shop.checkout.delivery import DeliveryError, normalise_postcode
+from shop.checkout.services import CheckoutData
+from shop.checkout.settings import get_settings
+from shop.checkout.vat_number import InvalidVatNumber, normalise_vat_number
+from shop.orders.models import DeliveryMethod
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ./()\-]{6,24}$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CheckoutForm(FlaskForm):
+    class Meta:
+        # The review step posts nothing of this form back; everything lives in the session.
+        pass
+
+    email = EmailField(_l("E-mailadres"), filters=[_strip], validators=[Length(max=254)])
+    name = StringField(_l("Naam"), filters=[_strip], validators=[Length(max=160)])
+    phone = TelField(_l("Telefoonnummer"), filters=[_strip], validators=[Optional(), Length(max=40)])
+
+    method = RadioField(
+        _l("Afhalen of laten leveren"),
+        choices=[(DeliveryMethod.PICKUP.value, _l("Afhalen in het Groot Vleeshuis")),
+                 (DeliveryMethod.DELIVERY.value, _l("Thuislevering"))],
+        validate_choice=False,
+    )
+    pickup_date = SelectField(_l("Afhaaldag"), validate_choice=False)
+
+    recipient_name = StringField(_l("Naam van de ontvanger"), filters=[_strip], validators=[Length(max=160)])
+    street = StringField(_l("Straat en huisnummer"), filters=[_strip], validators=[Length(max=160)])
+    postcode = StringField(_l("Postcode"), filters=[_strip])
+    city = StringField(_l("Gemeente"), filters=[_strip], validators=[Length(max=120)])
+    desired_date = SelectField(_l("Gewenste leverdag"), validate_choice=False)
+
+    is_gift = BooleanField(_l("Dit is een geschenk"))
+    gift_message = TextAreaField(_l("Boodschap op het kaartje"), filters=[_strip])
+    hide_prices = BooleanField(_l("Geen prijzen in het pakket"), default=True)
+
+    is_company = BooleanField(_l("Ik wil een factuur op naam van een bedrijf"))
+    company_name = StringField(_l("Bedrijfsnaam"), filters=[_strip], validators=[Length(max=160)])
+    vat_number = StringField(_l("Btw-nummer"), filters=[_strip])
+    billing_street = StringField(_l("Straat en huisnummer (facturatie)"), filters=[_strip], validators=[Length(max=160)])
+    billing_postcode = StringField(_l("Postcode (facturatie)"), filters=[_strip])
+    billing_city = StringField(_l("Gemeente (facturatie)"), filters=[_strip], validators=[Length(max=120)])
+
+    def set_day_choices(self, pickup_days: list[date], delivery_days: list[date], format_day) -> None:
+        self.pickup_date.choices = [(d.isoformat(), format_day(d)) for d in pickup_days]
+        first = format_day(delivery_days[0]) if delivery_days else ""
+        self.desired_date.choices = [("", _l("Zo snel mogelijk (vanaf %(day)s)", day=first))] + [
+            (d.isoformat(), format_day(d)) for d in delivery_days
+        ]
+
+    @staticmethod
+    def _require(field, message) -> bool:
+        if not field.data:
+            field.errors.append(message)
+            return False
+        return True
+
+    @staticmethod
+    def _date(field) -> date | None:
+        try:
+            return date.fromisoformat(field.data) if field.data else None
+        except (TypeError, ValueError):
+            return None
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        ok = not self.errors
+        for field in self:
+            field.errors = list(field.errors)
+        if self._require(self.email, _l("Geef je e-mailadres, zoals naam@voorbeeld.be.")):
+            if not _EMAIL.match(self.email.data):
+                self.email.errors.append(_l("Geef een geldig e-mailadres, zoals naam@voorbeeld.be."))
+        self._require(self.name, _l("Geef je naam."))
+        if self.phone.data and not _PHONE.match(self.phone.data):
+            self.phone.errors.append(_l("Geef een telefoonnummer met enkel cijfers, spaties of +, zoals 0470 12 34 56."))
+
+        if self.method.data == DeliveryMethod.PICKUP:
+            if self._require(self.pickup_date, _l("Kies een afhaaldag.")) and self._date(self.pickup_date) is None:
+                self.pickup_date.errors.append(_l("Kies een afhaaldag uit de lijst."))
+        elif self.method.data == DeliveryMethod.DELIVERY:
+            self._require(self.recipient_name, _l("Geef de naam van wie het pakket ontvangt."))
+            self._require(self.street, _l("Geef de straat en het huisnummer."))
+            if self._require(self.postcode, _l("Geef een Belgische postcode, zoals 9000.")):
+                try:
+                    self.postcode.data = normalise_postcode(self.postcode.data)
+                except DeliveryError as error:
+                    self.postcode.errors.append(error.message)
+            self._require(self.city, _l("Geef de gemeente."))
+            if self.desired_date.data and self._date(self.desired_date) is None:
+                self.desired_date.errors.append(_l("Kies een leverdag uit de lijst."))
+        else:
+            self.method.errors.append(_l("Kies of je je bestelling afhaalt of laat leveren."))
+
+        if self.is_gift.data:
+            limit = get_settings().gift_message_max_length
+            if len(self.gift_message.data or "") > limit:
+                self.gift_message.errors.append(
+                    _l("Je boodschap is %(length)s tekens lang; het maximum is %(limit)s.",
+                       length=len(self.gift_message.data), limit=limit)
+                )
+
+        if self.is_company.data:
+            self._require(self.company_name, _l("Geef de naam van het bedrijf."))
+            try:
+                self.vat_number.data = normalise_vat_number(self.vat_number.data)
+            except InvalidVatNumber as error:
+                self.vat_number.errors.append(error.message)
+            self._require(self.billing_street, _l("Geef de straat en het huisnummer van het facturatieadres."))
+            if self._require(self.billing_postcode, _l("Geef een Belgische postcode, zoals 9000.")):
+                try:
+                    self.billing_postcode.data = normalise_postcode(self.billing_postcode.data)
+                except DeliveryError as error:
+                    self.billing_postcode.errors.append(error.message)
+            self._require(self.billing_city, _l("Geef de gemeente van het facturatieadres."))
+        return ok and not any(field.errors for field in self)
+
+    def to_data(self) -> CheckoutData:
+        delivery = self.method.data == DeliveryMethod.DELIVERY
+        gift = bool(self.is_gift.data)
+        company = bool(self.is_company.data)
+        return CheckoutData(
+            email=self.email.data,
+            name=self.name.data,
+            phone=self.phone.data or "",
+            method=self.method.data,
+            pickup_date=None if delivery else self._date(self.pickup_date),
+            recipient_name=self.recipient_name.data if delivery else "",
+            street=self.street.data if delivery else "",
+            postcode=self.postcode.data if delivery else "",
+            city=self.city.data if delivery else "",
+            desired_date=self._date(self.desired_date) if delivery else None,
+            is_gift=gift,
+            gift_message=self.gift_message.data if gift else "",
+            hide_prices=bool(self.hide_prices.data) if gift else True,
+            is_company=company,
+            company_name=self.company_name.data if company else "",
+            vat_number=self.vat_number.data if company else "",
+            billing_street=self.billing_street.data if company else "",
+            billing_postcode=self.billing_postcode.data if company else "",
+            billing_city=self.billing_city.data if company else "",
+        )
+
+    def fill_from(self, data: CheckoutData) -> None:
+        """Show saved checkout data again (the "Wijzig" links of the review step)."""
+        for key, value in data.to_session().items():
+            field = getattr(self, key, None)
+            if field is not None:
+                field.data = value if value is not None else ""
+
+
+class ReviewForm(FlaskForm):
+    accept_terms = BooleanField(_l("Ik aanvaard de algemene voorwaarden"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.accept_terms.data:
+            self.accept_terms.errors = [_l("Aanvaard de algemene voorwaarden om te kunnen betalen.")]
+            return False
+        return ok

@@ -1,0 +1,247 @@
+"""Placing an order: the cart becomes an order with snapshots, its stock is taken, all in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from shop.catalog.models import Product
+from shop.checkout.delivery import ShipmentPlan, plan_shipment, shop_now
+from shop.core.db import utcnow
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.inventory.models import MovementReason
+from shop.inventory.services import OutOfStock, take_stock
+from shop.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderLineComponent,
+    OrderStatus,
+    OrderTransition,
+    Shipment,
+)
+from shop.orders.numbering import next_order_number
+
+
+class EmptyCart(DomainError):
+    pass
+
+
+class CartChanged(DomainError):
+    """The cart cannot be ordered as it is (a product gone, not enough stock): the customer looks again."""
+
+
+class OrderOutOfStock(OutOfStock):
+    """OutOfStock at the moment of ordering, with a message naming the product."""
+
+    def __init__(self, product_id: int, wanted: int, name: str):
+        super().__init__(product_id, wanted)
+        self.message = _l(
+            "Van %(name)s is intussen niet genoeg voorraad meer. Pas je winkelmand aan en probeer opnieuw."
+        )
+        self.params = {"name": name}
+        self.args = (str(self),)
+
+
+@dataclass
+class CheckoutData:
+    """What the customer filled in on the checkout page (already validated for form and format)."""
+
+    email: str
+    name: str
+    method: str  # DeliveryMethod value
+    phone: str = ""
+    pickup_date: date | None = None
+    recipient_name: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    desired_date: date | None = None
+    is_gift: bool = False
+    gift_message: str = ""
+    hide_prices: bool = True
+    is_company: bool = False
+    company_name: str = ""
+    vat_number: str = ""
+    billing_street: str = ""
+    billing_postcode: str = ""
+    billing_city: str = ""
+
+    def to_session(self) -> dict:
+        """Plain JSON values for the Flask session (dates as ISO strings)."""
+        values = asdict(self)
+        for key in ("pickup_date", "desired_date"):
+            values[key] = values[key].isoformat() if values[key] else None
+        return values
+
+    @classmethod
+    def from_session(cls, values: dict | None) -> CheckoutData | None:
+        if not values:
+            return None
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in values.items() if k in known}
+        try:
+            for key in ("pickup_date", "desired_date"):
+                data[key] = date.fromisoformat(data[key]) if data.get(key) else None
+            return cls(**data)
+        except (TypeError, ValueError):
+            return None
+
+
+def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> ShipmentPlan:
+    """The delivery rules applied to ``data`` and a priced cart (raises DeliveryError)."""
+    return plan_shipment(
+        data.method,
+        goods_cents=priced.goods_cents,
+        has_perishables=priced.has_perishables,
+        pickup_date=data.pickup_date,
+        postcode=data.postcode,
+        desired_date=data.desired_date,
+        now=now,
+    )
+
+
+def _for_sale(product: Product) -> bool:
+    return product.is_published and product.producer.active
+
+
+def _line_for_sale(line) -> bool:
+    if line.product is not None:
+        return _for_sale(line.product)
+    package = line.package
+    return package.active and bool(package.components) and all(_for_sale(c.product) for c in package.components)
+
+
+def check_cart(priced, locale: str = "nl") -> None:
+    """Raises EmptyCart for an empty cart, CartChanged for a line no longer for sale, and OrderOutOfStock
+    (an OutOfStock) for a line the stock cannot cover, naming it."""
+    if not priced.lines:
+        raise EmptyCart(_l("Je winkelmand is leeg."))
+    if not priced.problems:
+        return
+    for line in priced.lines:
+        if getattr(line, "problem", None) and not _line_for_sale(line):
+            raise CartChanged(_l("Je winkelmand is gewijzigd: %(problem)s"), problem=str(line.problem))
+    for line in priced.lines:
+        if getattr(line, "problem", None) or line.available < line.quantity:
+            if line.product is not None:
+                raise OrderOutOfStock(line.product.id, line.quantity, line.product.t("name", locale))
+            scarcest = min(line.package.components, key=lambda c: c.product.stock // c.quantity)
+            raise OrderOutOfStock(scarcest.product_id, line.quantity * scarcest.quantity, line.package.t("name", locale))
+    raise CartChanged(_l("Je winkelmand is gewijzigd: %(problem)s"), problem=str(priced.problems[0]))
+
+
+def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: date | None = None,
+                now: datetime | None = None) -> Order:
+    """Turn ``cart`` into an order awaiting payment, in the caller's transaction (the caller commits).
+
+    Re-prices the cart from the database, applies the delivery rules, snapshots every line (name in the
+    order's locale, unit, unit price, VAT rate, perishable; package components with producer, list price,
+    rate and share), numbers the order, takes the stock and empties the cart.
+
+    Raises EmptyCart, CartChanged, DeliveryError, or OrderOutOfStock (an OutOfStock naming the product);
+    on any of them the caller rolls back and nothing is created.
+    """
+    from shop.cart.services import clear_cart, price_cart
+
+    now = now or shop_now()
+    day = day or now.date()
+    if cart is None:
+        raise EmptyCart(_l("Je winkelmand is leeg."))
+    priced = price_cart(cart, day)
+    check_cart(priced, locale)
+    plan = plan_for(data, priced, now)
+
+    number = next_order_number(day.year)
+    is_delivery = plan.method == DeliveryMethod.DELIVERY
+    order = Order(
+        number=number,
+        status=OrderStatus.PENDING_PAYMENT,
+        status_token=secrets.token_urlsafe(32),
+        user_id=getattr(by, "id", None),
+        locale=locale,
+        email=data.email.strip(),
+        name=data.name.strip(),
+        phone=data.phone.strip(),
+        company_name=data.company_name.strip() if data.is_company else "",
+        vat_number=data.vat_number if data.is_company else "",
+        billing_street=data.billing_street.strip() if data.is_company else "",
+        billing_postcode=data.billing_postcode.strip() if data.is_company else "",
+        billing_city=data.billing_city.strip() if data.is_company else "",
+        goods_cents=priced.goods_cents,
+        delivery_fee_cents=plan.fee_cents,
+        total_cents=priced.goods_cents + plan.fee_cents,
+        terms_accepted_at=utcnow(),
+    )
+    shipment = Shipment(
+        method=plan.method,
+        scheduled_date=plan.scheduled_date,
+        recipient_name=(data.recipient_name.strip() or data.name.strip()) if is_delivery else data.name.strip(),
+        street=data.street.strip() if is_delivery else "",
+        postcode=data.postcode.strip() if is_delivery else "",
+        city=data.city.strip() if is_delivery else "",
+        zone=plan.zone,
+        fee_cents=plan.fee_cents,
+        is_gift=data.is_gift,
+        gift_message=data.gift_message.strip() if data.is_gift else "",
+        hide_prices=data.hide_prices if data.is_gift else True,
+    )
+    order.shipments.append(shipment)
+    for priced_line in priced.lines:
+        item = priced_line.product or priced_line.package
+        line = OrderLine(
+            product_id=priced_line.product.id if priced_line.product else None,
+            package_id=priced_line.package.id if priced_line.package else None,
+            name=item.t("name", locale),
+            unit=priced_line.product.unit if priced_line.product else "",
+            quantity=priced_line.quantity,
+            unit_price_cents=priced_line.unit_price_cents,
+            total_cents=priced_line.total_cents,
+            vat_rate=priced_line.vat_rate,
+            perishable=priced_line.perishable,
+        )
+        for share in priced_line.components:
+            line.components.append(
+                OrderLineComponent(
+                    product_id=share.product.id,
+                    producer_id=share.product.producer_id,
+                    name=share.product.t("name", locale),
+                    quantity=share.quantity,
+                    list_price_cents=share.product.price_cents,
+                    vat_rate=share.vat_rate,
+                    share_cents=share.share_cents,
+                )
+            )
+        order.lines.append(line)
+        shipment.lines.append(line)
+    order.transitions.append(
+        OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT, by_user_id=getattr(by, "id", None),
+                        actor="customer")
+    )
+    db.session.add(order)
+    db.session.flush()
+
+    try:
+        take_stock(priced.stock_quantities, MovementReason.ORDER, by=by, note=order.number)
+    except OutOfStock as error:
+        product = db.session.get(Product, error.product_id)
+        raise OrderOutOfStock(error.product_id, error.wanted, product.t("name", locale) if product else "?") from error
+    clear_cart(cart)
+    return order
+
+
+def refill_cart(cart, order: Order) -> list[str]:
+    """Put an order's lines back in ``cart`` (after a payment that could not start); returns what did not fit."""
+    from shop.cart.services import add_item
+
+    missed = []
+    for line in order.lines:
+        try:
+            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
+        except DomainError:
+            missed.append(line.name)
+    return missed

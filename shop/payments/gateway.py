@@ -1,0 +1,278 @@
+"""The payment gateway: the shop's only door to Stripe (the only ``import stripe``), and the demo stand-in.
+
+``get_gateway()`` picks the gateway from the configuration at call time: Stripe when ``STRIPE_SECRET_KEY``
+is set, the demo gateway otherwise (refused in production). ``gateway_for(order)`` picks the gateway that
+took the order's payment. Every gateway has the same interface:
+
+    start_checkout(order, *, success_url, cancel_url) -> str    the URL to send the customer to
+    get_session_state(session_id) -> SessionState
+    expire_session(session_id)
+    refund(order, amount_cents, *, reason="", by=None) -> Refund
+
+Stripe's own failures (network, time-out, API errors) come out as PaymentUnavailable, with a message the
+customer can read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import stripe
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from shop.checkout.settings import get_settings
+from shop.core.db import utcnow
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.orders.models import Order, PaymentProvider, Refund
+
+log = logging.getLogger(__name__)
+
+STRIPE_LOCALES = {"nl": "nl", "fr": "fr", "en": "en"}
+
+
+class PaymentUnavailable(DomainError):
+    """The payment provider could not be reached or refused the request; nothing was charged."""
+
+
+class RefundRefused(DomainError):
+    """A refund that the rules do not allow (above what is left, nothing paid)."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook payload whose signature does not verify, or that is not a Stripe event."""
+
+
+@dataclass(frozen=True)
+class SessionState:
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    payment_intent_id: str | None
+    expires_at: int | None = None
+
+
+class PaymentGateway(Protocol):
+    provider: PaymentProvider
+
+    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> str: ...
+
+    def get_session_state(self, session_id: str) -> SessionState: ...
+
+    def expire_session(self, session_id: str) -> None: ...
+
+    def refund(self, order: Order, amount_cents: int, *, reason: str = "", by=None) -> Refund: ...
+
+
+def _unavailable() -> PaymentUnavailable:
+    return PaymentUnavailable(
+        _l("De betaaldienst is tijdelijk niet bereikbaar. Er is niets aangerekend; probeer het over enkele minuten opnieuw.")
+    )
+
+
+def get_gateway() -> PaymentGateway:
+    """Stripe when STRIPE_SECRET_KEY is configured, else the demo gateway (never in production)."""
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        return StripeGateway()
+    from shop.payments.demo import DemoGateway
+
+    return DemoGateway()
+
+
+def gateway_for(order: Order) -> PaymentGateway:
+    """The gateway that handles this order's payment (an order paid by demo stays demo, and vice versa)."""
+    if order.payment_provider == PaymentProvider.STRIPE:
+        return StripeGateway()
+    from shop.payments.demo import DemoGateway
+
+    return DemoGateway()
+
+
+# ---------------------------------------------------------------------------------------------- refunds
+
+def reserve_refund(order: Order, amount_cents: int, *, reason: str, by, provider_refund_id: str | None = None,
+                   status: str = "pending") -> Refund:
+    """Add ``amount_cents`` to the order's refunded amount, guarded so it never exceeds the total, and
+    record a Refund row. Raises RefundRefused for a non-positive amount or one above what is left."""
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
+        raise RefundRefused(_l("Een terugbetaling moet een positief bedrag zijn."))
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.refunded_cents + amount_cents <= Order.total_cents)
+        .values(refunded_cents=Order.refunded_cents + amount_cents)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order, attribute_names=["refunded_cents"])
+    if result.rowcount != 1:
+        from shop.core.i18n import eur
+
+        raise RefundRefused(
+            _l("Je kunt hoogstens %(left)s terugbetalen: van %(total)s is al %(refunded)s terugbetaald."),
+            left=eur(order.total_cents - order.refunded_cents), total=eur(order.total_cents),
+            refunded=eur(order.refunded_cents),
+        )
+    refund = Refund(order_id=order.id, amount_cents=amount_cents, reason=reason, status=status,
+                    provider_refund_id=provider_refund_id, by_user_id=getattr(by, "id", None))
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+# ---------------------------------------------------------------------------------------------- Stripe
+
+class StripeGateway:
+    provider = PaymentProvider.STRIPE
+
+    def __init__(self) -> None:
+        config = current_app.config
+        self.api_key = config.get("STRIPE_SECRET_KEY")
+        if not self.api_key:
+            raise PaymentUnavailable(_l("Online betalen is niet ingesteld."))
+        self.webhook_secret = config.get("STRIPE_WEBHOOK_SECRET")
+        base = config.get("STRIPE_API_BASE")
+        self.client = stripe.StripeClient(
+            self.api_key,
+            base_addresses={"api": base} if base else None,
+            max_network_retries=config.get("STRIPE_MAX_NETWORK_RETRIES", 1),
+            http_client=stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 10)),
+        )
+
+    # -- checkout
+    def checkout_params(self, order: Order, *, success_url: str, cancel_url: str) -> stripe.params.checkout.SessionCreateParams:
+        """The Checkout Session for ``order``: one EUR line per order line, the delivery fee as its own line."""
+        settings = get_settings()
+        line_items: list[stripe.params.checkout.SessionCreateParamsLineItem] = [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": line.unit_price_cents,
+                    "product_data": {"name": line.name[:250]},
+                },
+            }
+            for line in order.lines
+        ]
+        if order.delivery_fee_cents:
+            line_items.append({
+                "quantity": 1,
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": order.delivery_fee_cents,
+                    "product_data": {"name": str(_l("Levering"))},
+                },
+            })
+        charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in line_items)
+        if charged != order.total_cents:
+            raise AssertionError(f"Stripe line items sum to {charged}, order {order.number} totals {order.total_cents}")
+        expires_at = utcnow() + timedelta(minutes=settings.payment_expiry_minutes)
+        params: stripe.params.checkout.SessionCreateParams = {
+            "mode": "payment",
+            "line_items": line_items,
+            "client_reference_id": order.number,
+            "metadata": {"order_id": str(order.id), "order_number": order.number},
+            "customer_email": order.email,
+            "locale": STRIPE_LOCALES.get(order.locale, "auto"),  # type: ignore[typeddict-item]
+            "allowed_payment_method_types": list(settings.payment_methods),  # type: ignore[typeddict-item]
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "payment_intent_data": {"metadata": {"order_id": str(order.id), "order_number": order.number}},
+        }
+        return params
+
+    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> str:
+        """Create the order's Checkout Session (idempotency key ``checkout-<number>``) and return its URL.
+
+        Records the provider and session id on the order. Raises PaymentUnavailable when Stripe fails.
+        """
+        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url)
+        try:
+            session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"checkout-{order.number}"})
+        except stripe.StripeError as error:
+            log.warning("Stripe checkout session for %s failed: %s", order.number, error)
+            raise _unavailable() from error
+        order.payment_provider = PaymentProvider.STRIPE
+        order.payment_session_id = session.id
+        order.payment_status = session.payment_status or "unpaid"
+        db.session.flush()
+        return session.url
+
+    def get_session_state(self, session_id: str) -> SessionState:
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(session_id)
+        except stripe.StripeError as error:
+            raise _unavailable() from error
+        intent = session.payment_intent
+        intent_id = intent if isinstance(intent, str) or intent is None else intent.id
+        return SessionState(session.status or "", session.payment_status or "", intent_id, session.expires_at)
+
+    def expire_session(self, session_id: str) -> None:
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.StripeError as error:
+            raise _unavailable() from error
+
+    # -- refunds
+    def refund(self, order: Order, amount_cents: int, *, reason: str = "", by=None) -> Refund:
+        """Refund ``amount_cents`` of the order through the Refunds API and record it on the order.
+
+        Raises RefundRefused above what is left (total minus refunded) or without a payment, and
+        PaymentUnavailable when Stripe fails (the caller rolls back: nothing is recorded then).
+        """
+        if not order.payment_intent_id:
+            if order.payment_session_id:
+                order.payment_intent_id = self.get_session_state(order.payment_session_id).payment_intent_id
+            if not order.payment_intent_id:
+                raise RefundRefused(_l("Deze bestelling heeft geen betaling om terug te storten."))
+        refund = reserve_refund(order, amount_cents, reason=reason, by=by)
+        params: stripe.params.RefundCreateParams = {
+            "payment_intent": order.payment_intent_id,
+            "amount": amount_cents,
+            "metadata": {"order_id": str(order.id), "order_number": order.number, "refund_id": str(refund.id)},
+        }
+        try:
+            result = self.client.v1.refunds.create(
+                params, {"idempotency_key": f"refund-{order.number}-{refund.id}-{amount_cents}"}
+            )
+        except stripe.InvalidRequestError as error:
+            log.warning("Stripe refused refund for %s: %s", order.number, error)
+            raise RefundRefused(_l("De betaaldienst weigerde de terugbetaling: %(reason)s"),
+                                reason=error.user_message or str(error)) from error
+        except stripe.StripeError as error:
+            raise _unavailable() from error
+        refund.provider_refund_id = result.id
+        refund.status = result.status or "pending"
+        db.session.flush()
+        return refund
+
+    def list_refunds(self, payment_intent_id: str) -> list[dict[str, Any]]:
+        """Every refund of a payment (for a charge.refunded event whose charge does not list them)."""
+        params: stripe.params.RefundListParams = {"payment_intent": payment_intent_id, "limit": 100}
+        try:
+            refunds = self.client.v1.refunds.list(params)
+            return [
+                {"id": refund.id, "amount": refund.amount, "status": refund.status,
+                 "metadata": refund.metadata.to_dict() if refund.metadata else {}}
+                for refund in refunds.auto_paging_iter()
+            ]
+        except stripe.StripeError as error:
+            raise _unavailable() from error
+
+    # -- webhooks
+    def parse_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        """Verify the Stripe-Signature header with STRIPE_WEBHOOK_SECRET and return the event as a dict."""
+        if not self.webhook_secret:
+            raise InvalidWebhook("STRIPE_WEBHOOK_SECRET is not configured")
+        try:
+            event = self.client.construct_event(payload, signature, self.webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise InvalidWebhook(str(error)) from error
+        data = json.loads(payload)
+        if data.get("id") != event.id or not isinstance(data.get("data"), dict):
+            raise InvalidWebhook("not an event")
+        return data

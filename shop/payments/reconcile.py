@@ -1,0 +1,71 @@
+"""Settle orders still waiting for their payment by asking Stripe how their Checkout Session stands.
+
+For when a webhook never arrived (an outage, a misconfigured endpoint): paid sessions make the order paid,
+expired sessions cancel it (stock back), open sessions past their expiry are expired first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shop.extensions import db
+from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.payments import services
+from shop.payments.gateway import StripeGateway
+
+ACTOR = "reconcile"
+
+
+@dataclass
+class Outcome:
+    order_number: str
+    action: str  # paid | processing | expired | expired-now | open | error
+    detail: str = ""
+
+
+def pending_stripe_orders() -> list[Order]:
+    return list(db.session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_provider == PaymentProvider.STRIPE,
+               Order.payment_session_id.is_not(None))
+        .order_by(Order.id)
+    ))
+
+
+def reconcile_order(gateway: StripeGateway, order: Order, *, now: float | None = None) -> Outcome:
+    """Settle one order from its session's state (in the caller's transaction)."""
+    state = gateway.get_session_state(order.payment_session_id)
+    if state.status == "complete":
+        if state.payment_status in ("paid", "no_payment_required"):
+            services.payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=ACTOR)
+            return Outcome(order.number, "paid")
+        services.payment_processing(order, payment_intent_id=state.payment_intent_id, actor=ACTOR)
+        return Outcome(order.number, "processing", "wacht op een uitgestelde betaling")
+    if state.status == "expired":
+        services.session_expired(order, actor=ACTOR)
+        return Outcome(order.number, "expired")
+    now = time.time() if now is None else now
+    if state.expires_at is not None and state.expires_at <= now:
+        gateway.expire_session(order.payment_session_id)
+        services.session_expired(order, actor=ACTOR)
+        return Outcome(order.number, "expired-now", "open sessie na vervaldatum: verlopen gezet")
+    return Outcome(order.number, "open", "klant betaalt nog")
+
+
+def reconcile_all(*, now: float | None = None) -> list[Outcome]:
+    """Each order in its own transaction: one failure does not stop the others."""
+    gateway = StripeGateway()
+    outcomes = []
+    for order_id in [order.id for order in pending_stripe_orders()]:
+        order = db.session.get(Order, order_id)
+        try:
+            outcome = reconcile_order(gateway, order, now=now)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported, the next order is still tried
+            db.session.rollback()
+            outcome = Outcome(order.number, "error", str(error))
+        outcomes.append(outcome)
+    return outcomes

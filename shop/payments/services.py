@@ -1,0 +1,151 @@
+"""What a payment outcome does to an order. Used by the webhook, the success and cancel pages, the demo page
+and the reconcile command alike.
+
+Every function is idempotent: it only acts from the state where the outcome means something, and a second
+call (a duplicate or late event, the success page after the webhook) changes nothing. Status changes go
+through shop.orders.lifecycle.transition; when another actor changed the order meanwhile (ConcurrentChange),
+the order is read again and the decision made anew. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import update
+
+from shop.extensions import db
+from shop.orders import notifications
+from shop.orders.lifecycle import ConcurrentChange, transition
+from shop.orders.models import Order, OrderStatus, Refund
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3
+
+
+def _cancel_pending(order: Order, *, actor: str, note: str, payment_status: str) -> bool:
+    for _ in range(ATTEMPTS):
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            return False
+        try:
+            transition(order, OrderStatus.CANCELLED, actor=actor, note=note)
+        except ConcurrentChange:
+            continue  # transition() re-read the order; decide again
+        order.payment_status = payment_status
+        db.session.flush()
+        return True
+    return False
+
+
+def payment_succeeded(order: Order, *, payment_intent_id: str | None, actor: str) -> bool:
+    """The customer's money arrived. pending_payment -> paid; paid or later -> nothing.
+
+    For an order already cancelled (an async payment settling after expiry or abandonment) the money is
+    never lost silently: the order is flagged for staff, refunded in full through its gateway, and the
+    customer is told (notifications.payment_after_cancellation). Returns True when something changed.
+    Raises PaymentUnavailable when that refund cannot be made now (the caller rolls back and retries).
+    """
+    for _ in range(ATTEMPTS):
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            if payment_intent_id:
+                order.payment_intent_id = payment_intent_id
+            try:
+                transition(order, OrderStatus.PAID, actor=actor, note="Betaling ontvangen")
+            except ConcurrentChange:
+                continue
+            order.payment_status = "paid"
+            db.session.flush()
+            return True
+        if order.status == OrderStatus.CANCELLED and order.paid_at is None:
+            return _refund_payment_after_cancellation(order, payment_intent_id=payment_intent_id, actor=actor)
+        return False  # paid, in preparation, ..., or cancelled after being paid: already known
+    return False
+
+
+def _refund_payment_after_cancellation(order: Order, *, payment_intent_id: str | None, actor: str) -> bool:
+    # Claim the case once (conditional update), so a duplicate event cannot refund twice.
+    claimed = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.payment_status != "paid_after_cancellation")
+        .values(payment_status="paid_after_cancellation")
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(order, attribute_names=["payment_status"])
+    if not claimed:
+        return False
+    from shop.payments.gateway import gateway_for
+
+    if payment_intent_id:
+        order.payment_intent_id = payment_intent_id
+    order.needs_attention = True
+    left = order.total_cents - order.refunded_cents
+    note = (f"Betaling ontvangen ({actor}) voor bestelling {order.number} nadat ze geannuleerd was; "
+            f"automatisch volledig terugbetaald.")
+    order.attention_note = "\n".join(part for part in (order.attention_note, note) if part)
+    db.session.flush()
+    if left > 0:
+        gateway_for(order).refund(order, left, reason="Betaling na annulering: automatisch terugbetaald")
+    notifications.payment_after_cancellation(order)
+    log.warning("Payment after cancellation for order %s: flagged and refunded", order.number)
+    return True
+
+
+def payment_processing(order: Order, *, payment_intent_id: str | None, actor: str) -> bool:
+    """Checkout completed but the money is still on its way (an async method): record it, keep pending."""
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status == "processing":
+        return False
+    if payment_intent_id:
+        order.payment_intent_id = payment_intent_id
+    order.payment_status = "processing"
+    db.session.flush()
+    return True
+
+
+def payment_failed(order: Order, *, actor: str) -> bool:
+    """The payment failed (e.g. an async method declined). pending_payment -> cancelled, stock back."""
+    return _cancel_pending(order, actor=actor, note="Betaling mislukt", payment_status="failed")
+
+
+def session_expired(order: Order, *, actor: str) -> bool:
+    """The checkout session expired unpaid. pending_payment -> cancelled, stock back."""
+    return _cancel_pending(order, actor=actor, note="Betaalsessie verlopen", payment_status="expired")
+
+
+def abandon(order: Order, *, actor: str) -> bool:
+    """The customer gave up paying. pending_payment -> cancelled, stock back."""
+    return _cancel_pending(order, actor=actor, note="Betaling afgebroken door de klant", payment_status="abandoned")
+
+
+def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -> bool:
+    """Stripe says ``amount_refunded`` of the order's charge is refunded (charge.refunded).
+
+    Sets ``refunded_cents`` to Stripe's figure, matches refunds to our Refund rows by provider id, and
+    records refunds made in the Stripe dashboard. Refunds the shop itself started (metadata refund_id) are
+    left to the request that makes them. Returns True when something changed.
+    """
+    changed = False
+    known = {refund.provider_refund_id: refund for refund in order.refunds if refund.provider_refund_id}
+    for data in refunds:
+        refund = known.get(data.get("id"))
+        if refund is not None:
+            if data.get("status") and refund.status != data["status"]:
+                refund.status = data["status"]
+                changed = True
+            continue
+        metadata = data.get("metadata") or {}
+        if metadata.get("refund_id"):
+            own = db.session.get(Refund, int(metadata["refund_id"])) if str(metadata["refund_id"]).isdigit() else None
+            if own is not None and own.order_id == order.id and own.provider_refund_id is None:
+                own.provider_refund_id = data["id"]
+                own.status = data.get("status") or own.status
+                changed = True
+            continue  # made by the shop: the request that made it records it
+        if data.get("amount", 0) > 0:
+            db.session.add(Refund(order_id=order.id, amount_cents=data["amount"], provider_refund_id=data["id"],
+                                  status=data.get("status") or "succeeded", reason="Terugbetaald via het Stripe-dashboard"))
+            changed = True
+    amount = max(0, min(int(amount_refunded), order.total_cents))
+    if amount != order.refunded_cents:
+        order.refunded_cents = amount
+        changed = True
+    db.session.flush()
+    return changed

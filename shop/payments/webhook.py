@@ -1,0 +1,100 @@
+"""Stripe webhook events -> payment services. The view verifies the signature, calls ``handle_event`` and
+commits; each event id is recorded once (StripeEvent), in the same transaction as what it changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from shop.extensions import db
+from shop.orders.models import Order, StripeEvent
+from shop.payments import services
+
+log = logging.getLogger(__name__)
+ACTOR = "stripe"
+
+HANDLED_TYPES = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+)
+
+
+class DuplicateEvent(Exception):
+    pass
+
+
+def _session_order(session: dict[str, Any]) -> Order | None:
+    order = None
+    if session.get("id"):
+        order = db.session.scalars(select(Order).where(Order.payment_session_id == session["id"])).first()
+    if order is None:
+        number = session.get("client_reference_id") or (session.get("metadata") or {}).get("order_number")
+        if number:
+            order = db.session.scalars(select(Order).where(Order.number == number)).first()
+    return order
+
+
+def _intent_id(obj: dict[str, Any]) -> str | None:
+    intent = obj.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def record_event(event: dict[str, Any]) -> StripeEvent:
+    """Insert the event id first: a duplicate raises DuplicateEvent (the caller rolls back, answers 200)."""
+    if db.session.get(StripeEvent, event["id"]) is not None:
+        raise DuplicateEvent(event["id"])
+    record = StripeEvent(id=event["id"], type=str(event.get("type", ""))[:100])
+    db.session.add(record)
+    db.session.flush()  # a concurrent duplicate fails here on the primary key
+    return record
+
+
+def handle_event(event: dict[str, Any]) -> str:
+    """Apply one verified event. Returns a short description of what happened (for the response and logs)."""
+    record = record_event(event)
+    type_ = event.get("type", "")
+    obj = (event.get("data") or {}).get("object") or {}
+    if type_ not in HANDLED_TYPES:
+        return "ignored"
+    if type_ == "charge.refunded":
+        intent_id = _intent_id(obj)
+        order = db.session.scalars(select(Order).where(Order.payment_intent_id == intent_id)).first() if intent_id else None
+        if order is None:
+            log.warning("charge.refunded %s for no known order (payment intent %s)", obj.get("id"), intent_id)
+            return "unknown order"
+        record.order_id = order.id
+        listed = obj.get("refunds")
+        if isinstance(listed, dict) and not listed.get("has_more"):
+            refunds = listed.get("data") or []
+        else:  # API versions since 2022-11-15 no longer list a charge's refunds in the event
+            from shop.payments.gateway import StripeGateway
+
+            refunds = StripeGateway().list_refunds(intent_id)
+        services.record_refunds(order, amount_refunded=int(obj.get("amount_refunded") or 0), refunds=refunds)
+        return "refund recorded"
+
+    order = _session_order(obj)
+    if order is None:
+        log.warning("%s for session %s: no such order", type_, obj.get("id"))
+        return "unknown order"
+    record.order_id = order.id
+    intent_id = _intent_id(obj)
+    if type_ == "checkout.session.completed":
+        if obj.get("payment_status") in ("paid", "no_payment_required"):
+            services.payment_succeeded(order, payment_intent_id=intent_id, actor=ACTOR)
+            return "paid"
+        services.payment_processing(order, payment_intent_id=intent_id, actor=ACTOR)
+        return "processing"
+    if type_ == "checkout.session.async_payment_succeeded":
+        services.payment_succeeded(order, payment_intent_id=intent_id, actor=ACTOR)
+        return "paid"
+    if type_ == "checkout.session.async_payment_failed":
+        services.payment_failed(order, actor=ACTOR)
+        return "failed"
+    services.session_expired(order, actor=ACTOR)
+    return "expired"

@@ -1,0 +1,190 @@
+"""The Stripe gateway against the fake Stripe server (the real SDK over HTTP), and the demo gateway."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from shop.orders.models import OrderStatus, PaymentProvider, Refund
+from shop.payments.demo import DemoGateway
+from shop.payments.gateway import PaymentUnavailable, RefundRefused, StripeGateway, gateway_for, get_gateway
+from tests.factories import make_locality, make_order_data, make_package, make_product
+from tests.payments.conftest import SUCCESS_URL, place, start_stripe_checkout
+
+
+def test_get_gateway_is_demo_without_a_secret_key(app, db):
+    assert isinstance(get_gateway(), DemoGateway)
+
+
+def test_get_gateway_is_stripe_with_a_secret_key(stripe_config, db):
+    gateway = get_gateway()
+
+    assert isinstance(gateway, StripeGateway)
+    assert gateway.client._requestor.base_addresses["api"] == stripe_config.url
+
+
+def test_demo_gateway_refuses_in_production(db, production_config):
+    with pytest.raises(PaymentUnavailable):
+        get_gateway()
+
+
+def test_checkout_session_matches_the_order(stripe_config, db, cheese):
+    package = make_package([(make_product(price_cents=800, stock=5), 2)], price_cents=3500)
+    order = place((cheese, 2), (package, 1), locale="fr")
+
+    before = int(time.time())
+    start_stripe_checkout(order)
+
+    (request,) = stripe_config.session_requests()
+    params = request["params"]
+    assert request["idempotency_key"] == f"checkout-{order.number}"
+    assert params["mode"] == "payment"
+    assert params["line_items"] == {
+        "0": {"quantity": "2", "price_data": {"currency": "eur", "unit_amount": "1250", "product_data": {"name": "Oude Brugge"}}},
+        "1": {"quantity": "1", "price_data": {"currency": "eur", "unit_amount": "3500", "product_data": {"name": package.name}}},
+    }
+    assert order.total_cents == 6000
+    assert params["client_reference_id"] == order.number
+    assert params["metadata"] == {"order_id": str(order.id), "order_number": order.number}
+    assert params["customer_email"] == "an@voorbeeld.be"
+    assert params["locale"] == "fr"
+    assert params["allowed_payment_method_types"] == {"0": "card", "1": "bancontact"}
+    assert before + 1800 <= int(params["expires_at"]) <= int(time.time()) + 1800
+    assert params["success_url"] == SUCCESS_URL
+    assert params["cancel_url"] == f"http://localhost/afrekenen/geannuleerd/{order.status_token}"
+    session = stripe_config.sessions[order.payment_session_id]
+    assert session["amount_total"] == order.total_cents
+    assert order.payment_provider == PaymentProvider.STRIPE
+
+
+def test_delivery_fee_is_its_own_line_and_the_total_matches(stripe_config, db, cheese):
+    make_locality("9000")
+    order = place((cheese, 1), data=make_order_data("delivery"))
+    assert order.delivery_fee_cents == 695
+
+    start_stripe_checkout(order)
+
+    items = stripe_config.session_requests()[0]["params"]["line_items"]
+    assert items["1"] == {"quantity": "1", "price_data": {"currency": "eur", "unit_amount": "695",
+                                                          "product_data": {"name": "Levering"}}}
+    assert stripe_config.sessions[order.payment_session_id]["amount_total"] == 1250 + 695 == order.total_cents
+
+
+def test_payment_methods_come_from_the_settings(stripe_config, app, db, cheese):
+    app.config["SHOP_SETTINGS"] = {"payment_methods": ("bancontact",)}
+    try:
+        order = place((cheese, 1))
+        start_stripe_checkout(order)
+    finally:
+        app.config.pop("SHOP_SETTINGS")
+    assert stripe_config.session_requests()[0]["params"]["allowed_payment_method_types"] == {"0": "bancontact"}
+
+
+def test_starting_twice_reuses_the_session(stripe_config, db, cheese):
+    order = place((cheese, 1))
+    gateway = get_gateway()
+
+    first = gateway.start_checkout(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c")
+    second = gateway.start_checkout(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c")
+
+    assert first == second == stripe_config.sessions[order.payment_session_id]["url"]
+    assert len(stripe_config.sessions) == 1
+
+
+@pytest.mark.parametrize("failure", ["error", "timeout"])
+def test_stripe_error_or_timeout_raises_payment_unavailable(stripe_config, db, cheese, failure):
+    order = place((cheese, 1))
+    if failure == "error":
+        stripe_config.fail_next(status=500)
+    else:
+        stripe_config.time_out_next(seconds=2)
+
+    with pytest.raises(PaymentUnavailable) as caught:
+        start_stripe_checkout(order)
+
+    assert str(caught.value) == ("De betaaldienst is tijdelijk niet bereikbaar. Er is niets aangerekend; "
+                                 "probeer het over enkele minuten opnieuw.")
+    assert order.payment_session_id is None
+    assert stripe_config.sessions == {}
+
+
+def _paid_stripe_order(fake, product):
+    order = place((product, 2))
+    session_id = start_stripe_checkout(order)
+    fake.complete_session(session_id)
+    from shop.extensions import db
+    from shop.payments import services
+
+    services.payment_succeeded(order, payment_intent_id=fake.sessions[session_id]["payment_intent"], actor="test")
+    db.session.commit()
+    return order
+
+
+def test_partial_then_full_refund_through_the_refunds_api(stripe_config, db, cheese):
+    order = _paid_stripe_order(stripe_config, cheese)
+    gateway = gateway_for(order)
+
+    first = gateway.refund(order, 500, reason="beschadigd")
+    second = gateway.refund(order, 2000)
+    db.session.commit()
+
+    charge = stripe_config.charge_for_session(order.payment_session_id)
+    assert charge["amount_refunded"] == 2500 == order.refunded_cents
+    assert [(r.amount_cents, r.status, r.reason) for r in order.refunds] == [(500, "succeeded", "beschadigd"),
+                                                                              (2000, "succeeded", "")]
+    assert {first.provider_refund_id, second.provider_refund_id} == set(stripe_config.refunds)
+    refund_requests = [r for r in stripe_config.requests if r["path"] == "/v1/refunds"]
+    assert [r["idempotency_key"] for r in refund_requests] == [f"refund-{order.number}-{first.id}-500",
+                                                               f"refund-{order.number}-{second.id}-2000"]
+    assert refund_requests[0]["params"]["payment_intent"] == order.payment_intent_id
+
+
+def test_refund_above_what_is_left_is_refused(stripe_config, db, cheese):
+    order = _paid_stripe_order(stripe_config, cheese)
+    gateway_for(order).refund(order, 2000)
+    db.session.commit()
+
+    with pytest.raises(RefundRefused) as caught:
+        gateway_for(order).refund(order, 501)
+
+    assert str(caught.value) == ("Je kunt hoogstens €\xa05,00 terugbetalen: van €\xa025,00 is al €\xa020,00 "
+                                 "terugbetaald.")
+    db.session.rollback()
+    assert order.refunded_cents == 2000
+    assert db.session.query(Refund).count() == 1
+    assert stripe_config.charge_for_session(order.payment_session_id)["amount_refunded"] == 2000
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_refund_of_nothing_is_refused(stripe_config, db, cheese, amount):
+    order = _paid_stripe_order(stripe_config, cheese)
+    with pytest.raises(RefundRefused):
+        gateway_for(order).refund(order, amount)
+
+
+def test_refund_when_stripe_is_down_records_nothing(stripe_config, db, cheese):
+    order = _paid_stripe_order(stripe_config, cheese)
+    stripe_config.fail_next(status=503)
+
+    with pytest.raises(PaymentUnavailable):
+        gateway_for(order).refund(order, 500)
+    db.session.rollback()
+
+    db.session.refresh(order)
+    assert (order.refunded_cents, order.refunds) == (0, [])
+
+
+def test_demo_refund_records_without_money_moving(app, db, cheese):
+    order = place((cheese, 2))
+    with app.test_request_context():
+        DemoGateway().start_checkout(order)
+    from shop.payments import services
+
+    services.payment_succeeded(order, payment_intent_id="demo_pi", actor="test")
+    refund = gateway_for(order).refund(order, 2500, reason="volledig")
+    db.session.commit()
+
+    assert (order.status, order.refunded_cents, refund.status) == (OrderStatus.PAID, 2500, "succeeded")
+    with pytest.raises(RefundRefused):
+        gateway_for(order).refund(order, 1)

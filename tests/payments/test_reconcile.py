@@ -1,0 +1,80 @@
+"""`flask reconcile`: settle orders still pending payment by asking (the fake) Stripe."""
+
+from __future__ import annotations
+
+import time
+
+from shop.orders.models import OrderStatus
+from shop.payments.demo import DemoGateway
+from tests.factories import make_product
+from tests.payments.conftest import place, start_stripe_checkout
+
+
+def _reload(db, *objects):
+    db.session.expire_all()
+    for obj in objects:
+        db.session.refresh(obj)
+
+
+def test_reconcile_settles_each_pending_order(app, db, stripe_config):
+    fake = stripe_config
+    product = make_product(price_cents=1000, stock=20)
+    paid, expired, overdue, still_open, processing = (place((product, 1)) for _ in range(5))
+    for order in (paid, expired, overdue, still_open, processing):
+        start_stripe_checkout(order)
+    fake.complete_session(paid.payment_session_id)
+    fake.expire(expired.payment_session_id)
+    fake.sessions[overdue.payment_session_id]["expires_at"] = int(time.time()) - 60
+    fake.complete_session(processing.payment_session_id, paid=False)
+    demo = place((product, 1))
+    with app.test_request_context():
+        DemoGateway().start_checkout(demo)
+    db.session.commit()
+    assert product.stock == 14
+
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"{paid.number}: paid",
+        f"{expired.number}: expired",
+        f"{overdue.number}: expired-now (open sessie na vervaldatum: verlopen gezet)",
+        f"{still_open.number}: open (klant betaalt nog)",
+        f"{processing.number}: processing (wacht op een uitgestelde betaling)",
+        "5 bestelling(en) in afwachting van betaling nagekeken, 0 fout(en).",
+    ]
+    _reload(db, paid, expired, overdue, still_open, processing, demo, product)
+    assert [o.status for o in (paid, expired, overdue, still_open, processing, demo)] == [
+        OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_PAYMENT]
+    assert fake.sessions[overdue.payment_session_id]["status"] == "expired"
+    assert product.stock == 16
+    assert processing.payment_status == "processing"
+
+    again = app.test_cli_runner().invoke(args=["reconcile"])
+    assert again.output.splitlines()[-1] == "2 bestelling(en) in afwachting van betaling nagekeken, 0 fout(en)."
+
+
+def test_reconcile_reports_an_error_and_goes_on(app, db, stripe_config):
+    product = make_product(price_cents=1000, stock=20)
+    first, second = place((product, 1)), place((product, 1))
+    start_stripe_checkout(first)
+    start_stripe_checkout(second)
+    stripe_config.complete_session(second.payment_session_id)
+    stripe_config.fail_next(status=500)
+
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{first.number}: error (De betaaldienst is tijdelijk niet bereikbaar.")
+    assert lines[1:] == [f"{second.number}: paid", "2 bestelling(en) in afwachting van betaling nagekeken, 1 fout(en)."]
+    _reload(db, first, second)
+    assert (first.status, second.status) == (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
+
+
+def test_reconcile_without_stripe_does_nothing(app, db):
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.exit_code == 0
+    assert result.output == "STRIPE_SECRET_KEY is niet ingesteld: niets af te stemmen (demobetalingen).\n"

@@ -1,0 +1,92 @@
+"""Payment outcomes -> order lifecycle, without HTTP: idempotent, and safe when another actor got there first."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from shop.orders import notifications
+from shop.orders.lifecycle import transition
+from shop.orders.models import Order, OrderStatus, OrderTransition
+from shop.payments import services
+from shop.payments.demo import DemoGateway
+from tests.payments.conftest import place
+
+
+@pytest.fixture
+def told(monkeypatch):
+    calls = []
+    monkeypatch.setattr(notifications, "payment_after_cancellation", lambda order: calls.append(order.number))
+    return calls
+
+
+@pytest.fixture
+def order(app, db, cheese):
+    order = place((cheese, 2))
+    with app.test_request_context():
+        DemoGateway().start_checkout(order)
+    db.session.commit()
+    return order
+
+
+def _transitions(db, order):
+    return db.session.query(OrderTransition).filter_by(order_id=order.id).count()
+
+
+def test_payment_succeeded_twice_changes_things_once(db, order):
+    assert services.payment_succeeded(order, payment_intent_id="pi_1", actor="stripe") is True
+    assert services.payment_succeeded(order, payment_intent_id="pi_1", actor="customer") is False
+    db.session.commit()
+
+    assert (order.status, order.payment_intent_id, _transitions(db, order)) == (OrderStatus.PAID, "pi_1", 2)
+
+
+@pytest.mark.parametrize("outcome", [services.payment_failed, services.session_expired, services.abandon])
+def test_cancelling_outcomes_leave_a_paid_order_alone(db, order, cheese, outcome):
+    services.payment_succeeded(order, payment_intent_id="pi_1", actor="stripe")
+
+    assert outcome(order, actor="stripe") is False
+    assert (order.status, cheese.stock) == (OrderStatus.PAID, 8)
+
+
+@pytest.mark.parametrize(("outcome", "payment_status"), [(services.payment_failed, "failed"),
+                                                         (services.session_expired, "expired"),
+                                                         (services.abandon, "abandoned")])
+def test_cancelling_outcomes_cancel_a_pending_order_once(db, order, cheese, outcome, payment_status):
+    assert outcome(order, actor="stripe") is True
+    assert outcome(order, actor="stripe") is False
+    db.session.commit()
+
+    db.session.refresh(cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, payment_status, 10)
+
+
+def test_payment_for_an_order_cancelled_after_payment_is_not_refunded_again(db, order, told):
+    services.payment_succeeded(order, payment_intent_id="pi_1", actor="stripe")
+    transition(order, OrderStatus.CANCELLED, actor="staff@example.be", note="klant belde")
+
+    assert services.payment_succeeded(order, payment_intent_id="pi_1", actor="stripe") is False
+    assert (order.needs_attention, order.refunded_cents, told) == (False, 0, [])
+
+
+def test_payment_after_cancellation_by_a_concurrent_actor_is_refunded(db, order, told):
+    # Another actor (the expiry webhook) cancels the order after we read it as pending.
+    with db.engine.begin() as connection:
+        connection.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.CANCELLED))
+    assert order.status == OrderStatus.PENDING_PAYMENT  # our stale view
+
+    assert services.payment_succeeded(order, payment_intent_id="demo_pi", actor="stripe") is True
+    db.session.commit()
+
+    assert order.status == OrderStatus.CANCELLED
+    assert (order.needs_attention, order.refunded_cents, order.payment_status) == (True, 2500, "paid_after_cancellation")
+    assert [(r.amount_cents, r.reason) for r in order.refunds] == [
+        (2500, "Betaling na annulering: automatisch terugbetaald")]
+    assert told == [order.number]
+
+
+def test_payment_processing_is_recorded_once_and_only_while_pending(db, order):
+    assert services.payment_processing(order, payment_intent_id="pi_9", actor="stripe") is True
+    assert services.payment_processing(order, payment_intent_id="pi_9", actor="stripe") is False
+    assert (order.status, order.payment_status, order.payment_intent_id) == (
+        OrderStatus.PENDING_PAYMENT, "processing", "pi_9")

@@ -1,0 +1,222 @@
+"""Stripe's success and cancel pages, and the demo payment page."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop.cart.models import Cart
+from shop.orders.models import OrderStatus, PaymentProvider
+from shop.payments.demo import DemoGateway
+from tests.factories import make_package, make_product
+from tests.payments.conftest import place, start_stripe_checkout
+
+
+def _reload(db, *objects):
+    db.session.expire_all()
+    for obj in objects:
+        db.session.refresh(obj)
+
+
+def _flashes(client):
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+def _cart_lines(client, db):
+    cookie = client.get_cookie("lov_cart")
+    assert cookie is not None
+    cart = db.session.query(Cart).filter_by(token=cookie.value).one()
+    return [(line.product_id, line.package_id, line.quantity) for line in cart.lines]
+
+
+# -- Stripe success page
+
+def test_success_page_confirms_a_paid_session(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.complete_session(session_id)
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/bestelling/{order.status_token}"
+    _reload(db, order)
+    assert (order.status, order.payment_status) == (OrderStatus.PAID, "paid")
+    assert order.transitions[-1].actor == "customer"
+
+
+def test_success_page_with_async_payment_says_it_is_being_confirmed(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.complete_session(session_id, paid=False)
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert response.status_code == 303
+    _reload(db, order)
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING_PAYMENT, "processing")
+    assert _flashes(client) == ["We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."]
+
+
+def test_success_page_when_stripe_is_down_still_shows_the_order(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.fail_next(status=500)
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{order.status_token}")
+    _reload(db, order)
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_success_page_for_an_order_cancelled_meanwhile_refunds_the_payment(client, db, stripe_config, cheese,
+                                                                          monkeypatch):
+    from shop.orders import notifications
+    from shop.payments import services
+
+    told = []
+    monkeypatch.setattr(notifications, "payment_after_cancellation", lambda order: told.append(order.number))
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    services.session_expired(order, actor="stripe")  # the expiry was handled first
+    db.session.commit()
+    stripe_config.complete_session(session_id)  # yet the customer paid at the last second
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+    client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert response.headers["Location"] == f"/bestelling/{order.status_token}"
+    _reload(db, order)
+    assert (order.status, order.needs_attention, order.refunded_cents) == (OrderStatus.CANCELLED, True, 2500)
+    assert told == [order.number]
+    assert len(stripe_config.refunds) == 1
+    assert ("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
+            "automatisch terug en sturen je een e-mail.") in _flashes(client)
+
+
+@pytest.mark.parametrize("query", ["", "?session_id=", "?session_id=cs_test_unknown"])
+def test_success_page_for_an_unknown_session_is_404(client, db, query):
+    assert client.get(f"/afrekenen/bevestiging{query}").status_code == 404
+
+
+# -- Stripe cancel page
+
+def test_cancel_page_expires_the_session_returns_stock_and_refills_the_cart(client, db, stripe_config, cheese):
+    package = make_package([(make_product(price_cents=800, stock=5), 2)], price_cents=3500)
+    order = place((cheese, 2), (package, 1))
+    session_id = start_stripe_checkout(order)
+
+    response = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+    again = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
+    assert again.status_code == 303
+    assert stripe_config.sessions[session_id]["status"] == "expired"
+    _reload(db, order, cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "abandoned", 10)
+    assert _cart_lines(client, db) == [(cheese.id, None, 2), (None, package.id, 1)]
+    assert "Je betaling is geannuleerd; je winkelmand staat klaar." in _flashes(client)
+
+
+def test_cancel_page_for_a_session_paid_meanwhile_keeps_the_order(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.complete_session(session_id)
+
+    response = client.post(f"/afrekenen/geannuleerd/{order.status_token}")
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{order.status_token}")
+    _reload(db, order, cheese)
+    assert (order.status, cheese.stock) == (OrderStatus.PAID, 8)
+
+
+def test_cancel_page_when_stripe_is_down_cancels_nothing(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    start_stripe_checkout(order)
+    stripe_config.fail_next(times=2, status=500)
+
+    response = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+
+    assert response.headers["Location"] == f"/bestelling/{order.status_token}"
+    _reload(db, order, cheese)
+    assert (order.status, cheese.stock) == (OrderStatus.PENDING_PAYMENT, 8)
+    assert _flashes(client) == ["We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."]
+
+
+def test_cancel_page_for_an_unknown_token_is_404(client, db):
+    assert client.get("/afrekenen/geannuleerd/nope").status_code == 404
+
+
+# -- demo page
+
+@pytest.fixture
+def demo_order(app, db, cheese):
+    order = place((cheese, 2))
+    with app.test_request_context():
+        url = DemoGateway().start_checkout(order)
+    db.session.commit()
+    assert url == f"/betalen/demo/{order.status_token}"
+    return order
+
+
+def test_demo_page_is_clearly_labelled_with_the_order(client, demo_order):
+    response = client.get(f"/betalen/demo/{demo_order.status_token}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Dit is een demonstratie: er wordt geen echt geld aangerekend." in html
+    assert "Oude Brugge" in html and "€\xa025,00" in html
+    for action in ('value="pay"', 'value="fail"', 'value="abandon"'):
+        assert action in html
+
+
+def test_demo_pay_makes_the_order_paid(client, db, demo_order):
+    response = client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "pay"})
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{demo_order.status_token}")
+    _reload(db, demo_order)
+    assert (demo_order.status, demo_order.payment_intent_id) == (OrderStatus.PAID, f"demo_pi_{demo_order.number}")
+    assert client.get(f"/betalen/demo/{demo_order.status_token}").status_code == 303  # paid: to the status page
+
+
+def test_demo_fail_cancels_returns_stock_and_refills_the_cart(client, db, demo_order, cheese):
+    response = client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "fail"})
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
+    _reload(db, demo_order, cheese)
+    assert (demo_order.status, demo_order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "failed", 10)
+    assert _cart_lines(client, db) == [(cheese.id, None, 2)]
+
+
+def test_demo_abandon_cancels_once(client, db, demo_order, cheese):
+    client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "abandon"})
+    client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "abandon"})
+
+    _reload(db, demo_order, cheese)
+    assert (demo_order.status, demo_order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "abandoned", 10)
+    assert _cart_lines(client, db) == [(cheese.id, None, 2)]
+
+
+def test_demo_rejects_an_unknown_action(client, db, demo_order):
+    assert client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "steal"}).status_code == 400
+
+
+def test_demo_page_is_404_for_a_stripe_order(client, db, stripe_config, cheese):
+    order = place((cheese, 1))
+    start_stripe_checkout(order)
+    assert order.payment_provider == PaymentProvider.STRIPE
+
+    assert client.get(f"/betalen/demo/{order.status_token}").status_code == 404
+    assert client.post(f"/betalen/demo/{order.status_token}", data={"action": "pay"}).status_code == 404
+
+
+def test_demo_page_is_refused_in_production(client, db, demo_order, production_config):
+    assert client.get(f"/betalen/demo/{demo_order.status_token}").status_code == 404
+    assert client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "pay"}).status_code == 404
+    _reload(db, demo_order)
+    assert demo_order.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_webhook_is_404_without_stripe(client, db):
+    assert client.post("/stripe/webhook", data="{}").status_code == 404
