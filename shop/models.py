@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
 from shop.accounts.models import Role, User  # noqa: F401
+from shop.cart.models import Cart, CartLine  # noqa: F401
 from shop.catalog.models import (  # noqa: F401
     Category,
     Label,
@@ -14,8 +15,6 @@ from shop.catalog.models import (  # noqa: F401
 )
 from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
-from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
-from shop.cart.models import Cart, CartLine  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Counter,
     Invoice,
@@ -28,3 +27,4 @@ from shop.orders.models import (  # noqa: F401
     StripeEvent,
 )
 from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401
+from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
