@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _nl
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -224,14 +224,14 @@ def _shortage_message(item: Product | Package, capacity: int, *, shared: bool, i
     if shared:
         return _l("Samen met de rest van je winkelmand kun je nog maar %(num)d × %(name)s nemen.", num=capacity, name=name)
     if isinstance(item, Package):
-        message = _nl(
+        message = lazy_ngettext(
             "Er is nog maar %(num)d pakket %(name)s beschikbaar.",
             "Er zijn nog maar %(num)d pakketten %(name)s beschikbaar.",
             capacity,
             name=name,
         )
     else:
-        message = _nl(
+        message = lazy_ngettext(
             "Er is nog maar %(num)d stuk van %(name)s beschikbaar.",
             "Er zijn nog maar %(num)d stuks van %(name)s beschikbaar.",
             capacity,
