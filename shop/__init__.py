@@ -33,12 +33,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
     from shop.core import i18n, security, templating
-    from shop.extensions import csrf, db, login_manager, migrate
+    from shop.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)
@@ -51,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from shop.accounts.views import bp as accounts_bp
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.checkout.views import bp as checkout_bp
@@ -60,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from shop.packages.views import bp as packages_bp
     from shop.payments.commands import COMMANDS as payment_commands
     from shop.payments.views import bp as payments_bp
+    from shop.portal.commands import COMMANDS as portal_commands
+    from shop.portal.views import bp as portal_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)
@@ -68,5 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
-    for command in [*payment_commands, *outbox_commands]:
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(portal_bp, url_prefix="/portaal")
+    for command in [*payment_commands, *outbox_commands, *portal_commands]:
         app.cli.add_command(command)

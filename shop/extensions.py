@@ -1,6 +1,8 @@
 """Flask extensions, unbound; create_app() binds them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,3 +15,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# Rate limits (log-in): in memory by default, in Redis when SHOP_REDIS_URL is set (see create_app).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -28,3 +28,4 @@ from shop.orders.models import (  # noqa: F401
 )
 from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401
 from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
+from shop.portal.models import ProducerOrderList, ShortageReport  # noqa: F401
