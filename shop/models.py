@@ -18,14 +18,15 @@ from shop.inventory.models import StockMovement  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Counter,
     Invoice,
+    ProducerOrderList,
     Order,
     OrderLine,
     OrderLineComponent,
     OrderTransition,
     Refund,
     Shipment,
+    ShortageReport,
     StripeEvent,
 )
 from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401
 from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
-from shop.portal.models import ProducerOrderList, ShortageReport  # noqa: F401

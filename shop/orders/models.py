@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, Cents, Timestamped, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from shop.catalog.models import Producer, Product
 
 
 class OrderStatus(StrEnum):
@@ -242,3 +245,53 @@ class Invoice(Base):
     payment: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     order: Mapped[Order] = relationship(back_populates="invoice")
+
+
+# --- supply from producers ---------------------------------------------------------------------------
+
+
+class ShortageStatus(StrEnum):
+    OPEN = "open"
+    SUBSTITUTED = "substituted"
+    REFUNDED = "refunded"
+    WITHDRAWN = "withdrawn"
+
+
+class ShortageReport(Base):
+    """A producer cannot deliver (all of) a product for an open order line; staff substitute or refund."""
+
+    __tablename__ = "shortage_reports"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    quantity: Mapped[int]  # units of the product that cannot be delivered
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ShortageStatus] = mapped_column(str_enum(ShortageStatus, 20), default=ShortageStatus.OPEN, index=True)
+    reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+
+    product: Mapped[Product] = relationship()
+    producer: Mapped[Producer] = relationship()
+
+
+class ProducerOrderList(Base):
+    """The weekly list of what a producer delivers to the Groot Vleeshuis, sent once per producer and week."""
+
+    __tablename__ = "producer_order_lists"
+    __table_args__ = (UniqueConstraint("producer_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    week_start: Mapped[date]  # the Monday of the delivery week
+    deliver_by: Mapped[date]
+    sent_at: Mapped[datetime | None]
+    resend_requested_at: Mapped[datetime | None]
+    times_sent: Mapped[int] = mapped_column(default=0)
+    lines: Mapped[list[Any]] = mapped_column(default=list)  # snapshot: [{product_id, name, quantity}]
+
+    producer: Mapped[Producer] = relationship()
