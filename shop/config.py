@@ -32,6 +32,11 @@ class Config:
     REDIS_URL = os.environ.get("SHOP_REDIS_URL") or None
     SMTP_URL = os.environ.get("SHOP_SMTP_URL") or None
     MEDIA_ROOT = str(INSTANCE_DIR / "media")
+    # "module:factory" of another media storage (e.g. object storage); unset = local folder MEDIA_ROOT.
+    MEDIA_STORAGE = os.environ.get("SHOP_MEDIA_STORAGE") or None
+    MAX_IMAGE_UPLOAD_BYTES = 10 * 1024 * 1024
+    # Whole request bodies above this are refused with 413 before any view reads them.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAIL_DIR = str(INSTANCE_DIR / "mail")
     # Absolute links in e-mails written outside a request (worker, webhooks, CLI).
     SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:5000")

@@ -206,3 +206,41 @@ def make_order(*items: tuple[Product | Package, int], data=None, **kwargs):
     if not items:
         items = ((make_product(price_cents=1250, stock=10), 2),)
     return place_order(make_order_cart(*items), data or make_order_data(), **kwargs)
+
+
+# --- accounts (appended by the accounts work) ------------------------------------------------------------------
+
+DEFAULT_PASSWORD = "lekker-wachtwoord-2026"
+
+
+def make_user(email: str | None = None, *, password: str | None = DEFAULT_PASSWORD, role=None, producer=None,
+              **overrides):
+    """A user (customer by default) with a known password; ``role="producer"`` makes a producer if needed."""
+    from shop.accounts.models import Role, User
+
+    role = Role(role or Role.CUSTOMER)
+    if role == Role.PRODUCER and producer is None:
+        producer = make_producer()
+    fields = dict(email=email or f"gebruiker{_n()}@voorbeeld.be", name="Gebruiker", role=role, producer=producer,
+                  active=True)
+    fields.update(overrides)
+    user = User(**fields)
+    if password is not None:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# --- portal users (appended by the portal supply work) ---------------------------------------------------------
+
+
+def log_in_as(client, user) -> None:
+    """Log ``user`` in on the test client without going through the log-in form."""
+    from flask import g
+
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    # Test requests share the test's app context, where Flask-Login caches the user it loaded last.
+    g.pop("_login_user", None)

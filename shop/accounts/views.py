@@ -1,7 +1,364 @@
-"""Routes of the accounts domain."""
+"""Routes of the accounts domain: log in/out, password reset, invitations, registration, my account.
+
+Log-in is rate-limited per account (the e-mail typed) and per address (Flask-Limiter; memory by default,
+Redis when SHOP_REDIS_URL is set). At log-in the session is renewed: everything in it is dropped except
+the chosen language (the cart lives in its own cookie and survives).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from shop.accounts import services, tokens
+from shop.accounts.export import export_personal_data
+from shop.accounts.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    InviteProducerForm,
+    LoginForm,
+    NewPasswordForm,
+    RegistrationForm,
+)
+from shop.accounts.models import Role
+from shop.core.auth import staff_required
+from shop.core.errors import DomainError
+from shop.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Log in om deze pagina te bekijken."
+login_manager.login_message_category = "info"
+
+LOGIN_LIMIT_PER_ACCOUNT = "10 per minute"
+LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+RESET_LIMIT_PER_ACCOUNT = "5 per hour"
+RESET_LIMIT_PER_ADDRESS = "20 per hour"
+
+
+def _localize(message: str) -> str:
+    """Flask-Login's messages in the visitor's language (written out here so pybabel extracts them)."""
+    if message == login_manager.login_message:
+        return _("Log in om deze pagina te bekijken.")
+    if message == login_manager.needs_refresh_message:
+        return _("Log opnieuw in om verder te gaan.")
+    return message
+
+
+login_manager.localize_callback = _localize
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _account_key() -> str:
+    """Rate-limit key of the account being tried: the e-mail in the form, normalised."""
+    return "account:" + services.normalise_email(request.form.get("email"))[:254]
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go to after log-in, or None: never another host, scheme or protocol-relative URL."""
+    if not target or len(target) > 2000:
+        return None
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _has_route(prefix: str) -> bool:
+    return any(rule.rule.startswith(prefix) for rule in current_app.url_map.iter_rules())
+
+
+def default_destination(user) -> str:
+    if user.role == Role.PRODUCER:
+        return "/portaal/"
+    if user.role in (Role.STAFF, Role.ADMIN):
+        return "/beheer/" if _has_route("/beheer") else "/"
+    return url_for("accounts.account")
+
+
+def _clear_session_keep_language() -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def renew_session_and_login(user) -> None:
+    """Drop everything in the session except the language, then log in (a fresh session for the user).
+
+    Nothing planted in the session before log-in survives; the cart lives in its own cookie and stays.
+    """
+    _clear_session_keep_language()
+    login_user(user, fresh=True)
+
+
+def _invalid(template: str, form, status: int = 422, **context):
+    return render_template(template, form=form, **context), status
+
+
+# --- log in / log out ------------------------------------------------------------------------------------
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, key_func=get_remote_address, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        if current_user.is_authenticated:
+            return redirect(form.next.data or default_destination(current_user), 303)
+        return render_template("accounts/login.html", form=form)
+    if not form.validate():
+        return _invalid("accounts/login.html", form)
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.form_errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar, of het account is niet actief."))
+        form.password.data = ""
+        return _invalid("accounts/login.html", form)
+    renew_session_and_login(user)
+    flash(_("Je bent ingelogd."), "success")
+    return redirect(safe_next(form.next.data) or default_destination(user), 303)
+
+
+@bp.post("/uitloggen")
+def logout():
+    logout_user()
+    _clear_session_keep_language()
+    flash(_("Je bent uitgelogd."), "success")
+    return redirect(url_for("catalog.home"), 303)
+
+
+@bp.app_errorhandler(429)
+def too_many_requests(error):
+    return render_template("accounts/too_many_attempts.html"), 429
+
+
+# --- password reset --------------------------------------------------------------------------------------
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT_PER_ADDRESS, key_func=get_remote_address, methods=["POST"])
+@limiter.limit(RESET_LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        return render_template("accounts/password_forgot.html", form=form)
+    if not form.validate():
+        return _invalid("accounts/password_forgot.html", form)
+    services.request_password_reset(form.email.data)
+    db.session.commit()
+    return redirect(url_for("accounts.forgot_password_sent"), 303)
+
+
+@bp.get("/wachtwoord-vergeten/verstuurd")
+def forgot_password_sent():
+    return render_template("accounts/password_forgot_sent.html")
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = tokens.load_user_from_token(token, tokens.RESET)
+    if user is None or not user.is_active:
+        return render_template("accounts/link_invalid.html", kind="reset"), 410
+    form = NewPasswordForm()
+    form.account_email = user.email
+    if request.method == "GET":
+        return render_template("accounts/password_reset.html", form=form, user=user)
+    if not form.validate():
+        return _invalid("accounts/password_reset.html", form, user=user)
+    try:
+        user = services.reset_password(token, form.password.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _invalid("accounts/password_reset.html", form, user=user)
+    db.session.commit()
+    renew_session_and_login(user)
+    flash(_("Je nieuwe wachtwoord is bewaard. Je bent ingelogd."), "success")
+    return redirect(default_destination(user), 303)
+
+
+# --- invitations -----------------------------------------------------------------------------------------
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    user = tokens.load_user_from_token(token, tokens.INVITATION)
+    if user is None or not user.is_active or user.password_hash is not None:
+        return render_template("accounts/link_invalid.html", kind="invitation"), 410
+    form = InvitationForm()
+    form.account_email = user.email
+    if request.method == "GET":
+        form.name.data = user.name
+        return render_template("accounts/invitation_accept.html", form=form, user=user)
+    if not form.validate():
+        return _invalid("accounts/invitation_accept.html", form, user=user)
+    try:
+        user = services.accept_invitation(token, form.password.data, form.name.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _invalid("accounts/invitation_accept.html", form, user=user)
+    db.session.commit()
+    renew_session_and_login(user)
+    flash(_("Welkom! Je wachtwoord is bewaard en je bent ingelogd."), "success")
+    return redirect(default_destination(user), 303)
+
+
+@bp.route("/account/uitnodigen", methods=["GET", "POST"])
+@staff_required
+def invite_producer():
+    """A minimal staff page to invite a producer user (the back office will call the same service)."""
+    from sqlalchemy import select
+
+    from shop.catalog.models import Producer
+
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    form = InviteProducerForm()
+    form.producer_id.choices = [("", _("Kies een producent"))] + [(str(pid), name) for pid, name in producers]
+    if request.method == "GET":
+        return render_template("accounts/invite_producer.html", form=form)
+    producer = None
+    if form.validate():
+        producer = db.session.get(Producer, int(form.producer_id.data))
+        if producer is None:
+            form.producer_id.errors = [_("Kies een producent uit de lijst.")]
+    if producer is None:
+        return _invalid("accounts/invite_producer.html", form)
+    try:
+        services.invite_producer_user(form.email.data, producer, by=current_user._get_current_object())
+    except DomainError as error:
+        db.session.rollback()
+        form.email.errors = [str(error)]
+        return _invalid("accounts/invite_producer.html", form)
+    db.session.commit()
+    flash(_("De uitnodiging voor %(email)s is verstuurd.", email=services.normalise_email(form.email.data)),
+          "success")
+    return redirect(url_for("accounts.invite_producer"), 303)
+
+
+# --- registration and my account -------------------------------------------------------------------------
+
+
+@bp.route("/account/registreren", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT_PER_ADDRESS, key_func=get_remote_address, methods=["POST"])
+def register():
+    form = RegistrationForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("accounts.account"), 303)
+        email = request.args.get("email", "").strip()
+        if email and len(email) <= 254:
+            form.email.data = email
+        return render_template("accounts/register.html", form=form)
+    if not form.validate():
+        return _invalid("accounts/register.html", form)
+    from shop.core.i18n import current_language
+
+    try:
+        services.register_customer(form.email.data, form.name.data, form.password.data, locale=current_language())
+    except DomainError as error:
+        db.session.rollback()
+        form.password.errors = [str(error)]
+        return _invalid("accounts/register.html", form)
+    db.session.commit()
+    return redirect(url_for("accounts.register_sent"), 303)
+
+
+@bp.get("/account/registreren/verstuurd")
+def register_sent():
+    return render_template("accounts/register_sent.html")
+
+
+@bp.get("/account/bevestigen/<token>")
+def confirm(token: str):
+    try:
+        user, attached = services.confirm_email(token)
+    except DomainError:
+        db.session.rollback()
+        return render_template("accounts/link_invalid.html", kind="confirmation"), 410
+    db.session.commit()
+    renew_session_and_login(user)
+    flash(_("Je e-mailadres is bevestigd en je account is klaar."), "success")
+    if attached:
+        flash(_("We hebben %(count)s eerdere bestelling(en) aan je account gekoppeld.", count=attached), "info")
+    return redirect(url_for("accounts.account"), 303)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", user=current_user)
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    form.account_email = user.email
+    if request.method == "GET":
+        return render_template("accounts/password_change.html", form=form, user=user)
+    if not form.validate():
+        return _invalid("accounts/password_change.html", form, user=user)
+    try:
+        services.change_password(user, form.current_password.data, form.password.data, by=user)
+    except DomainError as error:
+        db.session.rollback()
+        form.current_password.errors = [str(error)]
+        return _invalid("accounts/password_change.html", form, user=user)
+    db.session.commit()
+    flash(_("Je nieuwe wachtwoord is bewaard."), "success")
+    return redirect(url_for("accounts.account"), 303)
+
+
+@bp.get("/account/gegevens.json")
+@login_required
+def export():
+    data = export_personal_data(current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="lekker-oost-vlaams-gegevens.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/verwijderen", methods=["GET", "POST"])
+@login_required
+def delete():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    open_orders = services.list_open_orders(user) if user.role == Role.CUSTOMER else []
+    if request.method == "GET":
+        return render_template("accounts/account_delete.html", form=form, open_orders=open_orders)
+    if not form.validate():
+        return _invalid("accounts/account_delete.html", form, open_orders=open_orders)
+    try:
+        services.delete_account(user, form.password.data, by=user)
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, (services.OpenOrders, services.NotAllowed)):
+            form.form_errors.append(str(error))
+        else:
+            form.password.errors = [str(error)]
+        return _invalid("accounts/account_delete.html", form, open_orders=open_orders)
+    db.session.commit()
+    logout_user()
+    _clear_session_keep_language()
+    flash(_("Je account is verwijderd. Je bestellingen bewaren we zonder je persoonsgegevens, "
+            "zoals de boekhoudwet vraagt."), "success")
+    return redirect(url_for("catalog.home"), 303)

@@ -16,7 +16,18 @@ bp = Blueprint("catalog", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html", page=get_home_page(shop_today()))
+    from shop.checkout.delivery import delivery_days, pickup_days, shop_now
+    from shop.checkout.settings import get_settings
+
+    now = shop_now()
+    pickups, deliveries = pickup_days(now), delivery_days(now)
+    return render_template(
+        "catalog/home.html",
+        page=get_home_page(shop_today()),
+        first_pickup=pickups[0] if pickups else None,
+        first_delivery=deliveries[0] if deliveries else None,
+        order_cutoff=get_settings().order_cutoff,
+    )
 
 
 @lru_cache(maxsize=256)

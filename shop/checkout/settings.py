@@ -48,6 +48,11 @@ class ShopSettings:
     gift_message_max_length: int = 300
     payment_methods: tuple[str, ...] = ("card", "bancontact")
     payment_expiry_minutes: int = 30
+    # Producers' weekly loop: at the cut-off (Thursday 12:00) each producer gets the list of what to deliver to the
+    # Groot Vleeshuis for the next week, by that week's delivery weekday (Monday).
+    producer_cutoff_weekday: int = 3
+    producer_cutoff_time: time = time(12, 0)
+    producer_delivery_weekday: int = 0
     seller_name: str = "vzw Lekker Oost-Vlaams – Groot Vleeshuis"
     seller_address: tuple[str, ...] = ("Groentenmarkt 7", "9000 Gent", "België")
     seller_vat_number: str = "BE0207725104"

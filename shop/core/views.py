@@ -53,6 +53,11 @@ def not_found(error):
     return render_template("errors/404.html"), 404
 
 
+@bp.app_errorhandler(413)
+def too_large(error):
+    return render_template("errors/413.html"), 413
+
+
 @bp.app_errorhandler(500)
 def server_error(error):
     return render_template("errors/500.html"), 500

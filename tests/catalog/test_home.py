@@ -200,3 +200,17 @@ def test_home_uses_a_fixed_number_of_queries(client, shop, db):
         client.get("/")
 
     assert len(after) == len(before)
+
+
+def test_home_names_the_first_pickup_and_delivery_days(client):
+    from flask_babel import format_date
+
+    from shop.checkout.delivery import delivery_days, pickup_days
+
+    html = client.get("/").get_data(as_text=True)
+    with client.application.test_request_context():
+        first_pickup = format_date(pickup_days()[0], "EEEE d MMMM")
+        first_delivery = format_date(delivery_days()[0], "EEEE d MMMM")
+    assert "Bestel vandaag vóór 12:00:" in html
+    assert f"afhalen vanaf {first_pickup}" in html
+    assert f"thuislevering vanaf {first_delivery}" in html

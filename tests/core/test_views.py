@@ -41,3 +41,10 @@ def test_every_response_carries_a_content_security_policy(client):
 def test_a_nul_byte_in_the_path_is_a_404_not_a_crash(client):
     assert client.get("/producten/a%00b").status_code == 404
     assert client.get("/producenten/a%00b").status_code == 404
+
+
+def test_an_oversized_upload_is_refused_with_a_413_page(client, app):
+    body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/winkelmand/toevoegen", data=body, content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "Dit bestand is te groot" in response.get_data(as_text=True)

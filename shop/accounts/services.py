@@ -1,0 +1,348 @@
+"""Accounts: log-in checks, password rules and resets, invitations, registration, deletion.
+
+Services take the actor as ``by=``, never read ``current_user`` or ``request``, never commit, and raise
+``DomainError`` with a translatable message when a rule is broken.
+
+Rules kept here:
+- E-mail addresses are compared case-insensitively (stored as given, looked up lower-cased).
+- Unknown address, wrong password, deactivated account: one answer (no account enumeration).
+- Passwords: at least 12 characters, at most 200, not the e-mail address (nor its part before the @).
+- A password reset is offered only to active accounts; invitations create (or reuse, while never activated)
+  a user without a password; registration creates an inactive customer that becomes active when the e-mailed
+  confirmation link is followed. Only then are earlier guest orders with that (now proven) address attached.
+- Deletion (customers only): refused while an order is open; the user row is deactivated and anonymised,
+  orders keep their accounting data (number, lines, amounts, VAT, invoice, company billing data) and lose
+  their contact data (name, e-mail, phone, recipient, street, gift message, tracking reference).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.accounts import tokens
+from shop.accounts.models import Role, User
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.orders.models import Order, OrderStatus, OrderTransition, Shipment
+from shop.outbox.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from shop.outbox.services import enqueue
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+OPEN_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.IN_PREPARATION,
+                 OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED)
+
+_dummy_hash: str | None = None
+
+
+class WeakPassword(DomainError):
+    pass
+
+
+class NotAllowed(DomainError):
+    pass
+
+
+class EmailInUse(DomainError):
+    pass
+
+
+class OpenOrders(DomainError):
+    pass
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def get_user_by_email(email: str | None) -> User | None:
+    address = normalise_email(email)
+    if not address:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == address))
+
+
+def authenticate(email: str | None, password: str | None) -> User | None:
+    """The active user with this e-mail and password, else None (unknown, wrong and deactivated look alike).
+
+    An unknown address still costs one scrypt check, so timing does not reveal which addresses exist.
+    """
+    global _dummy_hash
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash:
+        if _dummy_hash is None:
+            _dummy_hash = generate_password_hash("not-a-real-password", method="scrypt")
+        check_password_hash(_dummy_hash, password or "")
+        return None
+    if not user.check_password(password or ""):
+        return None
+    return user if user.is_active else None
+
+
+def password_problem(password: str | None, email: str | None):
+    """The translated reason a new password is refused, or None when it is acceptable."""
+    password = password or ""
+    address = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Kies een wachtwoord van minstens %(count)s tekens.", count=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Kies een wachtwoord van hoogstens %(count)s tekens.", count=MAX_PASSWORD_LENGTH)
+    lowered = password.strip().lower()
+    if address and (lowered == address or lowered == address.split("@")[0]):
+        return _l("Kies een wachtwoord dat niet je e-mailadres is.")
+    return None
+
+
+def set_new_password(user: User, password: str, *, by) -> None:
+    """Set ``user``'s password after checking the rules; raises WeakPassword. Used links stop working."""
+    problem = password_problem(password, user.email)
+    if problem is not None:
+        raise WeakPassword(problem)
+    user.set_password(password)
+
+
+def change_password(user: User, current_password: str, new_password: str, *, by) -> None:
+    """Change one's own password; raises NotAllowed, DomainError (wrong current password) or WeakPassword."""
+    if by is None or by.id != user.id:
+        raise NotAllowed(_l("Je kunt alleen je eigen wachtwoord wijzigen."))
+    if not user.check_password(current_password or ""):
+        raise DomainError(_l("Je huidige wachtwoord klopt niet."))
+    set_new_password(user, new_password, by=by)
+
+
+# --- mail ------------------------------------------------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    return current_app.config["SHOP_BASE_URL"].rstrip("/") + path
+
+
+def _queue_mail(user: User, name: str, subject_text, *, to: str | None = None, **context) -> None:
+    from shop.checkout.settings import get_settings
+
+    settings = get_settings()
+    with force_locale(user.locale or "nl"):
+        subject = str(subject_text)
+        body_context = dict(user=user, subject=subject, settings=settings, locale=user.locale or "nl", **context)
+        text = render_template(f"emails/{name}.txt", **body_context)
+        html = render_template(f"emails/{name}.html", **body_context)
+    enqueue(kind=name, to=to or user.email, subject=subject, text=text, html=html,
+            reply_to=settings.seller_email)
+
+
+# --- password reset --------------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str | None) -> bool:
+    """Queue a reset link (valid 1 hour, once) when an active account has this e-mail; True if queued.
+
+    The caller answers the same whatever the result (no account enumeration).
+    """
+    user = get_user_by_email(email)
+    if user is None or not user.is_active:
+        return False
+    link = absolute_url(f"/wachtwoord-herstellen/{tokens.make_token(user, tokens.RESET)}")
+    with force_locale(user.locale or "nl"):
+        subject = _("Een nieuw wachtwoord voor Lekker Oost-Vlaams")
+    _queue_mail(user, "account_password_reset", subject, link=link, hours=1)
+    return True
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password through a reset link; raises DomainError when the link is invalid or used."""
+    user = tokens.load_user_from_token(token, tokens.RESET)
+    if user is None or not user.is_active:
+        raise DomainError(_l("Deze link is verlopen of al gebruikt. Vraag een nieuwe aan."))
+    set_new_password(user, password, by=user)
+    return user
+
+
+# --- invitations -----------------------------------------------------------------------------------------
+
+
+def _invite(email: str, role: Role, producer, *, by) -> User:
+    address = normalise_email(email)
+    user = get_user_by_email(address)
+    if user is not None:
+        reusable = (user.password_hash is None and user.role == role
+                    and user.producer_id == (producer.id if producer is not None else None))
+        if not reusable:
+            raise EmailInUse(_l("Er bestaat al een account met het e-mailadres %(email)s.", email=address))
+    else:
+        user = User(email=address, name="", role=role, producer=producer, active=True, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+    user.active = True
+    link = absolute_url(f"/uitnodiging/{tokens.make_token(user, tokens.INVITATION)}")
+    with force_locale(user.locale or "nl"):
+        if producer is not None:
+            subject = _("Uitnodiging voor het producentenportaal van Lekker Oost-Vlaams")
+        else:
+            subject = _("Uitnodiging voor de beheeromgeving van Lekker Oost-Vlaams")
+    _queue_mail(user, "account_invitation", subject, link=link, days=7, producer=producer,
+                inviter=getattr(by, "name", "") or "")
+    return user
+
+
+def invite_producer_user(email: str, producer, *, by) -> User:
+    """Create (or reuse, while never activated) a producer user of ``producer`` and queue the invitation.
+
+    The link (``/uitnodiging/<token>``) is valid 7 days and works once. Raises NotAllowed unless ``by`` is
+    staff or admin, EmailInUse when the address belongs to another (or an activated) account.
+    """
+    if by is None or by.role not in (Role.STAFF, Role.ADMIN):
+        raise NotAllowed(_l("Alleen medewerkers van de winkel kunnen producenten uitnodigen."))
+    if producer is None:
+        raise DomainError(_l("Kies de producent voor deze gebruiker."))
+    return _invite(email, Role.PRODUCER, producer, by=by)
+
+
+def invite_staff_user(email: str, role: Role, *, by) -> User:
+    """Invite a staff member or admin; only admins may. Raises NotAllowed, EmailInUse or DomainError."""
+    if by is None or by.role != Role.ADMIN:
+        raise NotAllowed(_l("Alleen beheerders kunnen medewerkers uitnodigen."))
+    if role not in (Role.STAFF, Role.ADMIN):
+        raise DomainError(_l("Kies de rol medewerker of beheerder."))
+    return _invite(email, Role(role), None, by=by)
+
+
+def accept_invitation(token: str, password: str, name: str = "") -> User:
+    """Choose a password through an invitation link; raises DomainError when it is invalid or used."""
+    user = tokens.load_user_from_token(token, tokens.INVITATION)
+    if user is None or not user.is_active or user.password_hash is not None:
+        raise DomainError(_l("Deze uitnodiging is verlopen of al gebruikt. Vraag de winkel om een nieuwe."))
+    set_new_password(user, password, by=user)
+    if name:
+        user.name = name.strip()[:160]
+    return user
+
+
+# --- registration ----------------------------------------------------------------------------------------
+
+
+def register_customer(email: str, name: str, password: str, *, locale: str = "nl") -> None:
+    """Register a customer; always answers the same (a mail is on its way) so no address is revealed.
+
+    - new address: an inactive customer is created and a confirmation link (7 days, once) is mailed;
+    - a customer who registered but never confirmed: name and password are replaced, the link mailed again;
+    - an existing account: a mail tells its owner so, with a link to reset the password.
+    Raises WeakPassword before anything changes.
+    """
+    address = normalise_email(email)
+    problem = password_problem(password, address)
+    if problem is not None:
+        raise WeakPassword(problem)
+    user = get_user_by_email(address)
+    if user is not None and (user.is_active or user.role != Role.CUSTOMER):
+        with force_locale(user.locale or "nl"):
+            subject = _("Je hebt al een account bij Lekker Oost-Vlaams")
+        _queue_mail(user, "account_exists", subject, link=absolute_url("/wachtwoord-vergeten"),
+                    login_link=absolute_url("/inloggen"))
+        return
+    if user is None:
+        user = User(email=address, role=Role.CUSTOMER, active=False, locale=locale)
+        db.session.add(user)
+    user.name = (name or "").strip()[:160]
+    user.set_password(password)
+    db.session.flush()
+    link = absolute_url(f"/account/bevestigen/{tokens.make_token(user, tokens.CONFIRMATION)}")
+    with force_locale(user.locale or "nl"):
+        subject = _("Bevestig je e-mailadres voor Lekker Oost-Vlaams")
+    _queue_mail(user, "account_confirm", subject, link=link, days=7)
+
+
+def confirm_email(token: str) -> tuple[User, int]:
+    """Activate a registered customer through the mailed link and attach the guest orders of that (now
+    proven) address. Returns the user and how many orders were attached; raises DomainError if invalid."""
+    user = tokens.load_user_from_token(token, tokens.CONFIRMATION)
+    if user is None or user.is_active or user.role != Role.CUSTOMER:
+        raise DomainError(_l("Deze bevestigingslink is verlopen of al gebruikt. Log in of registreer opnieuw."))
+    user.active = True
+    attached = db.session.execute(
+        update(Order)
+        .where(Order.user_id.is_(None), func.lower(Order.email) == normalise_email(user.email))
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return user, attached
+
+
+# --- deletion --------------------------------------------------------------------------------------------
+
+
+def orders_of(user: User):
+    """Select of the orders about this person: linked to the account or placed with its (proven) e-mail."""
+    return select(Order).where(or_(Order.user_id == user.id,
+                                   func.lower(Order.email) == normalise_email(user.email)))
+
+
+def list_open_orders(user: User) -> list[Order]:
+    return list(db.session.scalars(orders_of(user).where(Order.status.in_(OPEN_STATUSES)).order_by(Order.id)))
+
+
+def delete_account(user: User, password: str, *, by) -> None:
+    """Erase a customer's personal data, keeping what accounting needs.
+
+    Raises NotAllowed (not the account holder, or not a customer), DomainError (wrong password) or OpenOrders
+    (an order is not completed or cancelled yet: its contact data is still needed).
+    """
+    if by is None or by.id != user.id:
+        raise NotAllowed(_l("Je kunt alleen je eigen account verwijderen."))
+    if user.role != Role.CUSTOMER:
+        raise NotAllowed(_l("Een account van een producent of medewerker verwijdert de winkel voor je. "
+                            "Stuur een e-mail naar info@lekkeroostvlaams.be."))
+    if not user.check_password(password or ""):
+        raise DomainError(_l("Het wachtwoord klopt niet."))
+    open_orders = list_open_orders(user)
+    if open_orders:
+        raise OpenOrders(_l("Je hebt nog lopende bestellingen (%(numbers)s). Je kunt je account verwijderen "
+                            "zodra ze afgerond of geannuleerd zijn.",
+                            numbers=", ".join(order.number for order in open_orders)))
+
+    old_email = normalise_email(user.email)
+    anonymous = f"deleted-{user.id}@invalid"
+    order_ids = list(db.session.scalars(orders_of(user).with_only_columns(Order.id)))
+    if order_ids:
+        db.session.execute(
+            update(Order).where(Order.id.in_(order_ids))
+            .values(user_id=user.id, email=anonymous, name="", phone="")
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(Shipment).where(Shipment.order_id.in_(order_ids))
+            .values(recipient_name="", street="", gift_message="", tracking_reference="")
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(OrderTransition)
+            .where(OrderTransition.order_id.in_(order_ids), func.lower(OrderTransition.actor) == old_email)
+            .values(actor="deleted user")
+            .execution_options(synchronize_session=False)
+        )
+    # Mails to the address: unsent ones are dropped; sent ones keep kind, subject and dates, not the body.
+    to_this_address = func.lower(OutboxMessage.to_address) == old_email
+    db.session.execute(
+        delete(OutboxAttachment)
+        .where(OutboxAttachment.message_id.in_(select(OutboxMessage.id).where(to_this_address)))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(OutboxMessage).where(to_this_address, OutboxMessage.status == OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage).where(to_this_address)
+        .values(to_address=anonymous, body_text="", body_html="", reply_to="")
+        .execution_options(synchronize_session=False)
+    )
+    user.email = anonymous
+    user.name = ""
+    user.password_hash = None
+    user.active = False
+    db.session.flush()
+    db.session.expire_all()
