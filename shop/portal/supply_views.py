@@ -91,7 +91,7 @@ def _csv_page(upload_form, status=200, **context):
 def csv_export():
     data = export_products_csv(list_supply_products(current_user.producer_id))
     filename = f"producten-{shop_today().isoformat()}.csv"
-    return Response(data, mimetype="text/csv; charset=utf-8",
+    return Response(data, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
