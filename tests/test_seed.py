@@ -239,7 +239,24 @@ def test_stock_equals_the_sum_of_movements_for_every_product(seeded):
     assert min(stocks) == 0 and max(stocks) <= 60
     assert sum(1 for s in stocks if s == 0) > 0 and sum(1 for s in stocks if 0 < s < 5) > 0
     reasons = set(seeded.session.scalars(select(StockMovement.reason).distinct()))
-    assert reasons == {MovementReason.INITIAL}
+    # Opening stock, the demo orders taking theirs, and the cancelled demo order giving it back.
+    assert reasons == {MovementReason.INITIAL, MovementReason.ORDER, MovementReason.CANCEL}
+
+
+def test_demo_orders_give_the_demo_producer_demand_and_go_through_the_lifecycle(seeded):
+    from shop.accounts.models import Role, User
+    from shop.orders.demand import get_demand
+    from shop.orders.models import Order, OrderStatus
+
+    statuses = sorted(status.value for status in seeded.session.scalars(select(Order.status)))
+    assert statuses == sorted(
+        ["cancelled", "completed", "in_preparation", "in_preparation", "paid", "paid", "paid", "paid",
+         "pending_payment", "ready_for_pickup"]
+    )
+    producer_user = seeded.session.scalars(select(User).where(User.role == Role.PRODUCER)).one()
+    assert get_demand(producer_user.producer_id)
+    paid = seeded.session.scalars(select(Order).where(Order.status == OrderStatus.PAID)).all()
+    assert all(order.invoice is not None for order in paid)
 
 
 def test_prices_end_in_0_5_or_9(seeded):

@@ -869,7 +869,15 @@ class Seeder:
         return logins
 
 
-def seed(seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, out: Output = print) -> dict[str, int]:
+def orders_now():
+    from shop.checkout.delivery import shop_now
+
+    return shop_now()
+
+
+def seed(
+    seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, out: Output = print, with_orders: bool = True
+) -> dict[str, int]:
     """Fill the configured database with the demo catalogue; needs an app context.
 
     Refuses (raises DatabaseNotEmpty) when producers, products or packages exist, unless ``reset``
@@ -898,6 +906,10 @@ def seed(seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, 
         seeder.products()
         seeder.packages()
         logins = seeder.users()
+        if with_orders:
+            from shop.orders.demo_orders import seed_demo_orders
+
+            seeder.counts.update(seed_demo_orders(random.Random(seed), seeder.demo_producer, orders_now(), out))
         db.session.commit()
     except BaseException:
         db.session.rollback()
