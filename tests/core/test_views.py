@@ -48,3 +48,8 @@ def test_an_oversized_upload_is_refused_with_a_413_page(client, app):
     response = client.post("/winkelmand/toevoegen", data=body, content_type="application/octet-stream")
     assert response.status_code == 413
     assert "Dit bestand is te groot" in response.get_data(as_text=True)
+
+
+def test_language_switch_refuses_backslash_tricks(client):
+    response = client.get("/taal/en?next=/\\evil.example/")
+    assert response.headers["Location"] == "/"
