@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
@@ -36,6 +37,9 @@ class User(UserMixin, Timestamped, Base):
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the person proved they own the address (registration link, invitation accepted, seeded account).
+    # A deactivated account that was once confirmed is never reactivated by registering again.
+    email_confirmed_at: Mapped[datetime | None]
 
     producer: Mapped[Producer | None] = relationship()
 

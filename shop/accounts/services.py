@@ -26,6 +26,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts import tokens
 from shop.accounts.models import Role, User
+from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, OrderTransition, Shipment
@@ -217,6 +218,7 @@ def accept_invitation(token: str, password: str, name: str = "") -> User:
     if user is None or not user.is_active or user.password_hash is not None:
         raise DomainError(_l("Deze uitnodiging is verlopen of al gebruikt. Vraag de winkel om een nieuwe."))
     set_new_password(user, password, by=user)
+    user.email_confirmed_at = utcnow()  # the invitation link reached this address
     if name:
         user.name = name.strip()[:160]
     return user
@@ -238,7 +240,7 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
     if problem is not None:
         raise WeakPassword(problem)
     user = get_user_by_email(address)
-    if user is not None and (user.is_active or user.role != Role.CUSTOMER):
+    if user is not None and (user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None):
         with force_locale(user.locale or "nl"):
             subject = _("Je hebt al een account bij Lekker Oost-Vlaams")
         _queue_mail(user, "account_exists", subject, link=absolute_url("/wachtwoord-vergeten"),
@@ -260,9 +262,10 @@ def confirm_email(token: str) -> tuple[User, int]:
     """Activate a registered customer through the mailed link and attach the guest orders of that (now
     proven) address. Returns the user and how many orders were attached; raises DomainError if invalid."""
     user = tokens.load_user_from_token(token, tokens.CONFIRMATION)
-    if user is None or user.is_active or user.role != Role.CUSTOMER:
+    if user is None or user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None:
         raise DomainError(_l("Deze bevestigingslink is verlopen of al gebruikt. Log in of registreer opnieuw."))
     user.active = True
+    user.email_confirmed_at = utcnow()
     attached = db.session.execute(
         update(Order)
         .where(Order.user_id.is_(None), func.lower(Order.email) == normalise_email(user.email))

@@ -859,7 +859,7 @@ class Seeder:
             if email in existing:
                 self.out(f"  user {email} already exists; left unchanged")
                 continue
-            user = User(email=email, name=name, role=role, locale="nl", active=True,
+            user = User(email=email, name=name, role=role, locale="nl", active=True, email_confirmed_at=self.now,
                         producer_id=producer.id if role == Role.PRODUCER else None)
             user.set_password(password)
             db.session.add(user)

@@ -233,6 +233,21 @@ def test_confirmation_activates_and_attaches_guest_orders_once(db):
         services.confirm_email(token)
 
 
+def test_a_deactivated_customer_cannot_reactivate_by_registering_again(db):
+    services.register_customer("nina@voorbeeld.be", "Nina", "een-goed-wachtwoord")
+    user = services.get_user_by_email("nina@voorbeeld.be")
+    services.confirm_email(tokens.make_token(user, tokens.CONFIRMATION))
+    assert user.email_confirmed_at is not None
+    user.active = False  # deactivated by the shop
+    before = user.password_hash
+    services.register_customer("nina@voorbeeld.be", "Nina Opnieuw", "een-ander-wachtwoord")
+    assert (user.active, user.name, user.password_hash) == (False, "Nina", before)
+    assert [m.kind for m in _mails("nina@voorbeeld.be")][-1] == "account_exists"
+    with pytest.raises(DomainError):
+        services.confirm_email(tokens.make_token(user, tokens.CONFIRMATION))
+    assert user.active is False
+
+
 # --- export and deletion ------------------------------------------------------------------------------------
 
 
