@@ -18,11 +18,11 @@ from shop.inventory.models import StockMovement  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Counter,
     Invoice,
-    ProducerOrderList,
     Order,
     OrderLine,
     OrderLineComponent,
     OrderTransition,
+    ProducerOrderList,
     Refund,
     Shipment,
     ShortageReport,

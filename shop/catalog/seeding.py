@@ -870,7 +870,7 @@ class Seeder:
 
 
 def orders_now():
-    from shop.checkout.delivery import shop_now
+    from shop.core.clock import shop_now
 
     return shop_now()
 

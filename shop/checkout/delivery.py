@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from shop.checkout.settings import DeliveryZone, ShopSettings, get_settings
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import SHOP_TIMEZONE, shop_now
 from shop.core.errors import DomainError
 from shop.orders.models import DeliveryMethod
 
@@ -33,10 +33,6 @@ class DeliveryError(DomainError):
     def __init__(self, message, field: str = "", **params):
         super().__init__(message, **params)
         self.field = field
-
-
-def shop_now() -> datetime:
-    return datetime.now(SHOP_TIMEZONE)
 
 
 def _local(now: datetime) -> datetime:

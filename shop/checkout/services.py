@@ -9,7 +9,8 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 
 from shop.catalog.models import Product
-from shop.checkout.delivery import ShipmentPlan, plan_shipment, shop_now
+from shop.checkout.delivery import ShipmentPlan, plan_shipment
+from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.extensions import db

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from shop.core.redirects import local_path
 from shop.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -26,21 +25,11 @@ def health():
     return jsonify(status="ok" if status == 200 else "degraded", database=database), status
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another host."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 @bp.get("/taal/<code>")
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")), code=303)
+    return redirect(local_path(request.args.get("next")) or "/", code=303)
 
 
 @bp.get("/media/<path:filename>")
