@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from shop.accounts.views import bp as accounts_bp
+    from shop.backoffice.views import bp as backoffice_bp
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.checkout.views import bp as checkout_bp
@@ -75,5 +76,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")
+    app.register_blueprint(backoffice_bp, url_prefix="/beheer")
     for command in [*payment_commands, *outbox_commands, *portal_commands]:
         app.cli.add_command(command)

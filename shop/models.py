@@ -2,6 +2,7 @@
 
 from shop.accounts.models import Role, User  # noqa: F401
 from shop.cart.models import Cart, CartLine  # noqa: F401
+from shop.core.audit import AuditEntry  # noqa: F401
 from shop.catalog.models import (  # noqa: F401
     Category,
     Label,
@@ -21,6 +22,7 @@ from shop.orders.models import (  # noqa: F401
     Order,
     OrderLine,
     OrderLineComponent,
+    OrderNote,
     OrderTransition,
     ProducerOrderList,
     Refund,

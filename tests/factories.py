@@ -244,3 +244,21 @@ def log_in_as(client, user) -> None:
         session["_fresh"] = True
     # Test requests share the test's app context, where Flask-Login caches the user it loaded last.
     g.pop("_login_user", None)
+
+
+# --- back office (appended by the back-office work) -------------------------------------------------------------
+
+
+def make_paid_order(*items: tuple[Product | Package, int], data=None, **kwargs):
+    """An order placed through place_order and paid through the payment service (demo provider)."""
+    from shop.payments.services import payment_succeeded
+
+    order = make_order(*items, data=data, **kwargs)
+    payment_succeeded(order, payment_intent_id=None, actor="test")
+    db.session.flush()
+    return order
+
+
+def make_staff(email: str | None = None, *, role: str = "staff", **overrides):
+    """A staff member (or ``role="admin"``) with the default password."""
+    return make_user(email or f"personeel{_n()}@voorbeeld.be", role=role, **overrides)

@@ -186,6 +186,8 @@ class Product(Translated, Timestamped, Base):
     status: Mapped[ProductStatus] = mapped_column(
         str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True
     )
+    # Why staff sent the product back to the producer (shown in the portal until it is submitted again).
+    review_note: Mapped[str] = mapped_column(Text, default="")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     # Accent-free, lower-case words and their Dutch stems, kept by catalog.search.
     search_text: Mapped[str] = mapped_column(Text, default="")

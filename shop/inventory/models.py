@@ -20,6 +20,7 @@ class MovementReason(StrEnum):
     CSV_IMPORT = "csv_import"
     CORRECTION = "correction"
     DELIVERY = "delivery"
+    SUBSTITUTION = "substitution"  # a product put in an order instead of one a producer could not deliver
 
 
 class StockMovement(Base):

@@ -97,6 +97,8 @@ class Order(Timestamped, Base):
     )
     refunds: Mapped[list[Refund]] = relationship(back_populates="order", cascade="all, delete-orphan", order_by="Refund.id")
     invoice: Mapped[Invoice | None] = relationship(back_populates="order", uselist=False)
+    notes: Mapped[list[OrderNote]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                  order_by="OrderNote.id")
 
     @property
     def shipment(self) -> Shipment:
@@ -206,9 +208,26 @@ class Refund(Base):
     provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(40), default="pending")
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The one-time key of the back-office form that asked for it: a replayed form finds it and refunds nothing.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class OrderNote(Base):
+    """An internal note of staff on an order (never shown to the customer)."""
+
+    __tablename__ = "order_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author: Mapped[str] = mapped_column(String(254), default="")  # the user's e-mail when written
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="notes")
 
 
 class StripeEvent(Base):
@@ -274,9 +293,25 @@ class ShortageReport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the missing units were worth to the producer when sold (loose: unit price; in a package: the
+    # component's share), taken off its statement once the shortage is substituted or refunded.
+    value_cents: Mapped[Cents] = mapped_column(default=0)
+    # A substitution: which product (of which producer, at which VAT rate) went in instead, how many units,
+    # and what it is worth to that producer (its list price x units), added to that producer's statement.
+    substitute_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    substitute_producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"))
+    substitute_name: Mapped[str] = mapped_column(String(200), default="")
+    substitute_quantity: Mapped[int] = mapped_column(default=0)
+    substitute_vat_rate: Mapped[int | None]
+    substitute_value_cents: Mapped[Cents] = mapped_column(default=0)
+    # A refund of the missing part.
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
 
-    product: Mapped[Product] = relationship()
-    producer: Mapped[Producer] = relationship()
+    product: Mapped[Product] = relationship(foreign_keys=[product_id])
+    producer: Mapped[Producer] = relationship(foreign_keys=[producer_id])
+    substitute_product: Mapped[Product | None] = relationship(foreign_keys=[substitute_product_id])
+    refund: Mapped[Refund | None] = relationship()
 
 
 class ProducerOrderList(Base):

@@ -1,0 +1,1 @@
+"""Back office: dashboard pages (being built)."""

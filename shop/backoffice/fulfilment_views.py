@@ -1,0 +1,1 @@
+"""Back office: fulfilment pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: order pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: package pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: producer pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: report pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: review pages (being built)."""

@@ -1,0 +1,1 @@
+"""Back office: user pages (being built)."""
