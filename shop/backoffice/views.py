@@ -40,6 +40,12 @@ def backoffice_navigation() -> list[tuple[str, str]]:
     ]
 
 
+@bp.app_template_global()
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a route exists (templates link to pages of other back-office areas only when they exist)."""
+    return endpoint in current_app.view_functions
+
+
 from shop.backoffice import (  # noqa: E402,F401
     dashboard_views,
     fulfilment_views,
