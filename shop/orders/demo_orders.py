@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from shop.cart.services import add_item, get_or_create_cart
 from shop.catalog.models import Producer, Product, ProductStatus
-from shop.checkout.delivery import pickup_days
+from shop.checkout.delivery import delivery_days, pickup_days
 from shop.checkout.services import CheckoutData, place_order
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
@@ -33,11 +33,18 @@ CUSTOMERS = [
 # What happens to each demo order after it is placed.
 FATES = ["paid", "paid", "paid", "in_preparation", "in_preparation", "ready", "completed", "pending", "cancelled",
          "paid"]
+# Orders (by index) delivered at home instead of picked up: (street, postcode, city, gift message or "").
+DELIVERIES = {
+    2: ("Veldstraat 12", "9000", "Gent", "Gelukkige verjaardag! Geniet ervan. Liefs, Marie"),
+    4: ("Kouter 5", "9800", "Deinze", ""),
+    9: ("Markt 3", "9700", "Oudenaarde", ""),
+}
 
 
 def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime, out: Callable[[str], None]) -> dict:
     """Place one order per entry of FATES, each with a product of the demo producer, a package and another
-    product, for pickup on the next opening days; then move each through the lifecycle to its fate."""
+    product, for pickup on the next opening days or (DELIVERIES) delivered at home, one as a gift; then move each
+    through the lifecycle to its fate."""
     own = db.session.scalars(
         select(Product)
         .where(Product.producer_id == demo_producer.id, Product.status == ProductStatus.PUBLISHED, Product.stock >= 10)
@@ -64,7 +71,14 @@ def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime,
                 add_item(cart, product_id=rng.choice(others).id, quantity=rng.randint(1, 2))
             if packages and rng.random() < 0.6:
                 add_item(cart, package_id=rng.choice(packages).id, quantity=1)
-            data = CheckoutData(email=email, name=name, method="pickup", pickup_date=days[index % min(len(days), 4)])
+            if index in DELIVERIES:
+                street, postcode, city, message = DELIVERIES[index]
+                data = CheckoutData(
+                    email=email, name=name, method="delivery", recipient_name="Jan Peeters" if message else name,
+                    street=street, postcode=postcode, city=city, desired_date=delivery_days(now)[0],
+                    is_gift=bool(message), gift_message=message)
+            else:
+                data = CheckoutData(email=email, name=name, method="pickup", pickup_date=days[index % min(len(days), 4)])
             order = place_order(cart, data, locale="nl", now=now)
         except (OutOfStock, LookupError) as error:  # a sold-out pick: skip this order rather than fail the seed
             out(f"  demo order {index + 1} skipped: {error}")
