@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = PROJECT_ROOT / "instance"
+# Where the SQLite file, uploaded media and development mail live (the browser tests give each server its own).
+INSTANCE_DIR = Path(os.environ.get("SHOP_INSTANCE_DIR") or PROJECT_ROOT / "instance")
 
 
 def normalise_database_url(url: str) -> str:
