@@ -25,6 +25,7 @@ from shop.catalog.product_queries import (
 from shop.catalog.views import bp
 from shop.core.clock import shop_today
 from shop.core.i18n import current_language
+from shop.packages.queries import search_packages
 
 
 @bp.get("/producten")
@@ -35,8 +36,13 @@ def product_list():
         max_per_page=current_app.config["MAX_PRODUCTS_PER_PAGE"],
     )
     listing = list_products(filters, today=shop_today())
+    # A search also looks through the gift packages (on the first page only), so "kerst" finds the hampers.
+    package_cards, package_matches = ([], 0)
+    if listing.filters.terms and listing.filters.page == 1:
+        package_cards, package_matches = search_packages(listing.filters.query)
     return render_template(
-        "catalog/product_list.html", listing=listing, filters=listing.filters, sort_labels=SORT_LABELS
+        "catalog/product_list.html", listing=listing, filters=listing.filters, sort_labels=SORT_LABELS,
+        package_cards=package_cards, package_matches=package_matches,
     )
 
 

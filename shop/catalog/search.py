@@ -82,3 +82,8 @@ def match_clause(column, terms: list[str]):
     for term in terms:
         conditions.append(or_(column.like(f"% {term}%"), column.like(f"%{stem(term)} %")))
     return and_(*conditions)
+
+
+def matches(search_text: str, terms: list[str]) -> bool:
+    """The same rule as match_clause, in Python, for the few rows already loaded (the packages)."""
+    return all(f" {term}" in search_text or f"{stem(term)} " in search_text for term in terms)

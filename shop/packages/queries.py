@@ -3,8 +3,8 @@
 Availability, the VAT split and the food summary come from ``shop.packages.services``; this module only
 loads what those rules need (in a fixed number of queries) and shapes it for the pages.
 
-The list's GET parameters: ``gelegenheid`` (occasion slug; several are OR-ed), ``beschikbaar=1`` (only
-packages that can be ordered now) and ``sorteer`` (``aanbevolen``, ``prijs_op``, ``prijs_af``). Bad values
+The list's GET parameters: ``q`` (search words, matched like the product search), ``gelegenheid`` (occasion
+slug; several are OR-ed), ``beschikbaar=1`` (only packages that can be ordered now) and ``sorteer`` (``aanbevolen``, ``prijs_op``, ``prijs_af``). Bad values
 are dropped with a notice; nothing here raises on bad input.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Municipality, NetUnit, Producer, Product
+from shop.catalog.search import MAX_QUERY_LENGTH, matches, parse_query
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
 from shop.extensions import db
@@ -66,14 +67,18 @@ class PackageFilters:
     occasions: list[str] = field(default_factory=list)
     only_available: bool = False
     sort: PackageSort = PackageSort.RECOMMENDED
+    query: str = ""
+    terms: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.occasions or self.only_available)
+        return bool(self.occasions or self.only_available or self.terms)
 
     def to_args(self) -> dict[str, list[str]]:
         args: dict[str, list[str]] = {}
+        if self.terms:
+            args["q"] = [self.query]
         if self.occasions:
             args["gelegenheid"] = list(self.occasions)
         if self.only_available:
@@ -98,6 +103,11 @@ class PackageFilters:
 def parse_package_filters(args) -> PackageFilters:
     """Read the list's filters from a MultiDict; never raises, explains what it dropped."""
     filters = PackageFilters()
+    query = " ".join("".join(ch if ord(ch) >= 32 else " " for ch in (args.get("q") or "")).split())
+    if len(query) > MAX_QUERY_LENGTH:
+        query = query[:MAX_QUERY_LENGTH]
+        filters.notices.append(str(_l("Je zoekopdracht was te lang; we zochten met het begin ervan.")))
+    filters.query, filters.terms = query, parse_query(query)
     for raw in args.getlist("gelegenheid"):
         value = raw.strip().lower()
         if not value:
@@ -202,6 +212,8 @@ def list_packages(filters: PackageFilters) -> PackageListing:
 
     cards = [_card(p) for p in _active_packages()]
     total_active = len(cards)
+    if filters.terms:
+        cards = [c for c in cards if matches(c.package.search_text or "", filters.terms)]
     available_count = sum(1 for c in cards if c.is_available)
     if filters.only_available:
         cards = [c for c in cards if c.is_available]
@@ -234,6 +246,17 @@ def list_packages(filters: PackageFilters) -> PackageListing:
         available_count=available_count,
         notices=notices,
     )
+
+
+def search_packages(query: str, limit: int = 4) -> tuple[list[PackageCard], int]:
+    """Active packages matching the search words (for the product search page): the first ``limit`` cards,
+    available ones first, and how many match in all."""
+    terms = parse_query(query)
+    if not terms:
+        return [], 0
+    cards = [_card(p) for p in _active_packages() if matches(p.search_text or "", terms)]
+    cards.sort(key=lambda c: (not c.is_available, not c.package.featured))
+    return cards[:limit], len(cards)
 
 
 def list_featured_packages(limit: int = 4) -> list[PackageCard]:

@@ -244,8 +244,14 @@ def test_products_page_runs_a_fixed_number_of_queries(client, app, db):
         assert response.status_code == 200
         assert card_names(page_text(response)), label
         counts[label] = len(statements)
+    searches = {label: counts.pop(label) for label in ("all filters",)}
     assert len(set(counts.values())) == 1, counts
     assert counts["24 per page"] <= 15  # categories, 4 slug look-ups, totals, page, images, 6 facets
+    # A search also looks through the gift packages: a fixed number of queries more, whatever matches.
+    with count_queries() as statements:
+        assert client.get("/producten?q=kaas&per_pagina=1").status_code == 200
+    assert len(statements) == searches["all filters"]
+    assert searches["all filters"] - counts["24 per page"] <= 4, searches
 
 
 def test_products_page_translates_catalogue_names(client, catalogue_in_db):
