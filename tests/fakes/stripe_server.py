@@ -351,9 +351,57 @@ class FakeStripe:
         return client.post("/stripe/webhook", data=payload, content_type="application/json",
                            headers={"Stripe-Signature": header})
 
+    # -- the hosted Checkout page (for the browser tests)
+    def _hosted_page(self, request: Request) -> Response:
+        """``session.url``: a plain page where the customer pays or cancels, like Stripe's hosted Checkout.
+
+        Paying completes the session, delivers ``checkout.session.completed`` (signed) to ``webhook_url`` when
+        it is set, and sends the browser to the session's success URL; cancelling sends it to the cancel URL.
+        """
+        session_id = request.path.rsplit("/", 1)[-1]
+        session = self.sessions.get(session_id)
+        if session is None:
+            return Response("Unknown session", status=404)
+        if request.method == "POST":
+            if request.form.get("action") == "cancel":
+                return Response(status=303, headers={"Location": session["cancel_url"]})
+            completed = self.complete_session(session_id, paid=True)
+            if self.webhook_url:
+                self.deliver(self.event("checkout.session.completed", completed))
+            location = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)
+            return Response(status=303, headers={"Location": location})
+        amount = f"{session['amount_total'] / 100:.2f}".replace(".", ",")
+        state = "" if session["status"] == "open" else f"<p role='alert'>Session {session['status']}</p>"
+        html = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Test Checkout (fake Stripe)</title>"
+            "</head><body><main><h1>Test Checkout</h1>"
+            f"<p>Pay <strong id='amount'>EUR {amount}</strong> to {session.get('metadata', {}).get('order_number', '')}"
+            f"</p>{state}<form method='post'><button name='action' value='pay'>Pay</button> "
+            "<button name='action' value='cancel'>Cancel</button></form></main></body></html>"
+        )
+        return Response(html, content_type="text/html; charset=utf-8")
+
+    webhook_url: str | None = None
+
+    def deliver(self, event: dict) -> int:
+        """POST ``event`` to ``webhook_url`` over HTTP, signed like Stripe; returns the shop's status code."""
+        import urllib.error
+        import urllib.request
+
+        payload = json.dumps(event)
+        request = urllib.request.Request(self.webhook_url, data=payload.encode(), method="POST", headers={
+            "Content-Type": "application/json", "Stripe-Signature": self.sign(payload)})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
     # -- HTTP
     def _wsgi(self, environ, start_response):
         request = Request(environ)
+        if request.path.startswith("/pay/"):
+            return self._hosted_page(request)(environ, start_response)
         status, body = self._handle(request)
         response = Response(json.dumps(body), status=status, content_type="application/json",
                             headers={"Request-Id": f"req_{secrets.token_hex(7)}"})
