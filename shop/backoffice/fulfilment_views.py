@@ -1,1 +1,282 @@
-"""Back office: fulfilment pages (being built)."""
+"""Back office: fulfilment documents (pick list, packing slips, gift cards, purchase lists), on screen and as PDF.
+
+The pick list and packing slips take a day (``?dag=2026-12-22``, orders whose shipment is scheduled that day)
+or a selection of orders (``?order=12&order=15``); without either, today. Only orders to fulfil (paid, in
+preparation) are picked; packing slips and gift cards may be printed for every paid order (also ready,
+shipped or completed ones: a slip printed again). Bad parameters answer 422 with the message, ids that do
+not exist are named on the page (404 when none exists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from shop.backoffice.fulfilment_forms import PeriodForm, SelectionForm, SendPurchaseListForm
+from shop.backoffice.views import bp
+from shop.catalog.models import Producer
+from shop.checkout.settings import get_settings
+from shop.core.auth import staff_required
+from shop.core.clock import shop_today
+from shop.extensions import db
+from shop.orders.fulfilment import (
+    FULFIL_STATUSES,
+    SLIP_STATUSES,
+    build_packing_slips,
+    build_pick_list,
+    get_order,
+    get_selection,
+    list_orders_for_day,
+)
+from shop.orders.fulfilment_pdf import (
+    render_gift_card_pdf,
+    render_packing_slips_pdf,
+    render_pick_list_pdf,
+    render_purchase_list_pdf,
+    status_label,
+)
+from shop.orders.purchase_lists import (
+    PurchaseListError,
+    build_purchase_list,
+    build_purchase_lists,
+    default_period,
+    producers_with_recipients,
+    send_purchase_list,
+    sent_counts,
+    times_sent,
+)
+
+
+@dataclass
+class _Target:
+    """What a pick list or packing-slip page is about: a day or a selection, and the orders found."""
+
+    form: SelectionForm
+    valid: bool = True
+    day: date | None = None
+    orders: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    unknown_ids: list[int] = field(default_factory=list)
+
+    @property
+    def is_selection(self) -> bool:
+        return self.day is None
+
+    @property
+    def heading(self) -> str:
+        if self.day is not None:
+            return format_date(self.day, "EEEE d MMMM yyyy")
+        return ngettext("selectie van %(num)d bestelling", "selectie van %(num)d bestellingen", len(self.orders))
+
+    @property
+    def status(self) -> int:
+        if not self.valid:
+            return 422
+        if self.is_selection and not self.orders and not self.skipped and self.unknown_ids:
+            return 404
+        return 200
+
+    def query(self) -> dict:
+        """The query string that asks for the same orders (for the PDF and packing-slip links)."""
+        if self.day is not None:
+            return {"dag": self.day.isoformat()}
+        return {"order": [order.id for order in self.orders]}
+
+
+def _target(statuses) -> _Target:
+    form = SelectionForm(request.args)
+    if not form.validate():
+        return _Target(form, valid=False)
+    if form.order_ids:
+        selection = get_selection(form.order_ids, statuses)
+        return _Target(form, orders=selection.orders, skipped=selection.skipped, unknown_ids=selection.unknown_ids)
+    day = form.dag.data or shop_today()
+    form.dag.data = day
+    return _Target(form, day=day, orders=list_orders_for_day(day, statuses))
+
+
+def _pdf(data: bytes, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _context() -> dict:
+    return dict(status_label=status_label, settings=get_settings(), timedelta=timedelta)
+
+
+# --- pick list -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/picklijst")
+@staff_required
+def pick_list():
+    target = _target(FULFIL_STATUSES)
+    pick = build_pick_list(target.orders) if target.valid else None
+    return render_template("backoffice/pick_list.html", target=target, form=target.form, pick=pick,
+                           **_context()), target.status
+
+
+@bp.route("/picklijst/pdf")
+@staff_required
+def pick_list_pdf():
+    target = _target(FULFIL_STATUSES)
+    if target.status != 200:
+        return render_template("backoffice/pick_list.html", target=target, form=target.form, pick=None,
+                               **_context()), target.status
+    data = render_pick_list_pdf(build_pick_list(target.orders), target.heading)
+    name = target.day.isoformat() if target.day else "selectie"
+    return _pdf(data, f"picklijst-{name}.pdf")
+
+
+# --- packing slips and gift cards ------------------------------------------------------------------------------
+
+
+def _render_slips(target: _Target, single: bool = False):
+    slips = build_packing_slips(target.orders) if target.valid else []
+    return render_template("backoffice/packing_slips.html", target=target, form=target.form, slips=slips,
+                           single=single, **_context()), target.status
+
+
+@bp.route("/pakbonnen")
+@staff_required
+def packing_slips():
+    # A day's slips are for the orders still to fulfil; a selection may also reprint later ones.
+    form = SelectionForm(request.args)
+    statuses = SLIP_STATUSES if form.validate() and form.order_ids else FULFIL_STATUSES
+    return _render_slips(_target(statuses))
+
+
+@bp.route("/pakbonnen/pdf")
+@staff_required
+def packing_slips_pdf():
+    form = SelectionForm(request.args)
+    statuses = SLIP_STATUSES if form.validate() and form.order_ids else FULFIL_STATUSES
+    target = _target(statuses)
+    if target.status != 200:
+        return _render_slips(target)
+    slips = build_packing_slips(target.orders)
+    name = target.day.isoformat() if target.day else (
+        target.orders[0].number if len(target.orders) == 1 else "selectie")
+    return _pdf(render_packing_slips_pdf(slips), f"pakbon-{name}.pdf")
+
+
+@bp.route("/bestellingen/<int:order_id>/pakbon")
+@staff_required
+def packing_slip(order_id: int):
+    order = get_order(order_id)
+    if order is None:
+        abort(404)
+    selection = get_selection([order_id], SLIP_STATUSES)
+    target = _Target(SelectionForm(), orders=selection.orders, skipped=selection.skipped)
+    return _render_slips(target, single=True)
+
+
+def _gift_slip(order_id: int):
+    """The packing slip of a paid gift order (404 for an unknown order, an unpaid one or one that is no gift)."""
+    order = get_order(order_id)
+    if order is None or order.status not in SLIP_STATUSES:
+        abort(404)
+    slip = build_packing_slips([order])[0]
+    if not slip.is_gift:
+        abort(404)
+    return slip
+
+
+@bp.route("/bestellingen/<int:order_id>/wenskaart")
+@staff_required
+def gift_card(order_id: int):
+    return render_template("backoffice/gift_cards.html", slips=[_gift_slip(order_id)], **_context())
+
+
+@bp.route("/bestellingen/<int:order_id>/wenskaart/pdf")
+@staff_required
+def gift_card_pdf(order_id: int):
+    slip = _gift_slip(order_id)
+    return _pdf(render_gift_card_pdf(slip), f"wenskaart-{slip.order.number}.pdf")
+
+
+# --- purchase lists ---------------------------------------------------------------------------------------------
+
+
+def _period() -> tuple[PeriodForm, date | None, date | None]:
+    """(form, start, end): the period asked for, the coming seven days by default; (form, None, None) if invalid."""
+    if "van" not in request.args and "tot" not in request.args:
+        start, end = default_period(shop_today())
+        return PeriodForm(data={"van": start, "tot": end}), start, end
+    form = PeriodForm(request.args)
+    if form.validate():
+        return form, form.van.data, form.tot.data
+    return form, None, None
+
+
+@bp.route("/inkooplijsten")
+@staff_required
+def purchase_lists():
+    form, start, end = _period()
+    if start is None:
+        return render_template("backoffice/purchase_list_index.html", form=form, lists=None, **_context()), 422
+    lists = build_purchase_lists(start, end)
+    producers = [purchase.producer for purchase in lists]
+    return render_template(
+        "backoffice/purchase_list_index.html", form=form, lists=lists, start=start, end=end,
+        sent=sent_counts([p.id for p in producers], start, end), reachable=producers_with_recipients(producers),
+        **_context())
+
+
+@bp.route("/inkooplijsten/<int:producer_id>")
+@staff_required
+def purchase_list(producer_id: int):
+    producer = db.get_or_404(Producer, producer_id)
+    form, start, end = _period()
+    if start is None:
+        return render_template("backoffice/purchase_list.html", form=form, producer=producer, purchase=None,
+                               **_context()), 422
+    purchase = build_purchase_list(producer, start, end)
+    count = times_sent(producer.id, start, end)
+    send_form = SendPurchaseListForm(formdata=None, data={"van": start, "tot": end, "verstuurd": count})
+    return render_template(
+        "backoffice/purchase_list.html", form=form, producer=producer, purchase=purchase, start=start, end=end,
+        times_sent=count, send_form=send_form, reachable=producers_with_recipients([producer]), **_context())
+
+
+@bp.route("/inkooplijsten/<int:producer_id>/pdf")
+@staff_required
+def purchase_list_pdf(producer_id: int):
+    producer = db.get_or_404(Producer, producer_id)
+    form, start, end = _period()
+    if start is None:
+        return render_template("backoffice/purchase_list.html", form=form, producer=producer, purchase=None,
+                               **_context()), 422
+    data = render_purchase_list_pdf(build_purchase_list(producer, start, end))
+    return _pdf(data, f"inkooplijst-{producer.slug}-{start.isoformat()}-{end.isoformat()}.pdf")
+
+
+@bp.route("/inkooplijsten/<int:producer_id>/versturen", methods=["POST"])
+@staff_required
+def purchase_list_send(producer_id: int):
+    producer = db.get_or_404(Producer, producer_id)
+    form = SendPurchaseListForm()
+    if not form.validate():
+        messages = [message for errors in form.errors.values() for message in errors]
+        flash(" ".join(str(m) for m in messages) or _("Het formulier is verlopen; probeer opnieuw."), "error")
+        return redirect(url_for("backoffice.purchase_lists"), 303)
+    start, end = form.van.data, form.tot.data
+    back = url_for("backoffice.purchase_list", producer_id=producer.id, van=start.isoformat(), tot=end.isoformat())
+    try:
+        result = send_purchase_list(producer, start, end, seen_count=form.verstuurd.data, by=current_user)
+        db.session.commit()
+    except PurchaseListError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back, 303)
+    flash(_("De inkooplijst van %(producer)s is verstuurd naar %(addresses)s (verzending %(number)s).",
+            producer=producer.name, addresses=", ".join(result.addresses), number=result.number), "success")
+    return redirect(back, 303)

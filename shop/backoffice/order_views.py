@@ -1,1 +1,254 @@
-"""Back office: order pages (being built)."""
+"""Back office: the order list (filters, selection, bulk actions) and one order's page with its actions.
+
+Views load, validate, call one service of ``shop.orders.staff_actions``, commit and redirect (303); a
+DomainError rolls back and is shown. Every action form carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shop.backoffice.order_forms import BulkForm, CancelForm, NoteForm, RefundForm, ResendForm, TransitionForm
+from shop.backoffice.views import bp, has_endpoint
+from shop.core.auth import staff_required
+from shop.core.errors import DomainError
+from shop.core.i18n import eur
+from shop.core.redirects import local_path
+from shop.extensions import db
+from shop.orders import staff_actions
+from shop.orders.lifecycle import ConcurrentChange
+from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.queries import order_vat_lines
+from shop.orders.staff_queries import (
+    METHOD_LABELS,
+    STATUS_LABELS,
+    get_order_for_staff,
+    list_orders,
+    list_producer_choices,
+    parse_order_filters,
+    user_emails,
+)
+
+RESEND_LABELS = {
+    "order_confirmed": lambda: _("Bevestiging van de bestelling (met factuur)"),
+    "order_ready_for_pickup": lambda: _("Ligt klaar om af te halen"),
+    "order_shipped": lambda: _("Onderweg (met zendingsnummer)"),
+    "order_cancelled": lambda: _("Annulering"),
+}
+
+
+def _when(value) -> str:
+    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+
+
+# ---------------------------------------------------------------------------------------------- list
+
+@bp.get("/bestellingen")
+@staff_required
+def order_list():
+    filters = parse_order_filters(request.args)
+    page = list_orders(filters)
+    filters.page = page.page
+    return render_template(
+        "backoffice/order_list.html",
+        filters=filters, page=page, producers=list_producer_choices(),
+        select_all=request.args.get("alles") == "1", bulk_form=BulkForm(),
+        statuses=STATUS_LABELS, methods=METHOD_LABELS, when=_when,
+    )
+
+
+def _back_to_list() -> str:
+    target = local_path(request.form.get("terug"))
+    list_url = url_for("backoffice.order_list")
+    return target if target and target.startswith(list_url) else list_url
+
+
+@bp.post("/bestellingen/selectie")
+@staff_required
+def order_bulk():
+    """The selected orders (repeated ``order``): to the pick list or packing slips, or into preparation."""
+    back = _back_to_list()
+    if not BulkForm().validate():
+        flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
+        return redirect(back, code=303)
+    ids = sorted({int(value) for value in request.form.getlist("order") if value.isdigit() and len(value) < 10})
+    if not ids:
+        flash(_("Kies eerst een of meer bestellingen."), "warning")
+        return redirect(back, code=303)
+    action = request.form.get("action", "")
+    if action in ("pick_list", "packing_slips"):
+        endpoint = f"backoffice.{action}"
+        if not has_endpoint(endpoint):
+            flash(_("Deze pagina bestaat nog niet."), "error")
+            return redirect(back, code=303)
+        return redirect(url_for(endpoint, order=ids), code=303)
+    if action != "prepare":
+        abort(400)
+    result = staff_actions.start_preparation(ids, by=current_user)
+    db.session.commit()
+    if result.done:
+        flash(_("%(count)s bestelling(en) in voorbereiding genomen: %(numbers)s.", count=len(result.done),
+                numbers=", ".join(result.done)), "success")
+    if result.skipped:
+        flash(_("%(count)s overgeslagen: %(details)s.", count=len(result.skipped),
+                details="; ".join(f"{number} ({why})" for number, why in result.skipped)), "warning")
+    return redirect(back, code=303)
+
+
+# ---------------------------------------------------------------------------------------------- detail
+
+def _load(order_id: int):
+    order = get_order_for_staff(order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _render(order, *, failed=None, status: int = 200, **forms):
+    """The order page; ``forms`` replaces a default form (one with errors), ``failed`` is that form."""
+    left = staff_actions.refundable_cents(order)
+    resendable = staff_actions.resendable_emails(order)
+    resend_form = forms.get("resend_form") or ResendForm(formdata=None)
+    resend_form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in resendable]
+    context = dict(
+        order=order,
+        shipment=order.shipments[0] if order.shipments else None,
+        vat_lines=order_vat_lines(order),
+        transitions_allowed=staff_actions.staff_transitions(order),
+        can_cancel=staff_actions.can_cancel_by_staff(order),
+        refundable_cents=left,
+        refund_users=user_emails(refund.by_user_id for refund in order.refunds),
+        ship_form=forms.get("ship_form") or TransitionForm(formdata=None),
+        cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
+        refund_form=forms.get("refund_form") or RefundForm.fresh(left),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        resend_form=resend_form,
+        statuses=STATUS_LABELS, methods=METHOD_LABELS, OrderStatus=OrderStatus, DeliveryMethod=DeliveryMethod,
+        when=_when,
+    )
+    if failed is not None:
+        context["form"] = failed  # base.html puts "Fout:" in the title
+    return render_template("backoffice/order_detail.html", **context), status
+
+
+def _to_detail(order_id: int, anchor: str | None = None):
+    return redirect(url_for("backoffice.order_detail", order_id=order_id, _anchor=anchor), code=303)
+
+
+def _refused(order_id: int, form, key: str, error: DomainError):
+    """Roll back; a stale page is sent back to the order with the message, other errors shown on the form."""
+    db.session.rollback()
+    if isinstance(error, ConcurrentChange):
+        flash(str(error), "error")
+        return _to_detail(order_id)
+    form.form_errors.append(str(error))
+    return _render(_load(order_id), failed=form, status=422, **{key: form})
+
+
+@bp.get("/bestellingen/<int:order_id>")
+@staff_required
+def order_detail(order_id: int):
+    return _render(_load(order_id))
+
+
+@bp.post("/bestellingen/<int:order_id>/status")
+@staff_required
+def order_transition(order_id: int):
+    order = _load(order_id)
+    form = TransitionForm()
+    if not form.validate():
+        if "tracking_reference" in form.errors and form.to_status.data == OrderStatus.SHIPPED.value:
+            return _render(order, failed=form, status=422, ship_form=form)
+        flash(_("Het formulier is ongeldig of verlopen. Probeer het opnieuw."), "error")
+        return _to_detail(order_id)
+    try:
+        staff_actions.staff_transition(order, form.to_status.data, expected_status=form.expected_status.data,
+                                       by=current_user, tracking_reference=form.tracking_reference.data or "")
+    except DomainError as error:
+        if isinstance(error, staff_actions.TrackingReferenceRequired):
+            return _refused(order_id, form, "ship_form", error)
+        db.session.rollback()
+        flash(str(error), "error")
+        return _to_detail(order_id)
+    db.session.commit()
+    flash(_("Bestelling %(number)s: %(status)s.", number=order.number, status=STATUS_LABELS[order.status]), "success")
+    return _to_detail(order_id)
+
+
+@bp.post("/bestellingen/<int:order_id>/annuleren")
+@staff_required
+def order_cancel(order_id: int):
+    order = _load(order_id)
+    form = CancelForm()
+    if not form.validate():
+        return _render(order, failed=form, status=422, cancel_form=form)
+    try:
+        result = staff_actions.cancel_by_staff(order, reason=form.reason.data, expected_status=form.expected_status.data,
+                                               by=current_user)
+    except DomainError as error:
+        return _refused(order_id, form, "cancel_form", error)
+    db.session.commit()
+    if result.refund is not None:
+        flash(_("Bestelling %(number)s is geannuleerd; %(amount)s wordt terugbetaald. De klant kreeg een e-mail.",
+                number=order.number, amount=eur(result.refund.amount_cents)), "success")
+    else:
+        flash(_("Bestelling %(number)s is geannuleerd. De klant kreeg een e-mail.", number=order.number), "success")
+    return _to_detail(order_id)
+
+
+@bp.post("/bestellingen/<int:order_id>/terugbetalen")
+@staff_required
+def order_refund(order_id: int):
+    order = _load(order_id)
+    form = RefundForm()
+    if not form.validate():
+        return _render(order, failed=form, status=422, refund_form=form)
+    try:
+        refund = staff_actions.refund_by_staff(order, form.amount_cents, reason=form.reason.data,
+                                               request_key=form.request_key.data, by=current_user)
+    except staff_actions.RefundAlreadyDone as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return _to_detail(order_id, "betaling")
+    except DomainError as error:
+        return _refused(order_id, form, "refund_form", error)
+    db.session.commit()
+    flash(_("%(amount)s terugbetaald. De klant kreeg een e-mail.", amount=eur(refund.amount_cents)), "success")
+    return _to_detail(order_id, "betaling")
+
+
+@bp.post("/bestellingen/<int:order_id>/notities")
+@staff_required
+def order_note(order_id: int):
+    order = _load(order_id)
+    form = NoteForm()
+    if not form.validate():
+        return _render(order, failed=form, status=422, note_form=form)
+    try:
+        staff_actions.add_note(order, form.body.data, by=current_user)
+    except DomainError as error:
+        return _refused(order_id, form, "note_form", error)
+    db.session.commit()
+    flash(_("Notitie bewaard."), "success")
+    return _to_detail(order_id, "notities")
+
+
+@bp.post("/bestellingen/<int:order_id>/mail-opnieuw")
+@staff_required
+def order_resend(order_id: int):
+    order = _load(order_id)
+    form = ResendForm()
+    form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in staff_actions.resendable_emails(order)]
+    if not form.validate():
+        return _render(order, failed=form, status=422, resend_form=form)
+    try:
+        staff_actions.resend_customer_email(order, form.kind.data, by=current_user)
+    except DomainError as error:
+        return _refused(order_id, form, "resend_form", error)
+    db.session.commit()
+    flash(_("De e-mail „%(mail)s” wordt opnieuw naar %(email)s gestuurd.", mail=RESEND_LABELS[form.kind.data](),
+            email=order.email), "success")
+    return _to_detail(order_id, "e-mail")

@@ -214,7 +214,9 @@ def apply_supply_changes(producer_id: int, changes: Sequence[SupplyChange], *, b
 
 
 def format_decimal_comma(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
+    """1250 -> "12,50"; -150 -> "-1,50" (floor division would give "-2,50")."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 def export_products_csv(products: Iterable[Product], locale: str = "nl") -> bytes:

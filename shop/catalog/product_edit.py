@@ -232,6 +232,7 @@ def update_product(product: Product, data: ProductData, *, by) -> list[Change]:
         raise MissingFoodInformation([str(FIELD_LABELS[f]) for f in missing])
     if product.status == ProductStatus.DRAFT and not missing:
         product.status = ProductStatus.PENDING_REVIEW
+        product.review_note = ""  # submitted again: staff's earlier reason no longer applies
     elif product.status == ProductStatus.PENDING_REVIEW and missing:
         product.status = ProductStatus.DRAFT
     after = _snapshot(product)
@@ -286,6 +287,7 @@ def submit_for_review(product: Product, *, by) -> None:
     if missing:
         raise MissingFoodInformation([str(FIELD_LABELS[f]) for f in missing])
     product.status = ProductStatus.PENDING_REVIEW
+    product.review_note = ""  # submitted again: staff's earlier reason no longer applies
 
 
 def data_from_product(product: Product) -> ProductData:

@@ -128,3 +128,37 @@ def receive_initial_stock(quantities: Mapping[int, int], *, by=None, note: str =
         if isinstance(obj, Product) and obj.id in quantities:
             db.session.expire(obj, ["stock"])
     return len(lines)
+
+
+# --- staff corrections (appended by the back-office stock work) -------------------------------------------------
+
+MAX_CORRECTED_STOCK = 99_999
+CORRECTION_REASON_MIN = 3
+CORRECTION_REASON_MAX = 300
+
+
+def correct_stock(product: Product, new_stock: int, *, by, reason: str, expected_stock: int | None = None) -> int:
+    """Staff set a product's stock to the figure counted (reason CORRECTION, the reason as the movement's note).
+
+    ``expected_stock`` is the figure the staff member saw: when the stock changed since (a sale), raises
+    StockChanged so that nothing is overwritten unseen. Raises InvalidStock for a figure outside 0..99999 or a
+    reason that is not 3..300 characters. Returns the change (0 when the figure is the same: nothing is
+    recorded then). Records the action in the audit log. Never commits.
+    """
+    from shop.core.audit import record_action
+
+    reason = (reason or "").strip()
+    if not CORRECTION_REASON_MIN <= len(reason) <= CORRECTION_REASON_MAX:
+        raise InvalidStock(_l("Geef een reden van %(min)s tot %(max)s tekens."), min=CORRECTION_REASON_MIN,
+                           max=CORRECTION_REASON_MAX)
+    if not isinstance(new_stock, int) or isinstance(new_stock, bool) or not 0 <= new_stock <= MAX_CORRECTED_STOCK:
+        raise InvalidStock(_l("De voorraad moet tussen 0 en %(max)s liggen."), max=MAX_CORRECTED_STOCK)
+    current = db.session.scalar(select(Product.stock).where(Product.id == product.id))
+    if expected_stock is not None and current != expected_stock:
+        raise StockChanged(_l("De voorraad is intussen gewijzigd; bekijk het nieuwe cijfer en probeer opnieuw."))
+    if new_stock == current:
+        return 0
+    set_stock(product, new_stock, MovementReason.CORRECTION, by=by, note=reason)
+    record_action("stock.correct", by=by, subject_type="product", subject_id=product.id,
+                  detail=f"{current} → {new_stock}: {reason}")
+    return new_stock - current

@@ -4,6 +4,9 @@
     pending_payment -> cancelled            (expired, failed, abandoned)
     paid | in_preparation -> cancelled      (staff, with refund)
 
+ready_for_pickup is only for an order picked up at the Groot Vleeshuis, shipped only for one delivered at home
+(SHIPMENT_METHODS): allowed_transitions() leaves the other out and transition() refuses it.
+
 Every transition is a conditional UPDATE on the status it was read in, so two actors (a webhook and the success
 page, two staff members) can never both perform it: the second gets ConcurrentChange. Each one is recorded as
 an OrderTransition (from, to, who, when, note). Cancelling gives the stock back exactly once. Mail and the
@@ -22,7 +25,7 @@ from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import adjust_stock
-from shop.orders.models import Order, OrderStatus, OrderTransition
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, OrderTransition
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
@@ -36,6 +39,13 @@ ALLOWED_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
 }
 
 
+# Statuses that only fit one way of handing over: every shipment of the order must use that method.
+SHIPMENT_METHODS: dict[OrderStatus, DeliveryMethod] = {
+    S.READY_FOR_PICKUP: DeliveryMethod.PICKUP,
+    S.SHIPPED: DeliveryMethod.DELIVERY,
+}
+
+
 class InvalidTransition(DomainError):
     pass
 
@@ -44,12 +54,21 @@ class ConcurrentChange(InvalidTransition):
     pass
 
 
+def fits_shipments(order: Order, to: OrderStatus) -> bool:
+    """Whether ``to`` fits how the order is handed over (ready for pickup: pickup; shipped: delivery)."""
+    method = SHIPMENT_METHODS.get(to)
+    if method is None:
+        return True
+    return bool(order.shipments) and all(shipment.method == method for shipment in order.shipments)
+
+
 def allowed_transitions(order: Order) -> tuple[OrderStatus, ...]:
-    return ALLOWED_TRANSITIONS[order.status]
+    """The statuses the order can move to now: the table's, less those that do not fit its shipments."""
+    return tuple(to for to in ALLOWED_TRANSITIONS[order.status] if fits_shipments(order, to))
 
 
 def can_transition(order: Order, to: OrderStatus) -> bool:
-    return to in ALLOWED_TRANSITIONS[order.status]
+    return to in allowed_transitions(order)
 
 
 def stock_quantities(order: Order) -> dict[int, int]:
@@ -66,14 +85,19 @@ def stock_quantities(order: Order) -> dict[int, int]:
 def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note: str = "") -> OrderTransition:
     """Move ``order`` to ``to`` and apply what comes with it (stock back, invoice, mail).
 
-    Raises InvalidTransition when the lifecycle does not allow it from the current status, and
-    ConcurrentChange when another actor changed the order since it was read. The caller commits or rolls back.
+    Raises InvalidTransition when the lifecycle does not allow it from the current status or it does not fit
+    the order's shipments (SHIPMENT_METHODS), and ConcurrentChange when another actor changed the order since
+    it was read. The caller commits or rolls back.
     """
     from_status = order.status
     if to not in ALLOWED_TRANSITIONS[from_status]:
         raise InvalidTransition(
             _l("Een bestelling met status %(from)s kan niet naar %(to)s."), **{"from": from_status.value, "to": to.value}
         )
+    if not fits_shipments(order, to):
+        if to == S.SHIPPED:
+            raise InvalidTransition(_l("Alleen een bestelling die geleverd wordt, kan verzonden worden."))
+        raise InvalidTransition(_l("Alleen een bestelling die afgehaald wordt, kan klaarliggen om af te halen."))
     now = utcnow()
     values: dict = {"status": to, "updated_at": now}
     if to == S.PAID:

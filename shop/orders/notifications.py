@@ -110,3 +110,38 @@ def payment_after_cancellation(order: Order) -> None:
         subject = _("Betaling voor geannuleerde bestelling %(number)s wordt terugbetaald", number=order.number)
     _queue(order, "payment_after_cancellation", "payment_after_cancellation", subject,
            dedupe_key=f"payment-after-cancellation:{order.id}")
+
+
+def order_refunded(order: Order, refund) -> None:
+    """A refund by staff: how much, why, and what remains paid (one mail per refund)."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Terugbetaling voor je bestelling %(number)s", number=order.number)
+    _queue(order, "order_refunded", "order_refunded", subject, dedupe_key=f"order-refunded:{refund.id}",
+           refund=refund, refunded_cents=order.refunded_cents,
+           remaining_cents=max(order.total_cents - order.refunded_cents, 0))
+
+
+def resend_order_email(order: Order, kind: str, *, dedupe_key: str) -> None:
+    """Queue one of the order's customer mails again (staff asked), as it reads today, under ``dedupe_key``."""
+    attachments = []
+    extra: dict = {}
+    with force_locale(order.locale or "nl"):
+        if kind == "order_confirmed":
+            subject = _("Bevestiging van je bestelling %(number)s", number=order.number)
+            if order.invoice is not None:
+                from shop.orders.invoicing import render_invoice_pdf
+
+                filename = _("factuur-%(number)s.pdf", number=order.invoice.number)
+                attachments.append((filename, "application/pdf", render_invoice_pdf(order.invoice)))
+        elif kind == "order_ready_for_pickup":
+            subject = _("Je bestelling %(number)s ligt klaar", number=order.number)
+        elif kind == "order_shipped":
+            subject = _("Je bestelling %(number)s is onderweg", number=order.number)
+        elif kind == "order_cancelled":
+            subject = _("Je bestelling %(number)s is geannuleerd", number=order.number)
+            was_paid = order.paid_at is not None
+            extra = {"was_paid": was_paid,
+                     "refund_cents": max(order.total_cents - order.refunded_cents, 0) if was_paid else 0}
+        else:
+            raise ValueError(f"no customer mail {kind!r} to send again")
+    _queue(order, kind, kind, subject, dedupe_key=dedupe_key, attachments=attachments, **extra)

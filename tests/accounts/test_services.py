@@ -25,7 +25,8 @@ def _mails(to: str) -> list[OutboxMessage]:
 
 
 def _complete(order: Order) -> None:
-    for status in (OrderStatus.PAID, OrderStatus.IN_PREPARATION, OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED):
+    handed_over = OrderStatus.SHIPPED if order.shipment.method == "delivery" else OrderStatus.READY_FOR_PICKUP
+    for status in (OrderStatus.PAID, OrderStatus.IN_PREPARATION, handed_over, OrderStatus.COMPLETED):
         lifecycle.transition(order, status, actor="staff")
 
 
@@ -284,7 +285,7 @@ def test_deletion_anonymises_the_user_and_orders_and_keeps_accounting(db):
     for mail in _mails("an@voorbeeld.be"):
         mail.status = OutboxStatus.SENT
     sent_count = sorted(m.kind for m in _mails("an@voorbeeld.be"))
-    assert sent_count == ["order_confirmed", "order_ready_for_pickup"]
+    assert sent_count == ["order_confirmed", "order_shipped"]
     services.request_password_reset("an@voorbeeld.be")  # still pending: dropped, never delivered
 
     services.delete_account(user, DEFAULT_PASSWORD, by=user)
