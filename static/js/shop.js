@@ -7,6 +7,11 @@
  * 3. Error summary (.error-summary): moves focus to it after a failed submit (GOV.UK pattern).
  * 4. Character counter: <textarea maxlength="300" data-counter="counter-id"> with an element
  *    <p id="counter-id" data-template="Nog %s tekens over"> (see templates/macros/forms.html).
+ * 5. Busy state: a POST form that is being sent marks its button busy (spinner, aria-busy, the label from
+ *    <body data-busy-label>) and ignores a second submit, so a double click never pays or refunds twice
+ *    in the browser either (the server refuses replays anyway). The button is not disabled, so its
+ *    name/value still goes with the form; the state clears when the page is shown again (back button) or
+ *    after 10 seconds (a download keeps the page).
  */
 (function () {
   "use strict";
@@ -82,6 +87,39 @@
         }, 1000);
       });
       update();
+    });
+
+    // 5. Busy state on POST forms.
+    var busyLabel = document.body.getAttribute("data-busy-label") || "";
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") {
+        return;
+      }
+      if (form.getAttribute("data-busy") === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-busy", "1");
+      var button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+      if (button) {
+        button.classList.add("is-busy");
+        button.setAttribute("aria-busy", "true");
+        if (busyLabel) {
+          button.setAttribute("title", busyLabel);
+        }
+      }
+      setTimeout(function () { clearBusy(form); }, 10000);
+    });
+    function clearBusy(form) {
+      form.removeAttribute("data-busy");
+      Array.prototype.forEach.call(form.querySelectorAll(".is-busy"), function (button) {
+        button.classList.remove("is-busy");
+        button.removeAttribute("aria-busy");
+      });
+    }
+    window.addEventListener("pageshow", function () {
+      Array.prototype.forEach.call(document.querySelectorAll("form[data-busy]"), clearBusy);
     });
   });
 })();
