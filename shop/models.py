@@ -2,7 +2,6 @@
 
 from shop.accounts.models import Role, User  # noqa: F401
 from shop.cart.models import Cart, CartLine  # noqa: F401
-from shop.core.audit import AuditEntry  # noqa: F401
 from shop.catalog.models import (  # noqa: F401
     Category,
     Label,
@@ -15,6 +14,7 @@ from shop.catalog.models import (  # noqa: F401
     Region,
 )
 from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
+from shop.core.audit import AuditEntry  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Counter,

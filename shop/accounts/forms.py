@@ -11,12 +11,9 @@ from wtforms.validators import ValidationError
 
 from shop.accounts.models import Role
 from shop.accounts.services import password_problem
+from shop.core.form_fields import strip as _strip
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _email_ok(form, field):

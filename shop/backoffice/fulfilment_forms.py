@@ -5,25 +5,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, Form, IntegerField
+from wtforms import Field, Form, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from shop.core.form_fields import DayField
 from shop.orders.fulfilment import MAX_SELECTION
 from shop.orders.purchase_lists import MAX_PERIOD_DAYS
-
-
-class DayField(DateField):
-    """A DateField whose "not a date" message is ours (translated)."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(_l("Geef een datum als JJJJ-MM-DD, bv. 2026-12-22."))) from error
 
 
 class OrderIdsField(Field):

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from shop.backoffice.fulfilment_forms import PeriodForm, SelectionForm, SendPurchaseListForm

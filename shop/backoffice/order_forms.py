@@ -10,12 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from shop.core.form_fields import strip as _strip
 from shop.core.money import MoneyParseError, parse_cents
 from shop.orders.staff_actions import NOTE_MAX, REASON_MAX, TRACKING_MAX
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class TransitionForm(FlaskForm):

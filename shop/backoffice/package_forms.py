@@ -6,26 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import strip as _strip
 from shop.packages.admin import TRANSLATED_LANGUAGES, PackageData
 from shop.packages.admin_queries import list_occasions
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices or []}
-        if any(str(value) not in known for value in self.data or []):
-            raise ValidationError(_l("Kies alleen uit de lijst."))
 
 
 class PackageForm(FlaskForm):

@@ -8,35 +8,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from shop.catalog.producer_admin import NAME_MAX, ProducerData
 from shop.catalog.producer_profile import EMAIL, STORY_MAX
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class CheckboxesField(SelectMultipleField):
-    """A group of checkboxes; unknown values get our own translated message."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = []
-            raise ValueError(_l("Kies alleen uit de lijst.")) from None
-
-    def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices or []}
-        if any(str(value) not in known for value in self.data or []):
-            raise ValidationError(_l("Kies alleen uit de lijst."))
+from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import strip as _strip
 
 
 class ProducerForm(FlaskForm):

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form
+from wtforms import Form
 from wtforms.validators import InputRequired, ValidationError
+
+from shop.core.form_fields import DayField
 
 MAX_PERIOD_DAYS = 366  # both days included
 
 
-class DayField(DateField):
-    """A DateField whose "not a date" message is ours (translated); an empty field is only "missing"."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None  # empty: InputRequired says what is missing
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(_l("Geef een datum als JJJJ-MM-DD, bv. 2026-11-01."))) from error
-
-
 class ReportPeriodForm(Form):
-    van = DayField(_l("Van"), format="%Y-%m-%d",
+    van = DayField(_l("Van"), empty_is_missing=True,
                    validators=[InputRequired(_l("Geef de eerste dag van de periode, bv. 2026-11-01."))])
-    tot = DayField(_l("Tot en met"), format="%Y-%m-%d",
+    tot = DayField(_l("Tot en met"), empty_is_missing=True,
                    validators=[InputRequired(_l("Geef de laatste dag van de periode, bv. 2026-11-30."))])
 
     def validate_tot(self, field):

@@ -8,10 +8,7 @@ from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
 from shop.catalog.review import ReasonRequired, check_reason
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from shop.core.form_fields import strip as _strip
 
 
 class RejectForm(FlaskForm):

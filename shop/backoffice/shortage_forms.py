@@ -5,35 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets import TextInput
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from shop.core.form_fields import WholeNumberField
 from shop.orders.shortage_resolution import NOTE_MAX_LENGTH
-
-
-class WholeNumberField(IntegerField):
-    """An IntegerField with our own (translated) message for text that is not a whole number."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, invalid_message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message or _l("Geef een geheel getal.")
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0].strip() == "":
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(self.invalid_message)) from error
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
 
 
 class SubstituteForm(FlaskForm):

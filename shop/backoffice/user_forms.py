@@ -8,13 +8,10 @@ from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from shop.catalog.producer_profile import EMAIL
+from shop.core.form_fields import strip as _strip
 
 ROLE_CHOICES = [("staff", _l("Medewerker")), ("admin", _l("Beheerder"))]
 ROLE_LABELS = dict(ROLE_CHOICES)
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class RoleField(RadioField):

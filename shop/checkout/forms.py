@@ -19,14 +19,11 @@ from shop.checkout.delivery import DeliveryError, normalise_postcode
 from shop.checkout.services import CheckoutData
 from shop.checkout.settings import get_settings
 from shop.checkout.vat_number import InvalidVatNumber, normalise_vat_number
+from shop.core.form_fields import strip as _strip
 from shop.orders.models import DeliveryMethod
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./()\-]{6,24}$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class CheckoutForm(FlaskForm):

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from shop.catalog.product_csv import format_decimal_comma
 from shop.orders.reports import BestsellersReport, SalesReport, VatReport
 
-
 # Cents as euro with a decimal comma and no thousands separator: 123450 -> "1234,50", -5 -> "-0,05".
 euro = format_decimal_comma
 

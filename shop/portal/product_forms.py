@@ -11,9 +11,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from shop.catalog.allergens import ALLERGEN_LABELS, Allergen
 from shop.catalog.models import Category, Label, NetUnit
@@ -26,27 +25,13 @@ from shop.catalog.product_edit import (
 )
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
+from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import strip as _strip
 from shop.core.i18n import month_name
 from shop.core.money import MoneyParseError, parse_cents
 from shop.extensions import db
 
 TRANSLATION_LIMITS = {"name": 160, "description": 5000, "unit": 60, "ingredients": 5000, "storage": 2000}
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class CheckboxesField(SelectMultipleField):
-    """A group of checkboxes; unknown values get our own translated message."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices or []}
-        if any(str(value) not in known for value in self.data or []):
-            raise ValidationError(_l("Kies alleen uit de lijst."))
 
 
 class ProductForm(FlaskForm):

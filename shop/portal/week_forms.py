@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -14,50 +14,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
-    StopValidation,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput, TextInput
+from wtforms.widgets import HiddenInput
+
+from shop.core.form_fields import DayField, WholeNumberField
 
 MAX_STOCK = 100_000
-
-
-class WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is ours (translated), naming the field.
-
-    Rendered as a text input with the numeric keypad (``inputmode``), so that what was typed is shown again
-    next to the error; a value that is not a number stops the other validators (one message, not two).
-    """
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, invalid_message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_message = invalid_message or _l("Geef een geheel getal.")
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0].strip() == "":
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(self.invalid_message)) from error
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
-
-
-class DayField(DateField):
-    """A DateField whose "not a date" message is ours (translated)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(_l("Geef een datum als JJJJ-MM-DD, bv. 2026-11-01."))) from error
 
 
 def week_form_class(products):

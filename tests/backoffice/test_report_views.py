@@ -116,7 +116,7 @@ def test_the_index_offers_the_last_months_with_the_chosen_one_marked(client, sta
     html = client.get("/beheer/rapporten").get_data(as_text=True)
 
     assert f'href="/beheer/rapporten?van={start.isoformat()}&amp;tot={end.isoformat()}" aria-current="page"' in html
-    assert html.count('aria-current="page"') == 2  # the month, and "Rapporten" in the menu
+    assert html.count('aria-current="page"') == 3  # the month, "Rapporten" in the menu and "Beheer" in the main menu
 
 
 # --- the pages -------------------------------------------------------------------------------------------------

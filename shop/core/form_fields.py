@@ -1,0 +1,79 @@
+"""Form fields and filters shared by the shop's forms (checkout, accounts, portal, back office), so that each
+rule and each message exists once."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectMultipleField
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+
+def strip(value):
+    """Field filter: surrounding spaces never count."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes; unknown values get our own translated message."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:  # a value that does not coerce (e.g. text where ids are expected)
+            self.data = []
+            raise ValueError(_l("Kies alleen uit de lijst.")) from None
+
+    def pre_validate(self, form):
+        known = {str(value) for value, _label in self.choices or []}
+        if any(str(value) not in known for value in self.data or []):
+            raise ValidationError(_l("Kies alleen uit de lijst."))
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField with our own (translated) message for text that is not a whole number; empty is None."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, invalid_message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message or _l("Geef een geheel getal.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0].strip() == "":
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(self.invalid_message)) from error
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class DayField(DateField):
+    """A day typed as YYYY-MM-DD with our own (translated) "not a date" message.
+
+    ``empty_is_missing``: an empty value is just missing (data None; InputRequired says so) instead of "not a
+    date".
+    """
+
+    def __init__(self, label=None, validators=None, *, empty_is_missing: bool = False, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(label, validators, **kwargs)
+        self.empty_is_missing = empty_is_missing
+
+    def process_formdata(self, valuelist):
+        if self.empty_is_missing and (not valuelist or not "".join(valuelist).strip()):
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Geef een datum als JJJJ-MM-DD, bv. 2026-11-01."))) from error
