@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -25,6 +23,7 @@ from shop.core.errors import DomainError
 from shop.extensions import db as _db
 from shop.outbox.models import OutboxMessage
 from tests.factories import DEFAULT_PASSWORD, make_staff, make_user
+from tests.helpers import race
 
 
 @pytest.fixture
@@ -193,37 +192,15 @@ def test_customers_and_producers_are_not_managed_here(db, admin):
 
 def _race(app, pairs: list[tuple[int, int]]) -> list[str]:
     """Each (actor, target) pair deactivates in its own thread, app context and session; returns outcomes."""
-    barrier = threading.Barrier(len(pairs))
-    results: list[str] = []
-    lock = threading.Lock()
+    def act(actor_id: int, target_id: int):
+        def step() -> str:
+            actor = _db.session.get(User, actor_id)
+            target = _db.session.get(User, target_id)
+            deactivate_user(target, by=actor)
+            return "deactivated"
+        return step
 
-    def act(actor_id: int, target_id: int) -> None:
-        with app.app_context():
-            outcome = "error"
-            try:
-                barrier.wait(timeout=30)
-                actor = _db.session.get(User, actor_id)
-                target = _db.session.get(User, target_id)
-                deactivate_user(target, by=actor)
-                _db.session.commit()
-                outcome = "deactivated"
-            except LastAdmin:
-                _db.session.rollback()
-                outcome = "last_admin"
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = f"error: {error!r}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=act, args=pair) for pair in pairs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return race(app, [act(*pair) for pair in pairs], outcomes={LastAdmin: "last_admin"})
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_admin(app, db):

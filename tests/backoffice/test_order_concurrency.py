@@ -13,53 +13,40 @@ from sqlalchemy import func, select
 
 from shop.accounts.models import User
 from shop.catalog.models import Product
-from shop.core.errors import DomainError
 from shop.extensions import db as _db
 from shop.inventory.models import MovementReason, StockMovement
 from shop.orders import staff_actions
+from shop.orders.lifecycle import ConcurrentChange, InvalidTransition
 from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
+from shop.orders.staff_actions import OrderChangedMeanwhile, RefundAlreadyDone
 from shop.outbox.models import OutboxMessage
+from shop.payments.gateway import RefundRefused
 from tests.factories import make_order_data, make_paid_order, make_product, make_staff
+from tests.helpers import race
 from tests.payments.conftest import fake_stripe, place, start_stripe_checkout, stripe_config  # noqa: F401
 
 S = OrderStatus
 REFUSED = {"ConcurrentChange", "OrderChangedMeanwhile", "InvalidTransition"}
+# The DomainErrors these races can end in, each reported by its class name.
+DOMAIN_ERRORS: dict[type[Exception], str] = {
+    cls: cls.__name__
+    for cls in (ConcurrentChange, OrderChangedMeanwhile, InvalidTransition, RefundAlreadyDone, RefundRefused)
+}
 
 
 def _race(app, count: int, action: Callable[[Order, User, int], object]) -> list[str]:
     """Run ``action(order, staff, i)`` in ``count`` threads at once, each in its own app context and session,
-    committing on success; returns each outcome: "ok" or the DomainError's class name."""
-    barrier = threading.Barrier(count)
-    results: list[str] = []
-    lock = threading.Lock()
+    committing on success; returns the outcomes, sorted: "ok" or the DomainError's class name."""
 
-    def run(i: int) -> None:
-        with app.app_context():
-            outcome = "error"
-            try:
-                barrier.wait(timeout=30)  # touch the database only after the barrier (pool size)
-                order = _db.session.get(Order, ORDER_ID[0])
-                staff = _db.session.get(User, STAFF_IDS[i % len(STAFF_IDS)])
-                action(order, staff, i)
-                _db.session.commit()
-                outcome = "ok"
-            except DomainError as error:
-                _db.session.rollback()
-                outcome = type(error).__name__
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = f"error: {error!r}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
+    def run(i: int) -> Callable[[], str]:
+        def step() -> str:
+            order = _db.session.get(Order, ORDER_ID[0])
+            staff = _db.session.get(User, STAFF_IDS[i % len(STAFF_IDS)])
+            action(order, staff, i)
+            return "ok"
+        return step
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return sorted(results)
+    return sorted(race(app, [run(i) for i in range(count)], outcomes=DOMAIN_ERRORS))
 
 
 ORDER_ID: list[int] = []

@@ -20,6 +20,7 @@ from tests.factories import (
     make_staff,
     make_user,
 )
+from tests.helpers import count_queries
 
 S = OrderStatus
 
@@ -394,16 +395,9 @@ def test_resend_of_a_mail_that_does_not_fit_is_refused(db, client, staff, cheese
 
 
 def test_list_and_detail_pages_use_a_fixed_number_of_queries(app, db, client, staff, cheese):
-    from sqlalchemy import event
-
     def statements_for(url: str) -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries(db.engine) as statements:
             assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     jam = make_product("Confituur", price_cents=600, stock=50)

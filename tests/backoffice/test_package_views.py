@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shop.cart.services import get_cart
 from shop.catalog.models import Product, ProductStatus
@@ -16,6 +16,7 @@ from shop.checkout.services import place_order
 from shop.core.audit import AuditEntry
 from shop.inventory.models import StockMovement
 from shop.packages.models import Package, PackageComponent
+from tests import helpers
 from tests.factories import (
     log_in_as,
     make_occasion,
@@ -37,16 +38,8 @@ def _text(response) -> str:
 @contextmanager
 def count_queries(db):
     db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with helpers.count_queries(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from shop.catalog.models import Product, ProductStatus
 from shop.core.audit import AuditEntry
 from shop.outbox.models import OutboxMessage
 from tests.factories import log_in_as, make_producer, make_product, make_staff, make_user
+from tests.helpers import count_queries
 
 
 def _text(response) -> str:
@@ -194,19 +195,9 @@ def test_the_producer_sees_the_reason_in_the_portal_until_submitting_again(clien
 
 
 def _count_queue_queries(client, db) -> int:
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_queries(db.engine) as statements:
         assert client.get("/beheer/te-keuren").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
 
 

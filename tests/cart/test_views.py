@@ -6,10 +6,11 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import ProductStatus
+from tests import helpers
 from tests.factories import make_package, make_product, make_vat_category
 
 
@@ -30,16 +31,8 @@ def beer(db):
 @contextmanager
 def recorded_queries(db):
     db.session.remove()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with helpers.count_queries(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def add(client, follow=False, **data):

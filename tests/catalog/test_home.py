@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 import pytest
 from flask_babel import refresh
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shop.catalog.models import ALL_MONTHS_MASK, Municipality
 from shop.packages.queries import shop_today
+from tests import helpers
 from tests.factories import (
     make_category,
     make_municipality,
@@ -27,16 +28,8 @@ def count_queries(db):
     """The SQL statements run inside the block. The tests' requests share the test's app context and so
     its session: start from an empty one, so that nothing comes for free from earlier requests."""
     db.session.remove()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with helpers.count_queries(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def switch_language(client, code: str) -> None:

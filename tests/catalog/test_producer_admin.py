@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from shop.accounts.models import Role, User
 from shop.cart.services import add_item, get_or_create_cart
@@ -36,6 +36,7 @@ from tests.factories import (
     make_staff,
     make_user,
 )
+from tests.helpers import count_queries
 
 
 @pytest.fixture
@@ -250,18 +251,11 @@ def test_list_producers_pages_with_a_fixed_number_of_queries(db):
         producer = make_producer(f"Hoeve {n:02d}")
         make_product(producer=producer)
     db.session.commit()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
 
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_queries(db.engine) as statements:
         listing = list_producers(page=2, per_page=25)
         names = [(row.producer.name, row.producer.place_name, row.products) for row in listing.rows]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert (listing.total, listing.page, listing.pages) == (30, 2, 2)
     assert names[0] == ("Hoeve 25", "Eeklo", 1)

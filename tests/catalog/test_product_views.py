@@ -1,15 +1,14 @@
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from shop.catalog.allergens import Presence
 from shop.catalog.models import ALL_MONTHS_MASK, ProductImage
 from shop.core.clock import shop_today
 from shop.extensions import db
 from tests.factories import make_category, make_label, make_municipality, make_producer, make_product, make_region
+from tests.helpers import count_queries
 
 NBSP = "\u00a0"
 
@@ -201,20 +200,6 @@ def test_odd_input_never_fails(client, catalogue_in_db, query):
     assert client.get("/producten?" + query).status_code == 200
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_products_page_runs_a_fixed_number_of_queries(client, app, db):
     region = make_region("meetjesland", "Meetjesland")
     bio = make_label("bio", "Bio")
@@ -239,7 +224,7 @@ def test_products_page_runs_a_fixed_number_of_queries(client, app, db):
         + "&label=bio&zonder=gluten&seizoen=1&voorraad=1&prijs_min=1&prijs_max=99&sorteer=prijs_af&pagina=1",
         "unknown values": "/producten?categorie=snoep&streek=kempen&producent=niemand&pagina=7",
     }.items():
-        with count_queries() as statements:
+        with count_queries(db.engine) as statements:
             response = client.get(url)
         assert response.status_code == 200
         assert card_names(page_text(response)), label
@@ -248,7 +233,7 @@ def test_products_page_runs_a_fixed_number_of_queries(client, app, db):
     assert len(set(counts.values())) == 1, counts
     assert counts["24 per page"] <= 15  # categories, 4 slug look-ups, totals, page, images, 6 facets
     # A search also looks through the gift packages: a fixed number of queries more, whatever matches.
-    with count_queries() as statements:
+    with count_queries(db.engine) as statements:
         assert client.get("/producten?q=kaas&per_pagina=1").status_code == 200
     assert len(statements) == searches["all filters"]
     assert searches["all filters"] - counts["24 per page"] <= 4, searches
@@ -402,7 +387,7 @@ def test_product_page_runs_a_fixed_number_of_queries(client, catalogue_in_db):
     kaas = catalogue_in_db["kaas"]
 
     def count() -> int:
-        with count_queries() as statements:
+        with count_queries(db.engine) as statements:
             assert client.get(f"/producten/{kaas.slug}").status_code == 200
         return len(statements)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -23,6 +22,7 @@ from shop.core.audit import AuditEntry
 from shop.extensions import db as _db
 from shop.outbox.models import OutboxMessage
 from tests.factories import make_category, make_producer, make_product, make_staff, make_user
+from tests.helpers import race
 
 
 @pytest.fixture
@@ -184,40 +184,18 @@ def _race(app, product_id: int, staff_ids: list[int], actions: list[str]) -> lis
     """Each thread approves or rejects the product in its own app context and session; returns outcomes."""
     from shop.accounts.models import User
 
-    barrier = threading.Barrier(len(staff_ids))
-    results: list[str] = []
-    lock = threading.Lock()
+    def act(staff_id: int, action: str):
+        def step() -> str:
+            by = _db.session.get(User, staff_id)
+            product = _db.session.get(Product, product_id)
+            if action == "approve":
+                approve_product(product, by=by)
+            else:
+                reject_product(product, "Twee collega's tegelijk.", by=by)
+            return action
+        return step
 
-    def act(staff_id: int, action: str) -> None:
-        with app.app_context():
-            outcome = "error"
-            try:
-                barrier.wait(timeout=30)
-                by = _db.session.get(User, staff_id)
-                product = _db.session.get(Product, product_id)
-                if action == "approve":
-                    approve_product(product, by=by)
-                else:
-                    reject_product(product, "Twee collega's tegelijk.", by=by)
-                _db.session.commit()
-                outcome = action
-            except AlreadyReviewed:
-                _db.session.rollback()
-                outcome = "already"
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = f"error: {error!r}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=act, args=pair) for pair in zip(staff_ids, actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return race(app, [act(*pair) for pair in zip(staff_ids, actions)], outcomes={AlreadyReviewed: "already"})
 
 
 @pytest.mark.parametrize("actions", [["approve", "approve"], ["approve", "reject"], ["reject", "reject"]])

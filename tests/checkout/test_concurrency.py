@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from shop.catalog.models import Product
@@ -13,6 +11,7 @@ from shop.inventory.models import StockMovement
 from shop.inventory.services import OutOfStock
 from shop.orders.models import Order
 from tests.factories import make_order_cart, make_order_data, make_package, make_product
+from tests.helpers import race
 
 THREADS = 20
 
@@ -21,38 +20,14 @@ def _race(app, cart_ids: list[int], data) -> list[str]:
     """Each thread places the order of its own cart in its own app context and session; returns outcomes."""
     from shop.cart.models import Cart
 
-    barrier = threading.Barrier(len(cart_ids))
-    results: list[str] = []
-    lock = threading.Lock()
+    def buy(cart_id: int):
+        def step() -> str:
+            cart = _db.session.get(Cart, cart_id)
+            place_order(cart, data)
+            return "ordered"
+        return step
 
-    def buy(cart_id: int) -> None:
-        with app.app_context():
-            outcome = "error"
-            try:
-                # Touch the database only after the barrier: a thread waiting there must not hold one of the
-                # pool's connections (15 by default), or the last threads could never get one.
-                barrier.wait(timeout=30)
-                cart = _db.session.get(Cart, cart_id)
-                place_order(cart, data)
-                _db.session.commit()
-                outcome = "ordered"
-            except OutOfStock:
-                _db.session.rollback()
-                outcome = "out_of_stock"
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = f"error: {error!r}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=buy, args=(cart_id,)) for cart_id in cart_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return race(app, [buy(cart_id) for cart_id in cart_ids], outcomes={OutOfStock: "out_of_stock"})
 
 
 def _stock_and_movements(product_id: int) -> tuple[int, int]:

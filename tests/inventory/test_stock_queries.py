@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import event
-
 from shop.inventory.models import MovementReason, StockMovement
 from shop.inventory.queries import get_stock_history, list_stock
 from shop.inventory.services import adjust_stock
 from tests.factories import make_producer, make_product, make_staff
+from tests.helpers import count_queries
 
 
 def _names(page) -> list[str]:
@@ -54,18 +53,10 @@ def test_stock_list_uses_a_fixed_number_of_queries(db):
         make_product(stock=3)
     db.session.commit()
     db.session.expire_all()
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries(db.engine) as statements:
         page = list_stock(size=50)
         for product in page.items:
             _ = product.producer.name
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 3
 
 

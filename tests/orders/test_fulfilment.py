@@ -7,7 +7,6 @@ import subprocess
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from shop.extensions import db as _db
 from shop.orders.fulfilment import (
@@ -19,6 +18,7 @@ from shop.orders.fulfilment import (
 from shop.orders.fulfilment_pdf import render_gift_card_pdf, render_packing_slips_pdf, render_pick_list_pdf
 from shop.orders.models import OrderStatus, ShortageReport, ShortageStatus
 from tests.factories import make_order_data, make_package, make_paid_order, make_producer, make_product
+from tests.helpers import count_queries
 
 DAY = date(2026, 12, 22)
 
@@ -136,16 +136,11 @@ def test_selection_splits_wrong_statuses_and_unknown_ids(scene):
 
 
 def test_pick_list_uses_a_fixed_number_of_queries(scene, db):
-    def count_queries(orders_ids):
+    def queries_for(orders_ids):
         db.session.expunge_all()
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries(db.engine) as statements:
             selection = get_selection(orders_ids)
             build_pick_list(selection.orders)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     first_id, second_id = scene["first"].id, scene["second"].id
@@ -153,8 +148,8 @@ def test_pick_list_uses_a_fixed_number_of_queries(scene, db):
     box = make_package([(melk, 2), (scene["brugse"], 1)], name="Ontbijtpakket")
     extra = [_on_day(make_paid_order((melk, 1), (box, 1))).id for _ in range(3)]
     db.session.commit()
-    one = count_queries([first_id])
-    many = count_queries([first_id, second_id, *extra])
+    one = queries_for([first_id])
+    many = queries_for([first_id, second_id, *extra])
 
     assert one == many
 

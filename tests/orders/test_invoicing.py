@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from shop.orders.invoice_pdf import render_invoice_pdf
 from shop.orders.invoicing import issue_invoice
 from shop.orders.models import Counter, DeliveryMethod, Invoice, Order, OrderStatus
 from shop.orders.numbering import next_value
+from tests.helpers import race
 from tests.outbox.order_builder import build_order
 
 
@@ -48,29 +48,16 @@ def test_twenty_concurrent_issuers_get_sequences_one_to_twenty(app, db):
     """Each thread has its own app context, session and commit; the counter row serialises them."""
     order_ids = [build_order().id for _ in range(20)]
     db.session.commit()
-    barrier = threading.Barrier(20)
-    errors: list[BaseException] = []
 
-    def issue(order_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)  # before taking a connection: the pool may be smaller than 20
-                order = db.session.get(Order, order_id)
-                issue_invoice(order)
-                db.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-                errors.append(error)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+    def issue(order_id: int):
+        def step() -> str:
+            issue_invoice(db.session.get(Order, order_id))
+            return "issued"
+        return step
 
-    threads = [threading.Thread(target=issue, args=(order_id,)) for order_id in order_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(app, [issue(order_id) for order_id in order_ids])
 
-    assert errors == []
+    assert outcomes == ["issued"] * 20
     invoices = db.session.scalars(select(Invoice)).all()
     assert sorted(invoice.sequence for invoice in invoices) == list(range(1, 21))
     assert len({invoice.number for invoice in invoices}) == 20

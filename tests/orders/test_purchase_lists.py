@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -21,6 +20,7 @@ from shop.orders.purchase_lists import (
 )
 from shop.outbox.models import OutboxMessage
 from tests.factories import make_package, make_paid_order, make_producer, make_product, make_staff, make_user
+from tests.helpers import race
 
 START, END = date(2026, 12, 21), date(2026, 12, 27)
 
@@ -133,31 +133,13 @@ def test_sending_an_empty_list_is_refused(week):
 def test_two_staff_sending_at_once_queue_the_list_once(app, week, db):
     """Each thread has its own app context, session and commit; the dedupe key lets one of them through."""
     producer_id = week["aalter"].id
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def send() -> None:
-        with app.app_context(), app.test_request_context():
-            try:
-                barrier.wait(timeout=30)
-                producer = db.session.get(Producer, producer_id)
-                send_purchase_list(producer, START, END, seen_count=0)
-                db.session.commit()
-                outcomes.append("sent")
-            except PurchaseListError:
-                db.session.rollback()
-                outcomes.append("refused")
-            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-                db.session.rollback()
-                outcomes.append(repr(error))
-            finally:
-                db.session.remove()
+    def send() -> str:
+        with app.test_request_context():
+            send_purchase_list(db.session.get(Producer, producer_id), START, END, seen_count=0)
+        return "sent"
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(app, [send, send], outcomes={PurchaseListError: "refused"})
 
     assert sorted(outcomes) == ["refused", "sent"]
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "producer_purchase_list")).all()) == 1

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event
 
 from shop.orders.lifecycle import transition
 from shop.orders.models import OrderStatus, Refund
@@ -22,22 +20,9 @@ from shop.orders.report_csv import bestsellers_csv, euro, report_filename, sales
 from shop.orders.reports import bestsellers, sales_per_producer, vat_report
 from shop.payments.gateway import gateway_for
 from tests.factories import make_order, make_package, make_producer, make_product, make_vat_category
+from tests.helpers import count_queries
 
 NOV_START, NOV_END = date(2026, 11, 1), date(2026, 11, 30)
-
-
-@contextmanager
-def count_queries(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def paid_order(*items, at: datetime):

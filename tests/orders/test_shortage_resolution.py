@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -27,6 +25,7 @@ from shop.orders.shortages import ShortageError, report_shortage
 from shop.outbox.models import OutboxMessage
 from shop.packages.models import PackageComponent
 from tests.factories import make_package, make_paid_order, make_producer, make_product, make_staff, make_user
+from tests.helpers import count_queries, race
 
 
 @pytest.fixture
@@ -277,36 +276,8 @@ def test_a_producer_report_is_resolved_the_same_way(db, shop):
 
 
 def _race(app, actions) -> list[str]:
-    """Run each action(report, staff) in its own thread, app context and session, released together."""
-    barrier = threading.Barrier(len(actions))
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(action) -> None:
-        with app.app_context():
-            outcome = "error"
-            try:
-                barrier.wait(timeout=30)
-                action()
-                _db.session.commit()
-                outcome = "done"
-            except AlreadyResolved:
-                _db.session.rollback()
-                outcome = "already"
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = f"error: {error!r}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    """Run each action in its own thread, app context and session, released together: "done" or "already"."""
+    return race(app, actions, outcomes={AlreadyResolved: "already"})
 
 
 def _ids(db, shop):
@@ -323,6 +294,7 @@ def _refund_action(ids, staff_key):
         from shop.accounts.models import User
 
         refund_missing(_db.session.get(ShortageReport, ids["report"]), by=_db.session.get(User, ids[staff_key]))
+        return "done"
     return action
 
 
@@ -333,6 +305,7 @@ def _substitute_action(ids, staff_key):
 
         substitute(_db.session.get(ShortageReport, ids["report"]), _db.session.get(Product, ids["gouda"]),
                    by=_db.session.get(User, ids[staff_key]))
+        return "done"
     return action
 
 
@@ -384,20 +357,10 @@ def test_two_staff_substituting_at_once_take_stock_once(app, db, shop):
 
 
 def _count_queries(db, read) -> int:
-    from sqlalchemy import event
-
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     db.session.commit()
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries(db.engine) as statements:
         read()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

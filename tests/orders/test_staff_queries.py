@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.staff_queries import get_order_for_staff, list_orders, parse_order_filters
 from tests.factories import make_order, make_order_data, make_package, make_paid_order, make_producer, make_product
+from tests.helpers import count_queries
 
 
 def test_parse_valid_filters():
@@ -97,15 +97,10 @@ def test_list_uses_a_fixed_number_of_queries(db):
             make_order((product, 1))
         db.session.commit()
         filters = parse_order_filters({"producent": str(producer_id), "q": "an@"})
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries(db.engine) as statements:
             page = list_orders(filters)
             for order in page.orders:
                 _ = [s.method for s in order.shipments]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     assert count_for(1) == count_for(6) == 3

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from shop.catalog.images import ImageRejected
@@ -25,6 +25,7 @@ from shop.packages.admin_queries import (
     search_products_for_package,
 )
 from shop.packages.models import Package
+from tests import helpers
 from tests.factories import (
     make_occasion,
     make_package,
@@ -38,16 +39,8 @@ from tests.factories import (
 @contextmanager
 def count_queries(db):
     db.session.expire_all()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with helpers.count_queries(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _actions(db, package_id: int) -> list[str]:
@@ -423,8 +416,6 @@ def test_set_photo_refuses_a_file_that_is_not_a_picture(db, staff):
 
 
 def test_two_staff_activating_at_once_activate_it_once(app, db):
-    import threading
-
     from shop.accounts.models import User
     from shop.extensions import db as _db
 
@@ -432,33 +423,17 @@ def test_two_staff_activating_at_once_activate_it_once(app, db):
     people = [make_staff(), make_staff(), make_staff()]
     db.session.commit()
     package_id, user_ids = package.id, [p.id for p in people]
-    barrier = threading.Barrier(len(user_ids))
-    outcomes: list[object] = []
-    lock = threading.Lock()
 
-    def press(user_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                user = _db.session.get(User, user_id)
-                changed = admin.activate_package(_db.session.get(Package, package_id), by=user)
-                _db.session.commit()
-                outcome: object = changed
-            except Exception as error:  # noqa: BLE001 (reported in the assertion)
-                _db.session.rollback()
-                outcome = repr(error)
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append(outcome)
+    def press(user_id: int):
+        def step() -> str:
+            user = _db.session.get(User, user_id)
+            changed = admin.activate_package(_db.session.get(Package, package_id), by=user)
+            return "activated" if changed else "unchanged"
+        return step
 
-    threads = [threading.Thread(target=press, args=(user_id,)) for user_id in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = helpers.race(app, [press(user_id) for user_id in user_ids])
 
-    assert sorted(outcomes, key=str) == [False, False, True]
+    assert sorted(outcomes) == ["activated", "unchanged", "unchanged"]
     db.session.expire_all()
     assert db.session.get(Package, package_id).active is True
     assert _actions(db, package_id) == ["package.activate"]

@@ -6,11 +6,12 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shop.catalog.allergens import Allergen, Presence
 from shop.catalog.models import Locality, NetUnit, Producer, Product
 from shop.packages.models import PackageComponent
+from tests import helpers
 from tests.factories import (
     make_municipality,
     make_occasion,
@@ -26,16 +27,8 @@ from tests.factories import (
 def count_queries(db):
     """SQL statements run in the block, starting from an empty session (the tests' requests share it)."""
     db.session.remove()
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with helpers.count_queries(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _text(response) -> str:

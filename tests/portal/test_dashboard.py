@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import event
 
 from shop.catalog.models import ProductStatus
 from shop.checkout.delivery import pickup_days
@@ -23,20 +20,7 @@ from tests.factories import (
     make_product,
     make_user,
 )
-
-
-@contextmanager
-def count_queries(db):
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+from tests.helpers import count_queries
 
 
 def _paid(order, status=OrderStatus.PAID):
@@ -73,7 +57,7 @@ def test_demand_counts_loose_lines_and_package_components_by_day(db):
     db.session.commit()
     a_id = a.id
 
-    with count_queries(db) as statements:
+    with count_queries(db.engine) as statements:
         demand = get_demand(a_id)
     assert len(statements) == 2
 
@@ -94,7 +78,7 @@ def test_demand_uses_a_fixed_number_of_queries(db):
         _paid(make_order((kaas, 1), (pakket, 1), (boter, 1)))
     db.session.commit()
     a_id = a.id
-    with count_queries(db) as statements:
+    with count_queries(db.engine) as statements:
         demand = get_demand(a_id)
         get_sales_this_month(a_id)
     assert len(statements) == 4
@@ -161,7 +145,7 @@ def test_dashboard_and_supply_pages_use_a_fixed_number_of_queries(client, db):
         counts = {}
         for url in ("/portaal/", "/portaal/snel", "/portaal/csv/export"):
             db.session.expire_all()  # the test client shares the test's session: start each page cold
-            with count_queries(db) as statements:
+            with count_queries(db.engine) as statements:
                 assert client.get(url).status_code == 200
             counts[url] = len(statements)
         return counts

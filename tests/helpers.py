@@ -1,0 +1,72 @@
+"""Helpers shared by the tests: counting the SQL statements a block runs, and racing threads on one database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from shop.extensions import db
+
+
+@contextmanager
+def count_queries(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` inside the block, in order (the list fills while the block runs)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def race(
+    app: Flask,
+    actions: Sequence[Callable[[], str]],
+    *,
+    outcomes: Mapping[type[Exception], str] | None = None,
+) -> list[str]:
+    """Run each action in its own thread, app context and session, all released together; returns the outcomes.
+
+    An action returns its outcome and is then committed. If it raises, its session is rolled back and the
+    outcome is the name ``outcomes`` gives the exception's type (the most specific listed class wins), or
+    ``f"error: {error!r}"`` for anything not listed. The outcomes come in the order the threads finish.
+    """
+    names = dict(outcomes or {})
+    barrier = threading.Barrier(len(actions))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(action: Callable[[], str]) -> None:
+        with app.app_context():
+            outcome = "error"
+            try:
+                # Touch the database only after the barrier: a thread waiting there must not hold one of the
+                # pool's connections (15 by default), or the last threads could never get one.
+                barrier.wait(timeout=30)
+                outcome = action()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 (reported in the outcome)
+                db.session.rollback()
+                outcome = next(
+                    (names[cls] for cls in type(error).__mro__ if cls in names), f"error: {error!r}"
+                )
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
