@@ -459,9 +459,12 @@ class Seeder:
 
     @staticmethod
     def _brand(name: str) -> str:
-        """The producer's own name without its trade word: 'Brouwerij 't Hoppeke' -> 'Hoppeke'."""
-        words = name.split(" ", 1)
-        brand = words[1] if len(words) > 1 else name
+        """The producer's own name without its trade word(s): 'Brouwerij 't Hoppeke' -> 'Hoppeke',
+        'Wijn- en ciderhoeve De Wielewaal' -> 'De Wielewaal'."""
+        words = name.split(" ")
+        # A trade word like "Wijn-" continues as "en ciderhoeve": skip the whole phrase.
+        skip = 3 if len(words) > 3 and words[0].endswith("-") and words[1] == "en" else 1
+        brand = " ".join(words[skip:]) if len(words) > skip else name
         return brand[3:] if brand.startswith("'t ") else brand
 
     def producers(self) -> None:
