@@ -40,6 +40,7 @@ class User(UserMixin, Timestamped, Base):
     # When the person proved they own the address (registration link, invitation accepted, seeded account).
     # A deactivated account that was once confirmed is never reactivated by registering again.
     email_confirmed_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]  # set at every log-in (shown to admins in the staff list)
 
     producer: Mapped[Producer | None] = relationship()
 

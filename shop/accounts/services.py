@@ -99,6 +99,11 @@ def password_problem(password: str | None, email: str | None):
     return None
 
 
+def record_login(user: User) -> None:
+    """Remember when ``user`` last logged in. Never commits."""
+    user.last_login_at = utcnow()
+
+
 def set_new_password(user: User, password: str, *, by) -> None:
     """Set ``user``'s password after checking the rules; raises WeakPassword. Used links stop working."""
     problem = password_problem(password, user.email)

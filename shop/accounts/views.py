@@ -90,6 +90,8 @@ def renew_session_and_login(user) -> None:
     """
     _clear_session_keep_language()
     login_user(user, fresh=True)
+    services.record_login(user)
+    db.session.commit()
 
 
 def _invalid(template: str, form, status: int = 422, **context):

@@ -432,3 +432,14 @@ def test_header_for_a_producer_links_the_portal(client, db):
     _login(client, "boer@hoeve.be")
     html = _html(client.get("/account"))
     assert '<li class="main-nav__account"><a href="/portaal/" >Mijn portaal</a></li>' in html
+
+
+def test_login_records_when_the_user_last_logged_in(client, db):
+    from shop.extensions import db as _db
+
+    user = make_user("an@voorbeeld.be")
+    db.session.commit()
+    assert user.last_login_at is None
+    assert _login(client, "an@voorbeeld.be").status_code == 303
+    _db.session.expire_all()
+    assert user.last_login_at is not None

@@ -187,3 +187,17 @@ def test_an_unknown_role_is_refused(client, db, admin):
 
     assert "Kies de rol medewerker of beheerder." in _text(response)
     assert db.session.get(User, kim.id).role == Role.STAFF
+
+
+def test_list_says_when_each_user_last_logged_in(client, db, admin):
+    from datetime import UTC, datetime
+
+    make_staff("kim@groot-vleeshuis.be", last_login_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+    make_staff("nieuw@groot-vleeshuis.be")
+    db.session.commit()
+
+    html = _text(client.get("/beheer/medewerkers"))
+
+    assert "Laatst ingelogd" in html
+    assert "20 nov 2026 10:30" in html  # shown in shop time (Brussels)
+    assert "nog nooit" in html
