@@ -16,11 +16,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(get_config(env))
     if overrides:
         app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Concurrent writers (two buyers, the worker) wait for SQLite's write lock instead of failing at once.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.setdefault("connect_args", {"timeout": 30})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SHOP_SECRET_KEY must be set in production")
     os.makedirs(app.instance_path, exist_ok=True)
@@ -33,9 +28,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
     from shop.core import i18n, security, templating
+    from shop.core.db import configure_sqlite
     from shop.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData
+from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -18,6 +19,33 @@ NAMING_CONVENTION = {
 
 # Money is always an integer number of euro cents.
 Cents = Annotated[int, "cents"]
+
+
+# How long a SQLite writer waits for another's write lock before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Every new connection to a SQLite file: write-ahead log, a busy timeout, and synchronous=NORMAL.
+
+    WAL lets readers go on while one writer commits (the default rollback journal makes every reader wait for
+    the writer), the busy timeout makes a second writer wait for the lock instead of failing with "database is
+    locked", and NORMAL is the durable setting for WAL (a power cut can lose the last commits, never corrupt).
+    In-memory databases have no journal file; they keep their mode.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
 
 
 def utcnow() -> datetime:
