@@ -18,13 +18,16 @@ $(VENV)/.installed: pyproject.toml
 
 # Compiled message catalogues (.mo) are built from the committed .po files.
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d shop/translations
+	@$(VENV)/bin/pybabel -q compile -d shop/translations
 
-run: install
-	mkdir -p instance
-	$(FLASK) db upgrade
-	$(PY) seed_producers.py --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+# gunicorn with worker processes, as in production (gunicorn.conf.py); the first line says where the shop is.
+run:
+	@echo "Lekker Oost-Vlaams: starting the shop at http://$(HOST):$(PORT)/ (install, migrate, seed when empty; Ctrl+C stops it)"
+	@$(MAKE) --no-print-directory install
+	@mkdir -p instance
+	@$(FLASK) db upgrade
+	@$(PY) seed_producers.py --if-empty
+	@SHOP_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py shop.wsgi:app
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,45 @@
+"""gunicorn's settings for the shop, read by ``make run`` and by production (``gunicorn shop.wsgi:app`` from
+the project folder loads this file).
+
+Worker processes, one request at a time each (the sync worker): the shop keeps no state in a process, and a
+crash or a stuck request costs one worker, which the arbiter replaces. Every value can be overridden from the
+environment (``SHOP_BIND``, ``SHOP_WEB_WORKERS``, ``SHOP_WEB_TIMEOUT``) or on gunicorn's command line.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("SHOP_BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("SHOP_WEB_WORKERS") or min(2 * multiprocessing.cpu_count() + 1, 9))
+worker_class = "sync"
+# A request that takes longer than this is a fault: its worker is killed and replaced.
+timeout = int(os.environ.get("SHOP_WEB_TIMEOUT") or 60)
+graceful_timeout = 20
+# Recycle a worker now and then, so that whatever one might leak over days never adds up.
+max_requests = 5000
+max_requests_jitter = 500
+# Load the application once in the arbiter, so that an import error stops the start with one clear message.
+preload_app = True
+accesslog = os.environ.get("SHOP_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = "info"
+proc_name = "lekker-oost-vlaams"
+# No gunicornc control socket: nothing uses it, and two shops on one machine would share its path.
+control_socket_disable = True
+
+
+def when_ready(server):
+    host, _, port = bind.rpartition(":")
+    server.log.info("Lekker Oost-Vlaams is ready at http://%s:%s/ (%d workers; Ctrl+C stops it)",
+                    host or "127.0.0.1", port, server.cfg.workers)
+
+
+def post_fork(server, worker):
+    # A forked worker must never use a database connection the arbiter opened (SQLAlchemy: "Using
+    # Connection Pools with Multiprocessing or os.fork()"): forget the inherited pool without closing it.
+    from shop.extensions import db
+    from shop.wsgi import app
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
