@@ -14,14 +14,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import free_port, server_env, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -61,12 +60,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"Browser tests ran in {CHROMIUM}; screenshots in {ARTIFACTS.relative_to(ROOT)}/")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _run(args: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
@@ -74,11 +67,7 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 def _base_env(instance: Path, database: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("STRIPE_", "SHOP_", "FLASK_"))}
-    env.update(SHOP_ENV="development", SHOP_INSTANCE_DIR=str(instance), SHOP_DATABASE_URL=f"sqlite:///{database}",
-               SHOP_SECRET_KEY="e2e-secret-key-not-for-production", PYTHONUNBUFFERED="1")
-    return env
+    return server_env(instance, database, "e2e-secret-key-not-for-production")
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +109,7 @@ def start_server(tmp_path: Path, template: Path, extra_env: dict[str, str] | Non
     instance.mkdir()
     database = instance / "shop.db"
     shutil.copyfile(template, database)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = _base_env(instance, database) | {"SHOP_BASE_URL": url} | (extra_env or {})
     log = tmp_path / "server.log"
@@ -129,18 +118,7 @@ def start_server(tmp_path: Path, template: Path, extra_env: dict[str, str] | Non
          "--no-reload", "--no-debugger"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the shop server did not start:\n{log.read_text()}")
-        time.sleep(0.2)
+    wait_until_up(url, process, log, SERVER_START_SECONDS)
     return LiveServer(url, instance, database, process, log)
 
 

@@ -8,11 +8,9 @@ products and packages and adding to its own cart (with its CSRF token), one requ
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_server import free_port, server_env, wait_until_up
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 LOAD_SECONDS = 5.0
@@ -32,42 +32,21 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PRODUCT_ID = re.compile(r'name="product_id" value="(\d+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(instance: Path, database: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "SHOP_", "FLASK_"))}
-    return env | {"SHOP_ENV": "development", "SHOP_INSTANCE_DIR": str(instance),
-                  "SHOP_DATABASE_URL": f"sqlite:///{database}", "SHOP_SECRET_KEY": "stress-test-secret"}
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("stress-instance")
     database = instance / "shop.db"
-    env = _env(instance, database)
+    env = server_env(instance, database, "stress-test-secret")
     for command in (["-m", "flask", "--app", "shop", "db", "upgrade"], ["seed_producers.py"]):
         subprocess.run([sys.executable, *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    port = _free_port()
+    port = free_port()
     log = instance / "gunicorn.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "3", "shop.wsgi:app"],
         cwd=ROOT, env=env | {"SHOP_BIND": f"127.0.0.1:{port}"}, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the shop did not start:\n{log.read_text()}")
-            time.sleep(0.2)
+    wait_until_up(url, process, log, START_SECONDS)
     with sqlite3.connect(database) as connection:
         # What a visitor can reach: published products of active producers, active packages.
         queries = {"categories": "SELECT slug FROM categories", "regions": "SELECT slug FROM regions",
