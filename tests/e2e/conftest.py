@@ -3,8 +3,9 @@ Playwright in Debian's Chromium (headless).
 
 - The demo catalogue is seeded once per test session into a template SQLite file (migrations + seed_producers.py,
   as `make run` does); every test copies it, so each test starts from the same freshly seeded shop.
-- Each test gets its own server process (``flask run``) with its own instance folder (media, mail), and its own
-  browser context. Screenshots of the key steps go to ``test-artifacts/e2e/<test name>/``.
+- Each test gets its own server (gunicorn with gunicorn.conf.py and two workers, as `make run` serves it) with
+  its own instance folder (media, mail), and its own browser context. Screenshots of the key steps go to
+  ``test-artifacts/e2e/<test name>/``.
 - Without Chromium (``/usr/bin/chromium``, or ``SHOP_E2E_CHROMIUM``) or without the playwright package, the
   browser tests are skipped and the run says so at the end. The browser is never downloaded.
 """
@@ -114,8 +115,8 @@ def start_server(tmp_path: Path, template: Path, extra_env: dict[str, str] | Non
     env = _base_env(instance, database) | {"SHOP_BASE_URL": url} | (extra_env or {})
     log = tmp_path / "server.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "shop", "run", "--host", "127.0.0.1", "--port", str(port),
-         "--no-reload", "--no-debugger"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "shop.wsgi:app"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     wait_until_up(url, process, log, SERVER_START_SECONDS)
