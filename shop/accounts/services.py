@@ -129,7 +129,7 @@ def absolute_url(path: str) -> str:
 
 
 def _queue_mail(user: User, name: str, subject_text, *, to: str | None = None, **context) -> None:
-    from shop.checkout.settings import get_settings
+    from shop.core.settings import get_settings
 
     settings = get_settings()
     with force_locale(user.locale or "nl"):

@@ -15,6 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from shop.accounts import services, tokens
+from shop.accounts.auth import staff_required
 from shop.accounts.export import export_personal_data
 from shop.accounts.forms import (
     ChangePasswordForm,
@@ -27,7 +28,6 @@ from shop.accounts.forms import (
     RegistrationForm,
 )
 from shop.accounts.models import Role
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.core.redirects import local_path
 from shop.extensions import db, limiter, login_manager

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.views import bp
-from shop.core.auth import staff_required
 from shop.core.clock import shop_today
 from shop.orders.dashboard import LOW_STOCK, PACKAGE_LOW, get_dashboard
 

@@ -17,12 +17,12 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.fulfilment_forms import PeriodForm, SelectionForm, SendPurchaseListForm
 from shop.backoffice.views import bp
 from shop.catalog.models import Producer
-from shop.checkout.settings import get_settings
-from shop.core.auth import staff_required
 from shop.core.clock import shop_today
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.fulfilment import (
     FULFIL_STATUSES,

@@ -11,9 +11,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.order_forms import BulkForm, CancelForm, NoteForm, RefundForm, ResendForm, TransitionForm
 from shop.backoffice.views import bp, has_endpoint
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.core.redirects import local_path

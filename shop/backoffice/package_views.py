@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.package_forms import ActionForm, ComponentAddForm, ComponentForm, PackageForm, PhotoForm
 from shop.backoffice.views import bp
 from shop.catalog.images import ImageRejected, delete_stored, max_upload_bytes, thumbnail_key
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.extensions import db

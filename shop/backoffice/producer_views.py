@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import admin_required
 from shop.backoffice.producer_forms import ActionForm, InviteProducerUserForm, ProducerForm
 from shop.backoffice.views import bp
 from shop.catalog.producer_admin import (
@@ -21,7 +22,6 @@ from shop.catalog.producer_admin import (
     update_producer,
 )
 from shop.catalog.producer_profile import ProfileError
-from shop.core.auth import admin_required
 from shop.core.errors import DomainError
 from shop.extensions import db
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from flask_login import current_user
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.report_forms import ReportPeriodForm
 from shop.backoffice.views import bp
 from shop.core.audit import record_action
-from shop.core.auth import staff_required
 from shop.core.clock import shop_today
 from shop.extensions import db
 from shop.orders import report_csv

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.review_forms import ApproveForm, RejectForm
 from shop.backoffice.views import bp
 from shop.catalog.images import thumbnail_key
@@ -21,7 +22,6 @@ from shop.catalog.review import (
     reject_product,
 )
 from shop.catalog.services import MissingFoodInformation
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.extensions import db
 

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.shortage_forms import RefundMissingForm, StaffShortageForm, SubstituteForm
 from shop.backoffice.views import bp
 from shop.catalog.models import Product
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.extensions import db

@@ -8,10 +8,10 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import staff_required
 from shop.backoffice.stock_forms import StockCorrectionForm
 from shop.backoffice.views import bp
 from shop.catalog.product_csv import STATUS_LABELS as PRODUCT_STATUS_LABELS
-from shop.core.auth import staff_required
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.queries import LOW_STOCK, STOCK_FILTERS, get_stock_history, list_stock

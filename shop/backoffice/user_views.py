@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import admin_required
 from shop.accounts.staff_admin import (
     activate_user,
     change_role,
@@ -17,7 +18,6 @@ from shop.accounts.staff_admin import (
 )
 from shop.backoffice.user_forms import ROLE_LABELS, ActionForm, InviteStaffForm, RoleForm
 from shop.backoffice.views import bp
-from shop.core.auth import admin_required
 from shop.core.errors import DomainError
 from shop.extensions import db
 

@@ -22,11 +22,11 @@ from shop.cart.services import (
     update_quantities,
 )
 from shop.catalog.models import Category
-from shop.checkout.settings import get_settings
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.redirects import local_path
+from shop.core.settings import get_settings
 from shop.extensions import db
 
 bp = Blueprint("cart", __name__)

@@ -139,7 +139,7 @@ def review_recipients(producer: Producer) -> list[tuple[str, str]]:
 def notify_producer(product: Product, name: str, **context) -> int:
     """Queue ``emails/<name>`` about the product to every review recipient; returns how many were queued."""
     from shop.accounts.services import absolute_url
-    from shop.checkout.settings import get_settings
+    from shop.core.settings import get_settings
 
     settings = get_settings()
     producer = product.producer

@@ -17,8 +17,8 @@ bp = Blueprint("catalog", __name__)
 @bp.get("/")
 def home():
     from shop.checkout.delivery import delivery_days, pickup_days
-    from shop.checkout.settings import get_settings
     from shop.core.clock import shop_now
+    from shop.core.settings import get_settings
 
     now = shop_now()
     pickups, deliveries = pickup_days(now), delivery_days(now)

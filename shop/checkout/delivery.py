@@ -18,9 +18,9 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from shop.checkout.settings import DeliveryZone, ShopSettings, get_settings
 from shop.core.clock import SHOP_TIMEZONE, shop_now
 from shop.core.errors import DomainError
+from shop.core.settings import DeliveryZone, ShopSettings, get_settings
 from shop.orders.models import DeliveryMethod
 
 PROVINCE_ZONE = "oost-vlaanderen"

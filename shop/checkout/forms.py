@@ -17,9 +17,9 @@ from wtforms.validators import Length, Optional
 
 from shop.checkout.delivery import DeliveryError, normalise_postcode
 from shop.checkout.services import CheckoutData
-from shop.checkout.settings import get_settings
 from shop.checkout.vat_number import InvalidVatNumber, normalise_vat_number
 from shop.core.form_fields import strip as _strip
+from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

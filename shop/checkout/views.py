@@ -21,9 +21,9 @@ from shop.checkout.delivery import (
 )
 from shop.checkout.forms import CheckoutForm, ReviewForm
 from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for, refill_cart
-from shop.checkout.settings import get_settings
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from shop.checkout.settings import get_settings
 from shop.core.money import format_eur
+from shop.core.settings import get_settings
 from shop.orders.fulfilment import PackingSlip, PickList
 from shop.orders.invoice_pdf import FONT, FONT_DIR, LINE_HEIGHT, _new_pdf
 from shop.orders.models import DeliveryMethod, OrderStatus

@@ -17,9 +17,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from shop.checkout.settings import get_settings
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.db import utcnow
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Invoice, Order
 from shop.orders.numbering import next_value

@@ -11,9 +11,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
-from shop.checkout.settings import get_settings
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
+from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, Order
 from shop.orders.queries import order_vat_lines
 from shop.outbox.services import enqueue

@@ -27,10 +27,10 @@ from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Producer, Product, ProductStatus
 from shop.catalog.services import publish_product
-from shop.checkout.settings import get_settings
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import StockChanged, set_stock

@@ -26,9 +26,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from shop.catalog.models import Producer
-from shop.checkout.settings import get_settings
 from shop.core.audit import AuditEntry, record_action
 from shop.core.errors import DomainError
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.fulfilment import collect_needs, list_orders_for_days, products_by_id
 from shop.orders.producer_lists import recipients_for

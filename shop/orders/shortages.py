@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Product
-from shop.checkout.settings import get_settings
 from shop.core.errors import DomainError
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus, ShortageReport, ShortageStatus
 from shop.orders.producer_lists import OPEN_STATUSES

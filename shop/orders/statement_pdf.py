@@ -6,8 +6,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from shop.catalog.models import Producer
-from shop.checkout.settings import get_settings
 from shop.core.money import format_eur
+from shop.core.settings import get_settings
 from shop.orders.invoice_pdf import FONT, LINE_HEIGHT, _new_pdf
 from shop.orders.statements import Statement
 

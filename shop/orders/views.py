@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from shop.checkout.settings import get_settings
+from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
 

@@ -26,9 +26,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
-from shop.checkout.settings import get_settings
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
+from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import Order, PaymentProvider, Refund
 

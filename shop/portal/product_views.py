@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from shop.accounts.auth import producer_required
 from shop.catalog.images import (
     MAX_IMAGES_PER_PRODUCT,
     add_product_image,
@@ -34,7 +35,6 @@ from shop.catalog.product_edit import (
     update_product,
 )
 from shop.catalog.search import fold
-from shop.core.auth import producer_required
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.extensions import db

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from shop.accounts.auth import producer_required
 from shop.catalog.product_csv import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
@@ -22,7 +23,6 @@ from shop.catalog.product_csv import (
     list_supply_products,
     read_supply_csv,
 )
-from shop.core.auth import producer_required
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
 from shop.extensions import db

@@ -12,8 +12,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.auth import producer_required
 from shop.catalog.producer_profile import ProfileData, ProfileError, update_producer_profile
-from shop.core.auth import producer_required
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
 from shop.extensions import db

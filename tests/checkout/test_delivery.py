@@ -16,7 +16,7 @@ from shop.checkout.delivery import (
     plan_shipment,
     zone_for_postcode,
 )
-from shop.checkout.settings import DEFAULT_SETTINGS
+from shop.core.settings import DEFAULT_SETTINGS
 from shop.orders.models import DeliveryMethod
 from tests.factories import make_locality
 
