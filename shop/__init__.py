@@ -21,8 +21,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    _connect_domains()
     _register_blueprints(app)
     return app
+
+
+def _connect_domains() -> None:
+    """The domains above orders hook into its lifecycle and mails (once per process; repeating is harmless)."""
+    from shop.invoicing.services import connect_to_orders as connect_invoicing
+
+    connect_invoicing()
 
 
 def _init_extensions(app: Flask) -> None:

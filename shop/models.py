@@ -15,20 +15,19 @@ from shop.catalog.models import (  # noqa: F401
 )
 from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
 from shop.core.audit import AuditEntry  # noqa: F401
+from shop.core.numbering import Counter  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
+from shop.invoicing.models import Invoice  # noqa: F401
 from shop.orders.models import (  # noqa: F401
-    Counter,
-    Invoice,
     Order,
     OrderLine,
     OrderLineComponent,
     OrderNote,
     OrderTransition,
-    ProducerOrderList,
     Refund,
     Shipment,
-    ShortageReport,
-    StripeEvent,
 )
 from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401
 from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
+from shop.payments.models import StripeEvent  # noqa: F401
+from shop.supply.models import ProducerOrderList, ShortageReport, ShortageStatus  # noqa: F401

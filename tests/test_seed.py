@@ -245,8 +245,8 @@ def test_stock_equals_the_sum_of_movements_for_every_product(seeded):
 
 def test_demo_orders_give_the_demo_producer_demand_and_go_through_the_lifecycle(seeded):
     from shop.accounts.models import Role, User
-    from shop.orders.demand import get_demand
     from shop.orders.models import Order, OrderStatus
+    from shop.supply.demand import get_demand
 
     statuses = sorted(status.value for status in seeded.session.scalars(select(Order.status)))
     assert statuses == sorted(

@@ -7,7 +7,7 @@ from flask import render_template
 from shop.accounts.auth import staff_required
 from shop.backoffice.views import bp
 from shop.core.clock import shop_today
-from shop.orders.dashboard import LOW_STOCK, PACKAGE_LOW, get_dashboard
+from shop.reporting.dashboard import LOW_STOCK, PACKAGE_LOW, get_dashboard
 
 
 @bp.route("/")

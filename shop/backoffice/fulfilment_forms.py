@@ -10,8 +10,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import HiddenInput
 
 from shop.core.form_fields import DayField
-from shop.orders.fulfilment import MAX_SELECTION
-from shop.orders.purchase_lists import MAX_PERIOD_DAYS
+from shop.orders.queries import MAX_SELECTION
+from shop.supply.purchase_lists import MAX_PERIOD_DAYS
 
 
 class OrderIdsField(Field):

@@ -24,23 +24,11 @@ from shop.catalog.models import Producer
 from shop.core.clock import shop_today
 from shop.core.settings import get_settings
 from shop.extensions import db
-from shop.orders.fulfilment import (
-    FULFIL_STATUSES,
-    SLIP_STATUSES,
-    build_packing_slips,
-    build_pick_list,
-    get_order,
-    get_selection,
-    list_orders_for_day,
-)
-from shop.orders.fulfilment_pdf import (
-    render_gift_card_pdf,
-    render_packing_slips_pdf,
-    render_pick_list_pdf,
-    render_purchase_list_pdf,
-    status_label,
-)
-from shop.orders.purchase_lists import (
+from shop.fulfilment.documents import build_packing_slips, build_pick_list
+from shop.fulfilment.pdf import render_gift_card_pdf, render_packing_slips_pdf, render_pick_list_pdf, status_label
+from shop.orders.queries import FULFIL_STATUSES, SLIP_STATUSES, get_order, get_selection, list_orders_for_day
+from shop.supply.purchase_list_pdf import render_purchase_list_pdf
+from shop.supply.purchase_lists import (
     PurchaseListError,
     build_purchase_list,
     build_purchase_lists,

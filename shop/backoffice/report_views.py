@@ -15,9 +15,9 @@ from shop.backoffice.views import bp
 from shop.core.audit import record_action
 from shop.core.clock import shop_today
 from shop.extensions import db
-from shop.orders import report_csv
-from shop.orders.reports import bestsellers, sales_per_producer, vat_report
-from shop.orders.statements import last_month, month_periods
+from shop.reporting import report_csv
+from shop.reporting.reports import bestsellers, sales_per_producer, vat_report
+from shop.reporting.statements import last_month, month_periods
 
 CSV_FORMAT = "csv"
 

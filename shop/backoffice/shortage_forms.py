@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from shop.core.form_fields import WholeNumberField
-from shop.orders.shortage_resolution import NOTE_MAX_LENGTH
+from shop.supply.shortage_resolution import NOTE_MAX_LENGTH
 
 
 class SubstituteForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Back office: shortages. Staff see the reported shortages, substitute the missing units or refund them, and
-report a shortage they find while picking. The rules live in shop.orders.shortage_resolution."""
+report a shortage they find while picking. The rules live in shop.supply.shortage_resolution."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from shop.catalog.models import Product
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, ShortageStatus
-from shop.orders.producer_lists import OPEN_STATUSES
-from shop.orders.shortage_resolution import (
+from shop.orders.models import Order, OrderStatus
+from shop.supply.models import ShortageStatus
+from shop.supply.producer_lists import OPEN_STATUSES
+from shop.supply.shortage_resolution import (
     AlreadyResolved,
     get_order_for_staff_report,
     get_shortage_detail,

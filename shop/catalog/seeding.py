@@ -910,7 +910,7 @@ def seed(
         seeder.packages()
         logins = seeder.users()
         if with_orders:
-            from shop.orders.demo_orders import seed_demo_orders
+            from shop.demo.orders import seed_demo_orders
 
             seeder.counts.update(seed_demo_orders(random.Random(seed), seeder.demo_producer, orders_now(), out))
         db.session.commit()

@@ -13,6 +13,7 @@ from shop.checkout.delivery import ShipmentPlan, plan_shipment
 from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
+from shop.core.numbering import next_order_number
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import OutOfStock, take_stock
@@ -25,7 +26,6 @@ from shop.orders.models import (
     OrderTransition,
     Shipment,
 )
-from shop.orders.numbering import next_order_number
 
 
 class EmptyCart(DomainError):

@@ -9,13 +9,16 @@ ready_for_pickup is only for an order picked up at the Groot Vleeshuis, shipped 
 
 Every transition is a conditional UPDATE on the status it was read in, so two actors (a webhook and the success
 page, two staff members) can never both perform it: the second gets ConcurrentChange. Each one is recorded as
-an OrderTransition (from, to, who, when, note). Cancelling gives the stock back exactly once. Mail and the
-invoice are queued in the same transaction through shop.orders.notifications and shop.orders.invoicing.
+an OrderTransition (from, to, who, when, note). What comes with entering a status is the EFFECTS table:
+cancelling gives the stock back exactly once, and the customer's mail is queued, all in the same transaction.
+A domain above orders adds its own effect with add_effect() (invoicing: the invoice, when an order is paid);
+added effects run before the mail, so the mail can attach what they made.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
@@ -25,6 +28,7 @@ from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import adjust_stock
+from shop.orders import notifications
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, OrderTransition
 
 S = OrderStatus
@@ -124,18 +128,11 @@ def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note:
     )
     db.session.add(record)
 
-    from shop.orders import invoicing, notifications  # late import: they render templates and PDFs
-
-    if to == S.CANCELLED:
-        return_stock(order, by=by, note=note or f"{order.number} geannuleerd")
-        notifications.order_cancelled(order, was_paid=from_status != S.PENDING_PAYMENT)
-    elif to == S.PAID:
-        invoicing.issue_invoice(order)
-        notifications.order_confirmed(order)
-    elif to == S.READY_FOR_PICKUP:
-        notifications.order_ready_for_pickup(order)
-    elif to == S.SHIPPED:
-        notifications.order_shipped(order)
+    changes, mail = EFFECTS.get(to, ((), None))
+    for effect in (*changes, *_ADDED_EFFECTS[to]):
+        effect(order, from_status, by=by, note=note)
+    if mail is not None:
+        mail(order, from_status)
     return record
 
 
@@ -153,3 +150,34 @@ def return_stock(order: Order, *, by=None, note: str = "") -> bool:
     for product_id, quantity in sorted(stock_quantities(order).items()):
         adjust_stock(product_id, quantity, MovementReason.CANCEL, by=by, note=note)
     return True
+
+
+# --- what comes with entering a status ------------------------------------------------------------------------
+
+# effect(order, from_status, *, by, note) and mail(order, from_status), in the transition's transaction.
+Effect = Callable[..., None]
+Mail = Callable[[Order, OrderStatus], None]
+
+
+def _give_stock_back(order: Order, from_status: OrderStatus, *, by=None, note: str = "") -> None:
+    return_stock(order, by=by, note=note or f"{order.number} geannuleerd")
+
+
+def _mail_cancelled(order: Order, from_status: OrderStatus) -> None:
+    notifications.order_cancelled(order, was_paid=from_status != S.PENDING_PAYMENT)
+
+
+EFFECTS: dict[OrderStatus, tuple[tuple[Effect, ...], Mail | None]] = {
+    S.CANCELLED: ((_give_stock_back,), _mail_cancelled),
+    S.PAID: ((), lambda order, _from: notifications.order_confirmed(order)),
+    S.READY_FOR_PICKUP: ((), lambda order, _from: notifications.order_ready_for_pickup(order)),
+    S.SHIPPED: ((), lambda order, _from: notifications.order_shipped(order)),
+}
+_ADDED_EFFECTS: dict[OrderStatus, list[Effect]] = defaultdict(list)
+
+
+def add_effect(status: OrderStatus, effect: Effect) -> None:
+    """Run ``effect(order, from_status, by=..., note=...)`` whenever an order enters ``status``: after the
+    table's own changes, before the customer's mail, in the same transaction. Adding it twice adds it once."""
+    if effect not in _ADDED_EFFECTS[status]:
+        _ADDED_EFFECTS[status].append(effect)

@@ -1,18 +1,18 @@
-"""Orders: contact, billing, shipments, lines with their snapshots, transitions, refunds, invoices."""
+"""Orders: contact, billing, shipments, lines with their snapshots, transitions, refunds and staff notes."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, Cents, Timestamped, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from shop.catalog.models import Producer, Product
+    from shop.invoicing.models import Invoice
 
 
 class OrderStatus(StrEnum):
@@ -33,15 +33,6 @@ class DeliveryMethod(StrEnum):
 class PaymentProvider(StrEnum):
     STRIPE = "stripe"
     DEMO = "demo"
-
-
-class Counter(Base):
-    """Named counters for order and invoice numbers (``invoice-2026``); incremented under a row lock."""
-
-    __tablename__ = "counters"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
 
 
 class Order(Timestamped, Base):
@@ -228,105 +219,3 @@ class OrderNote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="notes")
-
-
-class StripeEvent(Base):
-    """Each Stripe event id is handled once."""
-
-    __tablename__ = "stripe_events"
-
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    type: Mapped[str] = mapped_column(String(100))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Invoice(Base):
-    """An invoice as data (parties, lines, VAT per rate, payment); the PDF and later UBL are rendered from it.
-
-    ``sequence`` is gap-free per year: it comes from the ``invoice-<year>`` Counter in the same transaction.
-    """
-
-    __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("year", "sequence"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
-    year: Mapped[int]
-    sequence: Mapped[int]
-    number: Mapped[str] = mapped_column(String(20), unique=True)
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    seller: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    buyer: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    lines: Mapped[list[Any]] = mapped_column(default=list)
-    vat_lines: Mapped[list[Any]] = mapped_column(default=list)
-    total_cents: Mapped[Cents]
-    payment: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-    order: Mapped[Order] = relationship(back_populates="invoice")
-
-
-# --- supply from producers ---------------------------------------------------------------------------
-
-
-class ShortageStatus(StrEnum):
-    OPEN = "open"
-    SUBSTITUTED = "substituted"
-    REFUNDED = "refunded"
-    WITHDRAWN = "withdrawn"
-
-
-class ShortageReport(Base):
-    """A producer cannot deliver (all of) a product for an open order line; staff substitute or refund."""
-
-    __tablename__ = "shortage_reports"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
-    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
-    quantity: Mapped[int]  # units of the product that cannot be delivered
-    note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ShortageStatus] = mapped_column(str_enum(ShortageStatus, 20), default=ShortageStatus.OPEN, index=True)
-    reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
-    resolution_note: Mapped[str] = mapped_column(Text, default="")
-    resolved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # What the missing units were worth to the producer when sold (loose: unit price; in a package: the
-    # component's share), taken off its statement once the shortage is substituted or refunded.
-    value_cents: Mapped[Cents] = mapped_column(default=0)
-    # A substitution: which product (of which producer, at which VAT rate) went in instead, how many units,
-    # and what it is worth to that producer (its list price x units), added to that producer's statement.
-    substitute_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
-    substitute_producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"))
-    substitute_name: Mapped[str] = mapped_column(String(200), default="")
-    substitute_quantity: Mapped[int] = mapped_column(default=0)
-    substitute_vat_rate: Mapped[int | None]
-    substitute_value_cents: Mapped[Cents] = mapped_column(default=0)
-    # A refund of the missing part.
-    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
-
-    product: Mapped[Product] = relationship(foreign_keys=[product_id])
-    producer: Mapped[Producer] = relationship(foreign_keys=[producer_id])
-    substitute_product: Mapped[Product | None] = relationship(foreign_keys=[substitute_product_id])
-    refund: Mapped[Refund | None] = relationship()
-
-
-class ProducerOrderList(Base):
-    """The weekly list of what a producer delivers to the Groot Vleeshuis, sent once per producer and week."""
-
-    __tablename__ = "producer_order_lists"
-    __table_args__ = (UniqueConstraint("producer_id", "week_start"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
-    week_start: Mapped[date]  # the Monday of the delivery week
-    deliver_by: Mapped[date]
-    sent_at: Mapped[datetime | None]
-    resend_requested_at: Mapped[datetime | None]
-    times_sent: Mapped[int] = mapped_column(default=0)
-    lines: Mapped[list[Any]] = mapped_column(default=list)  # snapshot: [{product_id, name, quantity}]
-
-    producer: Mapped[Producer] = relationship()

@@ -7,6 +7,9 @@ Gift recipients get no mail in this version (and would never see prices).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -65,15 +68,27 @@ def _queue(order: Order, name: str, kind: str, subject: str, *, dedupe_key: str,
     )
 
 
-def order_confirmed(order: Order) -> None:
-    """Confirmation with every line, VAT per rate, pickup/delivery details, the status link and the invoice PDF."""
-    from shop.orders.invoicing import render_invoice_pdf
+# kind of mail -> functions giving (filename, MIME type, bytes) to attach; added by the domains above orders
+# (invoicing: the invoice PDF to the confirmation).
+Attachments = Callable[[Order], list[tuple[str, str, bytes]]]
+_ATTACHMENTS: dict[str, list[Attachments]] = defaultdict(list)
 
-    attachments = []
-    if order.invoice is not None:
-        with force_locale(order.locale or "nl"):
-            filename = _("factuur-%(number)s.pdf", number=order.invoice.number)
-        attachments.append((filename, "application/pdf", render_invoice_pdf(order.invoice)))
+
+def add_attachments(kind: str, attachments: Attachments) -> None:
+    """Attach what ``attachments(order)`` gives to every mail of ``kind`` (sent or sent again); once."""
+    if attachments not in _ATTACHMENTS[kind]:
+        _ATTACHMENTS[kind].append(attachments)
+
+
+def _attachments(order: Order, kind: str) -> list[tuple[str, str, bytes]]:
+    with force_locale(order.locale or "nl"):
+        return [attachment for provider in _ATTACHMENTS[kind] for attachment in provider(order)]
+
+
+def order_confirmed(order: Order) -> None:
+    """Confirmation with every line, VAT per rate, pickup/delivery details, the status link and its attachments
+    (the invoice PDF)."""
+    attachments = _attachments(order, "order_confirmed")
     with force_locale(order.locale or "nl"):
         subject = _("Bevestiging van je bestelling %(number)s", number=order.number)
     _queue(order, "order_confirmed", "order_confirmed", subject,
@@ -123,16 +138,11 @@ def order_refunded(order: Order, refund) -> None:
 
 def resend_order_email(order: Order, kind: str, *, dedupe_key: str) -> None:
     """Queue one of the order's customer mails again (staff asked), as it reads today, under ``dedupe_key``."""
-    attachments = []
+    attachments = _attachments(order, kind)
     extra: dict = {}
     with force_locale(order.locale or "nl"):
         if kind == "order_confirmed":
             subject = _("Bevestiging van je bestelling %(number)s", number=order.number)
-            if order.invoice is not None:
-                from shop.orders.invoicing import render_invoice_pdf
-
-                filename = _("factuur-%(number)s.pdf", number=order.invoice.number)
-                attachments.append((filename, "application/pdf", render_invoice_pdf(order.invoice)))
         elif kind == "order_ready_for_pickup":
             subject = _("Je bestelling %(number)s ligt klaar", number=order.number)
         elif kind == "order_shipped":

@@ -1,16 +1,18 @@
-"""Reads of orders: by secret token, per customer, and their VAT per rate."""
+"""Reads of orders: by secret token, per customer, their VAT per rate, and the orders to fulfil on given days."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.core.money import split_largest_remainder, vat_lines
 from shop.extensions import db
-from shop.orders.models import Order, OrderLine
+from shop.orders.models import Order, OrderLine, OrderStatus, Shipment
 
 # A fee with no goods to follow (cannot happen for a real order) is taxed at the standard rate.
 STANDARD_RATE = 21
@@ -81,3 +83,71 @@ def order_vat_lines(order: Order) -> list[dict[str, int]]:
 def priced_cart_vat_lines(priced, fee_cents: int) -> list[dict[str, int]]:
     """The same split for a priced cart (the review step), from its VAT lines per rate."""
     return vat_lines(add_fee_by_rate({line["rate"]: line["gross_cents"] for line in priced.vat_lines}, fee_cents))
+
+
+# --- orders to fulfil ------------------------------------------------------------------------------------
+
+FULFIL_STATUSES = (OrderStatus.PAID, OrderStatus.IN_PREPARATION)
+# Orders that may get a packing slip or gift card: every order that was paid and not cancelled.
+SLIP_STATUSES = FULFIL_STATUSES + (OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+# At most this many orders in one selection (a long query string is a mistake, not a work list).
+MAX_SELECTION = 200
+
+
+# --- loading orders ------------------------------------------------------------------------------------------
+
+
+def _order_options():
+    return (
+        selectinload(Order.shipments),
+        selectinload(Order.lines).selectinload(OrderLine.components),
+    )
+
+
+def list_orders_for_days(start: date, end: date, statuses: Iterable[OrderStatus] = FULFIL_STATUSES) -> list[Order]:
+    """Orders in ``statuses`` with a shipment scheduled from ``start`` to ``end`` (inclusive), by day and number."""
+    scheduled = select(Shipment.order_id).where(Shipment.scheduled_date >= start, Shipment.scheduled_date <= end)
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.status.in_(tuple(statuses)), Order.id.in_(scheduled))
+        .order_by(Order.number)
+        .options(*_order_options())
+    ).all()
+    return sorted(orders, key=lambda o: ((_shipment(o) and _shipment(o).scheduled_date) or date.max, o.number))
+
+
+def list_orders_for_day(day: date, statuses: Iterable[OrderStatus] = FULFIL_STATUSES) -> list[Order]:
+    """Orders in ``statuses`` whose shipment is scheduled on ``day``, by number."""
+    return list_orders_for_days(day, day, statuses)
+
+
+@dataclass
+class Selection:
+    """The orders asked for by id: those that qualify, those whose status does not, and unknown ids."""
+
+    orders: list[Order]
+    skipped: list[Order]
+    unknown_ids: list[int]
+
+
+def get_selection(order_ids: Iterable[int], statuses: Iterable[OrderStatus] = FULFIL_STATUSES) -> Selection:
+    """Load the orders with these ids (in the order asked, duplicates once); split off wrong statuses and unknowns."""
+    wanted = list(dict.fromkeys(order_ids))
+    found: dict[int, Order] = {}
+    if wanted:
+        found = {order.id: order for order in db.session.scalars(
+            select(Order).where(Order.id.in_(wanted)).options(*_order_options()))}
+    allowed = set(statuses)
+    orders = [found[i] for i in wanted if i in found and found[i].status in allowed]
+    skipped = [found[i] for i in wanted if i in found and found[i].status not in allowed]
+    unknown = [i for i in wanted if i not in found]
+    return Selection(orders, skipped, unknown)
+
+
+def get_order(order_id: int) -> Order | None:
+    """One order with its shipments, lines and components (None when unknown)."""
+    return db.session.scalar(select(Order).where(Order.id == order_id).options(*_order_options()))
+
+
+def _shipment(order: Order) -> Shipment | None:
+    return order.shipments[0] if order.shipments else None

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.orders.models import Order, StripeEvent
+from shop.orders.models import Order
 from shop.payments import services
+from shop.payments.models import StripeEvent
 
 log = logging.getLogger(__name__)
 ACTOR = "stripe"

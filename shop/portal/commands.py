@@ -21,7 +21,7 @@ def send_order_lists_command(now_text: str | None) -> None:
     Safe to run often (cron every hour): a list is sent once per producer and week; before the cut-off
     nothing happens.
     """
-    from shop.orders.producer_lists import send_weekly_order_lists
+    from shop.supply.producer_lists import send_weekly_order_lists
 
     if now_text:
         try:

@@ -17,7 +17,11 @@ from shop.catalog.producer_profile import ProfileData, ProfileError, update_prod
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
 from shop.extensions import db
-from shop.orders.producer_lists import (
+from shop.portal.views import bp
+from shop.portal.week_forms import PeriodForm, ProfileForm, ResendForm, ShortageForm, week_form
+from shop.reporting.statement_pdf import render_statement_pdf
+from shop.reporting.statements import build_statement, last_month, month_periods
+from shop.supply.producer_lists import (
     confirm_week,
     demand_per_product,
     get_order_list_for_producer,
@@ -26,17 +30,13 @@ from shop.orders.producer_lists import (
     list_week_products,
     request_resend,
 )
-from shop.orders.shortages import (
+from shop.supply.shortages import (
     STATUS_LABELS,
     get_open_line_for_producer,
     list_shortage_reports,
     my_products_in_line,
     report_shortage,
 )
-from shop.orders.statement_pdf import render_statement_pdf
-from shop.orders.statements import build_statement, last_month, month_periods
-from shop.portal.views import bp
-from shop.portal.week_forms import PeriodForm, ProfileForm, ResendForm, ShortageForm, week_form
 
 
 def _producer():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shop.orders.models import ShortageReport
+from shop.supply.models import ShortageReport
 from tests.factories import (
     log_in_as,
     make_order_data,

@@ -9,9 +9,9 @@ import pytest
 
 from shop.catalog.models import ProductStatus
 from shop.core.clock import SHOP_TIMEZONE, shop_today
-from shop.orders.models import ShortageReport
+from shop.supply.models import ShortageReport
 from tests.factories import log_in_as, make_package, make_paid_order, make_product, make_staff, make_user
-from tests.orders.test_reports import count_queries
+from tests.helpers import count_queries
 
 
 def _staff(client, db, role="staff"):

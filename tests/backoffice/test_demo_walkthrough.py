@@ -31,7 +31,8 @@ from shop.core.clock import shop_today
 from shop.core.money import format_eur
 from shop.extensions import limiter
 from shop.inventory.models import MovementReason, StockMovement
-from shop.orders.models import DeliveryMethod, Invoice, Order, OrderLine, OrderStatus, OrderTransition, Refund
+from shop.invoicing.models import Invoice
+from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, OrderTransition, Refund
 from shop.outbox.models import OutboxMessage
 from shop.packages.models import Package, PackageComponent
 
@@ -216,7 +217,7 @@ def another_visitor(app) -> Iterator[FlaskClient]:
 
 
 def demo_orders(db) -> list[Order]:
-    """The ten demo orders in the order shop.orders.demo_orders placed them (FATES)."""
+    """The ten demo orders in the order shop.demo.orders placed them (FATES)."""
     orders = db.session.scalars(select(Order).order_by(Order.id)).all()
     assert [o.status.value for o in orders] == [
         "paid", "paid", "paid", "in_preparation", "in_preparation", "ready_for_pickup", "completed",

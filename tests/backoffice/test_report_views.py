@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from shop.core.audit import AuditEntry
 from shop.core.clock import shop_today
-from shop.orders.statements import last_month
+from shop.reporting.statements import last_month
 from tests.factories import log_in_as, make_staff, make_user
-from tests.orders.test_reports import count_queries, november
+from tests.helpers import count_queries
+from tests.reporting.test_reports import november
 
 REPORTS = {
     "/beheer/rapporten/verkoop-per-producent": "verkoop-per-producent",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shop.orders.models import Refund, ShortageReport, ShortageStatus
-from shop.orders.shortage_resolution import report_shortage_by_staff, substitute
+from shop.orders.models import Refund
 from shop.outbox.models import OutboxMessage
 from shop.packages.models import PackageComponent
+from shop.supply.models import ShortageReport, ShortageStatus
+from shop.supply.shortage_resolution import report_shortage_by_staff, substitute
 from tests.factories import (
     log_in_as,
     make_package,

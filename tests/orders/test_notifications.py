@@ -8,8 +8,8 @@ from email import policy
 from sqlalchemy import select
 
 from shop.extensions import db
+from shop.invoicing.services import issue_invoice
 from shop.orders import notifications
-from shop.orders.invoicing import issue_invoice
 from shop.orders.lifecycle import transition
 from shop.orders.models import DeliveryMethod, Order, OrderStatus
 from shop.outbox.models import OutboxMessage

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from shop.orders.models import OrderStatus, OrderTransition, StripeEvent
+from shop.orders.models import OrderStatus, OrderTransition
+from shop.payments.models import StripeEvent
 from tests.payments.conftest import place, start_stripe_checkout
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shop.orders import notifications
-from shop.orders.models import OrderStatus, OrderTransition, Refund, StripeEvent
+from shop.orders.models import OrderStatus, OrderTransition, Refund
+from shop.payments.models import StripeEvent
 from tests.payments.conftest import place, start_stripe_checkout
 
 

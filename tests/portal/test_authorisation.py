@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from shop.catalog.models import ProductImage
 from shop.orders.lifecycle import transition
-from shop.orders.models import OrderLine, OrderStatus, ProducerOrderList, ShortageReport
+from shop.orders.models import OrderLine, OrderStatus
+from shop.supply.models import ProducerOrderList, ShortageReport
 from tests.factories import log_in_as, make_order, make_producer, make_product, make_user
 
 PORTAL_PREFIX = "/portaal"

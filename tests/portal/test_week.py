@@ -12,10 +12,11 @@ from shop.catalog.models import Product, ProductStatus
 from shop.core.clock import SHOP_TIMEZONE, shop_today
 from shop.inventory.models import MovementReason, StockMovement
 from shop.orders.lifecycle import transition
-from shop.orders.models import OrderStatus, ProducerOrderList, ShortageReport
-from shop.orders.producer_lists import send_weekly_order_lists
-from shop.orders.statements import last_month
+from shop.orders.models import OrderStatus
 from shop.outbox.models import OutboxMessage
+from shop.reporting.statements import last_month
+from shop.supply.models import ProducerOrderList, ShortageReport
+from shop.supply.producer_lists import send_weekly_order_lists
 from tests.factories import log_in_as, make_order, make_package, make_producer, make_product, make_user
 
 

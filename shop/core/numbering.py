@@ -1,0 +1,51 @@
+"""Gap-free named counters (order and invoice numbers) and the public order number LOV-<year>-<six digits>.
+
+The counter row is incremented with ``UPDATE … RETURNING`` (a row lock on PostgreSQL, the write lock on
+SQLite), in the caller's transaction, so concurrent orders never share a number and a rolled-back order
+gives its number back. The row is created on first use; two first uses at once are settled by the primary
+key (the loser retries the UPDATE inside a savepoint).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.core.db import Base
+from shop.extensions import db
+
+
+class Counter(Base):
+    """Named counters for order and invoice numbers (``invoice-2026``); incremented under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+_INCREMENT = text("UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value")
+
+
+def next_value(name: str) -> int:
+    """The next value of the named counter (1 for a new counter)."""
+    value = db.session.execute(_INCREMENT, {"n": name}).scalar()
+    if value is not None:
+        return value
+    try:
+        with db.session.begin_nested():
+            db.session.add(Counter(name=name, value=1))
+        return 1
+    except IntegrityError:
+        # Someone else created the row meanwhile: their row is committed now, take the next value.
+        return db.session.execute(_INCREMENT, {"n": name}).scalar_one()
+
+
+def format_order_number(year: int, sequence: int) -> str:
+    return f"LOV-{year}-{sequence:06d}"
+
+
+def next_order_number(year: int) -> str:
+    """The next public order number of ``year``, e.g. ``LOV-2026-000123``."""
+    return format_order_number(year, next_value(f"order-{year}"))

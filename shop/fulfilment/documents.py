@@ -1,0 +1,253 @@
+"""Fulfilment reads for the back office: the pick list of a day (or a selection of orders) and packing slips.
+
+Only orders to fulfil are picked: paid or in preparation (``FULFIL_STATUSES`` in shop.orders.queries). What to
+pick is the orders' needs after their shortage reports (shop.supply.needs).
+
+Every read here runs a fixed number of queries whatever the number of orders: orders, shipments, lines,
+components, shortage reports, products and their producers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date
+
+from shop.catalog.models import Producer
+from shop.core.clock import SHOP_TIMEZONE
+from shop.orders.models import DeliveryMethod, Order, Shipment
+
+# Orders whose goods still have to be picked and packed.
+from shop.supply.needs import Adjustment, collect_needs, products_by_id
+
+
+def _shipment(order: Order) -> Shipment | None:
+    return order.shipments[0] if order.shipments else None
+
+
+
+# --- the pick list ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PickProduct:
+    product_id: int
+    name: str
+    unit: str
+    total: int = 0  # units to pick
+    loose: int = 0  # of which sold as such
+    in_packages: int = 0  # of which for packages
+    substitutes: int = 0  # of which substitutes for another product
+    removed: int = 0  # units no longer to pick (substituted or refunded shortage)
+    open_short: int = 0  # units reported short, not yet handled (not picked)
+    orders: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PickProducer:
+    producer_id: int
+    name: str
+    address: str
+    phone: str
+    products: list[PickProduct] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(product.total for product in self.products)
+
+
+@dataclass
+class PackageComponentRow:
+    name: str
+    producer_name: str
+    per_package: int
+    total: int
+
+
+@dataclass
+class PickPackage:
+    package_id: int
+    name: str
+    count: int = 0
+    components: list[PackageComponentRow] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PickOrder:
+    order: Order
+    shipment: Shipment | None
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.shipment is not None and self.shipment.method == DeliveryMethod.PICKUP
+
+
+@dataclass
+class PickList:
+    producers: list[PickProducer]
+    packages: list[PickPackage]
+    orders: list[PickOrder]
+    adjustments: list[Adjustment]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.orders
+
+
+def build_pick_list(orders: list[Order]) -> PickList:
+    """Aggregate ``orders`` by producer then product (package components counted in), and per package.
+
+    Products are named and grouped as in the catalogue now (the producer's name, address and phone come
+    with them), sorted by producer name and product name. Products with nothing left to pick stay on the
+    list with 0 when a shortage took them off, so that staff see why.
+    """
+    needs, adjustments = collect_needs(orders)
+    products = products_by_id(
+        [need.product_id for need in needs]
+        + [c.product_id for order in orders for line in order.lines for c in line.components]
+    )
+
+    producers: dict[int, PickProducer] = {}
+    rows: dict[tuple[int, int], PickProduct] = {}
+    for need in needs:
+        product = products.get(need.product_id)
+        producer: Producer | None = product.producer if product is not None else None
+        producer_id = producer.id if producer is not None else 0
+        if producer_id not in producers:
+            producers[producer_id] = PickProducer(
+                producer_id, producer.name if producer else "?", producer.address_line if producer else "",
+                producer.phone if producer else "")
+        row = rows.get((producer_id, need.product_id))
+        if row is None:
+            row = PickProduct(need.product_id, product.name if product else need.name, product.unit if product else "")
+            rows[(producer_id, need.product_id)] = row
+            producers[producer_id].products.append(row)
+        picked = need.to_pick
+        row.total += picked
+        row.substitutes += need.substitute
+        if need.in_package:
+            row.in_packages += picked - need.substitute
+        else:
+            row.loose += picked - need.substitute
+        row.removed += need.removed
+        row.open_short += need.open_short
+        if need.order.number not in row.orders:
+            row.orders.append(need.order.number)
+
+    for producer in producers.values():
+        producer.products.sort(key=lambda p: (p.name.lower(), p.product_id))
+        for product in producer.products:
+            product.orders.sort()
+    producer_list = sorted(producers.values(), key=lambda p: (p.name.lower(), p.producer_id))
+
+    # Per package: one group per package and composition as sold (a package changed since has two groups).
+    packages: dict[tuple, PickPackage] = {}
+    line_groups: dict[int, PickPackage] = {}
+    for order in orders:
+        for line in order.lines:
+            if line.package_id is None:
+                continue
+            composition = tuple((c.product_id, c.quantity) for c in line.components)
+            key = (line.package_id, line.name, composition)
+            group = packages.get(key)
+            if group is None:
+                group = PickPackage(line.package_id, line.name)
+                for component in line.components:
+                    product = products.get(component.product_id)
+                    group.components.append(PackageComponentRow(
+                        component.name, product.producer.name if product is not None else "", component.quantity, 0))
+                packages[key] = group
+            group.count += line.quantity
+            if order.number not in group.orders:
+                group.orders.append(order.number)
+            line_groups[line.id] = group
+    for group in packages.values():
+        for component in group.components:
+            component.total = component.per_package * group.count
+    for adjustment in adjustments:
+        if adjustment.line_id in line_groups:
+            line_groups[adjustment.line_id].adjustments.append(adjustment)
+    package_list = sorted(packages.values(), key=lambda p: (p.name.lower(), p.package_id))
+
+    return PickList(producer_list, package_list, [PickOrder(order, _shipment(order)) for order in orders], adjustments)
+
+
+# --- packing slips ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SlipLine:
+    name: str
+    unit: str
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+    components: list[tuple[int, str]] = field(default_factory=list)  # (units for this line, name)
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+
+@dataclass
+class PackingSlip:
+    order: Order
+    shipment: Shipment | None
+    lines: list[SlipLine]
+
+    @property
+    def is_gift(self) -> bool:
+        return self.shipment is not None and self.shipment.is_gift
+
+    @property
+    def show_prices(self) -> bool:
+        """No prices on a gift slip, whatever else was chosen (UX.md §12); a buyer's own slip shows them."""
+        return not self.is_gift
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.shipment is not None and self.shipment.method == DeliveryMethod.PICKUP
+
+    @property
+    def day(self) -> date | None:
+        return self.shipment.scheduled_date if self.shipment is not None else None
+
+    @property
+    def recipient_name(self) -> str:
+        if self.shipment is not None and self.shipment.recipient_name:
+            return self.shipment.recipient_name
+        return self.order.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        if self.shipment is None or self.is_pickup:
+            return []
+        return [text for text in (self.shipment.street, f"{self.shipment.postcode} {self.shipment.city}".strip())
+                if text]
+
+    @property
+    def gift_message(self) -> str:
+        return self.shipment.gift_message if self.shipment is not None and self.is_gift else ""
+
+    @property
+    def placed_on(self) -> date:
+        placed = self.order.placed_at
+        if placed.tzinfo is None:  # SQLite hands back naive datetimes; every stored datetime is UTC
+            placed = placed.replace(tzinfo=UTC)
+        return placed.astimezone(SHOP_TIMEZONE).date()
+
+
+def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:
+    """One slip per order: its lines, package components (units for the whole line), shortages applied."""
+    _, adjustments = collect_needs(orders)
+    by_line: dict[int, list[Adjustment]] = defaultdict(list)
+    for adjustment in adjustments:
+        by_line[adjustment.line_id].append(adjustment)
+    slips = []
+    for order in orders:
+        lines = [
+            SlipLine(line.name, line.unit, line.quantity, line.unit_price_cents, line.total_cents,
+                     [(c.quantity * line.quantity, c.name) for c in line.components], by_line.get(line.id, []))
+            for line in order.lines
+        ]
+        slips.append(PackingSlip(order, _shipment(order), lines))
+    return slips

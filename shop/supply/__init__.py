@@ -1,0 +1,1 @@
+"""Supply from producers: open demand, weekly producer order lists, purchase lists, shortages."""
