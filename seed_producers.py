@@ -5,7 +5,7 @@
 The schema must exist (`flask --app shop db upgrade`). Deterministic for a given --seed (default 2026).
 Without --reset it refuses to touch a database that already has a catalogue (exit code 1);
 --if-empty skips quietly in that case (exit code 0), which `make run` uses.
-The logic lives in shop/catalog/seeding.py.
+The logic lives in shop/demo/seed.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from shop import create_app
-from shop.catalog.seeding import DEFAULT_SEED, DatabaseNotEmpty, seed
+from shop.demo.seed import DEFAULT_SEED, DatabaseNotEmpty, seed
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,7 +63,6 @@ def _register_blueprints(app: Flask) -> None:
     from shop.accounts.views import bp as accounts_bp
     from shop.backoffice.views import bp as backoffice_bp
     from shop.cart.views import bp as cart_bp
-    from shop.catalog.views import bp as catalog_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
     from shop.orders.views import bp as orders_bp
@@ -73,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.payments.views import bp as payments_bp
     from shop.portal.commands import COMMANDS as portal_commands
     from shop.portal.views import bp as portal_bp
+    from shop.storefront.views import bp as catalog_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(catalog_bp)

@@ -187,8 +187,8 @@ def make_order_cart(*items: tuple[Product | Package, int]):
 
 def make_order_data(method: str = "pickup", **overrides):
     """CheckoutData for a guest: pickup on the first feasible day by default, or delivery to 9000 Gent."""
-    from shop.checkout.delivery import pickup_days
     from shop.checkout.services import CheckoutData
+    from shop.scheduling.days import pickup_days
 
     fields = dict(email="an@voorbeeld.be", name="An Peeters", phone="0470 12 34 56", method=method)
     if method == "pickup":

@@ -1,4 +1,4 @@
-"""The demo catalogue seed (shop.catalog.seeding, seed_producers.py).
+"""The demo catalogue seed (shop.demo.seed, seed_producers.py).
 
 A full seed takes a few seconds, so the read-only checks share one seeded catalogue (module fixture) and
 only the determinism/reset test seeds again: three full seeds in all.
@@ -26,11 +26,13 @@ from shop.catalog.models import (
     ProductStatus,
     Region,
 )
-from shop.catalog.reference_data import catalogue as ref
-from shop.catalog.reference_data import read_csv
-from shop.catalog.reference_data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
-from shop.catalog.reference_data.producers import SHOP_HOURS
-from shop.catalog.seeding import (
+from shop.catalog.services import missing_food_information, refresh_search_text
+from shop.catalog.vat import VatCategory
+from shop.demo.data import catalogue as ref
+from shop.demo.data import read_csv
+from shop.demo.data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
+from shop.demo.data.producers import SHOP_HOURS
+from shop.demo.seed import (
     DEMO_USERS,
     DatabaseNotEmpty,
     empty_database,
@@ -39,8 +41,6 @@ from shop.catalog.seeding import (
     season_mask,
     seed,
 )
-from shop.catalog.services import missing_food_information, refresh_search_text
-from shop.catalog.vat import VatCategory
 from shop.extensions import db as _db
 from shop.inventory.models import MovementReason, StockMovement
 from shop.inventory.services import InvalidStock, receive_initial_stock

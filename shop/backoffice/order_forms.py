@@ -11,7 +11,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from shop.core.form_fields import strip as _strip
-from shop.core.money import MoneyParseError, parse_cents
+from shop.core.money import MoneyParseError, cents_to_text, parse_cents
 from shop.orders.staff_actions import NOTE_MAX, REASON_MAX, TRACKING_MAX
 
 
@@ -62,7 +62,7 @@ class RefundForm(FlaskForm):
         """A new form: the amount defaults to what is left; a new one-time key."""
         form = cls(formdata=None)
         form.request_key.data = uuid.uuid4().hex
-        form.amount.data = f"{left_cents // 100},{left_cents % 100:02d}" if left_cents > 0 else ""
+        form.amount.data = cents_to_text(left_cents) if left_cents > 0 else ""
         return form
 
 

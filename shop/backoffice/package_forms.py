@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 
 from shop.core.form_fields import CheckboxesField
 from shop.core.form_fields import strip as _strip
+from shop.core.money import cents_to_text
 from shop.packages.admin import TRANSLATED_LANGUAGES, PackageData
 from shop.packages.admin_queries import list_occasions
 
@@ -32,7 +33,7 @@ class PackageForm(FlaskForm):
 
     def fill_from(self, package) -> None:
         self.name.data = package.name
-        self.price.data = f"{package.price_cents // 100},{package.price_cents % 100:02d}"
+        self.price.data = cents_to_text(package.price_cents)
         self.story.data = package.story
         self.occasion_ids.data = [o.id for o in package.occasions]
         self.featured.data = package.featured

@@ -1,7 +1,7 @@
 """Back-office forms for producers: the producer itself, inviting a portal user, and the bare action form.
 
 The rules (postcode in Oost-Vlaanderen, e-mail, phone, website, lengths) live in ``shop.catalog.producer_profile``
-and ``shop.catalog.producer_admin``; these forms check what a browser can get wrong and hand over the data.
+and ``shop.listings.producer_admin``; these forms check what a browser can get wrong and hand over the data.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from shop.catalog.producer_admin import NAME_MAX, ProducerData
 from shop.catalog.producer_profile import EMAIL, STORY_MAX
 from shop.core.form_fields import CheckboxesField
 from shop.core.form_fields import strip as _strip
+from shop.listings.producer_admin import NAME_MAX, ProducerData
 
 
 class ProducerForm(FlaskForm):

@@ -9,7 +9,10 @@ from flask_login import current_user
 from shop.accounts.auth import admin_required
 from shop.backoffice.producer_forms import ActionForm, InviteProducerUserForm, ProducerForm
 from shop.backoffice.views import bp
-from shop.catalog.producer_admin import (
+from shop.catalog.producer_profile import ProfileError
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.listings.producer_admin import (
     activate_producer,
     count_producer_products,
     create_producer,
@@ -21,9 +24,6 @@ from shop.catalog.producer_admin import (
     list_producers,
     update_producer,
 )
-from shop.catalog.producer_profile import ProfileError
-from shop.core.errors import DomainError
-from shop.extensions import db
 
 ACTIVE_FILTER = {"actief": True, "inactief": False}
 

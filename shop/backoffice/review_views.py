@@ -12,7 +12,6 @@ from shop.backoffice.review_forms import ApproveForm, RejectForm
 from shop.backoffice.views import bp
 from shop.catalog.images import thumbnail_key
 from shop.catalog.models import ProductStatus
-from shop.catalog.product_edit import missing_food_labels
 from shop.catalog.review import (
     REASON_MAX,
     AlreadyReviewed,
@@ -24,6 +23,7 @@ from shop.catalog.review import (
 from shop.catalog.services import MissingFoodInformation
 from shop.core.errors import DomainError
 from shop.extensions import db
+from shop.listings.product_edit import missing_food_labels
 
 STATUS_LABELS = {
     ProductStatus.DRAFT: _l("Ontwerp"),

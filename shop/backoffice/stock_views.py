@@ -11,11 +11,11 @@ from flask_login import current_user
 from shop.accounts.auth import staff_required
 from shop.backoffice.stock_forms import StockCorrectionForm
 from shop.backoffice.views import bp
-from shop.catalog.product_csv import STATUS_LABELS as PRODUCT_STATUS_LABELS
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.queries import LOW_STOCK, STOCK_FILTERS, get_stock_history, list_stock
 from shop.inventory.services import StockChanged, correct_stock
+from shop.listings.product_csv import STATUS_LABELS as PRODUCT_STATUS_LABELS
 
 
 def _when(value) -> str:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from shop.accounts.models import Role, User
 from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
 from shop.catalog.models import Category, Locality, Municipality, Producer, Product, ProductStatus, Region
 from shop.catalog.product_queries import card_options
@@ -391,3 +392,15 @@ def get_producer_page(slug: str) -> ProducerPage | None:
     municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
     small_map = build_map(regions, municipalities, [producer], highlight={producer.municipality.region.slug}, with_towns=False)
     return ProducerPage(producer, products, product_count, small_map)
+
+
+def recipients_for(producer: Producer) -> list[tuple[str, str]]:
+    """(e-mail, locale) of the producer's active users; the producer's own e-mail when it has none."""
+    users = db.session.scalars(
+        select(User).where(User.producer_id == producer.id, User.role == Role.PRODUCER, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    recipients = [(user.email, user.locale or "nl") for user in users if user.email]
+    if not recipients and producer.email:
+        recipients = [(producer.email, "nl")]
+    return recipients

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop.catalog.allergens import Allergen
 from shop.catalog.search import MAX_QUERY_LENGTH, parse_query
-from shop.core.money import MoneyParseError, parse_cents
+from shop.core.money import MoneyParseError, cents_to_text, parse_cents
 
 # Protects the database from absurd requests: more values than any facet has are cut off.
 MAX_VALUES_PER_FILTER = 40
@@ -73,11 +73,6 @@ def shown(value: str) -> str:
     """A user-typed value, shortened for a message."""
     value = " ".join(value.split())
     return value if len(value) <= SHOWN_VALUE_LENGTH else value[: SHOWN_VALUE_LENGTH - 1] + "…"
-
-
-def cents_to_text(cents: int) -> str:
-    """``450`` -> ``4,50``: how a price filter is written back into the form and links."""
-    return f"{cents // 100},{cents % 100:02d}"
 
 
 @dataclass

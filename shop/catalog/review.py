@@ -127,7 +127,7 @@ def reject_product(product: Product, reason: str, *, by) -> None:
 
 def review_recipients(producer: Producer) -> list[tuple[str, str]]:
     """(address, locale) of the producer's active portal users (else its own address), plus its own address."""
-    from shop.supply.producer_lists import recipients_for
+    from shop.catalog.producer_queries import recipients_for
 
     recipients = list(recipients_for(producer))
     known = {address.lower() for address, _locale in recipients}

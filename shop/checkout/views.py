@@ -12,13 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from shop.checkout.delivery import (
-    DeliveryError,
-    delivery_days,
-    delivery_fee_cents,
-    pickup_days,
-    shop_now,
-)
+from shop.checkout.delivery import DeliveryError, delivery_fee_cents, shop_now
 from shop.checkout.forms import CheckoutForm, ReviewForm
 from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for, refill_cart
 from shop.core.errors import DomainError
@@ -29,6 +23,7 @@ from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
+from shop.scheduling.days import delivery_days, pickup_days
 
 bp = Blueprint("checkout", __name__)
 

@@ -70,6 +70,13 @@ def parse_cents(text: str) -> int:
     return int(euros) * 100 + int(fraction)
 
 
+def cents_to_text(cents: int) -> str:
+    """Cents as people type them, the inverse of parse_cents: 1250 -> "12,50", -150 -> "-1,50" (form fields,
+    links and CSV files; no currency sign, no thousands separator)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
 def format_eur(cents: int | None, locale: str = "nl_BE") -> str:
     """Format cents for the given locale: ``€ 12,50`` in Dutch, ``12,50 €`` in French."""
     if cents is None:

@@ -1,1 +1,1 @@
-"""demo"""
+"""The demo shop: the seed of demo producers, products, packages, users and orders, with its data files."""

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from shop.cart.services import add_item, get_or_create_cart
 from shop.catalog.models import Producer, Product, ProductStatus
-from shop.checkout.delivery import delivery_days, pickup_days
 from shop.checkout.services import CheckoutData, place_order
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
@@ -19,6 +18,7 @@ from shop.orders.lifecycle import transition
 from shop.orders.models import Order, OrderStatus, PaymentProvider
 from shop.packages.models import Package
 from shop.payments.services import abandon, payment_succeeded
+from shop.scheduling.days import delivery_days, pickup_days
 
 CUSTOMERS = [
     ("an.de.smet@klant.example", "An De Smet"),

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from shop.accounts.auth import producer_required
-from shop.catalog.product_csv import STATUS_LABELS, list_supply_products, summarise_supply
+from shop.listings.product_csv import STATUS_LABELS, list_supply_products, summarise_supply
 from shop.portal.views import bp
 from shop.supply.demand import get_demand, get_sales_this_month
 

@@ -1,7 +1,7 @@
 """The portal's product form: every field of a product, each checked with a message in the producer's language.
 
 Numbers are typed as people type them on a phone ("4,50", "7,5"), so they are text fields parsed here; the
-rules (review, food information, stock movements) live in ``shop.catalog.product_edit``.
+rules (review, food information, stock movements) live in ``shop.listings.product_edit``.
 """
 
 from __future__ import annotations
@@ -16,20 +16,20 @@ from wtforms.validators import ValidationError
 
 from shop.catalog.allergens import ALLERGEN_LABELS, Allergen
 from shop.catalog.models import Category, Label, NetUnit
-from shop.catalog.product_edit import (
+from shop.catalog.vat import VatCategory
+from shop.core.clock import shop_today
+from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import strip as _strip
+from shop.core.i18n import month_name
+from shop.core.money import MoneyParseError, cents_to_text, parse_cents
+from shop.extensions import db
+from shop.listings.product_edit import (
     MAX_PRICE_CENTS,
     MAX_STOCK,
     TRANSLATED_FIELDS,
     TRANSLATED_LANGUAGES,
     ProductData,
 )
-from shop.catalog.vat import VatCategory
-from shop.core.clock import shop_today
-from shop.core.form_fields import CheckboxesField
-from shop.core.form_fields import strip as _strip
-from shop.core.i18n import month_name
-from shop.core.money import MoneyParseError, parse_cents
-from shop.extensions import db
 
 TRANSLATION_LIMITS = {"name": 160, "description": 5000, "unit": 60, "ingredients": 5000, "storage": 2000}
 
@@ -264,7 +264,7 @@ class ProductForm(FlaskForm):
         self.unit.data = data.unit
         self.net_quantity.data = "" if data.net_quantity is None else str(data.net_quantity)
         self.net_unit.data = NetUnit(data.net_unit).value
-        self.price.data = f"{data.price_cents // 100},{data.price_cents % 100:02d}"
+        self.price.data = cents_to_text(data.price_cents)
         self.vat_category_id.data = str(data.vat_category_id)
         self.stock.data = str(data.stock)
         self.stock_seen.data = "" if data.stock_seen is None else str(data.stock_seen)

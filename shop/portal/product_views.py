@@ -24,7 +24,12 @@ from shop.catalog.images import (
     thumbnail_key,
 )
 from shop.catalog.models import Product, ProductImage, ProductStatus
-from shop.catalog.product_edit import (
+from shop.catalog.search import fold
+from shop.core.errors import DomainError
+from shop.core.i18n import eur
+from shop.extensions import db
+from shop.inventory.services import StockChanged
+from shop.listings.product_edit import (
     archive_product,
     create_product,
     data_from_product,
@@ -34,11 +39,6 @@ from shop.catalog.product_edit import (
     unhide_product,
     update_product,
 )
-from shop.catalog.search import fold
-from shop.core.errors import DomainError
-from shop.core.i18n import eur
-from shop.extensions import db
-from shop.inventory.services import StockChanged
 from shop.portal.product_forms import ActionForm, PhotoForm, ProductForm
 from shop.portal.views import bp
 

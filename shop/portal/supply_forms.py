@@ -12,12 +12,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
 from shop.catalog.models import Product
-from shop.catalog.product_csv import MAX_STOCK, SupplyChange, can_toggle_availability, check_change, is_available
-from shop.core.money import MoneyParseError, format_eur, parse_cents
-
-
-def _price_text(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
+from shop.core.money import MoneyParseError, cents_to_text, format_eur, parse_cents
+from shop.listings.product_csv import MAX_STOCK, SupplyChange, can_toggle_availability, check_change, is_available
 
 
 @dataclass
@@ -65,7 +61,7 @@ class QuickEditForm(FlaskForm):
                 ))
             else:
                 self.rows.append(QuickEditRow(
-                    product, stock=str(product.stock), price=_price_text(product.price_cents),
+                    product, stock=str(product.stock), price=cents_to_text(product.price_cents),
                     available=is_available(product), expected_stock=str(product.stock), submitted=False,
                 ))
         self.row_errors: list[tuple[QuickEditRow, str, object]] = []

@@ -1,6 +1,6 @@
 """Portal supply pages: the quick-edit table and the CSV export and import (with a preview to confirm).
 
-Views only: the rules and the writes are in shop.catalog.product_csv (``apply_supply_changes``).
+Views only: the rules and the writes are in shop.listings.product_csv (``apply_supply_changes``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from shop.accounts.auth import producer_required
-from shop.catalog.product_csv import (
+from shop.core.clock import shop_today
+from shop.core.errors import DomainError
+from shop.extensions import db
+from shop.inventory.models import MovementReason
+from shop.inventory.services import StockChanged
+from shop.listings.product_csv import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
     STATUS_LABELS,
@@ -23,11 +28,6 @@ from shop.catalog.product_csv import (
     list_supply_products,
     read_supply_csv,
 )
-from shop.core.clock import shop_today
-from shop.core.errors import DomainError
-from shop.extensions import db
-from shop.inventory.models import MovementReason
-from shop.inventory.services import StockChanged
 from shop.portal.supply_forms import CsvConfirmForm, CsvUploadForm, QuickEditForm
 from shop.portal.views import bp
 

@@ -1,4 +1,4 @@
-"""The reports as CSV files the way Belgian Excel opens them (like the product CSV of shop.catalog.product_csv):
+"""The reports as CSV files the way Belgian Excel opens them (like the product CSV of shop.listings.product_csv):
 UTF-8 with a BOM, ``;`` between fields, CRLF line ends, amounts in euro with a decimal comma (``1234,50``),
 a header row; names and reasons that start like a formula are quoted. A report with two parts (VAT and refunds, products and packages) has them one under the other,
 separated by an empty row, each with its own header row.
@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 
 from flask_babel import gettext as _
 
-from shop.catalog.product_csv import format_decimal_comma
+from shop.core.money import cents_to_text
 from shop.reporting.reports import BestsellersReport, SalesReport, VatReport
 
 # Cents as euro with a decimal comma and no thousands separator: 123450 -> "1234,50", -5 -> "-0,05".
-euro = format_decimal_comma
+euro = cents_to_text
 
 
 def text(value: str) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Producer, Product, ProductStatus
+from shop.catalog.producer_queries import recipients_for
 from shop.catalog.services import publish_product
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.db import utcnow
@@ -289,20 +290,6 @@ def build_order_list(producer: Producer, week_start: date) -> list[dict]:
             entry["unit"] = units.get(entry["product_id"], "")
             entry["days"].sort()
     return sorted(grouped.values(), key=lambda e: (e["name"].lower(), e["product_id"]))
-
-
-def recipients_for(producer: Producer) -> list[tuple[str, str]]:
-    """(e-mail, locale) of the producer's active users; the producer's own e-mail when it has none."""
-    from shop.accounts.models import Role, User
-
-    users = db.session.scalars(
-        select(User).where(User.producer_id == producer.id, User.role == Role.PRODUCER, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    recipients = [(user.email, user.locale or "nl") for user in users if user.email]
-    if not recipients and producer.email:
-        recipients = [(producer.email, "nl")]
-    return recipients
 
 
 def _day_label(value) -> str:

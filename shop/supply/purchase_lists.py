@@ -7,7 +7,7 @@ units are not asked for, a substitute's units are asked from the substitute's pr
 short and not yet handled are not asked for either (the producer already said it cannot deliver them; they
 are shown as open shortages).
 
-Sending queues one Dutch mail per recipient (shop.supply.producer_lists.recipients_for) with the list as a
+Sending queues one Dutch mail per recipient (shop.catalog.producer_queries.recipients_for) with the list as a
 PDF attachment. Each send of a producer's list for a period is numbered (1, 2, ...) through the audit log;
 the send number is part of the mail's dedupe key and of the form, so a replayed or double-clicked form
 queues nothing a second time.
@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from shop.catalog.models import Producer
+from shop.catalog.producer_queries import recipients_for
 from shop.core.audit import AuditEntry, record_action
 from shop.core.errors import DomainError
 from shop.core.settings import get_settings
@@ -33,7 +34,6 @@ from shop.extensions import db
 from shop.orders.queries import list_orders_for_days
 from shop.outbox.services import enqueue
 from shop.supply.needs import collect_needs, products_by_id
-from shop.supply.producer_lists import recipients_for
 
 MAX_PERIOD_DAYS = 62
 DEFAULT_PERIOD_DAYS = 7

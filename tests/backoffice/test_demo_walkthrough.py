@@ -2,7 +2,7 @@
 back-office pages, takes paid orders through to completed (pickup and shipping), cancels and refunds others,
 prints the fulfilment documents, composes a package that then sells in the shop, and downloads every report.
 
-Each test seeds the real demo (``shop.catalog.seeding.seed``, with its ten demo orders) into the empty test
+Each test seeds the real demo (``shop.demo.seed.seed``, with its ten demo orders) into the empty test
 database; the ``db`` fixture empties it again afterwards. The demo orders are placed "now", so pickup days, order
 numbers and report periods are read from the seeded database, never written down here.
 
@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 
 from shop.accounts.models import User
 from shop.catalog.models import Producer, Product, ProductStatus
-from shop.catalog.seeding import DEFAULT_SEED, DEMO_USERS, seed
 from shop.core.clock import shop_today
 from shop.core.money import format_eur
+from shop.demo.seed import DEFAULT_SEED, DEMO_USERS, seed
 from shop.extensions import limiter
 from shop.inventory.models import MovementReason, StockMovement
 from shop.invoicing.models import Invoice

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.catalog.models import Product, ProductStatus
-from shop.catalog.product_edit import data_from_product, submit_for_review, update_product
 from shop.catalog.review import (
     AlreadyReviewed,
     ReasonRequired,
@@ -20,6 +19,7 @@ from shop.catalog.review import (
 from shop.catalog.services import MissingFoodInformation
 from shop.core.audit import AuditEntry
 from shop.extensions import db as _db
+from shop.listings.product_edit import data_from_product, submit_for_review, update_product
 from shop.outbox.models import OutboxMessage
 from tests.factories import make_category, make_producer, make_product, make_staff, make_user
 from tests.helpers import race

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from shop.cart.models import CartLine
 from shop.catalog.models import Product
-from shop.checkout.delivery import pickup_days
 from shop.inventory.models import MovementReason
 from shop.inventory.services import adjust_stock
 from shop.orders.models import Order, OrderStatus
+from shop.scheduling.days import pickup_days
 from tests.factories import make_locality, make_order_cart, make_package, make_product
 
 

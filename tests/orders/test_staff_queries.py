@@ -46,7 +46,7 @@ def _numbers(page) -> list[str]:
 
 
 def test_list_filters_by_status_method_day_producer_and_search(db):
-    from shop.checkout.delivery import pickup_days
+    from shop.scheduling.days import pickup_days
 
     day1, day2 = pickup_days()[0], pickup_days()[1]
     farm, other = make_producer("Hoeve De Linde"), make_producer("Brouwerij Ter Dolen")

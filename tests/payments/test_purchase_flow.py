@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.cart.models import CartLine
-from shop.checkout.delivery import pickup_days
 from shop.orders.models import Order, OrderStatus
+from shop.scheduling.days import pickup_days
 from tests.factories import make_order_cart, make_package, make_product
 
 

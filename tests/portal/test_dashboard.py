@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shop.catalog.models import ProductStatus
-from shop.checkout.delivery import pickup_days
 from shop.core.clock import shop_today
 from shop.core.money import format_eur
 from shop.orders.lifecycle import transition
 from shop.orders.models import OrderStatus
+from shop.scheduling.days import pickup_days
 from shop.supply.demand import DemandItem, get_demand, get_sales_this_month, month_bounds
 from tests.factories import (
     log_in_as,

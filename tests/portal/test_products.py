@@ -295,7 +295,7 @@ def test_other_producers_ids_answer_404_and_change_nothing(client, world, db):
 def test_unchanged_form_changes_nothing(client, world, db, app):
     from werkzeug.datastructures import MultiDict
 
-    from shop.catalog.product_edit import data_from_product
+    from shop.listings.product_edit import data_from_product
     from shop.portal.product_forms import ProductForm
 
     product = make_product("Trappist", producer=world["mine"], category=world["cheese"], alcohol_pct=8.5,

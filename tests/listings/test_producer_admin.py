@@ -8,7 +8,10 @@ from sqlalchemy import func, select
 from shop.accounts.models import Role, User
 from shop.cart.services import add_item, get_or_create_cart
 from shop.catalog.models import Producer, Product, ProductStatus
-from shop.catalog.producer_admin import (
+from shop.catalog.producer_profile import ProfileError
+from shop.core.audit import AuditEntry
+from shop.core.errors import DomainError
+from shop.listings.producer_admin import (
     ProducerData,
     ProducerStateError,
     activate_producer,
@@ -19,9 +22,6 @@ from shop.catalog.producer_admin import (
     unique_producer_slug,
     update_producer,
 )
-from shop.catalog.producer_profile import ProfileError
-from shop.core.audit import AuditEntry
-from shop.core.errors import DomainError
 from shop.orders.models import OrderStatus
 from shop.outbox.models import OutboxMessage
 from shop.packages.services import is_available

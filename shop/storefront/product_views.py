@@ -22,10 +22,10 @@ from shop.catalog.product_queries import (
     stock_level,
     vat_rate_for,
 )
-from shop.catalog.views import bp
 from shop.core.clock import shop_today
 from shop.core.i18n import current_language
 from shop.packages.queries import search_packages
+from shop.storefront.views import bp
 
 
 @bp.get("/producten")

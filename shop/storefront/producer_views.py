@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 
 from shop.catalog.producer_queries import get_producer_directory, get_producer_page, parse_producer_filters
-from shop.catalog.views import bp
+from shop.storefront.views import bp
 
 
 @bp.get("/producenten")

@@ -8,17 +8,17 @@ from functools import lru_cache
 
 from flask import Blueprint, current_app, render_template
 
-from shop.catalog.home_queries import get_home_page
 from shop.core.clock import shop_today
+from shop.storefront.home_queries import get_home_page
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/")
 def home():
-    from shop.checkout.delivery import delivery_days, pickup_days
     from shop.core.clock import shop_now
     from shop.core.settings import get_settings
+    from shop.scheduling.days import delivery_days, pickup_days
 
     now = shop_now()
     pickups, deliveries = pickup_days(now), delivery_days(now)
@@ -46,7 +46,4 @@ def category_illustration(category) -> str | None:
     return f"static/{filename}" if _bundled(current_app.static_folder, filename) else None
 
 
-from shop.catalog import (
-    producer_views,  # noqa: E402,F401
-    product_views,  # noqa
-)
+from shop.storefront import producer_views, product_views  # noqa: E402,F401  (their routes join bp)

@@ -198,7 +198,7 @@ def test_home_uses_a_fixed_number_of_queries(client, shop, db):
 def test_home_names_the_first_pickup_and_delivery_days(client):
     from flask_babel import format_date
 
-    from shop.checkout.delivery import delivery_days, pickup_days
+    from shop.scheduling.days import delivery_days, pickup_days
 
     html = client.get("/").get_data(as_text=True)
     with client.application.test_request_context():

@@ -8,7 +8,10 @@ from sqlalchemy import select
 from shop.accounts.models import Role, User
 from shop.catalog.allergens import Allergen, Presence
 from shop.catalog.models import ProductStatus
-from shop.catalog.product_edit import (
+from shop.catalog.services import MissingFoodInformation
+from shop.inventory.models import MovementReason, StockMovement
+from shop.inventory.services import StockChanged, adjust_stock, get_stock_from_movements
+from shop.listings.product_edit import (
     Change,
     ProductData,
     ProductEditError,
@@ -20,9 +23,6 @@ from shop.catalog.product_edit import (
     unhide_product,
     update_product,
 )
-from shop.catalog.services import MissingFoodInformation
-from shop.inventory.models import MovementReason, StockMovement
-from shop.inventory.services import StockChanged, adjust_stock, get_stock_from_movements
 from shop.orders.models import OrderLine
 from tests.factories import make_category, make_order, make_producer, make_product, make_vat_category
 

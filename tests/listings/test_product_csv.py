@@ -7,7 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from shop.catalog.models import ProductStatus
-from shop.catalog.product_csv import (
+from shop.inventory.models import MovementReason, StockMovement
+from shop.inventory.services import StockChanged
+from shop.listings.product_csv import (
     SupplyChange,
     SupplyError,
     UnknownProduct,
@@ -18,8 +20,6 @@ from shop.catalog.product_csv import (
     read_supply_csv,
     summarise_supply,
 )
-from shop.inventory.models import MovementReason, StockMovement
-from shop.inventory.services import StockChanged
 from tests.factories import make_category, make_producer, make_product
 
 

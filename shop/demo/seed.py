@@ -1,7 +1,7 @@
 """The demo catalogue: regions, municipalities, >= 250 fictitious producers, >= 2,000 products,
 >= 30 gift packages and three demo log-ins, built deterministically from a seed.
 
-Everything comes from ``shop/catalog/reference_data``; randomness only from ``random.Random(seed)``.
+Everything comes from ``shop/demo/data``; randomness only from ``random.Random(seed)``.
 Rows are written with bulk INSERTs in one transaction, committed at the end.
 ``seed_producers.py`` is the command line around :func:`seed`.
 """
@@ -36,10 +36,14 @@ from shop.catalog.models import (
     producer_labels,
     product_labels,
 )
-from shop.catalog.reference_data import catalogue as ref
-from shop.catalog.reference_data import geography, read_csv
-from shop.catalog.reference_data import packages as package_ref
-from shop.catalog.reference_data.producers import (
+from shop.catalog.search import build_search_text, fold
+from shop.catalog.services import product_search_text
+from shop.catalog.vat import VatCategory, VatRate
+from shop.core.db import utcnow
+from shop.demo.data import catalogue as ref
+from shop.demo.data import geography, read_csv
+from shop.demo.data import packages as package_ref
+from shop.demo.data.producers import (
     ANCHORS,
     FARMS,
     GENERIC_CLOSERS,
@@ -50,10 +54,6 @@ from shop.catalog.reference_data.producers import (
     TYPES_BY_KEY,
     ProducerType,
 )
-from shop.catalog.search import build_search_text, fold
-from shop.catalog.services import product_search_text
-from shop.catalog.vat import VatCategory, VatRate
-from shop.core.db import utcnow
 from shop.extensions import db
 from shop.inventory.services import receive_initial_stock
 from shop.packages.models import Occasion, Package, PackageComponent, package_occasions

@@ -20,15 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from shop.catalog.models import Product, ProductStatus
-from shop.catalog.product_edit import hide_product, unhide_product
 from shop.catalog.services import FIELD_LABELS, missing_food_information
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
-from shop.core.money import MoneyParseError, format_eur, parse_cents
+from shop.core.money import MoneyParseError, cents_to_text, format_eur, parse_cents
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import StockChanged, set_stock
+from shop.listings.product_edit import hide_product, unhide_product
 
 MAX_CSV_BYTES = 1024 * 1024
 MAX_CSV_ROWS = 5000
@@ -213,12 +213,6 @@ def apply_supply_changes(producer_id: int, changes: Sequence[SupplyChange], *, b
 # --- CSV export ------------------------------------------------------------------------------------------------
 
 
-def format_decimal_comma(cents: int) -> str:
-    """1250 -> "12,50"; -150 -> "-1,50" (floor division would give "-2,50")."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
-
-
 def export_products_csv(products: Iterable[Product], locale: str = "nl") -> bytes:
     """The products as Belgian Excel opens them: UTF-8 with BOM, semicolons, decimal comma, CRLF."""
     today = shop_today()
@@ -230,7 +224,7 @@ def export_products_csv(products: Iterable[Product], locale: str = "nl") -> byte
             product.id,
             product.name,
             product.unit,
-            format_decimal_comma(product.price_cents),
+            cents_to_text(product.price_cents),
             product.stock,
             "ja" if is_available(product) else "nee",
             str(STATUS_LABELS.get(product.status, product.status)),

@@ -1,0 +1,1 @@
+"""When goods change hands: pickup and delivery days (slots with their capacity come here)."""
