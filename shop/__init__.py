@@ -29,7 +29,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _connect_domains() -> None:
     """The domains above orders hook into its lifecycle and mails (once per process; repeating is harmless)."""
     from shop.invoicing.services import connect_to_orders as connect_invoicing
+    from shop.orders.customers import connect_to_accounts as connect_orders
 
+    connect_orders()
     connect_invoicing()
 
 

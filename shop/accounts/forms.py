@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
@@ -11,15 +9,14 @@ from wtforms.validators import ValidationError
 
 from shop.accounts.models import Role
 from shop.accounts.services import password_problem
+from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _email_ok(form, field):
     if not field.data:
         raise ValidationError(_l("Geef je e-mailadres, zoals naam@voorbeeld.be."))
-    if len(field.data) > 254 or not _EMAIL.match(field.data):
+    if len(field.data) > 254 or not EMAIL.match(field.data):
         raise ValidationError(_l("Geef een geldig e-mailadres, zoals naam@voorbeeld.be."))
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shop.catalog.models import Producer
 from shop.core.db import Base, Timestamped, str_enum
+
+if TYPE_CHECKING:
+    from shop.catalog.models import Producer
 
 
 class Role(StrEnum):

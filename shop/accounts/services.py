@@ -9,7 +9,8 @@ Rules kept here:
 - Passwords: at least 12 characters, at most 200, not the e-mail address (nor its part before the @).
 - A password reset is offered only to active accounts; invitations create (or reuse, while never activated)
   a user without a password; registration creates an inactive customer that becomes active when the e-mailed
-  confirmation link is followed. Only then are earlier guest orders with that (now proven) address attached.
+  confirmation link is followed. Only then are earlier guest orders with that (now proven) address attached
+  (shop.accounts.personal_data: the orders domain claims them).
 - Deletion (customers only): refused while an order is open; the user row is deactivated and anonymised,
   orders keep their accounting data (number, lines, amounts, VAT, invoice, company billing data) and lose
   their contact data (name, e-mail, phone, recipient, street, gift message, tracking reference).
@@ -21,22 +22,19 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shop.accounts import tokens
+from shop.accounts import personal_data, tokens
 from shop.accounts.models import Role, User
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, OrderTransition, Shipment
 from shop.outbox.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from shop.outbox.services import enqueue
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
-OPEN_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.IN_PREPARATION,
-                 OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED)
 
 _dummy_hash: str | None = None
 
@@ -271,26 +269,10 @@ def confirm_email(token: str) -> tuple[User, int]:
         raise DomainError(_l("Deze bevestigingslink is verlopen of al gebruikt. Log in of registreer opnieuw."))
     user.active = True
     user.email_confirmed_at = utcnow()
-    attached = db.session.execute(
-        update(Order)
-        .where(Order.user_id.is_(None), func.lower(Order.email) == normalise_email(user.email))
-        .values(user_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return user, attached
+    return user, personal_data.claim(user)
 
 
 # --- deletion --------------------------------------------------------------------------------------------
-
-
-def orders_of(user: User):
-    """Select of the orders about this person: linked to the account or placed with its (proven) e-mail."""
-    return select(Order).where(or_(Order.user_id == user.id,
-                                   func.lower(Order.email) == normalise_email(user.email)))
-
-
-def list_open_orders(user: User) -> list[Order]:
-    return list(db.session.scalars(orders_of(user).where(Order.status.in_(OPEN_STATUSES)).order_by(Order.id)))
 
 
 def delete_account(user: User, password: str, *, by) -> None:
@@ -306,32 +288,14 @@ def delete_account(user: User, password: str, *, by) -> None:
                             "Stuur een e-mail naar info@lekkeroostvlaams.be."))
     if not user.check_password(password or ""):
         raise DomainError(_l("Het wachtwoord klopt niet."))
-    open_orders = list_open_orders(user)
+    open_orders = personal_data.open_matters(user)
     if open_orders:
         raise OpenOrders(_l("Je hebt nog lopende bestellingen (%(numbers)s). Je kunt je account verwijderen "
-                            "zodra ze afgerond of geannuleerd zijn.",
-                            numbers=", ".join(order.number for order in open_orders)))
+                            "zodra ze afgerond of geannuleerd zijn.", numbers=", ".join(open_orders)))
 
     old_email = normalise_email(user.email)
     anonymous = f"deleted-{user.id}@invalid"
-    order_ids = list(db.session.scalars(orders_of(user).with_only_columns(Order.id)))
-    if order_ids:
-        db.session.execute(
-            update(Order).where(Order.id.in_(order_ids))
-            .values(user_id=user.id, email=anonymous, name="", phone="")
-            .execution_options(synchronize_session=False)
-        )
-        db.session.execute(
-            update(Shipment).where(Shipment.order_id.in_(order_ids))
-            .values(recipient_name="", street="", gift_message="", tracking_reference="")
-            .execution_options(synchronize_session=False)
-        )
-        db.session.execute(
-            update(OrderTransition)
-            .where(OrderTransition.order_id.in_(order_ids), func.lower(OrderTransition.actor) == old_email)
-            .values(actor="deleted user")
-            .execution_options(synchronize_session=False)
-        )
+    personal_data.erase(user, old_email=old_email, anonymous=anonymous)
     # Mails to the address: unsent ones are dropped; sent ones keep kind, subject and dates, not the body.
     to_this_address = func.lower(OutboxMessage.to_address) == old_email
     db.session.execute(

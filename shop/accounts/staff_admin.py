@@ -85,7 +85,7 @@ def invite_staff(email: str, role: str, *, by) -> User:
     Raises DomainError for an address that does not look like one or a role other than staff or admin,
     NotAllowed unless ``by`` is an admin, EmailInUse when the address has an (activated) account. Never commits.
     """
-    from shop.catalog.producer_profile import EMAIL
+    from shop.core.email_address import EMAIL
 
     _check_admin(by)
     address = (email or "").strip()

@@ -14,15 +14,13 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from shop.accounts import services, tokens
-from shop.accounts.auth import staff_required
+from shop.accounts import personal_data, services, tokens
 from shop.accounts.export import export_personal_data
 from shop.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     InvitationForm,
-    InviteProducerForm,
     LoginForm,
     NewPasswordForm,
     RegistrationForm,
@@ -208,38 +206,6 @@ def accept_invitation(token: str):
     return redirect(default_destination(user), 303)
 
 
-@bp.route("/account/uitnodigen", methods=["GET", "POST"])
-@staff_required
-def invite_producer():
-    """A minimal staff page to invite a producer user (the back office will call the same service)."""
-    from sqlalchemy import select
-
-    from shop.catalog.models import Producer
-
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-    form = InviteProducerForm()
-    form.producer_id.choices = [("", _("Kies een producent"))] + [(str(pid), name) for pid, name in producers]
-    if request.method == "GET":
-        return render_template("accounts/invite_producer.html", form=form)
-    producer = None
-    if form.validate():
-        producer = db.session.get(Producer, int(form.producer_id.data))
-        if producer is None:
-            form.producer_id.errors = [_("Kies een producent uit de lijst.")]
-    if producer is None:
-        return _invalid("accounts/invite_producer.html", form)
-    try:
-        services.invite_producer_user(form.email.data, producer, by=current_user._get_current_object())
-    except DomainError as error:
-        db.session.rollback()
-        form.email.errors = [str(error)]
-        return _invalid("accounts/invite_producer.html", form)
-    db.session.commit()
-    flash(_("De uitnodiging voor %(email)s is verstuurd.", email=services.normalise_email(form.email.data)),
-          "success")
-    return redirect(url_for("accounts.invite_producer"), 303)
-
-
 # --- registration and my account -------------------------------------------------------------------------
 
 
@@ -331,7 +297,7 @@ def export():
 def delete():
     user = current_user._get_current_object()
     form = DeleteAccountForm()
-    open_orders = services.list_open_orders(user) if user.role == Role.CUSTOMER else []
+    open_orders = personal_data.open_matters(user) if user.role == Role.CUSTOMER else []
     if request.method == "GET":
         return render_template("accounts/account_delete.html", form=form, open_orders=open_orders)
     if not form.validate():

@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from shop.catalog.producer_profile import EMAIL, STORY_MAX
+from shop.catalog.producer_profile import STORY_MAX
+from shop.core.email_address import EMAIL
 from shop.core.form_fields import CheckboxesField
 from shop.core.form_fields import strip as _strip
 from shop.listings.producer_admin import NAME_MAX, ProducerData

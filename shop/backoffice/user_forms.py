@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from shop.catalog.producer_profile import EMAIL
+from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
 
 ROLE_CHOICES = [("staff", _l("Medewerker")), ("admin", _l("Beheerder"))]

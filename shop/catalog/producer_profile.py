@@ -17,11 +17,11 @@ from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Locality, Producer, Product
 from shop.catalog.services import refresh_search_text
+from shop.core.email_address import EMAIL
 from shop.core.errors import DomainError
 from shop.extensions import db
 
 POSTCODE = re.compile(r"^\d{4}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ./()-]{6,40}$")
 STORY_MAX = 5000
 HOURS_MAX = 1000

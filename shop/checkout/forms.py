@@ -18,11 +18,11 @@ from wtforms.validators import Length, Optional
 from shop.checkout.delivery import DeliveryError, normalise_postcode
 from shop.checkout.services import CheckoutData
 from shop.checkout.vat_number import InvalidVatNumber, normalise_vat_number
+from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./()\-]{6,24}$")
 
 
@@ -87,7 +87,7 @@ class CheckoutForm(FlaskForm):
         for field in self:
             field.errors = list(field.errors)
         if self._require(self.email, _l("Geef je e-mailadres, zoals naam@voorbeeld.be.")):
-            if not _EMAIL.match(self.email.data):
+            if not EMAIL.match(self.email.data):
                 self.email.errors.append(_l("Geef een geldig e-mailadres, zoals naam@voorbeeld.be."))
         self._require(self.name, _l("Geef je naam."))
         if self.phone.data and not _PHONE.match(self.phone.data):

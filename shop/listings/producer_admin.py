@@ -20,10 +20,11 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Label, Locality, Municipality, Producer, Product, ProductStatus
-from shop.catalog.producer_profile import EMAIL, ProfileData, ProfileError, update_producer_profile
+from shop.catalog.producer_profile import ProfileData, ProfileError, update_producer_profile
 from shop.catalog.search import fold
 from shop.catalog.services import refresh_search_text
 from shop.core.audit import record_action
+from shop.core.email_address import EMAIL
 from shop.core.errors import DomainError
 from shop.extensions import db
 

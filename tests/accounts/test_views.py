@@ -292,24 +292,6 @@ def test_invited_producer_chooses_a_password_and_lands_in_the_portal(client, db)
     assert client.get(link).status_code == 410
 
 
-def test_staff_invite_page(client, db):
-    staff = make_user("personeel@voorbeeld.be", role=Role.STAFF)
-    producer = make_producer("Hoeve De Kriek")
-    customer = make_user("klant@voorbeeld.be")
-    db.session.commit()
-    _login(client, customer.email)
-    assert client.get("/account/uitnodigen").status_code == 403
-    client.post("/uitloggen")
-    _login(client, staff.email)
-    bad = client.post("/account/uitnodigen", data={"email": "boer", "producer_id": ""})
-    assert bad.status_code == 422
-    assert "Kies een producent." in _html(bad)
-    response = client.post("/account/uitnodigen", data={"email": "boer@hoeve.be", "producer_id": str(producer.id)})
-    assert response.status_code == 303
-    user = db.session.scalar(select(User).where(User.email == "boer@hoeve.be"))
-    assert (user.role, user.producer_id) == (Role.PRODUCER, producer.id)
-
-
 # --- registration and account -------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from shop.accounts.models import Role, User
 from shop.outbox.models import OutboxMessage
-from tests.factories import DEFAULT_PASSWORD, log_in_as, make_staff, make_user
+from tests.factories import DEFAULT_PASSWORD, log_in_as, make_producer, make_staff, make_user
 
 
 def _text(response) -> str:
@@ -201,3 +201,24 @@ def test_list_says_when_each_user_last_logged_in(client, db, admin):
     assert "Laatst ingelogd" in html
     assert "20 nov 2026 10:30" in html  # shown in shop time (Brussels)
     assert "nog nooit" in html
+
+
+def test_staff_invite_a_producer_user_from_the_back_office(client, db):
+    staff = make_user("personeel@voorbeeld.be", role=Role.STAFF)
+    producer = make_producer("Hoeve De Kriek")
+    customer = make_user("klant@voorbeeld.be")
+    db.session.commit()
+    log_in_as(client, customer)
+    assert client.get("/beheer/producenten/uitnodigen").status_code == 403
+    client.post("/uitloggen")
+    log_in_as(client, staff)
+    page = client.get("/beheer/producenten/uitnodigen")
+    assert page.status_code == 200 and "Hoeve De Kriek" in page.get_data(as_text=True)
+    bad = client.post("/beheer/producenten/uitnodigen", data={"email": "boer", "producer_id": ""})
+    assert bad.status_code == 422
+    assert "Kies een producent." in bad.get_data(as_text=True)
+    response = client.post("/beheer/producenten/uitnodigen",
+                           data={"email": "boer@hoeve.be", "producer_id": str(producer.id)})
+    assert response.status_code == 303
+    user = db.session.scalar(select(User).where(User.email == "boer@hoeve.be"))
+    assert (user.role, user.producer_id) == (Role.PRODUCER, producer.id)
