@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test translations seed clean
+.PHONY: install run test lint translations seed clean
 
 install: $(VENV)/.installed translations
 
@@ -29,8 +29,12 @@ run:
 	@$(PY) seed_producers.py --if-empty
 	@SHOP_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py shop.wsgi:app
 
-test: install
+test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The packages' direction (README, "Layout"): the import-linter contracts in pyproject.toml.
+lint: install
+	$(VENV)/bin/lint-imports --no-cache
 
 seed: install
 	$(FLASK) db upgrade

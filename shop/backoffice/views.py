@@ -44,17 +44,3 @@ def backoffice_navigation() -> list[tuple[str, str]]:
 def has_endpoint(endpoint: str) -> bool:
     """Whether a route exists (templates link to pages of other back-office areas only when they exist)."""
     return endpoint in current_app.view_functions
-
-
-from shop.backoffice import (  # noqa: E402,F401
-    dashboard_views,
-    fulfilment_views,
-    order_views,
-    package_views,
-    producer_views,
-    report_views,
-    review_views,
-    shortage_views,
-    stock_views,
-    user_views,
-)

@@ -26,6 +26,3 @@ NAVIGATION = [
 @bp.app_template_global()
 def portal_navigation() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label in NAVIGATION if endpoint in current_app.view_functions]
-
-
-from shop.portal import dashboard_views, product_views, supply_views, week_views  # noqa: E402,F401

@@ -44,6 +44,3 @@ def category_illustration(category) -> str | None:
         return None
     filename = f"img/catalog/{category.illustration}.svg"
     return f"static/{filename}" if _bundled(current_app.static_folder, filename) else None
-
-
-from shop.storefront import producer_views, product_views  # noqa: E402,F401  (their routes join bp)
