@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from shop.accounts.auth import staff_required
 from shop.backoffice.review_forms import ApproveForm, RejectForm
 from shop.backoffice.views import bp
 from shop.catalog.images import thumbnail_key
-from shop.catalog.models import ProductStatus
+from shop.catalog.models import PRODUCT_STATUS_WORDS
 from shop.catalog.review import (
     REASON_MAX,
     AlreadyReviewed,
@@ -25,13 +24,7 @@ from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.listings.product_edit import missing_food_labels
 
-STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("Ontwerp"),
-    ProductStatus.PENDING_REVIEW: _l("Wacht op controle"),
-    ProductStatus.PUBLISHED: _l("In de winkel"),
-    ProductStatus.HIDDEN: _l("Verborgen"),
-    ProductStatus.ARCHIVED: _l("Gearchiveerd"),
-}
+STATUS_LABELS = PRODUCT_STATUS_WORDS
 
 
 def _load(product_id: int):

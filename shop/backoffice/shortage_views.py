@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -32,22 +31,9 @@ from shop.supply.shortage_resolution import (
     substitution_options,
 )
 
-SHORTAGE_STATUS_LABELS = {
-    ShortageStatus.OPEN: _l("open"),
-    ShortageStatus.SUBSTITUTED: _l("vervangen"),
-    ShortageStatus.REFUNDED: _l("terugbetaald"),
-    ShortageStatus.WITHDRAWN: _l("ingetrokken"),
-}
+SHORTAGE_STATUS_LABELS = {status: status.label for status in ShortageStatus}
 
-ORDER_STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: _l("wacht op betaling"),
-    OrderStatus.PAID: _l("betaald"),
-    OrderStatus.IN_PREPARATION: _l("in voorbereiding"),
-    OrderStatus.READY_FOR_PICKUP: _l("klaar voor afhaling"),
-    OrderStatus.SHIPPED: _l("verzonden"),
-    OrderStatus.COMPLETED: _l("afgerond"),
-    OrderStatus.CANCELLED: _l("geannuleerd"),
-}
+ORDER_STATUS_LABELS = {status: str(status.label).lower() for status in OrderStatus}
 
 
 def _when(value) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -146,6 +147,21 @@ class ProductStatus(StrEnum):
     PUBLISHED = "published"
     HIDDEN = "hidden"
     ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        """The word producers and staff read: "In de winkel"."""
+        return PRODUCT_STATUS_WORDS[self]
+
+
+# The words for each product status, in one table.
+PRODUCT_STATUS_WORDS = {
+    ProductStatus.DRAFT: _l("Ontwerp"),
+    ProductStatus.PENDING_REVIEW: _l("Wacht op controle"),
+    ProductStatus.PUBLISHED: _l("In de winkel"),
+    ProductStatus.HIDDEN: _l("Verborgen"),
+    ProductStatus.ARCHIVED: _l("Gearchiveerd"),
+}
 
 
 class NetUnit(StrEnum):

@@ -28,16 +28,8 @@ from shop.orders.models import DeliveryMethod, OrderStatus
 
 
 def status_label(status: OrderStatus) -> str:
-    labels = {
-        OrderStatus.PAID: _("betaald"),
-        OrderStatus.IN_PREPARATION: _("in voorbereiding"),
-        OrderStatus.READY_FOR_PICKUP: _("klaar voor afhaling"),
-        OrderStatus.SHIPPED: _("verzonden"),
-        OrderStatus.COMPLETED: _("afgerond"),
-        OrderStatus.PENDING_PAYMENT: _("wacht op betaling"),
-        OrderStatus.CANCELLED: _("geannuleerd"),
-    }
-    return labels.get(status, str(status))
+    """The staff word for an order status, in lower case (it stands inside a sentence or a table cell)."""
+    return str(status.label).lower()
 
 
 def _method(order, shipment) -> str:

@@ -53,13 +53,8 @@ HEADER_ALIASES = {
 EXPORT_HEADER = ("id", "naam", "eenheid", "prijs", "voorraad", "beschikbaar", "status", "categorie", "btw")
 FIELD_COLUMN = {"id": "id", "price": "prijs", "stock": "voorraad", "available": "beschikbaar"}
 
-STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("concept"),
-    ProductStatus.PENDING_REVIEW: _l("wacht op goedkeuring"),
-    ProductStatus.PUBLISHED: _l("gepubliceerd"),
-    ProductStatus.HIDDEN: _l("verborgen"),
-    ProductStatus.ARCHIVED: _l("gearchiveerd"),
-}
+# Lower case: the words stand in a CSV column and in sentences.
+STATUS_LABELS = {status: str(status.label).lower() for status in ProductStatus}
 
 
 class SupplyError(DomainError):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,28 @@ class OrderStatus(StrEnum):
     SHIPPED = "shipped"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """The word staff read (back office, pick lists): "In voorbereiding"."""
+        return ORDER_STATUS_WORDS[self][0]
+
+    @property
+    def customer_label(self) -> str:
+        """The word the customer reads (order status page, history): "Wordt klaargemaakt"."""
+        return ORDER_STATUS_WORDS[self][1]
+
+
+# The words for each status, in one table: (for staff, for the customer).
+ORDER_STATUS_WORDS = {
+    OrderStatus.PENDING_PAYMENT: (_l("Wacht op betaling"), _l("Wacht op betaling")),
+    OrderStatus.PAID: (_l("Betaald"), _l("Betaald")),
+    OrderStatus.IN_PREPARATION: (_l("In voorbereiding"), _l("Wordt klaargemaakt")),
+    OrderStatus.READY_FOR_PICKUP: (_l("Klaar om af te halen"), _l("Ligt klaar om af te halen")),
+    OrderStatus.SHIPPED: (_l("Verzonden"), _l("Onderweg")),
+    OrderStatus.COMPLETED: (_l("Afgerond"), _l("Afgerond")),
+    OrderStatus.CANCELLED: (_l("Geannuleerd"), _l("Geannuleerd")),
+}
 
 
 class DeliveryMethod(StrEnum):

@@ -27,15 +27,7 @@ from shop.orders.models import (
 PER_PAGE = 50
 Q_MAX = 100
 
-STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: _l("Wacht op betaling"),
-    OrderStatus.PAID: _l("Betaald"),
-    OrderStatus.IN_PREPARATION: _l("In voorbereiding"),
-    OrderStatus.READY_FOR_PICKUP: _l("Klaar om af te halen"),
-    OrderStatus.SHIPPED: _l("Verzonden"),
-    OrderStatus.COMPLETED: _l("Afgerond"),
-    OrderStatus.CANCELLED: _l("Geannuleerd"),
-}
+STATUS_LABELS = {status: status.label for status in OrderStatus}
 METHOD_LABELS = {DeliveryMethod.PICKUP: _l("Afhalen"), DeliveryMethod.DELIVERY: _l("Levering")}
 
 

@@ -23,7 +23,7 @@ from shop.catalog.images import (
     move_product_image,
     thumbnail_key,
 )
-from shop.catalog.models import Product, ProductImage, ProductStatus
+from shop.catalog.models import PRODUCT_STATUS_WORDS, Product, ProductImage, ProductStatus
 from shop.catalog.search import fold
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
@@ -44,13 +44,7 @@ from shop.portal.views import bp
 
 PER_PAGE = 20
 
-STATUS_LABELS = {
-    ProductStatus.DRAFT: _l("Ontwerp"),
-    ProductStatus.PENDING_REVIEW: _l("Wacht op controle"),
-    ProductStatus.PUBLISHED: _l("In de winkel"),
-    ProductStatus.HIDDEN: _l("Verborgen"),
-    ProductStatus.ARCHIVED: _l("Gearchiveerd"),
-}
+STATUS_LABELS = PRODUCT_STATUS_WORDS
 
 FIELD_NAMES = {
     "name": _l("naam"), "description": _l("beschrijving"), "translations": _l("vertalingen"),

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,6 +22,25 @@ class ShortageStatus(StrEnum):
     SUBSTITUTED = "substituted"
     REFUNDED = "refunded"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The short word staff read: "vervangen"."""
+        return SHORTAGE_STATUS_WORDS[self][0]
+
+    @property
+    def producer_label(self) -> str:
+        """What the producer who reported it reads: "Vervangen door een ander product"."""
+        return SHORTAGE_STATUS_WORDS[self][1]
+
+
+# The words for each shortage status, in one table: (for staff, for the producer).
+SHORTAGE_STATUS_WORDS = {
+    ShortageStatus.OPEN: (_l("open"), _l("Open: het Groot Vleeshuis bekijkt het")),
+    ShortageStatus.SUBSTITUTED: (_l("vervangen"), _l("Vervangen door een ander product")),
+    ShortageStatus.REFUNDED: (_l("terugbetaald"), _l("Terugbetaald aan de klant")),
+    ShortageStatus.WITHDRAWN: (_l("ingetrokken"), _l("Ingetrokken")),
+}
 
 
 class ShortageReport(Base):

@@ -148,9 +148,4 @@ def list_shortage_reports(producer_id: int) -> list[ShortageRow]:
     return [ShortageRow(report, number, name, status) for report, number, name, status in rows]
 
 
-STATUS_LABELS = {
-    ShortageStatus.OPEN: _l("Open: het Groot Vleeshuis bekijkt het"),
-    ShortageStatus.SUBSTITUTED: _l("Vervangen door een ander product"),
-    ShortageStatus.REFUNDED: _l("Terugbetaald aan de klant"),
-    ShortageStatus.WITHDRAWN: _l("Ingetrokken"),
-}
+STATUS_LABELS = {status: status.producer_label for status in ShortageStatus}

@@ -88,7 +88,7 @@ def test_export_is_what_belgian_excel_opens(db):
     assert data.startswith(b"\xef\xbb\xbfid;naam;eenheid;prijs;voorraad;beschikbaar;status;categorie;btw\r\n")
     lines = data.decode("utf-8-sig").split("\r\n")
     assert lines[1] == f"{products[0].id};Boter;per stuk;10,00;0;nee;verborgen;Kaas;6"
-    assert lines[2] == f'{products[1].id};"Kaas; ""jong""";250 g;4,50;3;ja;gepubliceerd;Kaas;6'
+    assert lines[2] == f'{products[1].id};"Kaas; ""jong""";250 g;4,50;3;ja;in de winkel;Kaas;6'
     assert lines[3] == ""
     assert len(lines) == 4
 
@@ -130,7 +130,7 @@ BAD = [
     pytest.param(b"id;beschikbaar\n12;misschien\n",
                  ["Regel 2, kolom beschikbaar: 'misschien' is geen geldige waarde; gebruik ja of nee."], id="availability"),
     pytest.param(b"id;beschikbaar\n14;ja\n",
-                 ["Regel 2, kolom beschikbaar: Dit product heeft status 'wacht op goedkeuring' en kan hier niet "
+                 ["Regel 2, kolom beschikbaar: Dit product heeft status 'wacht op controle' en kan hier niet "
                   "gepubliceerd worden."], id="publish-pending"),
     pytest.param(b"id;voorraad\nabc;1\n;2\n", ["Regel 2, kolom id: 'abc' is geen productnummer.",
                                                 "Regel 3, kolom id: het productnummer ontbreekt."], id="bad-ids"),

@@ -46,7 +46,7 @@ def test_export_downloads_my_products_for_excel(client, farm):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="producten-')
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeffid;naam;eenheid;prijs;voorraad;beschikbaar;status;categorie;btw\r\n")
-    assert f"{farm['kaas']};Hoevekaas;250 g;4,50;10;ja;gepubliceerd;Kaas;6\r\n" in text
+    assert f"{farm['kaas']};Hoevekaas;250 g;4,50;10;ja;in de winkel;Kaas;6\r\n" in text
     assert f"{farm['boter']};Boter;250 g;3,00;3;nee;verborgen;Kaas;6\r\n" in text
     assert "Van een ander" not in text
 

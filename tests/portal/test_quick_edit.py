@@ -59,7 +59,7 @@ def test_page_lists_my_products_only_with_phone_keyboards(client, farm):
     assert f'name="available-{farm["kaas"]}" value="1" checked' in html
     assert f'name="available-{farm["boter"]}" value="1">' in html
     assert f'name="available-{farm["siroop"]}"' not in html
-    assert "wacht op goedkeuring" in html
+    assert "wacht op controle" in html
 
 
 def test_save_applies_everything_and_names_what_changed(client, db, farm):
