@@ -26,6 +26,7 @@ from tests.factories import (
     make_region,
     make_vat_category,
 )
+from tests.fakes.stripe_server import FakeStripe
 
 
 @contextmanager
@@ -172,3 +173,48 @@ def catalogue(db):
     products["tripel"].labels.append(bio)
     db.session.flush()
     return products
+
+
+# --- payments: the fake Stripe server and an app pointed at it for one test ------------------------------
+
+_MISSING = object()
+
+
+@pytest.fixture
+def fake_stripe():
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_config(app, fake_stripe):
+    """Point the (session-wide) app at the fake Stripe for this test; restore the config after."""
+    values = {
+        "STRIPE_SECRET_KEY": "sk_test_fake_key",
+        "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret,
+        "STRIPE_API_BASE": fake_stripe.url,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+        "STRIPE_TIMEOUT_SECONDS": 1,
+    }
+    saved = {key: app.config.get(key, _MISSING) for key in values}
+    app.config.update(values)
+    yield fake_stripe
+    for key, value in saved.items():
+        if value is _MISSING:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
+
+
+@pytest.fixture
+def production_config(app):
+    saved = app.config["ENV_NAME"]
+    app.config["ENV_NAME"] = "production"
+    yield
+    app.config["ENV_NAME"] = saved
+
+
+@pytest.fixture
+def cheese(db):
+    return make_product("Oude Brugge", price_cents=1250, stock=10)

@@ -262,3 +262,38 @@ def make_paid_order(*items: tuple[Product | Package, int], data=None, **kwargs):
 def make_staff(email: str | None = None, *, role: str = "staff", **overrides):
     """A staff member (or ``role="admin"``) with the default password."""
     return make_user(email or f"personeel{_n()}@voorbeeld.be", role=role, **overrides)
+
+
+def make_refund(order, amount_cents: int, *, reason: str = "", by=None):
+    """A refund as the shop makes one (shop.orders.refunds): requested and committed, then sent through the
+    order's gateway and its answer committed."""
+    from shop.orders.refunds import request_refund, send_refund
+    from shop.payments.gateway import gateway_for
+
+    refund = request_refund(order, amount_cents, reason=reason, by=by)
+    db.session.commit()
+    send_refund(refund, gateway_for(order))
+    db.session.commit()
+    return refund
+
+
+# --- payments ------------------------------------------------------------------------------------------------
+
+SUCCESS_URL = "http://localhost/afrekenen/bevestiging?session_id={CHECKOUT_SESSION_ID}"
+
+
+def place(*items, **kwargs):
+    """A committed order in pending_payment (through the checkout's place_order)."""
+    order = make_order(*items, **kwargs)
+    db.session.commit()
+    return order
+
+
+def start_stripe_checkout(order):
+    """Start the order's Checkout Session on the fake, as the checkout view does; returns the session id."""
+    from shop.payments.gateway import get_gateway
+
+    get_gateway().start_checkout(order, success_url=SUCCESS_URL,
+                                 cancel_url=f"http://localhost/afrekenen/geannuleerd/{order.status_token}")
+    db.session.commit()
+    return order.payment_session_id

@@ -31,6 +31,8 @@ from shop.orders.staff_queries import (
     parse_order_filters,
     user_emails,
 )
+from shop.payments.gateway import gateway_for
+from shop.payments.services import send_requested_refunds
 
 RESEND_LABELS = {
     "order_confirmed": lambda: _("Bevestiging van de bestelling (met factuur)"),
@@ -187,10 +189,12 @@ def order_cancel(order_id: int):
         return _render(order, failed=form, status=422, cancel_form=form)
     try:
         result = staff_actions.cancel_by_staff(order, reason=form.reason.data, expected_status=form.expected_status.data,
-                                               by=current_user)
+                                               by=current_user, payments=gateway_for(order))
     except DomainError as error:
         return _refused(order_id, form, "cancel_form", error)
     db.session.commit()
+    for problem in send_requested_refunds(order):
+        flash(problem, "warning")
     if result.refund is not None:
         flash(_("Bestelling %(number)s is geannuleerd; %(amount)s wordt terugbetaald. De klant kreeg een e-mail.",
                 number=order.number, amount=eur(result.refund.amount_cents)), "success")
@@ -216,7 +220,11 @@ def order_refund(order_id: int):
     except DomainError as error:
         return _refused(order_id, form, "refund_form", error)
     db.session.commit()
-    flash(_("%(amount)s terugbetaald. De klant kreeg een e-mail.", amount=eur(refund.amount_cents)), "success")
+    problems = send_requested_refunds(order)
+    for problem in problems:
+        flash(problem, "warning")
+    if not problems:
+        flash(_("%(amount)s terugbetaald. De klant kreeg een e-mail.", amount=eur(refund.amount_cents)), "success")
     return _to_detail(order_id, "betaling")
 
 

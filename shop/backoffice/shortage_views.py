@@ -17,6 +17,7 @@ from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus
+from shop.payments.services import send_requested_refunds
 from shop.supply.models import ShortageStatus
 from shop.supply.producer_lists import OPEN_STATUSES
 from shop.supply.shortage_resolution import (
@@ -121,6 +122,11 @@ def shortage_refund(report_id: int):
         db.session.rollback()
         form.form_errors.append(str(error))
         return _detail_page(_detail_or_404(report_id), refund_form=form, failed=form, status=_status_for(error))
+    problems = send_requested_refunds(report.refund.order)
+    for problem in problems:
+        flash(problem, "warning")
+    if problems:
+        return redirect(url_for("backoffice.shortage_detail", report_id=report_id), 303)
     flash(_("%(amount)s terugbetaald voor %(units)s × %(missing)s. De klant krijgt een e-mail.",
             amount=eur(amount), units=detail.report.quantity, missing=detail.missing_name), "success")
     return redirect(url_for("backoffice.shortage_detail", report_id=report_id), 303)

@@ -27,9 +27,9 @@ from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, InvalidTransition, allowed_transitions, transition
 from shop.orders.models import DeliveryMethod, Order, OrderNote, OrderStatus, OrderTransition, Refund
+from shop.orders.refunds import RefundRefused, request_refund
 from shop.orders.staff_queries import STATUS_LABELS
 from shop.outbox.models import OutboxMessage
-from shop.payments.gateway import RefundRefused, gateway_for
 
 S = OrderStatus
 # Staff never mark an order paid by hand (the payment provider does), and cancel through cancel_by_staff.
@@ -187,14 +187,15 @@ class CancelResult:
     refund: Refund | None = None
 
 
-def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, by) -> CancelResult:
+def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, by, payments) -> CancelResult:
     """Cancel an order that is pending payment, paid or in preparation, with a mandatory reason.
 
     The stock goes back (once, in the transition) and the customer gets the cancellation mail. A pending
-    order's payment session is expired first, so the customer can no longer pay it; a paid order's remaining
-    amount is refunded through its gateway. Raises ReasonRequired, OrderChangedMeanwhile, InvalidTransition,
+    order's payment session is expired first through ``payments`` (its gateway), so the customer can no longer
+    pay it; for a paid order a refund of the remaining amount is requested (shop.orders.refunds: the caller
+    sends it once this is committed). Raises ReasonRequired, OrderChangedMeanwhile, InvalidTransition,
     ConcurrentChange (another staff member cancels at the same time), PaymentUnavailable (the payment
-    provider cannot expire or refund now: nothing happened), RefundRefused.
+    provider cannot expire the session now: nothing happened), RefundRefused.
     """
     reason = _reason(reason)
     _check_expected(order, expected_status)
@@ -203,14 +204,14 @@ def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, b
                                 status=str(STATUS_LABELS[order.status]).lower())
     was_pending = order.status == S.PENDING_PAYMENT
     if was_pending and order.payment_session_id:
-        gateway_for(order).expire_session(order.payment_session_id)
+        payments.expire_session(order.payment_session_id)
     # The transition first: it is the guard (conditional UPDATE) that lets only one cancellation through,
     # before any money moves. Its mail tells the customer what will be paid back.
     record = transition(order, S.CANCELLED, by=by, note=reason)
     refund = None
     left = refundable_cents(order)
     if not was_pending and left > 0:
-        refund = gateway_for(order).refund(order, left, reason=reason, by=by)
+        refund = request_refund(order, left, reason=reason, by=by)
     detail = f"{order.number}: {reason}"
     if refund is not None:
         detail += f" (terugbetaald: {eur(refund.amount_cents)})"
@@ -219,11 +220,12 @@ def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, b
 
 
 def refund_by_staff(order: Order, amount_cents: int, *, reason: str, request_key: str, by) -> Refund:
-    """Refund ``amount_cents`` of a paid order (full or partial) through its gateway and tell the customer.
+    """Request a refund of ``amount_cents`` of a paid order (full or partial) and tell the customer; the
+    caller commits, then sends it (shop.orders.refunds).
 
     ``request_key`` is the form's one-time key: when a Refund with it exists, RefundAlreadyDone is raised
     and nothing is refunded. Raises ReasonRequired, RefundRefused (never paid, not positive, above what is
-    left), PaymentUnavailable (the provider cannot refund now: nothing is recorded).
+    left).
     """
     reason = _reason(reason)
     if not request_key or not REQUEST_KEY.match(request_key):
@@ -234,9 +236,7 @@ def refund_by_staff(order: Order, amount_cents: int, *, reason: str, request_key
         raise RefundAlreadyDone(existing)
     if order.paid_at is None:
         raise RefundRefused(_l("Deze bestelling is niet betaald; er is niets om terug te betalen."))
-    refund = gateway_for(order).refund(order, amount_cents, reason=reason, by=by)
-    refund.request_key = request_key
-    db.session.flush()
+    refund = request_refund(order, amount_cents, reason=reason, by=by, request_key=request_key)
     notifications.order_refunded(order, refund)
     record_action("order.refund", by=by, subject_type="order", subject_id=order.id,
                   detail=f"{order.number}: {eur(refund.amount_cents)} – {reason}")

@@ -10,17 +10,17 @@ from flask.cli import with_appcontext
 @click.command("reconcile")
 @with_appcontext
 def reconcile_command() -> None:
-    """Settle orders still pending payment by asking Stripe for their session's state."""
+    """Settle requested refunds that were never answered, and orders still pending payment by asking Stripe
+    for their session's state."""
     from shop.payments.reconcile import reconcile_all
 
     if not current_app.config.get("STRIPE_SECRET_KEY"):
-        click.echo("STRIPE_SECRET_KEY is niet ingesteld: niets af te stemmen (demobetalingen).")
-        return
+        click.echo("STRIPE_SECRET_KEY is niet ingesteld: alleen openstaande terugbetalingen (demobetalingen).")
     outcomes = reconcile_all()
     for outcome in outcomes:
         click.echo(f"{outcome.order_number}: {outcome.action}" + (f" ({outcome.detail})" if outcome.detail else ""))
     errors = sum(1 for outcome in outcomes if outcome.action == "error")
-    click.echo(f"{len(outcomes)} bestelling(en) in afwachting van betaling nagekeken, {errors} fout(en).")
+    click.echo(f"{len(outcomes)} bestelling(en) en terugbetaling(en) nagekeken, {errors} fout(en).")
     if errors:
         raise SystemExit(1)
 

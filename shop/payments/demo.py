@@ -10,8 +10,9 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, PaymentProvider, Refund
-from shop.payments.gateway import PaymentUnavailable, SessionState, reserve_refund
+from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.orders.refunds import ProviderRefund
+from shop.payments.gateway import PaymentUnavailable, SessionState
 
 DEMO_SESSION_PREFIX = "demo_"
 
@@ -48,9 +49,14 @@ class DemoGateway:
     def expire_session(self, session_id: str) -> None:
         """Nothing to do: a demo session ends when its order is cancelled."""
 
-    def refund(self, order: Order, amount_cents: int, *, reason: str = "", by=None) -> Refund:
-        """Record a refund of ``amount_cents`` (no money moves). Raises RefundRefused above what is left."""
-        refund = reserve_refund(order, amount_cents, reason=reason, by=by, status="succeeded")
-        refund.provider_refund_id = f"demo_re_{order.number}_{refund.id}"
-        db.session.flush()
-        return refund
+    def payment_reference(self, order: Order) -> str | None:
+        return order.payment_session_id or f"{DEMO_SESSION_PREFIX}{order.number}"
+
+    def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
+                    order_number: str) -> ProviderRefund:
+        """No money moves: the refund succeeds at once, under an id made from the order and the refund."""
+        return ProviderRefund(f"demo_re_{order_number}_{refund_id}", "succeeded")
+
+    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderRefund | None:
+        """The demo keeps nothing: sending again gives the same id."""
+        return None

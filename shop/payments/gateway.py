@@ -7,7 +7,12 @@ took the order's payment. Every gateway has the same interface:
     start_checkout(order, *, success_url, cancel_url) -> str    the URL to send the customer to
     get_session_state(session_id) -> SessionState
     expire_session(session_id)
-    refund(order, amount_cents, *, reason="", by=None) -> Refund
+    payment_reference(order) -> str | None                        what a refund refers to (the payment)
+    send_refund(*, payment_reference, amount_cents, refund_id, ...) -> ProviderRefund
+    find_refund(*, payment_reference, refund_id) -> ProviderRefund | None
+
+Refunds are booked by shop.orders.refunds (request, commit, then send through an adapter); the adapters
+only talk to the provider and return what it said.
 
 Stripe's own failures (network, time-out, API errors) come out as PaymentUnavailable, with a message the
 customer can read.
@@ -24,13 +29,13 @@ from typing import Any, Protocol
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.settings import get_settings
 from shop.extensions import db
-from shop.orders.models import Order, PaymentProvider, Refund
+from shop.orders.models import Order, PaymentProvider
+from shop.orders.refunds import ProviderRefund, RefundRefused
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +44,6 @@ STRIPE_LOCALES = {"nl": "nl", "fr": "fr", "en": "en"}
 
 class PaymentUnavailable(DomainError):
     """The payment provider could not be reached or refused the request; nothing was charged."""
-
-
-class RefundRefused(DomainError):
-    """A refund that the rules do not allow (above what is left, nothing paid)."""
 
 
 class InvalidWebhook(Exception):
@@ -66,7 +67,12 @@ class PaymentGateway(Protocol):
 
     def expire_session(self, session_id: str) -> None: ...
 
-    def refund(self, order: Order, amount_cents: int, *, reason: str = "", by=None) -> Refund: ...
+    def payment_reference(self, order: Order) -> str | None: ...
+
+    def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
+                    order_number: str) -> ProviderRefund: ...
+
+    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderRefund | None: ...
 
 
 def _unavailable() -> PaymentUnavailable:
@@ -91,36 +97,6 @@ def gateway_for(order: Order) -> PaymentGateway:
     from shop.payments.demo import DemoGateway
 
     return DemoGateway()
-
-
-# ---------------------------------------------------------------------------------------------- refunds
-
-def reserve_refund(order: Order, amount_cents: int, *, reason: str, by, provider_refund_id: str | None = None,
-                   status: str = "pending") -> Refund:
-    """Add ``amount_cents`` to the order's refunded amount, guarded so it never exceeds the total, and
-    record a Refund row. Raises RefundRefused for a non-positive amount or one above what is left."""
-    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
-        raise RefundRefused(_l("Een terugbetaling moet een positief bedrag zijn."))
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.refunded_cents + amount_cents <= Order.total_cents)
-        .values(refunded_cents=Order.refunded_cents + amount_cents)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(order, attribute_names=["refunded_cents"])
-    if result.rowcount != 1:
-        from shop.core.i18n import eur
-
-        raise RefundRefused(
-            _l("Je kunt hoogstens %(left)s terugbetalen: van %(total)s is al %(refunded)s terugbetaald."),
-            left=eur(order.total_cents - order.refunded_cents), total=eur(order.total_cents),
-            refunded=eur(order.refunded_cents),
-        )
-    refund = Refund(order_id=order.id, amount_cents=amount_cents, reason=reason, status=status,
-                    provider_refund_id=provider_refund_id, by_user_id=getattr(by, "id", None))
-    db.session.add(refund)
-    db.session.flush()
-    return refund
 
 
 # ---------------------------------------------------------------------------------------------- Stripe
@@ -218,37 +194,41 @@ class StripeGateway:
             raise _unavailable() from error
 
     # -- refunds
-    def refund(self, order: Order, amount_cents: int, *, reason: str = "", by=None) -> Refund:
-        """Refund ``amount_cents`` of the order through the Refunds API and record it on the order.
+    def payment_reference(self, order: Order) -> str | None:
+        """The order's PaymentIntent (asked from its Checkout Session when the order does not know it yet)."""
+        if order.payment_intent_id:
+            return order.payment_intent_id
+        if order.payment_session_id:
+            return self.get_session_state(order.payment_session_id).payment_intent_id
+        return None
 
-        Raises RefundRefused above what is left (total minus refunded) or without a payment, and
-        PaymentUnavailable when Stripe fails (the caller rolls back: nothing is recorded then).
+    def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
+                    order_number: str) -> ProviderRefund:
+        """Create the refund through the Refunds API, idempotent under ``refund-<refund id>``.
+
+        Raises RefundRefused when Stripe refuses it and PaymentUnavailable when Stripe cannot be reached.
         """
-        if not order.payment_intent_id:
-            if order.payment_session_id:
-                order.payment_intent_id = self.get_session_state(order.payment_session_id).payment_intent_id
-            if not order.payment_intent_id:
-                raise RefundRefused(_l("Deze bestelling heeft geen betaling om terug te storten."))
-        refund = reserve_refund(order, amount_cents, reason=reason, by=by)
         params: stripe.params.RefundCreateParams = {
-            "payment_intent": order.payment_intent_id,
+            "payment_intent": payment_reference,
             "amount": amount_cents,
-            "metadata": {"order_id": str(order.id), "order_number": order.number, "refund_id": str(refund.id)},
+            "metadata": {"order_id": str(order_id), "order_number": order_number, "refund_id": str(refund_id)},
         }
         try:
-            result = self.client.v1.refunds.create(
-                params, {"idempotency_key": f"refund-{order.number}-{refund.id}-{amount_cents}"}
-            )
+            result = self.client.v1.refunds.create(params, {"idempotency_key": f"refund-{refund_id}"})
         except stripe.InvalidRequestError as error:
-            log.warning("Stripe refused refund for %s: %s", order.number, error)
+            log.warning("Stripe refused refund %s of %s: %s", refund_id, order_number, error)
             raise RefundRefused(_l("De betaaldienst weigerde de terugbetaling: %(reason)s"),
                                 reason=error.user_message or str(error)) from error
         except stripe.StripeError as error:
             raise _unavailable() from error
-        refund.provider_refund_id = result.id
-        refund.status = result.status or "pending"
-        db.session.flush()
-        return refund
+        return ProviderRefund(result.id, result.status or "pending")
+
+    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderRefund | None:
+        """The refund Stripe made for our refund ``refund_id`` (by its metadata), or None."""
+        for refund in self.list_refunds(payment_reference):
+            if refund["metadata"].get("refund_id") == str(refund_id):
+                return ProviderRefund(refund["id"], refund["status"] or "pending")
+        return None
 
     def list_refunds(self, payment_intent_id: str) -> list[dict[str, Any]]:
         """Every refund of a payment (for a charge.refunded event whose charge does not list them)."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.orders.models import Order, OrderStatus, PaymentProvider, Refund
+from shop.orders.refunds import RefundRefused, list_requested_refunds, settle_refund
 from shop.payments import services
-from shop.payments.gateway import StripeGateway
+from shop.payments.gateway import StripeGateway, gateway_for
 
 ACTOR = "reconcile"
 
@@ -55,10 +57,32 @@ def reconcile_order(gateway: StripeGateway, order: Order, *, now: float | None =
     return Outcome(order.number, "open", "klant betaalt nog")
 
 
-def reconcile_all(*, now: float | None = None) -> list[Outcome]:
-    """Each order in its own transaction: one failure does not stop the others."""
-    gateway = StripeGateway()
+def settle_requested_refunds() -> list[Outcome]:
+    """Refunds recorded but never answered (a crash, an unreachable provider): each looked up at the provider
+    and recorded, or sent now (shop.orders.refunds.settle_refund), in its own transaction."""
     outcomes = []
+    for refund_id in [refund.id for refund in list_requested_refunds()]:
+        refund = db.session.get(Refund, refund_id)
+        number = refund.order.number
+        try:
+            settle_refund(refund, gateway_for(refund.order))
+            db.session.commit()
+            outcomes.append(Outcome(number, "refund", f"terugbetaling {refund_id}: {refund.status}"))
+        except RefundRefused as error:
+            db.session.commit()  # failed, its amount back on the order, the order flagged
+            outcomes.append(Outcome(number, "error", str(error)))
+        except Exception as error:  # noqa: BLE001 - reported, stays requested, the next is still tried
+            db.session.rollback()
+            outcomes.append(Outcome(number, "error", str(error)))
+    return outcomes
+
+
+def reconcile_all(*, now: float | None = None) -> list[Outcome]:
+    """Each order in its own transaction: one failure does not stop the others. Then the requested refunds."""
+    outcomes = settle_requested_refunds()
+    if not current_app.config.get("STRIPE_SECRET_KEY"):
+        return outcomes
+    gateway = StripeGateway()
     for order_id in [order.id for order in pending_stripe_orders()]:
         order = db.session.get(Order, order_id)
         try:
@@ -68,4 +92,5 @@ def reconcile_all(*, now: float | None = None) -> list[Outcome]:
             db.session.rollback()
             outcome = Outcome(order.number, "error", str(error))
         outcomes.append(outcome)
+        outcomes.extend(Outcome(order.number, "error", problem) for problem in services.send_requested_refunds(order))
     return outcomes

@@ -17,6 +17,8 @@ from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
 from shop.orders.models import Order, OrderStatus, Refund
+from shop.orders.refunds import REQUESTED as REFUNDS_REQUESTED
+from shop.orders.refunds import RefundRefused, list_requested_refunds, request_refund, send_refund
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -72,8 +74,6 @@ def _refund_payment_after_cancellation(order: Order, *, payment_intent_id: str |
     db.session.refresh(order, attribute_names=["payment_status"])
     if not claimed:
         return False
-    from shop.payments.gateway import gateway_for
-
     if payment_intent_id:
         order.payment_intent_id = payment_intent_id
     order.needs_attention = True
@@ -82,8 +82,8 @@ def _refund_payment_after_cancellation(order: Order, *, payment_intent_id: str |
             f"automatisch volledig terugbetaald.")
     order.attention_note = "\n".join(part for part in (order.attention_note, note) if part)
     db.session.flush()
-    if left > 0:
-        gateway_for(order).refund(order, left, reason="Betaling na annulering: automatisch terugbetaald")
+    if left > 0:  # sent once this is committed (send_requested_refunds)
+        request_refund(order, left, reason="Betaling na annulering: automatisch terugbetaald")
     notifications.payment_after_cancellation(order)
     log.warning("Payment after cancellation for order %s: flagged and refunded", order.number)
     return True
@@ -143,9 +143,33 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
             db.session.add(Refund(order_id=order.id, amount_cents=data["amount"], provider_refund_id=data["id"],
                                   status=data.get("status") or "succeeded", reason="Terugbetaald via het Stripe-dashboard"))
             changed = True
-    amount = max(0, min(int(amount_refunded), order.total_cents))
+    # Refunds the shop requested and Stripe has not made yet stay counted (they are on their way).
+    on_the_way = sum(refund.amount_cents for refund in order.refunds
+                     if refund.status == REFUNDS_REQUESTED and refund.provider_refund_id is None)
+    amount = max(0, min(int(amount_refunded) + on_the_way, order.total_cents))
     if amount != order.refunded_cents:
         order.refunded_cents = amount
         changed = True
     db.session.flush()
     return changed
+
+
+def send_requested_refunds(order: Order) -> list[str]:
+    """After the caller committed: send every requested refund of ``order`` through its gateway, committing
+    each answer (step 2 of shop.orders.refunds; it runs between transactions, so it commits). Returns what
+    to tell staff: empty when every refund went out; one message per refund that was refused (it is failed
+    and the order flagged) or could not be sent now (it stays requested; reconcile sends it later)."""
+    from shop.payments.gateway import PaymentUnavailable, gateway_for
+
+    problems: list[str] = []
+    for refund in list_requested_refunds(order):
+        try:
+            send_refund(refund, gateway_for(order))
+        except PaymentUnavailable as error:
+            db.session.rollback()
+            problems.append(str(error))
+            continue
+        except RefundRefused as error:
+            problems.append(str(error))
+        db.session.commit()
+    return problems

@@ -63,6 +63,7 @@ def success():
             db.session.commit()
         except PaymentUnavailable:
             db.session.rollback()
+        services.send_requested_refunds(order)  # a payment after cancellation is paid back
         db.session.refresh(order)
     if order.status == OrderStatus.PENDING_PAYMENT:
         flash(_("We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."), "info")
@@ -183,6 +184,9 @@ def stripe_webhook():
     try:
         result = webhook.handle_event(event)
         db.session.commit()
+        order = webhook.event_order(event)
+        if order is not None:
+            services.send_requested_refunds(order)  # a payment after cancellation is paid back
     except (webhook.DuplicateEvent, IntegrityError):
         db.session.rollback()
         if db.session.get(webhook.StripeEvent, event["id"]) is None:

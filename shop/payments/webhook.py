@@ -55,6 +55,12 @@ def record_event(event: dict[str, Any]) -> StripeEvent:
     return record
 
 
+def event_order(event: dict[str, Any]) -> Order | None:
+    """The order a handled event was about (None for an ignored event or an unknown order)."""
+    record = db.session.get(StripeEvent, event.get("id"))
+    return db.session.get(Order, record.order_id) if record is not None and record.order_id else None
+
+
 def handle_event(event: dict[str, Any]) -> str:
     """Apply one verified event. Returns a short description of what happened (for the response and logs)."""
     record = record_event(event)

@@ -39,6 +39,7 @@ from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import OutOfStock, adjust_stock
 from shop.orders.models import Order, OrderLine, OrderStatus
+from shop.orders.refunds import request_refund
 from shop.packages.models import PackageComponent
 from shop.supply.models import ShortageReport, ShortageStatus
 from shop.supply.shortages import report_shortage
@@ -270,12 +271,11 @@ def refund_missing(report: ShortageReport, *, by, note: str = "") -> ShortageRep
         raise ShortageResolutionError(_l("Het ontbrekende deel heeft geen waarde; er valt niets terug te betalen."))
 
     _claim(report, ShortageStatus.REFUNDED, by=by)
-    from shop.payments.gateway import gateway_for
 
     with force_locale("nl"):  # stored text, in the shop's language
         reason = _("Tekort: %(units)s × %(name)s", units=report.quantity, name=report.product.name)
     reason += f" ({note})" if note else ""
-    refund = gateway_for(order).refund(order, amount, reason=reason, by=by)
+    refund = request_refund(order, amount, reason=reason, by=by)  # sent once committed
     report.value_cents = amount
     report.refund_id = refund.id
     report.resolution_note = note

@@ -18,12 +18,13 @@ from shop.inventory.models import MovementReason, StockMovement
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange, InvalidTransition
 from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
+from shop.orders.refunds import RefundRefused
 from shop.orders.staff_actions import OrderChangedMeanwhile, RefundAlreadyDone
 from shop.outbox.models import OutboxMessage
-from shop.payments.gateway import RefundRefused
-from tests.factories import make_order_data, make_paid_order, make_product, make_staff
+from shop.payments.gateway import gateway_for
+from shop.payments.services import send_requested_refunds
+from tests.factories import make_order_data, make_paid_order, make_product, make_staff, place, start_stripe_checkout
 from tests.helpers import race
-from tests.payments.conftest import fake_stripe, place, start_stripe_checkout, stripe_config  # noqa: F401
 
 S = OrderStatus
 REFUSED = {"ConcurrentChange", "OrderChangedMeanwhile", "InvalidTransition"}
@@ -88,7 +89,7 @@ def test_two_staff_performing_the_same_transition_record_it_once(app, db, setup)
 
 def test_two_concurrent_cancellations_return_stock_and_refund_once(app, db, setup):
     results = _race(app, 2, lambda order, staff, i: staff_actions.cancel_by_staff(
-        order, reason=f"reden {i}", expected_status="paid", by=staff))
+        order, reason=f"reden {i}", expected_status="paid", by=staff, payments=gateway_for(order)))
 
     assert results.count("ok") == 1
     assert set(results) - {"ok"} <= REFUSED
@@ -145,8 +146,14 @@ def test_stripe_full_refunds_at_once_refund_once_at_stripe(app, db, stripe_confi
         order, 2500, reason="volledig", request_key=uuid.uuid4().hex, by=staff))
 
     assert results == ["RefundRefused", "ok"]
+    assert stripe_config.refunds == {}  # requested, committed; not sent yet
+    # Two requests send the one requested refund at once: one refund at Stripe (same idempotency key).
+    sent = _race(app, 2, lambda order, staff, i: send_requested_refunds(order))
+    assert sent == ["ok", "ok"]
     assert len(stripe_config.refunds) == 1
     assert stripe_config.charge_for_session(session_id)["amount_refunded"] == 2500
+    db.session.expire_all()
+    assert [refund.status for refund in db.session.get(Order, order.id).refunds] == ["succeeded"]
     db.session.expire_all()
     assert db.session.get(Order, order.id).refunded_cents == 2500
 

@@ -14,6 +14,7 @@ from shop.extensions import db as _db
 from shop.orders import staff_actions
 from shop.orders.lifecycle import InvalidTransition, allowed_transitions, transition
 from shop.orders.models import Order, OrderNote, OrderStatus, OrderTransition, Refund
+from shop.orders.refunds import RefundRefused, request_refund
 from shop.orders.staff_actions import (
     InvalidNote,
     OrderChangedMeanwhile,
@@ -29,10 +30,17 @@ from shop.orders.staff_actions import (
     staff_transitions,
 )
 from shop.outbox.models import OutboxMessage
-from shop.payments.gateway import RefundRefused, gateway_for
-from shop.payments.services import record_refunds
-from tests.factories import make_order, make_order_data, make_paid_order, make_product, make_staff
-from tests.payments.conftest import fake_stripe, place, start_stripe_checkout, stripe_config  # noqa: F401
+from shop.payments.gateway import gateway_for
+from shop.payments.services import record_refunds, send_requested_refunds
+from tests.factories import (
+    make_order,
+    make_order_data,
+    make_paid_order,
+    make_product,
+    make_staff,
+    place,
+    start_stripe_checkout,
+)
 
 S = OrderStatus
 
@@ -175,7 +183,7 @@ def test_cancelling_a_paid_order_returns_stock_refunds_and_tells_the_customer(db
     db.session.commit()
     assert cheese.stock == 8
 
-    result = cancel_by_staff(order, reason="Klant belde af", expected_status="paid", by=staff)
+    result = cancel_by_staff(order, reason="Klant belde af", expected_status="paid", by=staff, payments=gateway_for(order))
     db.session.commit()
 
     db.session.refresh(cheese)
@@ -191,7 +199,7 @@ def test_cancelling_after_a_partial_refund_refunds_only_the_rest(db, cheese, sta
     order = _paid(cheese, 2)
     refund_by_staff(order, 500, reason="Beschadigd", request_key=_key(), by=staff)
 
-    result = cancel_by_staff(order, reason="Toch niet", expected_status="paid", by=staff)
+    result = cancel_by_staff(order, reason="Toch niet", expected_status="paid", by=staff, payments=gateway_for(order))
 
     assert (result.refund.amount_cents, order.refunded_cents) == (2000, 2500)
 
@@ -199,7 +207,7 @@ def test_cancelling_after_a_partial_refund_refunds_only_the_rest(db, cheese, sta
 def test_cancelling_a_pending_order_refunds_nothing(db, cheese, staff):
     order = make_order((cheese, 3))
 
-    result = cancel_by_staff(order, reason="Dubbele bestelling", expected_status="pending_payment", by=staff)
+    result = cancel_by_staff(order, reason="Dubbele bestelling", expected_status="pending_payment", by=staff, payments=gateway_for(order))
     db.session.commit()
 
     db.session.refresh(cheese)
@@ -211,7 +219,7 @@ def test_cancel_needs_a_reason(db, cheese, staff, reason):
     order = _paid(cheese)
 
     with pytest.raises(ReasonRequired):
-        cancel_by_staff(order, reason=reason, expected_status="paid", by=staff)
+        cancel_by_staff(order, reason=reason, expected_status="paid", by=staff, payments=gateway_for(order))
     assert order.status == S.PAID
 
 
@@ -221,7 +229,7 @@ def test_a_shipped_order_cannot_be_cancelled(db, cheese, staff):
     staff_transition(order, S.SHIPPED, expected_status="in_preparation", by=staff, tracking_reference="T1")
 
     with pytest.raises(InvalidTransition, match="kan niet meer geannuleerd"):
-        cancel_by_staff(order, reason="te laat", expected_status="shipped", by=staff)
+        cancel_by_staff(order, reason="te laat", expected_status="shipped", by=staff, payments=gateway_for(order))
 
 
 # --- refunds -------------------------------------------------------------------------------------------------
@@ -231,6 +239,8 @@ def test_partial_refund_tells_the_customer_what_and_why(db, cheese, staff):
 
     refund = refund_by_staff(order, 1250, reason="Eén kaas was beschimmeld", request_key=_key(), by=staff)
     db.session.commit()
+    assert refund.status == "requested"  # recorded before the provider is asked
+    assert send_requested_refunds(order) == []
 
     assert (order.refunded_cents, refund.amount_cents, refund.status, refund.by_user_id) == (1250, 1250, "succeeded", staff.id)
     [mail] = _mails("order_refunded")
@@ -307,6 +317,7 @@ def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, 
 
     refund = refund_by_staff(order, 700, reason="Kaas te klein", request_key=_key(), by=staff)
     db.session.commit()
+    assert send_requested_refunds(order) == []
     refund_id = refund.id
     assert refund.provider_refund_id.startswith("re_")
     assert stripe_config.charge_for_session(session_id)["amount_refunded"] == 700
@@ -321,6 +332,7 @@ def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, 
     # And a later full refund takes only what is left.
     refund_by_staff(order, 1800, reason="Rest", request_key=_key(), by=staff)
     db.session.commit()
+    assert send_requested_refunds(order) == []
     assert stripe_config.charge_for_session(session_id)["amount_refunded"] == 2500
     assert record_refunds(order, amount_refunded=2500, refunds=[]) is False
 
@@ -329,7 +341,7 @@ def test_stripe_cancel_of_a_pending_order_expires_its_session(app, db, stripe_co
     order = place((cheese, 1))
     session_id = start_stripe_checkout(order)
 
-    cancel_by_staff(order, reason="Klant wil niet meer", expected_status="pending_payment", by=staff)
+    cancel_by_staff(order, reason="Klant wil niet meer", expected_status="pending_payment", by=staff, payments=gateway_for(order))
     db.session.commit()
 
     assert order.status == S.CANCELLED
@@ -345,7 +357,7 @@ def test_stripe_unavailable_cancels_nothing(app, db, stripe_config, cheese, staf
     stripe_config.fail_next(status=500)
 
     with pytest.raises(PaymentUnavailable):
-        cancel_by_staff(order, reason="Weg", expected_status="pending_payment", by=staff)
+        cancel_by_staff(order, reason="Weg", expected_status="pending_payment", by=staff, payments=gateway_for(order))
     db.session.rollback()
     db.session.refresh(order)
     assert order.status == S.PENDING_PAYMENT
@@ -404,7 +416,7 @@ def test_resending_queues_the_mail_again_with_a_new_key(db, cheese, staff):
 
 def test_resent_cancellation_says_it_was_refunded(db, cheese, staff):
     order = _paid(cheese)
-    cancel_by_staff(order, reason="Weg", expected_status="paid", by=staff)
+    cancel_by_staff(order, reason="Weg", expected_status="paid", by=staff, payments=gateway_for(order))
 
     resend_customer_email(order, "order_cancelled", by=staff)
 
@@ -415,7 +427,7 @@ def test_resent_cancellation_says_it_was_refunded(db, cheese, staff):
 
 def test_refunds_via_gateway_and_staff_share_the_ceiling(db, cheese, staff):
     order = _paid(cheese, 2)
-    gateway_for(order).refund(order, 2000, reason="auto")
+    request_refund(order, 2000, reason="auto")
 
     with pytest.raises(RefundRefused):
         refund_by_staff(order, 1000, reason="x", request_key=_key(), by=staff)

@@ -6,7 +6,7 @@ import threading
 
 from shop.orders.models import OrderStatus, OrderTransition
 from shop.payments.models import StripeEvent
-from tests.payments.conftest import place, start_stripe_checkout
+from tests.factories import place, start_stripe_checkout
 
 
 def test_success_page_and_webhooks_racing_pay_the_order_once(app, db, stripe_config, cheese):

@@ -6,8 +6,7 @@ import time
 
 from shop.orders.models import OrderStatus
 from shop.payments.demo import DemoGateway
-from tests.factories import make_product
-from tests.payments.conftest import place, start_stripe_checkout
+from tests.factories import make_product, place, start_stripe_checkout
 
 
 def _reload(db, *objects):
@@ -41,7 +40,7 @@ def test_reconcile_settles_each_pending_order(app, db, stripe_config):
         f"{overdue.number}: expired-now (open sessie na vervaldatum: verlopen gezet)",
         f"{still_open.number}: open (klant betaalt nog)",
         f"{processing.number}: processing (wacht op een uitgestelde betaling)",
-        "5 bestelling(en) in afwachting van betaling nagekeken, 0 fout(en).",
+        "5 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en).",
     ]
     _reload(db, paid, expired, overdue, still_open, processing, demo, product)
     assert [o.status for o in (paid, expired, overdue, still_open, processing, demo)] == [
@@ -52,7 +51,7 @@ def test_reconcile_settles_each_pending_order(app, db, stripe_config):
     assert processing.payment_status == "processing"
 
     again = app.test_cli_runner().invoke(args=["reconcile"])
-    assert again.output.splitlines()[-1] == "2 bestelling(en) in afwachting van betaling nagekeken, 0 fout(en)."
+    assert again.output.splitlines()[-1] == "2 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en)."
 
 
 def test_reconcile_reports_an_error_and_goes_on(app, db, stripe_config):
@@ -68,7 +67,7 @@ def test_reconcile_reports_an_error_and_goes_on(app, db, stripe_config):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{first.number}: error (De betaaldienst is tijdelijk niet bereikbaar.")
-    assert lines[1:] == [f"{second.number}: paid", "2 bestelling(en) in afwachting van betaling nagekeken, 1 fout(en)."]
+    assert lines[1:] == [f"{second.number}: paid", "2 bestelling(en) en terugbetaling(en) nagekeken, 1 fout(en)."]
     _reload(db, first, second)
     assert (first.status, second.status) == (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
 
@@ -77,4 +76,5 @@ def test_reconcile_without_stripe_does_nothing(app, db):
     result = app.test_cli_runner().invoke(args=["reconcile"])
 
     assert result.exit_code == 0
-    assert result.output == "STRIPE_SECRET_KEY is niet ingesteld: niets af te stemmen (demobetalingen).\n"
+    assert result.output == ("STRIPE_SECRET_KEY is niet ingesteld: alleen openstaande terugbetalingen (demobetalingen).\n"
+                             "0 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en).\n")

@@ -10,7 +10,7 @@ from shop.orders.lifecycle import transition
 from shop.orders.models import Order, OrderStatus, OrderTransition
 from shop.payments import services
 from shop.payments.demo import DemoGateway
-from tests.payments.conftest import place
+from tests.factories import place
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import pytest
 from shop.cart.models import Cart
 from shop.orders.models import OrderStatus, PaymentProvider
 from shop.payments.demo import DemoGateway
-from tests.factories import make_package, make_product
-from tests.payments.conftest import place, start_stripe_checkout
+from tests.factories import make_package, make_product, place, start_stripe_checkout
 
 
 def _reload(db, *objects):

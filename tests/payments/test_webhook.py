@@ -7,7 +7,7 @@ import pytest
 from shop.orders import notifications
 from shop.orders.models import OrderStatus, OrderTransition, Refund
 from shop.payments.models import StripeEvent
-from tests.payments.conftest import place, start_stripe_checkout
+from tests.factories import make_refund, place, start_stripe_checkout
 
 
 @pytest.fixture
@@ -161,21 +161,30 @@ def test_payment_after_expiry_is_flagged_refunded_and_told(client, db, stripe_co
     assert cheese.stock == 10
 
 
-def test_failure_answers_500_and_keeps_nothing_so_stripe_retries(client, db, stripe_config, pending, told):
+def test_an_automatic_refund_stripe_cannot_take_now_stays_requested_until_reconcile(
+        app, client, db, stripe_config, pending, told):
     stripe_config.complete_session(pending.payment_session_id, paid=False)
     session = stripe_config.settle_async(pending.payment_session_id, succeeded=True)
     _send(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
     event = stripe_config.event("checkout.session.async_payment_succeeded", session)
-    stripe_config.fail_next(status=500)  # the automatic refund fails
+    stripe_config.fail_next(status=500)  # the automatic refund cannot be sent now
 
-    failed = stripe_config.post_event(client, event)
-    retried = stripe_config.post_event(client, event)
+    answer = stripe_config.post_event(client, event)
 
-    assert (failed.status_code, retried.status_code) == (500, 200)
-    assert retried.json == {"status": "paid"}
+    assert (answer.status_code, answer.json) == (200, {"status": "paid"})
     _reload(db, pending)
     assert (pending.needs_attention, pending.refunded_cents) == (True, 2500)
+    assert [refund.status for refund in pending.refunds] == ["requested"]
+    assert stripe_config.refunds == {}
     assert told == [pending.number]
+
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.exit_code == 0, result.output
+    _reload(db, pending)
+    assert [refund.status for refund in pending.refunds] == ["succeeded"]
+    assert stripe_config.charge_for_session(pending.payment_session_id)["amount_refunded"] == 2500
+    assert len(stripe_config.refunds) == 1
 
 
 def test_charge_refunded_records_a_dashboard_refund(client, db, stripe_config, pending):
@@ -213,13 +222,11 @@ def test_charge_refunded_without_the_refund_list_asks_stripe_for_it(client, db, 
 
 
 def test_charge_refunded_matches_the_shops_own_refund(client, db, stripe_config, pending):
-    from shop.payments.gateway import gateway_for
 
     paid = stripe_config.complete_session(pending.payment_session_id)
     _send(client, stripe_config, "checkout.session.completed", paid)
     _reload(db, pending)
-    own = gateway_for(pending).refund(pending, 1000, reason="een kaas te weinig")
-    db.session.commit()
+    own = make_refund(pending, 1000, reason="een kaas te weinig")
 
     _send(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(pending.payment_session_id))
 

@@ -16,10 +16,9 @@ import pytest
 
 from shop.orders.lifecycle import transition
 from shop.orders.models import OrderStatus, Refund
-from shop.payments.gateway import gateway_for
 from shop.reporting.report_csv import bestsellers_csv, euro, report_filename, sales_csv, text, vat_csv
 from shop.reporting.reports import bestsellers, sales_per_producer, vat_report
-from tests.factories import make_order, make_package, make_producer, make_product, make_vat_category
+from tests.factories import make_order, make_package, make_producer, make_product, make_refund, make_vat_category
 from tests.helpers import count_queries
 
 NOV_START, NOV_END = date(2026, 11, 1), date(2026, 11, 30)
@@ -35,7 +34,7 @@ def paid_order(*items, at: datetime):
 
 
 def refund(order, amount: int, *, at: datetime, reason: str = "Terugbetaald"):
-    row = gateway_for(order).refund(order, amount, reason=reason)
+    row = make_refund(order, amount, reason=reason)
     row.created_at = at
     return row
 
