@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, PaymentProvider
 from shop.orders.refunds import ProviderRefund
-from shop.payments.gateway import PaymentUnavailable, SessionState
+from shop.payments.interface import PaymentUnavailable, SessionState
 
 DEMO_SESSION_PREFIX = "demo_"
 

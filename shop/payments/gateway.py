@@ -22,57 +22,23 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from shop.core.db import utcnow
-from shop.core.errors import DomainError
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import Order, PaymentProvider
 from shop.orders.refunds import ProviderRefund, RefundRefused
+from shop.payments.interface import InvalidWebhook, PaymentGateway, PaymentUnavailable, SessionState
 
 log = logging.getLogger(__name__)
 
 STRIPE_LOCALES = {"nl": "nl", "fr": "fr", "en": "en"}
-
-
-class PaymentUnavailable(DomainError):
-    """The payment provider could not be reached or refused the request; nothing was charged."""
-
-
-class InvalidWebhook(Exception):
-    """A webhook payload whose signature does not verify, or that is not a Stripe event."""
-
-
-@dataclass(frozen=True)
-class SessionState:
-    status: str  # open | complete | expired
-    payment_status: str  # paid | unpaid | no_payment_required
-    payment_intent_id: str | None
-    expires_at: int | None = None
-
-
-class PaymentGateway(Protocol):
-    provider: PaymentProvider
-
-    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> str: ...
-
-    def get_session_state(self, session_id: str) -> SessionState: ...
-
-    def expire_session(self, session_id: str) -> None: ...
-
-    def payment_reference(self, order: Order) -> str | None: ...
-
-    def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
-                    order_number: str) -> ProviderRefund: ...
-
-    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderRefund | None: ...
 
 
 def _unavailable() -> PaymentUnavailable:
