@@ -49,7 +49,8 @@ def reachable_slugs(database: Path) -> dict[str, list[str]]:
         return {name: [row[0] for row in connection.execute(query)] for name, query in REACHABLE.items()}
 
 
-def visitor(url: str, slugs: dict[str, list[str]], seed: int, stop_at: float, outcome: Outcome) -> None:
+def visitor(url: str, slugs: dict[str, list[str]], seed: int, stop_at: float, outcome: Outcome,
+            visits: int | None = None) -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     rnd = random.Random(seed)
     pages = [
@@ -61,7 +62,9 @@ def visitor(url: str, slugs: dict[str, list[str]], seed: int, stop_at: float, ou
         lambda: "/pakketten/" + rnd.choice(slugs["packages"]),
         lambda: "/pakketten",
     ]
-    while time.monotonic() < stop_at:
+    done = 0
+    while time.monotonic() < stop_at and (visits is None or done < visits):
+        done += 1
         path = rnd.choice(pages)()
         try:
             with opener.open(url + path, timeout=30) as response:
@@ -78,11 +81,12 @@ def visitor(url: str, slugs: dict[str, list[str]], seed: int, stop_at: float, ou
             outcome.failures.append((path, repr(error)))
 
 
-def run(url: str, slugs: dict[str, list[str]], clients: int, seconds: float) -> Outcome:
-    """``clients`` visitors in parallel threads for ``seconds``; every answer and failure is collected."""
+def run(url: str, slugs: dict[str, list[str]], clients: int, seconds: float, visits: int | None = None) -> Outcome:
+    """``clients`` visitors in parallel threads for ``seconds``, or until each has opened ``visits`` pages;
+    every answer and failure is collected."""
     outcome = Outcome()
     stop_at = time.monotonic() + seconds
-    threads = [threading.Thread(target=visitor, args=(url, slugs, seed, stop_at, outcome))
+    threads = [threading.Thread(target=visitor, args=(url, slugs, seed, stop_at, outcome, visits))
                for seed in range(clients)]
     for thread in threads:
         thread.start()
