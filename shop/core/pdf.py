@@ -6,12 +6,15 @@ every accented name reliably.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from flask_babel import format_date
+from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from shop.core.money import format_eur
 from shop.core.settings import get_settings
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
@@ -69,6 +72,34 @@ def write_table(pdf: FPDF, headings: list[str], rows: list[list[str]], widths: t
             for text in values:
                 row.cell(text)
     pdf.set_font(FONT, "", 9.5)
+
+
+def write_row(pdf: FPDF, values: Sequence[str], columns: Sequence[float], aligns: Sequence[str], *,
+              bold: bool = False, size: float = 9.5, fill: bool = False) -> None:
+    """One 6 mm line of a table drawn cell by cell; a filled line (the headings) is underlined."""
+    pdf.set_font(FONT, "B" if bold else "", size)
+    for value, column, align in zip(values, columns, aligns, strict=True):
+        pdf.cell(column, 6, value, align=align, fill=fill, border="B" if fill else 0)
+    pdf.ln(6)
+
+
+def write_vat_summary(pdf: FPDF, vat_lines: Iterable[dict], total_label: str, total_cents: int,
+                      eur: Callable[[int], str] = format_eur) -> None:
+    """Base, VAT and amount incl. VAT per rate in four equal columns, then the total in bold under them
+    (the invoice's and the producer statement's closing block)."""
+    width = pdf.epw
+    columns, aligns = [width * 0.25] * 4, ["R"] * 4
+    pdf.set_fill_color(*HEADING_FILL)
+    write_row(pdf, [_("Btw-tarief"), _("Maatstaf"), _("Btw"), _("Totaal incl. btw")], columns, aligns,
+              bold=True, fill=True)
+    for vat in vat_lines:
+        write_row(pdf, [f"{vat['rate']} %", eur(vat["base_cents"]), eur(vat["vat_cents"]), eur(vat["gross_cents"])],
+                  columns, aligns)
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(width * 0.75, 8, total_label, align="R")
+    pdf.cell(width * 0.25, 8, eur(total_cents), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
 
 
 def long_day(value) -> str:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
-from shop.core.pdf import FONT, LINE_HEIGHT, new_pdf
+from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row, write_vat_summary
 from shop.invoicing.models import Invoice
 
 
@@ -90,12 +90,9 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         aligns = ["L", "R", "R", "R", "R"]
 
         def row(values, bold=False, size=9.5, fill=False):
-            pdf.set_font(FONT, "B" if bold else "", size)
-            for value, column, align in zip(values, columns, aligns, strict=True):
-                pdf.cell(column, 6, value, align=align, fill=fill, border="B" if fill else 0)
-            pdf.ln(6)
+            write_row(pdf, values, columns, aligns, bold=bold, size=size, fill=fill)
 
-        pdf.set_fill_color(240, 235, 225)
+        pdf.set_fill_color(*HEADING_FILL)
         row(headers, bold=True, fill=True)
         for line in invoice.lines:
             rate = f"{line['vat_rate']} %" if line.get("vat_rate") is not None else ""
@@ -113,24 +110,7 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         pdf.ln(4)
 
         # VAT per rate.
-        vat_columns = [width * 0.25, width * 0.25, width * 0.25, width * 0.25]
-        pdf.set_font(FONT, "B", 9.5)
-        for value, column in zip([_("Btw-tarief"), _("Maatstaf"), _("Btw"), _("Totaal incl. btw")], vat_columns, strict=True):
-            pdf.cell(column, 6, value, align="R", fill=True, border="B")
-        pdf.ln(6)
-        pdf.set_font(FONT, "", 9.5)
-        for vat in invoice.vat_lines:
-            for value, column in zip(
-                [f"{vat['rate']} %", eur(vat["base_cents"]), eur(vat["vat_cents"]), eur(vat["gross_cents"])], vat_columns,
-                strict=True,
-            ):
-                pdf.cell(column, 6, value, align="R")
-            pdf.ln(6)
-        pdf.ln(3)
-        pdf.set_font(FONT, "B", 12)
-        pdf.cell(width * 0.75, 8, _("Totaal"), align="R")
-        pdf.cell(width * 0.25, 8, eur(invoice.total_cents), align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
+        write_vat_summary(pdf, invoice.vat_lines, _("Totaal"), invoice.total_cents, eur)
 
         # Payment.
         pdf.set_font(FONT, "", 9.5)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from shop.catalog.models import Producer
 from shop.core.money import format_eur
-from shop.core.pdf import FONT, LINE_HEIGHT, new_pdf
+from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, start_document, write_row, write_vat_summary
 from shop.core.settings import get_settings
 from shop.reporting.statements import Statement
 
@@ -17,9 +17,7 @@ def render_statement_pdf(statement: Statement, producer: Producer, *, compress: 
     settings = get_settings()
     pdf = new_pdf(compress)
     title = _("Afrekening %(producer)s", producer=producer.name)
-    pdf.set_title(title)
-    pdf.set_author(settings.seller_name)
-    pdf.set_creator("Lekker Oost-Vlaams")
+    start_document(pdf, title)
     pdf.add_page()
     width = pdf.epw
 
@@ -43,37 +41,18 @@ def render_statement_pdf(statement: Statement, producer: Producer, *, compress: 
     columns = [width * 0.55, width * 0.12, width * 0.11, width * 0.22]
     aligns = ["L", "R", "R", "R"]
 
-    def row(values, bold=False, fill=False):
-        pdf.set_font(FONT, "B" if bold else "", 9.5)
-        for value, column, align in zip(values, columns, aligns, strict=True):
-            pdf.cell(column, 6, value, align=align, fill=fill, border="B" if fill else 0)
-        pdf.ln(6)
+    def row(values, bold=False):
+        write_row(pdf, values, columns, aligns, bold=bold, fill=bold)
 
-    pdf.set_fill_color(240, 235, 225)
-    row([_("Product"), _("Aantal"), _("Btw"), _("Bedrag incl. btw")], bold=True, fill=True)
+    pdf.set_fill_color(*HEADING_FILL)
+    row([_("Product"), _("Aantal"), _("Btw"), _("Bedrag incl. btw")], bold=True)
     if not statement.lines:
         row([_("Geen verkopen in deze periode."), "", "", ""])
     for line in statement.lines:
         row([line.name[:70], str(line.units), f"{line.vat_rate} %", format_eur(line.amount_cents)])
     pdf.ln(4)
 
-    vat_columns = [width * 0.25] * 4
-    pdf.set_font(FONT, "B", 9.5)
-    for value, column in zip([_("Btw-tarief"), _("Maatstaf"), _("Btw"), _("Totaal incl. btw")], vat_columns,
-                             strict=True):
-        pdf.cell(column, 6, value, align="R", fill=True, border="B")
-    pdf.ln(6)
-    pdf.set_font(FONT, "", 9.5)
-    for vat in statement.vat_lines:
-        for value, column in zip([f"{vat['rate']} %", format_eur(vat["base_cents"]), format_eur(vat["vat_cents"]),
-                                  format_eur(vat["gross_cents"])], vat_columns, strict=True):
-            pdf.cell(column, 6, value, align="R")
-        pdf.ln(6)
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 12)
-    pdf.cell(width * 0.75, 8, _("Verschuldigd aan de producent"), align="R")
-    pdf.cell(width * 0.25, 8, format_eur(statement.total_cents), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
+    write_vat_summary(pdf, statement.vat_lines, _("Verschuldigd aan de producent"), statement.total_cents)
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(width, LINE_HEIGHT, _("Bedragen incl. btw zoals verkocht; eventuele commissie wordt apart "
                                          "verrekend."), new_x="LMARGIN", new_y="NEXT")
