@@ -156,11 +156,17 @@ def update_producer_profile(producer: Producer, data: ProfileData, *, by=None) -
         changed.append(str(_l("foto")))
     db.session.flush()
     if place_changed:
-        products = db.session.scalars(
-            select(Product).where(Product.producer_id == producer.id)
-            .options(selectinload(Product.category), selectinload(Product.producer))
-        ).all()
-        for product in products:
-            refresh_search_text(product)
-        db.session.flush()
+        refresh_product_search_texts(producer)
     return changed
+
+
+def refresh_product_search_texts(producer: Producer) -> None:
+    """Recompute the search text of every product of ``producer``: products are found by their producer's
+    name and place, so this follows every change of either. Never commits."""
+    products = db.session.scalars(
+        select(Product).where(Product.producer_id == producer.id)
+        .options(selectinload(Product.category), selectinload(Product.producer))
+    ).all()
+    for product in products:
+        refresh_search_text(product)
+    db.session.flush()

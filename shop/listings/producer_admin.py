@@ -20,9 +20,13 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Label, Locality, Municipality, Producer, Product, ProductStatus
-from shop.catalog.producer_profile import ProfileData, ProfileError, update_producer_profile
+from shop.catalog.producer_profile import (
+    ProfileData,
+    ProfileError,
+    refresh_product_search_texts,
+    update_producer_profile,
+)
 from shop.catalog.search import fold
-from shop.catalog.services import refresh_search_text
 from shop.core.audit import record_action
 from shop.core.email_address import EMAIL
 from shop.core.errors import DomainError
@@ -252,14 +256,8 @@ def update_producer(producer: Producer, data: ProducerData, *, by) -> list[str]:
         producer.labels = labels
         changed.append(str(_l("labels")))
     db.session.flush()
-    if renamed:  # products are found by their producer's name
-        products = db.session.scalars(
-            select(Product).where(Product.producer_id == producer.id)
-            .options(selectinload(Product.category), joinedload(Product.producer))
-        ).all()
-        for product in products:
-            refresh_search_text(product)
-        db.session.flush()
+    if renamed:
+        refresh_product_search_texts(producer)
     if changed:
         record_action("producer.update", by=by, subject_type="producer", subject_id=producer.id,
                       detail=", ".join(changed))
