@@ -98,6 +98,17 @@ def invite_staff(email: str, role: str, *, by) -> User:
     return user
 
 
+def _set_active(user: User, active: bool) -> bool:
+    """Flip ``active`` only when it is not already so (a conditional UPDATE, so of two admins clicking at the
+    same time one wins); whether this call changed it. The user's row is read again either way."""
+    changed = db.session.execute(
+        update(User).where(User.id == user.id, User.active.is_(not active)).values(active=active)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(user, ["active", "role"])
+    return changed == 1
+
+
 def deactivate_user(user: User, *, by) -> None:
     """Deactivate a staff member or admin: no more log-in, open sessions stop working.
 
@@ -110,12 +121,7 @@ def deactivate_user(user: User, *, by) -> None:
         raise OwnAccount(_l("Je kunt je eigen account niet deactiveren. Vraag een andere beheerder."))
     if user.role == Role.ADMIN:
         _lock_active_admins()
-    changed = db.session.execute(
-        update(User).where(User.id == user.id, User.active.is_(True)).values(active=False)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(user, ["active", "role"])
-    if changed != 1:
+    if not _set_active(user, False):
         raise UserStateError(_l("%(email)s is al gedeactiveerd."), email=user.email)
     if user.role == Role.ADMIN:
         _keep_an_admin(user)
@@ -126,12 +132,7 @@ def activate_user(user: User, *, by) -> None:
     """Let a deactivated staff member or admin log in again. Raises NotAllowed, UserStateError. Never commits."""
     _check_admin(by)
     _check_staff(user)
-    changed = db.session.execute(
-        update(User).where(User.id == user.id, User.active.is_(False)).values(active=True)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(user, ["active", "role"])
-    if changed != 1:
+    if not _set_active(user, True):
         raise UserStateError(_l("%(email)s is al actief."), email=user.email)
     record_action("user.activate", by=by, subject_type="user", subject_id=user.id, detail=user.email)
 
