@@ -192,35 +192,21 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     municipality_ids = [municipality_by_slug[s].id for s in filters.municipalities]
     category_ids = [chosen_categories[s].id for s in filters.categories]
 
-    region_counts = dict(
-        db.session.execute(
-            select(Municipality.region_id, func.count(Producer.id))
-            .select_from(Producer)
-            .join(Producer.municipality)
-            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="regions"))
-            .group_by(Municipality.region_id)
-        ).all()
-    )
-    municipality_counts = dict(
-        db.session.execute(
-            select(Producer.municipality_id, func.count(Producer.id))
-            .select_from(Producer)
-            .join(Producer.municipality)
-            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="municipalities"))
-            .group_by(Producer.municipality_id)
-        ).all()
-    )
+    def producer_counts(key, skip: str, *joins) -> dict[int, int]:
+        """Active producers per value of ``key``, under every chosen filter but the facet's own (``skip``)."""
+        query = select(key, func.count(func.distinct(Producer.id))).select_from(Producer).join(Producer.municipality)
+        for target, on in joins:
+            query = query.join(target, on)
+        conditions = _conditions(region_ids, municipality_ids, category_ids, skip=skip)
+        return dict(db.session.execute(query.where(*conditions).group_by(key)).all())
+
     top_id = func.coalesce(Category.parent_id, Category.id)
-    category_counts = dict(
-        db.session.execute(
-            select(top_id, func.count(func.distinct(Producer.id)))
-            .select_from(Producer)
-            .join(Producer.municipality)
-            .join(Product, and_(Product.producer_id == Producer.id, Product.status == ProductStatus.PUBLISHED))
-            .join(Category, Category.id == Product.category_id)
-            .where(*_conditions(region_ids, municipality_ids, category_ids, skip="categories"))
-            .group_by(top_id)
-        ).all()
+    region_counts = producer_counts(Municipality.region_id, "regions")
+    municipality_counts = producer_counts(Producer.municipality_id, "municipalities")
+    category_counts = producer_counts(
+        top_id, "categories",
+        (Product, and_(Product.producer_id == Producer.id, Product.status == ProductStatus.PUBLISHED)),
+        (Category, Category.id == Product.category_id),
     )
     total_active = db.session.scalar(select(func.count(Producer.id)).where(Producer.active.is_(True))) or 0
 
@@ -244,21 +230,14 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
             groups.append(MunicipalityGroup(producer.municipality, []))
         groups[-1].producers.append(producer)
 
-    region_facet = [
-        FacetValue(r.slug, r, region_counts.get(r.id, 0), r.slug in filters.regions)
-        for r in regions
-        if region_counts.get(r.id) or r.slug in filters.regions
-    ]
-    municipality_facet = [
-        FacetValue(m.slug, m, municipality_counts.get(m.id, 0), m.slug in filters.municipalities)
-        for m in municipalities
-        if municipality_counts.get(m.id) or m.slug in filters.municipalities
-    ]
-    category_facet = [
-        FacetValue(c.slug, c, category_counts.get(c.id, 0), c.slug in filters.categories)
-        for c in top_categories
-        if category_counts.get(c.id) or c.slug in filters.categories
-    ]
+    def facet(values, counts: dict[int, int], chosen: list[str]) -> list[FacetValue]:
+        """The values with their counts; a value without producers is left out unless it is ticked."""
+        return [FacetValue(v.slug, v, counts.get(v.id, 0), v.slug in chosen)
+                for v in values if counts.get(v.id) or v.slug in chosen]
+
+    region_facet = facet(regions, region_counts, filters.regions)
+    municipality_facet = facet(municipalities, municipality_counts, filters.municipalities)
+    category_facet = facet(top_categories, category_counts, filters.categories)
     chips = (
         [("streek", s, region_by_slug[s]) for s in filters.regions]
         + [("gemeente", s, municipality_by_slug[s]) for s in filters.municipalities]
