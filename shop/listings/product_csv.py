@@ -24,7 +24,7 @@ from shop.catalog.services import FIELD_LABELS, missing_food_information
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
 from shop.core.errors import DomainError
-from shop.core.money import MoneyParseError, cents_to_text, format_eur, parse_cents
+from shop.core.money import cents_to_text, format_eur, parse_cents
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import StockChanged, set_stock
@@ -462,25 +462,26 @@ def check_supply_rows(parsed: ParsedCsv, products: Mapping[int, Product]) -> tup
                     "product %(value)s staat al op regel %(other)s.", value=raw_id, other=seen[product_id])))
             else:
                 seen[product_id] = row.line
-        change = SupplyChange(product_id or 0)
-        if row.values.get("price"):
+
+        def cell(key: str, column: str, parse, message):
+            """The value of an optional cell: None when it is empty; one that does not parse is a row error."""
+            raw = row.values.get(key)
+            if not raw:
+                return None
             try:
-                change.price_cents = parse_cents(row.values["price"])
-            except MoneyParseError:
-                row_errors.append(CsvError(row.line, "prijs", _l("'%(value)s' is geen bedrag.",
-                                                                 value=row.values["price"])))
-        if row.values.get("stock"):
-            try:
-                change.stock = _parse_stock(row.values["stock"])
-            except ValueError:
-                row_errors.append(CsvError(row.line, "voorraad", _l("'%(value)s' is geen geheel getal.",
-                                                                    value=row.values["stock"])))
-        if row.values.get("available"):
-            try:
-                change.available = _parse_available(row.values["available"])
-            except ValueError:
-                row_errors.append(CsvError(row.line, "beschikbaar", _l(
-                    "'%(value)s' is geen geldige waarde; gebruik ja of nee.", value=row.values["available"])))
+                return parse(raw)
+            except ValueError:  # parse_cents raises MoneyParseError, a ValueError
+                row_errors.append(CsvError(row.line, column, message(raw)))
+                return None
+
+        change = SupplyChange(
+            product_id or 0,
+            price_cents=cell("price", "prijs", parse_cents, lambda raw: _l("'%(value)s' is geen bedrag.", value=raw)),
+            stock=cell("stock", "voorraad", _parse_stock,
+                       lambda raw: _l("'%(value)s' is geen geheel getal.", value=raw)),
+            available=cell("available", "beschikbaar", _parse_available,
+                           lambda raw: _l("'%(value)s' is geen geldige waarde; gebruik ja of nee.", value=raw)),
+        )
         checked = check_change(product, change) if product is not None else check_values(change)
         for name, message in checked.items():
             row_errors.append(CsvError(row.line, FIELD_COLUMN[name], message))
