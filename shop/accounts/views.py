@@ -96,6 +96,25 @@ def _invalid(template: str, form, status: int = 422, **context):
     return render_template(template, form=form, **context), status
 
 
+def _refused(template: str, form, error: DomainError, field=None, **context):
+    """The service refused: roll back and show its message on ``field`` (or above the form), answering 422."""
+    db.session.rollback()
+    if field is None:
+        form.form_errors.append(str(error))
+    else:
+        field.errors = [str(error)]
+    return _invalid(template, form, **context)
+
+
+def _logged_in_by_link(user, message: str):
+    """A link from an e-mail set the password: commit, log the user in on a fresh session, send them to
+    their start page."""
+    db.session.commit()
+    renew_session_and_login(user)
+    flash(message, "success")
+    return redirect(default_destination(user), 303)
+
+
 # --- log in / log out ------------------------------------------------------------------------------------
 
 
@@ -170,13 +189,8 @@ def reset_password(token: str):
     try:
         user = services.reset_password(token, form.password.data)
     except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _invalid("accounts/password_reset.html", form, user=user)
-    db.session.commit()
-    renew_session_and_login(user)
-    flash(_("Je nieuwe wachtwoord is bewaard. Je bent ingelogd."), "success")
-    return redirect(default_destination(user), 303)
+        return _refused("accounts/password_reset.html", form, error, user=user)
+    return _logged_in_by_link(user, _("Je nieuwe wachtwoord is bewaard. Je bent ingelogd."))
 
 
 # --- invitations -----------------------------------------------------------------------------------------
@@ -197,13 +211,8 @@ def accept_invitation(token: str):
     try:
         user = services.accept_invitation(token, form.password.data, form.name.data)
     except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _invalid("accounts/invitation_accept.html", form, user=user)
-    db.session.commit()
-    renew_session_and_login(user)
-    flash(_("Welkom! Je wachtwoord is bewaard en je bent ingelogd."), "success")
-    return redirect(default_destination(user), 303)
+        return _refused("accounts/invitation_accept.html", form, error, user=user)
+    return _logged_in_by_link(user, _("Welkom! Je wachtwoord is bewaard en je bent ingelogd."))
 
 
 # --- registration and my account -------------------------------------------------------------------------
@@ -227,9 +236,7 @@ def register():
     try:
         services.register_customer(form.email.data, form.name.data, form.password.data, locale=current_language())
     except DomainError as error:
-        db.session.rollback()
-        form.password.errors = [str(error)]
-        return _invalid("accounts/register.html", form)
+        return _refused("accounts/register.html", form, error, form.password)
     db.session.commit()
     return redirect(url_for("accounts.register_sent"), 303)
 
@@ -273,9 +280,7 @@ def change_password():
     try:
         services.change_password(user, form.current_password.data, form.password.data, by=user)
     except DomainError as error:
-        db.session.rollback()
-        form.current_password.errors = [str(error)]
-        return _invalid("accounts/password_change.html", form, user=user)
+        return _refused("accounts/password_change.html", form, error, form.current_password, user=user)
     db.session.commit()
     flash(_("Je nieuwe wachtwoord is bewaard."), "success")
     return redirect(url_for("accounts.account"), 303)
@@ -305,12 +310,10 @@ def delete():
     try:
         services.delete_account(user, form.password.data, by=user)
     except DomainError as error:
-        db.session.rollback()
-        if isinstance(error, (services.OpenOrders, services.NotAllowed)):
-            form.form_errors.append(str(error))
-        else:
-            form.password.errors = [str(error)]
-        return _invalid("accounts/account_delete.html", form, open_orders=open_orders)
+        # "open orders" and "not allowed" are about the account, anything else about the password typed
+        about_account = isinstance(error, (services.OpenOrders, services.NotAllowed))
+        return _refused("accounts/account_delete.html", form, error, None if about_account else form.password,
+                        open_orders=open_orders)
     db.session.commit()
     logout_user()
     _clear_session_keep_language()
