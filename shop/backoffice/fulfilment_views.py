@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +22,8 @@ from shop.backoffice.fulfilment_forms import PeriodForm, SelectionForm, SendPurc
 from shop.backoffice.views import bp
 from shop.catalog.models import Producer
 from shop.core.clock import shop_today
+from shop.core.downloads import pdf_response
+from shop.core.query_string import period_from_query
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.fulfilment.documents import build_packing_slips, build_pick_list
@@ -88,13 +90,6 @@ def _target(statuses) -> _Target:
     return _Target(form, day=day, orders=list_orders_for_day(day, statuses))
 
 
-def _pdf(data: bytes, filename: str):
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 def _context() -> dict:
     return dict(status_label=status_label, settings=get_settings(), timedelta=timedelta)
 
@@ -120,7 +115,7 @@ def pick_list_pdf():
                                **_context()), target.status
     data = render_pick_list_pdf(build_pick_list(target.orders), target.heading)
     name = target.day.isoformat() if target.day else "selectie"
-    return _pdf(data, f"picklijst-{name}.pdf")
+    return pdf_response(data, f"picklijst-{name}.pdf")
 
 
 # --- packing slips and gift cards ------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ def packing_slips_pdf():
     slips = build_packing_slips(target.orders)
     name = target.day.isoformat() if target.day else (
         target.orders[0].number if len(target.orders) == 1 else "selectie")
-    return _pdf(render_packing_slips_pdf(slips), f"pakbon-{name}.pdf")
+    return pdf_response(render_packing_slips_pdf(slips), f"pakbon-{name}.pdf")
 
 
 @bp.route("/bestellingen/<int:order_id>/pakbon")
@@ -187,7 +182,7 @@ def gift_card(order_id: int):
 @staff_required
 def gift_card_pdf(order_id: int):
     slip = _gift_slip(order_id)
-    return _pdf(render_gift_card_pdf(slip), f"wenskaart-{slip.order.number}.pdf")
+    return pdf_response(render_gift_card_pdf(slip), f"wenskaart-{slip.order.number}.pdf")
 
 
 # --- purchase lists ---------------------------------------------------------------------------------------------
@@ -195,13 +190,7 @@ def gift_card_pdf(order_id: int):
 
 def _period() -> tuple[PeriodForm, date | None, date | None]:
     """(form, start, end): the period asked for, the coming seven days by default; (form, None, None) if invalid."""
-    if "van" not in request.args and "tot" not in request.args:
-        start, end = default_period(shop_today())
-        return PeriodForm(data={"van": start, "tot": end}), start, end
-    form = PeriodForm(request.args)
-    if form.validate():
-        return form, form.van.data, form.tot.data
-    return form, None, None
+    return period_from_query(request.args, PeriodForm, default_period(shop_today()))
 
 
 @bp.route("/inkooplijsten")
@@ -218,14 +207,19 @@ def purchase_lists():
         **_context())
 
 
+def _purchase_list_refused(form: PeriodForm, producer: Producer):
+    """The producer's purchase list page with the period form's errors (for the page and for its PDF)."""
+    return render_template("backoffice/purchase_list.html", form=form, producer=producer, purchase=None,
+                           **_context()), 422
+
+
 @bp.route("/inkooplijsten/<int:producer_id>")
 @staff_required
 def purchase_list(producer_id: int):
     producer = db.get_or_404(Producer, producer_id)
     form, start, end = _period()
     if start is None:
-        return render_template("backoffice/purchase_list.html", form=form, producer=producer, purchase=None,
-                               **_context()), 422
+        return _purchase_list_refused(form, producer)
     purchase = build_purchase_list(producer, start, end)
     count = times_sent(producer.id, start, end)
     send_form = SendPurchaseListForm(formdata=None, data={"van": start, "tot": end, "verstuurd": count})
@@ -240,10 +234,9 @@ def purchase_list_pdf(producer_id: int):
     producer = db.get_or_404(Producer, producer_id)
     form, start, end = _period()
     if start is None:
-        return render_template("backoffice/purchase_list.html", form=form, producer=producer, purchase=None,
-                               **_context()), 422
+        return _purchase_list_refused(form, producer)
     data = render_purchase_list_pdf(build_purchase_list(producer, start, end))
-    return _pdf(data, f"inkooplijst-{producer.slug}-{start.isoformat()}-{end.isoformat()}.pdf")
+    return pdf_response(data, f"inkooplijst-{producer.slug}-{start.isoformat()}-{end.isoformat()}.pdf")
 
 
 @bp.route("/inkooplijsten/<int:producer_id>/versturen", methods=["POST"])

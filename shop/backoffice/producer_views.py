@@ -11,6 +11,8 @@ from shop.backoffice.producer_forms import ActionForm, InviteProducerUserForm, P
 from shop.backoffice.views import bp
 from shop.catalog.producer_profile import ProfileError
 from shop.core.errors import DomainError
+from shop.core.query_string import page_number, search_text
+from shop.core.view_actions import run_and_flash
 from shop.extensions import db
 from shop.listings.producer_admin import (
     activate_producer,
@@ -38,12 +40,11 @@ def _load(producer_id: int):
 @bp.get("/producenten")
 @admin_required
 def producer_list():
-    q = (request.args.get("q") or "").strip()[:100]
+    q = search_text(request.args)
     status = request.args.get("status") or ""
     if status not in ACTIVE_FILTER:
         status = ""
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
-    listing = list_producers(q, ACTIVE_FILTER.get(status), page)
+    listing = list_producers(q, ACTIVE_FILTER.get(status), page_number(request.args))
     return render_template("backoffice/producer_list.html", listing=listing, q=q, status=status)
 
 
@@ -140,15 +141,8 @@ def producer_deactivate(producer_id: int):
 def producer_activate(producer_id: int):
     producer = _load(producer_id)
     _check_action_form()
-    try:
-        activate_producer(producer, by=current_user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("%(name)s is weer actief: de gepubliceerde producten staan terug in de winkel.", name=producer.name),
-              "success")
+    run_and_flash(activate_producer, producer, by=current_user, success=lambda producer: _(
+        "%(name)s is weer actief: de gepubliceerde producten staan terug in de winkel.", name=producer.name))
     return redirect(url_for("backoffice.producer_edit", producer_id=producer_id), 303)
 
 

@@ -14,6 +14,8 @@ from shop.backoffice.report_forms import ReportPeriodForm
 from shop.backoffice.views import bp
 from shop.core.audit import record_action
 from shop.core.clock import shop_today
+from shop.core.downloads import csv_response
+from shop.core.query_string import period_from_query
 from shop.extensions import db
 from shop.reporting import report_csv
 from shop.reporting.reports import bestsellers, sales_per_producer, vat_report
@@ -24,13 +26,7 @@ CSV_FORMAT = "csv"
 
 def _period():
     """(form, start, end): the period asked for, last month by default; (form, None, None) when invalid."""
-    if "van" not in request.args and "tot" not in request.args:
-        start, end = last_month(shop_today())
-        return ReportPeriodForm(data={"van": start, "tot": end}), start, end
-    form = ReportPeriodForm(request.args)
-    if form.validate():
-        return form, form.van.data, form.tot.data
-    return form, None, None
+    return period_from_query(request.args, ReportPeriodForm, last_month(shop_today()))
 
 
 def _download(data: bytes, slug: str, start, end, action_detail: str) -> Response:
@@ -38,8 +34,7 @@ def _download(data: bytes, slug: str, start, end, action_detail: str) -> Respons
     record_action("report.download", by=current_user, subject_type="report",
                   detail=f"{action_detail} {start.isoformat()}..{end.isoformat()} ({filename})")
     db.session.commit()
-    return Response(data, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(data, filename)
 
 
 def _report(template: str, slug: str, build, to_csv, action_detail: str):

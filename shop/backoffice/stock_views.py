@@ -12,6 +12,7 @@ from shop.accounts.auth import staff_required
 from shop.backoffice.stock_forms import StockCorrectionForm
 from shop.backoffice.views import bp
 from shop.core.errors import DomainError
+from shop.core.query_string import page_number, search_text
 from shop.extensions import db
 from shop.inventory.queries import LOW_STOCK, STOCK_FILTERS, get_stock_history, list_stock
 from shop.inventory.services import StockChanged, correct_stock
@@ -22,24 +23,20 @@ def _when(value) -> str:
     return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
 
 
-def _page_arg() -> int:
-    return max(request.args.get("pagina", 1, type=int) or 1, 1)
-
-
 @bp.route("/voorraad")
 @staff_required
 def stock_list():
-    q = (request.args.get("q") or "").strip()[:100]
+    q = search_text(request.args)
     stock_filter = request.args.get("voorraad") or ""
     if stock_filter not in STOCK_FILTERS:
         stock_filter = ""
-    listing = list_stock(q, stock_filter, _page_arg())
+    listing = list_stock(q, stock_filter, page_number(request.args))
     return render_template("backoffice/stock_list.html", listing=listing, q=q, stock_filter=stock_filter,
                            filters=STOCK_FILTERS, low_stock=LOW_STOCK, product_labels=PRODUCT_STATUS_LABELS)
 
 
 def _detail_page(product_id: int, form: StockCorrectionForm | None = None, status: int = 200):
-    history = get_stock_history(product_id, _page_arg())
+    history = get_stock_history(product_id, page_number(request.args))
     if history is None:
         abort(404)
     context = dict(history=history, when=_when, product_labels=PRODUCT_STATUS_LABELS)

@@ -23,6 +23,7 @@ from shop.backoffice.user_forms import ROLE_LABELS, ActionForm, InviteStaffForm,
 from shop.backoffice.views import bp
 from shop.catalog.models import Producer
 from shop.core.errors import DomainError
+from shop.core.view_actions import run_and_flash
 from shop.extensions import db
 
 
@@ -68,14 +69,7 @@ def _act(user_id: int, service, message):
     user = _load(user_id)
     if not ActionForm().validate():
         abort(400)
-    try:
-        service(user, by=current_user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(message(user), "success")
+    run_and_flash(service, user, by=current_user, success=message)
     return redirect(url_for("backoffice.user_list"), 303)
 
 

@@ -27,6 +27,8 @@ from shop.catalog.models import PRODUCT_STATUS_WORDS, Product, ProductImage, Pro
 from shop.catalog.search import fold
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
+from shop.core.query_string import page_number, search_text
+from shop.core.view_actions import run_and_flash
 from shop.extensions import db
 from shop.inventory.services import StockChanged
 from shop.listings.product_edit import (
@@ -105,10 +107,9 @@ def _own_image(product_id: int, image_id: int) -> ProductImage:
 @bp.get("/producten")
 @producer_required
 def product_list():
-    q = (request.args.get("q") or "").strip()[:100]
+    q = search_text(request.args)
     status = request.args.get("status") or ""
-    page = request.args.get("pagina", 1, type=int) or 1
-    page = max(page, 1)
+    page = page_number(request.args)
     query = select(Product).where(Product.producer_id == current_user.producer_id)
     if status in {s.value for s in ProductStatus}:
         query = query.where(Product.status == status)
@@ -214,14 +215,7 @@ def _status_action(product_id: int, service, message):
     form = ActionForm()
     if not form.validate():
         abort(400)
-    try:
-        service(product, by=current_user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(message(product), "success")
+    run_and_flash(service, product, by=current_user, success=message)
     target = "portal.product_list" if product.status == ProductStatus.ARCHIVED else "portal.product_edit"
     args = {} if target == "portal.product_list" else {"product_id": product_id}
     return redirect(url_for(target, **args), code=303)

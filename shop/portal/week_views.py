@@ -7,7 +7,7 @@ Every route is for producer users only, and every object in a URL is loaded thro
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +15,8 @@ from flask_login import current_user
 from shop.accounts.auth import producer_required
 from shop.catalog.producer_profile import ProfileData, ProfileError, update_producer_profile
 from shop.core.clock import shop_today
+from shop.core.downloads import pdf_response
+from shop.core.query_string import period_from_query
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.portal.views import bp
@@ -159,14 +161,7 @@ def shortage_new(line_id: int):
 
 def _period():
     """(form, start, end): the period asked for, last month by default; (form, None, None) when invalid."""
-    form = PeriodForm(request.args)
-    if "van" not in request.args and "tot" not in request.args:
-        start, end = last_month(shop_today())
-        form = PeriodForm(data={"van": start, "tot": end})
-        return form, start, end
-    if form.validate():
-        return form, form.van.data, form.tot.data
-    return form, None, None
+    return period_from_query(request.args, PeriodForm, last_month(shop_today()))
 
 
 @bp.route("/afrekeningen")
@@ -188,11 +183,8 @@ def statement_pdf():
                                months=month_periods(shop_today())), 422
     producer = _producer()
     statement = build_statement(producer.id, start, end)
-    response = make_response(render_statement_pdf(statement, producer))
-    response.headers["Content-Type"] = "application/pdf"
     filename = f"afrekening-{producer.slug}-{start.isoformat()}-{end.isoformat()}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return pdf_response(render_statement_pdf(statement, producer), filename)
 
 
 # --- the producer's profile ------------------------------------------------------------------------------------
