@@ -28,10 +28,10 @@ from shop.catalog.models import (
 )
 from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
-from shop.demo.data import catalogue as ref
 from shop.demo.data import read_csv
 from shop.demo.data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
 from shop.demo.data.producers import SHOP_HOURS
+from shop.demo.data.templates import ALLERGEN_WORDS, PACK_UNITS, TEMPLATES
 from shop.demo.seed import (
     DEMO_USERS,
     DatabaseNotEmpty,
@@ -211,15 +211,14 @@ def test_every_published_product_has_french_and_english_food_texts(seeded):
 def test_every_text_a_seed_can_pick_has_a_french_and_english_version():
     """Whatever the seed number: each template with each variant, all 14 allergens in the 'may contain'
     sentence, every pack size and the farm-shop hours."""
-    for row in read_csv("products.csv"):
-        number = int(row["id"][1:4])
-        subcategory = ref.TEMPLATES[number][0]
-        for extra in ["", *(variant[4] for variant in ref.VARIANTS.get(number, []))]:
-            texts = food_texts(number, subcategory, extra, list(ref.ALLERGEN_WORDS_NL))
-            assert texts["nl"]["ingredients"].startswith(ref.TEMPLATES[number][3].partition(".")[0])
+    assert list(TEMPLATES) == [row["id"] for row in read_csv("products.csv")]
+    for template in TEMPLATES.values():
+        for variant in [None, *template.variants]:
+            texts = food_texts(template, variant, list(ALLERGEN_WORDS))
+            assert texts["nl"]["ingredients"].startswith(template.ingredients[0].partition(".")[0])
             assert all(texts[language]["ingredients"] and texts[language]["storage"] for language in ("fr", "en"))
-        for pack in packs_for(row, number, subcategory):
-            assert all(ref.PACK_UNITS[pack.unit]), pack.unit
+        for pack in packs_for(template):
+            assert all(PACK_UNITS[pack.unit]), pack.unit
     assert all(len(hours) == 3 and all(hours) for hours in SHOP_HOURS)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from shop.cart.services import add_item, get_or_create_cart
 from shop.catalog.models import Producer, Product, ProductStatus
 from shop.checkout.services import CheckoutData, place_order
+from shop.demo.data import read_json
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
 from shop.orders.lifecycle import transition
@@ -20,31 +21,17 @@ from shop.packages.models import Package
 from shop.payments.services import abandon, payment_succeeded
 from shop.scheduling.days import delivery_days, pickup_days
 
-CUSTOMERS = [
-    ("an.de.smet@klant.example", "An De Smet"),
-    ("pieter.janssens@klant.example", "Pieter Janssens"),
-    ("marie.dubois@klant.example", "Marie Dubois"),
-    ("luc.peeters@klant.example", "Luc Peeters"),
-    ("sofie.maes@klant.example", "Sofie Maes"),
-    ("tom.willems@klant.example", "Tom Willems"),
-    ("els.claes@klant.example", "Els Claes"),
-    ("karel.goossens@klant.example", "Karel Goossens"),
-]
-# What happens to each demo order after it is placed.
-FATES = ["paid", "paid", "paid", "in_preparation", "in_preparation", "ready", "completed", "pending", "cancelled",
-         "paid"]
-# Orders (by index) delivered at home instead of picked up: (street, postcode, city, gift message or "").
-DELIVERIES = {
-    2: ("Veldstraat 12", "9000", "Gent", "Gelukkige verjaardag! Geniet ervan. Liefs, Marie"),
-    4: ("Kouter 5", "9800", "Deinze", ""),
-    9: ("Markt 3", "9700", "Oudenaarde", ""),
-}
+# The demo orders, in the order they are placed: customer (e-mail), fate (what happens after it is placed) and,
+# for an order delivered at home instead of picked up, the delivery address with a gift message or "".
+_ORDERS = read_json("orders.json")
+CUSTOMER_NAMES: dict[str, str] = {c["email"]: c["name"] for c in _ORDERS["customers"]}
+DEMO_ORDERS: list[dict] = _ORDERS["orders"]
 
 
 def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime, out: Callable[[str], None]) -> dict:
-    """Place one order per entry of FATES, each with a product of the demo producer, a package and another
-    product, for pickup on the next opening days or (DELIVERIES) delivered at home, one as a gift; then move each
-    through the lifecycle to its fate."""
+    """Place one order per entry of DEMO_ORDERS, each with a product of the demo producer, a package and another
+    product, for pickup on the next opening days or delivered at home, one as a gift; then move each through the
+    lifecycle to its fate."""
     own = db.session.scalars(
         select(Product)
         .where(Product.producer_id == demo_producer.id, Product.status == ProductStatus.PUBLISHED, Product.stock >= 10)
@@ -60,9 +47,10 @@ def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime,
     ).all()
     packages = db.session.scalars(select(Package).where(Package.active.is_(True)).order_by(Package.id)).all()
     days = pickup_days(now)
-    counts = {fate: 0 for fate in set(FATES)}
-    for index, fate in enumerate(FATES):
-        email, name = CUSTOMERS[index % len(CUSTOMERS)]
+    counts = {demo["fate"]: 0 for demo in DEMO_ORDERS}
+    for index, demo in enumerate(DEMO_ORDERS):
+        email, fate, delivery = demo["customer"], demo["fate"], demo["delivery"]
+        name = CUSTOMER_NAMES[email]
         cart = get_or_create_cart(None)
         try:
             if own:
@@ -71,8 +59,9 @@ def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime,
                 add_item(cart, product_id=rng.choice(others).id, quantity=rng.randint(1, 2))
             if packages and rng.random() < 0.6:
                 add_item(cart, package_id=rng.choice(packages).id, quantity=1)
-            if index in DELIVERIES:
-                street, postcode, city, message = DELIVERIES[index]
+            if delivery:
+                street, postcode, city, message = (delivery["street"], delivery["postcode"], delivery["city"],
+                                                   delivery["gift_message"])
                 data = CheckoutData(
                     email=email, name=name, method="delivery", recipient_name="Jan Peeters" if message else name,
                     street=street, postcode=postcode, city=city, desired_date=delivery_days(now)[0],

@@ -47,12 +47,25 @@ from shop.demo.data.producers import (
     ANCHORS,
     FARMS,
     GENERIC_CLOSERS,
+    GROOT_VLEESHUIS,
     SHOP_HOURS,
     STREETS,
     SURNAMES,
     TYPES,
     TYPES_BY_KEY,
     ProducerType,
+)
+from shop.demo.data.templates import (
+    ALLERGEN_WORDS,
+    MAY_CONTAIN_SENTENCE,
+    PACK_UNITS,
+    PACKS_PER_100G,
+    RECOGNITION_NOTES,
+    SUBCATEGORIES,
+    TEMPLATES,
+    PackSize,
+    Template,
+    Variant,
 )
 from shop.extensions import db
 from shop.inventory.services import receive_initial_stock
@@ -70,32 +83,6 @@ DEMO_USERS = (
     ("personeel@lekkeroostvlaams.be", "demo-personeel-2026", Role.STAFF, "Demo personeel"),
     ("beheer@lekkeroostvlaams.be", "demo-beheer-2026", Role.ADMIN, "Demo beheer"),
 )
-
-GROOT_VLEESHUIS = {
-    "name": "Groot Vleeshuis",
-    "street": "Groentenmarkt 7",
-    "postcode": "9000",
-    "locality": "Gent",
-    "latitude": 51.0558,
-    "longitude": 3.7219,
-    "templates": (147, 148, 151, 152, 153, 154),
-    "story": (
-        "Het Groot Vleeshuis aan de Groentenmarkt in Gent is het promotiecentrum voor Oost-Vlaamse streekproducten. "
-        "Onder de middeleeuwse houten dakspanten van de vroegere vleeshal koken we Vlaamse klassiekers met producten "
-        "van de boeren uit deze webshop. Waterzooi, stoofvlees en vol-au-vent gaan vers bereid en gekoeld mee naar huis.",
-        "Le Groot Vleeshuis, sur le Groentenmarkt à Gand, est le centre de promotion des produits régionaux de "
-        "Flandre-Orientale. Sous la charpente médiévale de l'ancienne halle aux viandes, nous cuisinons des classiques "
-        "flamands avec les produits des fermiers de cette boutique.",
-        "The Groot Vleeshuis on the Groentenmarkt in Ghent is the promotion centre for East-Flemish regional products. "
-        "Under the medieval timber roof of the former meat hall we cook Flemish classics with produce from the farmers "
-        "in this shop.",
-    ),
-    "hours": (
-        "Dinsdag tot zondag: 10–18 u\nMaandag gesloten",
-        "Du mardi au dimanche : de 10 à 18 h\nFermé le lundi",
-        "Tuesday to Sunday: 10 am–6 pm\nClosed on Mondays",
-    ),
-}
 
 Output = Callable[[str], None]
 
@@ -151,26 +138,20 @@ def insert_ingredient(ingredients: str, extra: str) -> str:
     return f"{head}, {extra}{dot or '.'}{tail}"
 
 
-def food_texts(number: int, subcategory: str, extra_ingredients: str = "",
+def food_texts(template: Template, variant: Variant | None = None,
                may_contain: list[str] | tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
-    """Ingredients and storage advice of a product of template ``number``, per language (nl, fr, en).
+    """Ingredients and storage advice of a product of ``template``, per language (nl, fr, en).
 
-    ``extra_ingredients`` is what a variant adds (Dutch, a key of ``ref.INGREDIENT_ADDITIONS``);
-    ``may_contain`` the allergens of the "may contain" sentence. Raises KeyError for a text without
-    translation, so a new Dutch text cannot slip into the seed untranslated.
+    ``variant`` adds its ingredients to the list; ``may_contain`` are the allergens of the "may contain"
+    sentence. Raises KeyError for an allergen without words, so a text cannot slip into the seed untranslated.
     """
-    ingredients = (ref.TEMPLATES[number][3], *ref.INGREDIENT_TRANSLATIONS[number])
-    extras = (extra_ingredients, *ref.INGREDIENT_ADDITIONS[extra_ingredients]) if extra_ingredients else ("", "", "")
-    if number in ref.STORAGE_BY_TEMPLATE:
-        storage = (ref.STORAGE_BY_TEMPLATE[number], *ref.STORAGE_BY_TEMPLATE_TRANSLATIONS[number])
-    else:
-        storage = (ref.STORAGE[subcategory][0], *ref.STORAGE_TRANSLATIONS[subcategory])
-    words = (ref.ALLERGEN_WORDS_NL, ref.ALLERGEN_TRACES_FR, ref.ALLERGEN_WORDS_EN)
+    extras = variant.adds if variant else ("", "", "")
+    storage = template.storage or SUBCATEGORIES[template.subcategory].storage
     texts = {}
     for i, language in enumerate(("nl", "fr", "en")):
-        text = insert_ingredient(ingredients[i], extras[i])
+        text = insert_ingredient(template.ingredients[i], extras[i])
         if may_contain:
-            text += ref.MAY_CONTAIN_SENTENCES[language].format(", ".join(words[i][a] for a in may_contain))
+            text += MAY_CONTAIN_SENTENCE[i].format(", ".join(ALLERGEN_WORDS[a][i] for a in may_contain))
         texts[language] = {"ingredients": text, "storage": storage[i]}
     return texts
 
@@ -182,18 +163,24 @@ class Pack:
     net_unit: NetUnit
     factor: float
 
+    @classmethod
+    def of(cls, size: PackSize) -> Pack:
+        return cls(size.unit, size.net_quantity, NetUnit(size.net_unit), size.price_factor)
+
 
 _AMOUNT = re.compile(r"^(\d+(?:,\d+)?) (g|kg|ml|cl|l)\b")
 
 
-def packs_for(template: dict[str, str], number: int, subcategory: str) -> list[Pack]:
+def packs_for(template: Template) -> list[Pack]:
     """The sellable packs of a template: per-kg and per-100-g prices become whole packs."""
-    unit = template["unit"].strip()
+    unit = template.unit.strip()
     if unit == "per kg":
-        options = ref.PACKS_BY_TEMPLATE.get(number) or ref.PACKS_PER_KG[subcategory]
-        packs = [Pack(label, grams, NetUnit.GRAM, factor) for label, grams, factor in options]
+        options = template.packs_per_kg or SUBCATEGORIES[template.subcategory].packs_per_kg
+        if not options:
+            raise KeyError(f"no packs per kg for template {template.id} or its subcategory")
+        packs = [Pack.of(size) for size in options]
     elif unit == "per 100 g":
-        packs = [Pack(label, grams, NetUnit.GRAM, factor) for label, grams, factor in ref.PACKS_PER_100G]
+        packs = [Pack.of(size) for size in PACKS_PER_100G]
     elif unit.startswith("per stuk"):
         grams = re.search(r"\((\d+) g\)", unit)
         packs = [Pack(unit, int(grams.group(1)), NetUnit.GRAM, 1.0) if grams else Pack(unit, 1, NetUnit.PIECE, 1.0)]
@@ -206,13 +193,12 @@ def packs_for(template: dict[str, str], number: int, subcategory: str) -> list[P
         scale, net_unit = {"g": (1, NetUnit.GRAM), "kg": (1000, NetUnit.GRAM), "ml": (1, NetUnit.MILLILITRE),
                            "cl": (10, NetUnit.MILLILITRE), "l": (1000, NetUnit.MILLILITRE)}[match.group(2)]
         label = f"{match.group(1)} {match.group(2)}"
-        if "bag-in-box" in template["name_nl"].lower() and "bag-in-box" not in label:
+        if "bag-in-box" in template.name[0].lower() and "bag-in-box" not in label:
             label += " bag-in-box"
         packs = [Pack(label, round(amount * scale), net_unit, 1.0)]
     else:  # pragma: no cover - the CSV holds no other forms
-        raise ValueError(f"unknown unit {unit!r} in template {template['id']}")
-    for label, net, net_unit, factor in ref.EXTRA_SIZES.get(number, []):
-        packs.append(Pack(label, net, NetUnit(net_unit), factor))
+        raise ValueError(f"unknown unit {unit!r} in template {template.id}")
+    packs.extend(Pack.of(size) for size in template.extra_sizes)
     return packs
 
 
@@ -287,7 +273,7 @@ class ProducerPlan:
 @dataclass
 class ProductPlan:
     producer: ProducerPlan
-    template: int
+    template: str  # its id
     subcategory: str
     name: str
     price_cents: int
@@ -425,10 +411,10 @@ class Seeder:
             usage[chosen["id"]] += 1
             return chosen
 
-        for type_key, municipality_name, locality_name in ANCHORS:
-            municipality = self.municipality_by_name[municipality_name]
-            plans.append(ProducerPlan(TYPES_BY_KEY[type_key], municipality, pick_locality(municipality, locality_name),
-                                      anchor=True))
+        for anchor in ANCHORS:
+            municipality = self.municipality_by_name[anchor.municipality]
+            plans.append(ProducerPlan(TYPES_BY_KEY[anchor.type], municipality,
+                                      pick_locality(municipality, anchor.locality), anchor=True))
 
         slots: list[dict[str, Any]] = []
         for municipality in self.municipalities:
@@ -470,7 +456,7 @@ class Seeder:
     def producers(self) -> None:
         rng = self.rng
         plans = self.plan_producers()
-        used_names: set[str] = {GROOT_VLEESHUIS["name"]}
+        used_names: set[str] = {GROOT_VLEESHUIS.name}
         used_slugs: set[str] = set()
         rows = []
         generations = (("tweede", "deux", "two"), ("derde", "trois", "three"), ("vierde", "quatre", "four"))
@@ -509,14 +495,14 @@ class Seeder:
         gent = self.municipality_by_name["Gent"]
         gent_locality = next(loc for loc in self.localities_by_municipality[gent["id"]] if loc["name"] == "Gent")
         vleeshuis = ProducerPlan(TYPES_BY_KEY["caterer"], gent, gent_locality, anchor=True,
-                                 name=GROOT_VLEESHUIS["name"], slug="groot-vleeshuis", brand="Groot Vleeshuis",
+                                 name=GROOT_VLEESHUIS.name, slug="groot-vleeshuis", brand="Groot Vleeshuis",
                                  labels=["korte-keten"],
                                  place="Gent")
         plans.append(vleeshuis)
         self.vleeshuis = vleeshuis
-        row = self._producer_row(vleeshuis, list(GROOT_VLEESHUIS["story"]), street=GROOT_VLEESHUIS["street"],
-                                 hours=GROOT_VLEESHUIS["hours"], photo="groot-vleeshuis")
-        row.update(latitude=GROOT_VLEESHUIS["latitude"], longitude=GROOT_VLEESHUIS["longitude"],
+        row = self._producer_row(vleeshuis, list(GROOT_VLEESHUIS.story), street=GROOT_VLEESHUIS.street,
+                                 hours=GROOT_VLEESHUIS.hours, photo="groot-vleeshuis")
+        row.update(latitude=GROOT_VLEESHUIS.latitude, longitude=GROOT_VLEESHUIS.longitude,
                    email="info@grootvleeshuis.be", website="https://www.grootvleeshuis.be")
         rows.append(row)
 
@@ -568,19 +554,18 @@ class Seeder:
         }
 
     # --- products ------------------------------------------------------------------------
-    def _eligible(self, number: int, plan: ProducerPlan) -> bool:
-        if number in ref.SKIPPED_TEMPLATES:
+    def _eligible(self, template: Template, plan: ProducerPlan) -> bool:
+        if template.skipped:
             return False
-        places = ref.ORIGIN_BOUND.get(number)
-        if not places or self._in_origin(number, plan):
+        if not template.origin_bound or self._in_origin(template, plan):
             return True
-        return number in ref.GENERIC_OUTSIDE_ORIGIN
+        return template.generic_outside_origin is not None
 
-    def _in_origin(self, number: int, plan: ProducerPlan) -> bool:
-        places = ref.ORIGIN_BOUND.get(number)
-        if not places:
+    @staticmethod
+    def _in_origin(template: Template, plan: ProducerPlan) -> bool:
+        if not template.origin_bound:
             return True
-        for place in places:
+        for place in template.origin_bound:
             if place.startswith("region:"):
                 if plan.municipality["region"] == place.split(":", 1)[1]:
                     return True
@@ -590,20 +575,20 @@ class Seeder:
 
     def products(self) -> None:
         rng = self.rng
-        self.templates = {int(row["id"][1:4]): row for row in read_csv("products.csv")}
         plans: list[ProductPlan] = []
         used_slugs: set[str] = set()
         for producer in self.producer_plans:
             if producer is self.vleeshuis:
-                numbers = list(GROOT_VLEESHUIS["templates"])
-                weights = {n: 1 for n in numbers}
-                count = len(numbers) + 2
-                forced = numbers
+                ids = list(GROOT_VLEESHUIS.templates)
+                weights = {t: 1 for t in ids}
+                count = len(ids) + 2
+                forced = ids
             else:
-                weights = {n: w for n, w in producer.type.templates.items() if self._eligible(n, producer)}
-                numbers = list(weights)
+                weights = {t: w for t, w in producer.type.templates.items()
+                           if self._eligible(TEMPLATES[t], producer)}
+                ids = list(weights)
                 count = rng.randint(*producer.type.products)
-                forced = [n for n in numbers if n in ref.ORIGIN_BOUND and self._in_origin(n, producer)
+                forced = [t for t in ids if TEMPLATES[t].origin_bound and self._in_origin(TEMPLATES[t], producer)
                           and (producer.anchor or rng.random() < 0.8)]
             taken: set[tuple] = set()
             names: set[tuple[str, str]] = set()
@@ -611,68 +596,67 @@ class Seeder:
             made = 0
             queue = list(forced)
             attempts = 0
-            while made < count and attempts < count * 8 and numbers:
+            while made < count and attempts < count * 8 and ids:
                 attempts += 1
                 showcase = bool(queue) and producer.anchor
                 if queue:
-                    number = queue.pop(0)
+                    template_id = queue.pop(0)
                 else:
                     # A template already sold weighs less, so a range stays varied (not five sizes of one honey).
-                    number = rng.choices(numbers, weights=[weights[n] / (1 + 3 * uses[n]) for n in numbers])[0]
-                product = self._product(producer, number, taken, names, used_slugs, showcase=showcase)
+                    template_id = rng.choices(ids, weights=[weights[t] / (1 + 3 * uses[t]) for t in ids])[0]
+                product = self._product(producer, TEMPLATES[template_id], taken, names, used_slugs,
+                                        showcase=showcase)
                 if product:
                     plans.append(product)
-                    uses[number] += 1
+                    uses[template_id] += 1
                     made += 1
         self._write_products(plans)
 
-    def _product(self, producer: ProducerPlan, number: int, taken: set, names: set, used_slugs: set[str],
+    def _product(self, producer: ProducerPlan, template: Template, taken: set, names: set, used_slugs: set[str],
                  showcase: bool = False):
-        """One product of ``producer`` from template ``number``, or None when nothing new is left.
+        """One product of ``producer`` from ``template``, or None when nothing new is left.
 
         A showcase product (a placed producer's own speciality) is always published and in stock.
         """
         rng = self.rng
-        template = self.templates[number]
-        sub, illustration, name_fr, _ = ref.TEMPLATES[number]
-        packs = packs_for(template, number, sub)
-        variants = ref.VARIANTS.get(number, [])
-        offers = [(v, s) for v in range(-1, len(variants)) for s in range(len(packs))]
-        fresh = [(v, s) for v, s in offers if (number, v, s) not in taken]
+        sub = template.subcategory
+        packs = packs_for(template)
+        offers = [(v, s) for v in range(-1, len(template.variants)) for s in range(len(packs))]
+        fresh = [(v, s) for v, s in offers if (template.id, v, s) not in taken]
         if not fresh:
             return None
         plain = [(v, s) for v, s in fresh if v == -1]
         variant_index, size_index = rng.choice(plain if plain and rng.random() < 0.7 else fresh)
-        taken.add((number, variant_index, size_index))
+        taken.add((template.id, variant_index, size_index))
         pack = packs[size_index]
+        variant = template.variants[variant_index] if variant_index >= 0 else None
 
-        name_nl, name_en = template["name_nl"], template["name_en"]
-        price_factor, extra_ingredients, extra_allergens = 1.0, "", []
-        alcohol = float(template["alcohol_pct"]) if template["alcohol_pct"] else None
-        recognised = number in ref.RECOGNISED
-        if number in ref.RENAMED_TEMPLATES:
-            name_nl, name_fr, name_en = ref.RENAMED_TEMPLATES[number]
+        name_nl, name_fr, name_en = template.name
+        price_factor = 1.0
+        alcohol = template.alcohol_pct
+        recognised = template.recognised
+        if template.renamed:
+            name_nl, name_fr, name_en = template.renamed
             recognised = False
-        if number in ref.ORIGIN_BOUND and not self._in_origin(number, producer):
-            name_nl, name_fr, name_en = ref.GENERIC_OUTSIDE_ORIGIN[number]
+        if template.origin_bound and not self._in_origin(template, producer):
+            name_nl, name_fr, name_en = template.generic_outside_origin
             recognised = False
-        if variant_index >= 0:
-            v_nl, v_fr, v_en, price_factor, extra_ingredients, extra_allergens, v_alcohol = variants[variant_index]
-            name_nl, name_fr, name_en = v_nl, v_fr, v_en
-            alcohol = v_alcohol if v_alcohol is not None else alcohol
+        if variant:
+            name_nl, name_fr, name_en = variant.name
+            price_factor = variant.price_factor
+            alcohol = variant.alcohol_pct if variant.alcohol_pct is not None else alcohol
             recognised = False
-        if producer.type.key == "brewery" and number in ref.BEER_STYLES:
-            style = ref.BEER_STYLES[number] if variant_index < 0 else (name_nl, name_fr, name_en)
+        if producer.type.key == "brewery" and template.beer_style:
+            style = template.beer_style if not variant else (name_nl, name_fr, name_en)
             name_nl, name_fr, name_en = (f"{producer.brand} {style[0]}", f"{producer.brand} {style[1]}",
                                          f"{producer.brand} {style[2]}")
-        elif producer.type.key == "brewery" and number == 107:
-            name_nl, name_fr, name_en = (f"Proefpakket {producer.brand}", f"Coffret dégustation {producer.brand}",
-                                         f"{producer.brand} tasting pack")
-        elif producer.type.key == "winery" and number in ref.WINE_TEMPLATES:
-            base = ref.WINE_TEMPLATES[number] if variant_index < 0 else (name_nl, name_fr, name_en)
+        elif producer.type.key == "brewery" and template.brewery_name:
+            name_nl, name_fr, name_en = (name.format(brand=producer.brand) for name in template.brewery_name)
+        elif producer.type.key == "winery" and template.wine_name:
+            base = template.wine_name if not variant else (name_nl, name_fr, name_en)
             name_nl, name_fr, name_en = (f"{producer.brand} {base[0]}", f"{producer.brand} {base[1]}",
                                          f"{producer.brand} {base[2]}")
-        elif producer.type.key in ref.OWN_NAME_TEMPLATES.get(number, ()) and rng.random() < 0.35:
+        elif producer.type.key in template.own_name_types and rng.random() < 0.35:
             name_nl, name_fr, name_en = (f"{name_nl} '{producer.brand}'", f"{name_fr} « {producer.brand} »",
                                          f"{name_en} '{producer.brand}'")
         name_nl = name_nl[0].upper() + name_nl[1:]
@@ -680,7 +664,7 @@ class Seeder:
             return None
         names.add((name_nl, pack.unit))
 
-        price = nice_price(int(template["price_cents"]) * pack.factor * price_factor * rng.uniform(0.85, 1.15), rng)
+        price = nice_price(template.price_cents * pack.factor * price_factor * rng.uniform(0.85, 1.15), rng)
         roll = rng.random()
         stock = 0 if roll < 0.07 else rng.randint(1, 4) if roll < 0.17 else rng.randint(5, 60)
         roll = rng.random()
@@ -689,30 +673,29 @@ class Seeder:
         if showcase:
             stock, status = max(stock, 12), ProductStatus.PUBLISHED
 
-        contains = [a for a in template["allergens"].split(";") if a] + [a for a in extra_allergens]
-        contains = list(dict.fromkeys(contains))
-        may_contain = [a for a, chance in ref.MAY_CONTAIN.get(sub, {}).items()
+        contains = list(dict.fromkeys([*template.allergens, *(variant.allergens if variant else ())]))
+        may_contain = [a for a, chance in SUBCATEGORIES[sub].may_contain.items()
                        if a not in contains and rng.random() < chance]
-        texts = food_texts(number, sub, extra_ingredients, may_contain)
-        shelf_life = ref.SHELF_LIFE_BY_TEMPLATE.get(number) or ref.STORAGE[sub][1]
+        texts = food_texts(template, variant, may_contain)
+        shelf_life = template.shelf_life_days or SUBCATEGORIES[sub].shelf_life_days
         if status == ProductStatus.DRAFT and rng.random() < 0.5:
             for fields in texts.values():
                 fields["storage"] = ""  # a draft the producer has not finished yet
         text, storage = texts["nl"]["ingredients"], texts["nl"]["storage"]
-        unit_fr, unit_en = ref.PACK_UNITS[pack.unit]
+        unit_fr, unit_en = PACK_UNITS[pack.unit]
 
         labels = []
         if recognised:
             labels.append("erkend-streekproduct")
-            if number in ref.EU_PROTECTED:
+            if template.eu_protected:
                 labels.append("beschermde-oorsprong")
         if "bio" in producer.labels:
             labels.append("bio")
         place = producer.place
-        descriptions = [d.format(producer=producer.name, place=place) for d in ref.DESCRIPTIONS[sub]]
+        descriptions = [d.format(producer=producer.name, place=place) for d in SUBCATEGORIES[sub].description]
         for label in labels:
-            if label in ref.RECOGNITION_NOTES:
-                descriptions = [f"{d} {note}" for d, note in zip(descriptions, ref.RECOGNITION_NOTES[label])]
+            if label in RECOGNITION_NOTES:
+                descriptions = [f"{d} {note}" for d, note in zip(descriptions, RECOGNITION_NOTES[label])]
 
         slug = slugify(f"{name_nl} {pack.unit} {producer.slug}", 160)
         while slug in used_slugs:
@@ -731,18 +714,19 @@ class Seeder:
         )
         row = {
             "producer_id": producer.id, "category_id": self.category_ids[sub],
-            "vat_category_id": self.vat_ids[template["vat_category"]], "slug": slug, "name": name_nl,
+            "vat_category_id": self.vat_ids[template.vat_category], "slug": slug, "name": name_nl,
             "description": descriptions[0], "unit": pack.unit, "net_quantity": pack.net_quantity,
             "net_unit": pack.net_unit, "price_cents": price, "stock": 0, "is_food": True,
             "ingredients": text, "storage": storage, "alcohol_pct": alcohol,
             "origin": producer.municipality["name"], "shelf_life_days": shelf_life,
-            "perishable": template["perishable"] == "yes", "season_mask": season_mask(template["season"]),
+            "perishable": template.perishable, "season_mask": season_mask(template.season),
             "status": status, "featured": status == ProductStatus.PUBLISHED and rng.random() < 0.05,
             "search_text": search_text, "translations": translations,
             "created_at": self.now, "updated_at": self.now,
         }
         allergens = [(a, Presence.CONTAINS) for a in contains] + [(a, Presence.MAY_CONTAIN) for a in may_contain]
-        return ProductPlan(producer, number, sub, name_nl, price, stock, status, row, allergens, labels, illustration)
+        return ProductPlan(producer, template.id, sub, name_nl, price, stock, status, row, allergens, labels,
+                           template.illustration)
 
     def _write_products(self, plans: list[ProductPlan]) -> None:
         for plan, new_id in zip(plans, _insert(Product, [p.row for p in plans])):
@@ -769,28 +753,33 @@ class Seeder:
         rng = self.rng
         sellable = [p for p in self.product_plans
                     if p.status == ProductStatus.PUBLISHED and p.producer.active and p.stock >= 3
-                    and p.template not in ref.NOT_FOR_PACKAGES]
-        by_template: dict[int, list[ProductPlan]] = defaultdict(list)
+                    and not TEMPLATES[p.template].not_for_packages]
+        by_template: dict[str, list[ProductPlan]] = defaultdict(list)
         by_sub: dict[str, list[ProductPlan]] = defaultdict(list)
         for product in sellable:
             by_template[product.template].append(product)
             by_sub[product.subcategory].append(product)
         substitutes_pool = [p for p in self.product_plans
                             if p.status == ProductStatus.PUBLISHED and p.producer.active and p.stock > 0]
-        sub_by_template: dict[int, list[ProductPlan]] = defaultdict(list)
+        sub_by_template: dict[str, list[ProductPlan]] = defaultdict(list)
         for product in substitutes_pool:
             sub_by_template[product.template].append(product)
 
         package_rows, component_sets, occasion_rows = [], [], []
         skipped = []
-        for slug, names, stories, occasions, image, featured, region, slots in package_ref.THEMES:
+        for theme in package_ref.THEMES:
             chosen: list[tuple[ProductPlan, int]] = []
-            for selectors, quantity in slots:
+            for slot in theme.slots:
                 candidates: list[ProductPlan] = []
-                for selector in selectors:
-                    pool = by_sub[selector[4:]] if isinstance(selector, str) else by_template[selector]
-                    candidates.extend(p for p in pool if region is None or p.producer.municipality["region"] == region)
-                    if candidates and not isinstance(selector, str):
+                for selector in slot.pick:
+                    is_subcategory = selector.startswith(package_ref.SUBCATEGORY_PREFIX)
+                    if is_subcategory:
+                        pool = by_sub[selector.removeprefix(package_ref.SUBCATEGORY_PREFIX)]
+                    else:
+                        pool = by_template[selector]
+                    candidates.extend(p for p in pool
+                                      if theme.region is None or p.producer.municipality["region"] == theme.region)
+                    if candidates and not is_subcategory:
                         break  # a named product is preferred over a broader fallback
                 used_products = {p.id for p, _ in chosen}
                 used_producers = {p.producer.id for p, _ in chosen}
@@ -798,10 +787,10 @@ class Seeder:
                 fresh = [p for p in candidates if p.producer.id not in used_producers]
                 pick_from = fresh or candidates
                 if pick_from:
-                    chosen.append((rng.choice(pick_from), quantity))
+                    chosen.append((rng.choice(pick_from), slot.quantity))
             producers = {p.producer.id for p, _ in chosen}
             if len(chosen) < 3 or len(producers) < 2:
-                skipped.append(slug)
+                skipped.append(theme.slug)
                 continue
             chosen = chosen[:8]
             list_price = sum(p.price_cents * q for p, q in chosen)
@@ -809,11 +798,12 @@ class Seeder:
             if price >= list_price:
                 price = list_price - 1
             component_names = [p.name for p, _ in chosen]
-            occasion_names = [package_ref.OCCASIONS[o][0] for o in occasions]
+            occasion_names = [package_ref.OCCASIONS[o][0] for o in theme.occasions]
+            names, stories = theme.name, theme.story
             package_rows.append({
-                "slug": slug, "name": names[0], "story": stories[0], "price_cents": price,
-                "image_path": f"{PACKAGE_IMAGE_DIR}/{image}.svg", "active": rng.random() > 0.04,
-                "featured": featured,
+                "slug": theme.slug, "name": names[0], "story": stories[0], "price_cents": price,
+                "image_path": f"{PACKAGE_IMAGE_DIR}/{theme.image}.svg", "active": rng.random() > 0.04,
+                "featured": theme.featured,
                 "search_text": build_search_text(names[0], stories[0], names[1], stories[1], names[2], stories[2],
                                                  *occasion_names, *component_names),
                 "translations": {"fr": {"name": names[1], "story": stories[1]},
@@ -821,7 +811,7 @@ class Seeder:
                 "created_at": self.now, "updated_at": self.now,
             })
             component_sets.append(chosen)
-            occasion_rows.append(occasions)
+            occasion_rows.append(theme.occasions)
 
         package_ids = _insert(Package, package_rows)
         component_rows = []

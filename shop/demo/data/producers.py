@@ -1,12 +1,18 @@
 """Producer types of the demo catalogue: what each sells, how it is called, its photo and its story.
 
-All producers are fictitious. Names are built from the farm names and surnames below; stories from the
-sentences per type (placeholders: {name}, {family_nl}/{family_fr}/{family_en}, {place}, {year}, {gen}).
+All producers are fictitious. Names are built from the farm names and surnames of producers.json; stories
+from the sentences per type in producer_types.json (placeholders: {name}, {family_nl}/{family_fr}/{family_en},
+{place}, {year}, {gen}). producers.json also holds the anchors (producers placed on purpose, so that every
+place-bound speciality has a maker where it belongs), the streets, the farm-shop hours and the Groot
+Vleeshuis itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from shop.demo.data import Texts, read_json, texts
 
 
 @dataclass(frozen=True)
@@ -15,611 +21,60 @@ class ProducerType:
     weight: int  # relative share of producers of this type
     photo: str  # static/img/producers/<photo>.svg
     names: tuple[str, ...]  # patterns with {farm}, {surname} or {brand}
-    templates: dict[int, int]  # template number -> weight
+    templates: dict[str, int]  # template id -> weight
     products: tuple[int, int]  # how many products (min, max)
     labels: dict[str, float]  # label slug -> probability
-    openers: tuple[tuple[str, str, str], ...]  # (nl, fr, en) first sentences
-    details: tuple[tuple[str, str, str], ...]  # (nl, fr, en) second sentences
+    openers: tuple[Texts, ...]  # first sentences
+    details: tuple[Texts, ...]  # second sentences
     brands: tuple[str, ...] = field(default=())
 
 
-FARMS = (
-    "De Linde", "Ter Beken", "De Notelaar", "De Kastanjelaar", "'t Schuurke", "De Meersen", "Ter Heide",
-    "De Vlasbloem", "Het Leenhof", "De Drie Eiken", "'t Groenhof", "Ter Walle", "De Populier", "Den Eikenboom",
-    "Ter Lucht", "De Molenhoek", "Het Kouterhof", "De Bosrand", "Ter Schelde", "'t Kraaienest", "Ter Dreef",
-    "De Hazelaar", "'t Hoekske", "De Kapelhoek", "Ter Doorn", "De Vierschaar", "Het Blauwhuis", "De Zwaluw",
-    "Ter Broeke", "De Waterhoek", "'t Veldhof", "De Leeuwerik", "Ter Meulen", "De Hooiberg", "Het Wit Paard",
-    "De Lindekouter", "'t Paddenbroek", "Ter Elst", "De Beukenhaag", "Het Rozenhof", "De Steenakker",
-    "Ter Hulst", "'t Klaverveld", "De Gavers", "Ter Leie", "De Kluis", "Ter Kerke", "'t Neerhof", "Ter Wilgen",
-    "De Mote", "Het Hofke", "Ter Zande", "Den Appelaar", "'t Kerselaarke", "De Reiger", "De Ooievaar",
-    "Ter Moere", "De Plaetse", "Ter Borcht", "Het Torreke", "De Spycker", "Ter Vlasbeke", "'t Molenhof",
-    "Ter Poorte", "De Kleine Kouter", "Ter Rijst", "De Zonnebloem", "'t Eikenhof", "De Biezen", "Ter Schuere",
-    "De Hoge Kouter", "'t Walleke", "De Nachtegaal", "Ter Venne", "De Wielewaal", "Het Roosendael",
-    "De Vlierbes", "Ter Varent", "'t Ganzenhof", "De Kromme Boom", "Ter Aard", "De Merel", "Het Geuzenhof",
-)
+@dataclass(frozen=True)
+class Anchor:
+    type: str
+    municipality: str
+    locality: str | None  # None: any locality of the municipality
 
-SURNAMES = (
-    "Van Damme", "De Smet", "Vermeulen", "Claeys", "De Clercq", "Van Hecke", "Verstraete", "De Vos",
-    "Goossens", "Van de Velde", "Van de Walle", "Steyaert", "De Backer", "Van Acker", "D'Hondt", "Baert", "Coppens",
-    "Van Landeghem", "De Paepe", "Bauwens", "Van Daele", "Lippens", "Van Wassenhove", "De Meyer", "Schelfhout",
-    "Van der Linden", "Cornelis", "Mertens", "Desmet", "Vanderstraeten", "De Wilde", "Haegeman", "Van Bogaert",
-    "Tack", "De Pauw", "Van Hoorebeke", "Rogiers", "Van Cauwenberghe", "Bracke", "Van den Bossche", "De Keyser",
-    "Standaert", "Verbeke", "Dhaenens", "Van Renterghem", "Heyerick", "De Bruycker", "Van Laere", "Stevens",
-    "Impens", "De Coninck", "De Baets", "Van Nieuwenhuyse", "De Rycke", "Buysse", "Van Vooren", "Sleeckx",
-    "De Moor", "Van Geit", "Verhelst", "Van Hove", "Meersschaert", "De Vuyst", "Cauwels", "Van Mossevelde",
-    "De Schepper", "Van Overmeire", "Roegiers", "Van Puyvelde", "De Groote", "Vergauwen", "Van Steen",
-)
 
-GENERIC_CLOSERS = (
-    ("Wie langskomt, krijgt er graag uitleg bij.", "Les visiteurs reçoivent volontiers des explications.", "Visitors are always welcome to ask."),
-    ("Alles gebeurt op kleine schaal en met respect voor de seizoenen.", "Tout se fait à petite échelle, au rythme des saisons.", "Everything is done on a small scale, with the seasons."),
-    ("Korte keten is hier geen slogan maar een gewoonte.", "Ici, le circuit court n'est pas un slogan mais une habitude.", "Here the short supply chain is a habit, not a slogan."),
-    ("Ook scholen en verenigingen zijn welkom voor een rondleiding.", "Écoles et associations sont les bienvenues pour une visite.", "Schools and clubs are welcome for a tour."),
-    ("De hele familie steekt mee de handen uit de mouwen.", "Toute la famille met la main à la pâte.", "The whole family lends a hand."),
-    ("Op zaterdagvoormiddag staat de koffie klaar.", "Le samedi matin, le café est prêt.", "On Saturday mornings the coffee is on."),
-)
+@dataclass(frozen=True)
+class GrootVleeshuis:
+    """The shop's own kitchen at the Groentenmarkt: ready dishes made from the producers' products."""
 
-TYPES: tuple[ProducerType, ...] = (
-    ProducerType(
-        key="dairy", weight=10, photo="barn",
-        names=("Hoeve {farm}", "Melkveebedrijf {surname}", "Zuivelhoeve {farm}", "Hoevezuivel {surname}"),
-        templates={1: 5, 2: 3, 3: 3, 4: 5, 5: 4, 6: 4, 7: 3, 8: 3, 9: 6, 10: 4, 11: 3, 16: 3, 17: 2},
-        products=(6, 14),
-        labels={"hoevewinkel": 0.7, "weidemelk": 0.6, "korte-keten": 0.6, "bio": 0.15, "familiebedrijf": 0.4},
-        openers=(
-            ("Op {name} in {place} melkt {family_nl} sinds {year} een kudde roodbonte en zwartbonte koeien.",
-             "À {name}, à {place}, {family_fr} trait depuis {year} un troupeau de vaches pie rouge et pie noire.",
-             "At {name} in {place}, {family_en} has milked a herd of red and black pied cows since {year}."),
-            ("{family_nl_cap} runt {name} in {place} al in de {gen} generatie.",
-             "{family_fr_cap} gère {name} à {place} depuis {gen_fr} générations.",
-             "{family_en_cap} has run {name} in {place} for {gen_en} generations."),
-        ),
-        details=(
-            ("Van de verse melk maken ze elke week boter, yoghurt en plattekaas in hun eigen zuivelatelier.",
-             "Chaque semaine, le lait frais devient beurre, yaourt et fromage blanc dans leur propre atelier.",
-             "Every week the fresh milk becomes butter, yoghurt and quark in their own dairy."),
-            ("De koeien grazen van april tot november op de weiden rond het erf.",
-             "D'avril à novembre, les vaches paissent dans les prairies autour de la ferme.",
-             "From April to November the cows graze the meadows around the farmyard."),
-        ),
-    ),
-    ProducerType(
-        key="cheese", weight=6, photo="cheese-dairy",
-        names=("Kaasmakerij {surname}", "Kaasmakerij {farm}", "Kaashoeve {farm}"),
-        templates={10: 8, 11: 8, 12: 3, 14: 4, 15: 6, 4: 2, 7: 2, 5: 1},
-        products=(4, 11),
-        labels={"ambachtelijk": 0.8, "hoevewinkel": 0.5, "korte-keten": 0.5, "bio": 0.15},
-        openers=(
-            ("In {place} maakt {family_nl} sinds {year} kaas van rauwe melk, volgens een recept van grootmoeder.",
-             "À {place}, {family_fr} fabrique depuis {year} du fromage au lait cru, selon une recette de grand-mère.",
-             "In {place}, {family_en} has made raw-milk cheese since {year}, to a grandmother's recipe."),
-            ("{name} in {place} is een kleine kaasmakerij waar elke kaas met de hand wordt gekeerd.",
-             "{name}, à {place}, est une petite fromagerie où chaque fromage est retourné à la main.",
-             "{name} in {place} is a small cheese dairy where every wheel is turned by hand."),
-        ),
-        details=(
-            ("De kazen rijpen op houten planken in een koele kelder onder de hoeve.",
-             "Les fromages mûrissent sur des planches en bois dans une cave fraîche sous la ferme.",
-             "The cheeses ripen on wooden boards in a cool cellar under the farm."),
-            ("Van jong tot oud: hoe langer de rijping, hoe pittiger de smaak.",
-             "De jeune à vieux : plus l'affinage est long, plus le goût est corsé.",
-             "From young to aged: the longer the ripening, the bolder the taste."),
-        ),
-    ),
-    ProducerType(
-        key="sheep", weight=3, photo="barn",
-        names=("Schapenhoeve {farm}", "Schapen- en geitenhoeve {farm}", "Schapenzuivel {surname}"),
-        templates={12: 5, 13: 6, 14: 6, 29: 4, 4: 1},
-        products=(3, 7),
-        labels={"hoevewinkel": 0.6, "bio": 0.3, "korte-keten": 0.6, "ambachtelijk": 0.5},
-        openers=(
-            ("Op {name} in {place} lopen een tweehonderdtal melkschapen en een kleine kudde geiten.",
-             "À {name}, à {place}, vivent quelque deux cents brebis laitières et un petit troupeau de chèvres.",
-             "At {name} in {place} some two hundred dairy sheep and a small herd of goats roam."),
-            ("{family_nl_cap} begon in {year} met een handvol schapen; vandaag is {name} een begrip in {place}.",
-             "{family_fr_cap} a commencé en {year} avec quelques brebis ; aujourd'hui {name} est une référence à {place}.",
-             "{family_en_cap} started with a handful of sheep in {year}; today {name} is well known in {place}."),
-        ),
-        details=(
-            ("De melk wordt op de hoeve zelf verwerkt tot plattekaas en schapenkaas.",
-             "Le lait est transformé sur place en fromage blanc et en fromage de brebis.",
-             "The milk is made into quark and sheep's cheese on the farm itself."),
-            ("De dieren grazen op de dijken en meersen langs de Schelde.",
-             "Les bêtes paissent sur les digues et les prés le long de l'Escaut.",
-             "The animals graze the dykes and water meadows along the Scheldt."),
-        ),
-    ),
-    ProducerType(
-        key="poultry", weight=5, photo="barn",
-        names=("Pluimveehoeve {farm}", "Eierhoeve {surname}", "Hoeve {farm}", "Kippenhof {farm}"),
-        templates={17: 6, 18: 6, 19: 4, 20: 3, 27: 5, 28: 5, 152: 2, 147: 1},
-        products=(3, 8),
-        labels={"hoevewinkel": 0.7, "korte-keten": 0.6, "bio": 0.25},
-        openers=(
-            ("Bij {family_nl} in {place} scharrelen de kippen vrij rond in een boomgaard.",
-             "Chez {family_fr}, à {place}, les poules gambadent librement dans un verger.",
-             "At {family_en}'s farm in {place} the hens roam freely in an orchard."),
-            ("{name} in {place} houdt sinds {year} scharrelkippen van een traag groeiend ras.",
-             "Depuis {year}, {name} à {place} élève des poules en plein air d'une race à croissance lente.",
-             "Since {year}, {name} in {place} has kept free-range hens of a slow-growing breed."),
-        ),
-        details=(
-            ("De eieren worden elke ochtend met de hand geraapt.",
-             "Les œufs sont ramassés à la main chaque matin.",
-             "The eggs are collected by hand every morning."),
-            ("De hoevekippen krijgen graan van eigen akkers en de tijd om te groeien.",
-             "Les poulets reçoivent le grain de nos propres champs et le temps de grandir.",
-             "The farm chickens get grain from the farm's own fields and time to grow."),
-        ),
-    ),
-    ProducerType(
-        key="cattle", weight=8, photo="butcher",
-        names=("Hoeveslagerij {surname}", "Hoeve {farm}", "Veeteeltbedrijf {farm}"),
-        templates={21: 5, 22: 5, 23: 5, 24: 4, 25: 4, 26: 4, 29: 2, 32: 3, 34: 3, 35: 2, 36: 2, 39: 3, 148: 2, 151: 2},
-        products=(7, 16),
-        labels={"hoevewinkel": 0.7, "korte-keten": 0.7, "familiebedrijf": 0.4, "bio": 0.1},
-        openers=(
-            ("{family_nl_cap} kweekt in {place} Belgisch witblauwe runderen en varkens op stro.",
-             "À {place}, {family_fr} élève des bovins blanc-bleu belge et des porcs sur paille.",
-             "In {place}, {family_en} raises Belgian Blue cattle and straw-bedded pigs."),
-            ("Op {name} in {place} gaan de dieren van de wei rechtstreeks naar de eigen hoeveslagerij.",
-             "À {name}, à {place}, les bêtes vont directement du pré à la boucherie de la ferme.",
-             "At {name} in {place} the animals go straight from pasture to the farm's own butchery."),
-        ),
-        details=(
-            ("Het vlees rijpt minstens drie weken aan het been voor het versneden wordt.",
-             "La viande mûrit au moins trois semaines sur l'os avant d'être découpée.",
-             "The beef hangs on the bone for at least three weeks before it is cut."),
-            ("Worsten, paté en hesp maken ze zelf, zonder onnodige toevoegingen.",
-             "Saucisses, pâté et jambon sont faits maison, sans additifs inutiles.",
-             "Sausages, pâté and ham are home-made, without needless additives."),
-        ),
-    ),
-    ProducerType(
-        key="butcher", weight=6, photo="butcher",
-        names=("Slagerij {surname}", "Beenhouwerij {surname}", "Charcuterie {surname}"),
-        templates={21: 4, 22: 4, 23: 4, 24: 3, 25: 3, 26: 4, 28: 2, 30: 3, 32: 4, 33: 3, 34: 4, 35: 3, 36: 3,
-                   37: 8, 38: 8, 39: 4, 148: 3, 149: 6, 150: 6, 151: 3, 152: 2},
-        products=(8, 18),
-        labels={"ambachtelijk": 0.8, "familiebedrijf": 0.5, "korte-keten": 0.4},
-        openers=(
-            ("Slagerij {surname} in {place} werkt sinds {year} enkel met vee van boeren uit de streek.",
-             "La boucherie {surname} à {place} ne travaille depuis {year} qu'avec du bétail d'éleveurs de la région.",
-             "Since {year}, the {surname} butchery in {place} has worked only with livestock from local farmers."),
-            ("{name} is een ambachtelijke beenhouwerij in het centrum van {place}.",
-             "{name} est une boucherie artisanale au centre de {place}.",
-             "{name} is a craft butcher's shop in the centre of {place}."),
-        ),
-        details=(
-            ("Charcuterie, worsten en bereide schotels komen uit het eigen atelier achter de winkel.",
-             "Charcuterie, saucisses et plats préparés sortent de l'atelier derrière la boutique.",
-             "Cold cuts, sausages and ready dishes come from the workshop behind the shop."),
-            ("De hammen worden er nog met de hand gezouten en langzaam gerookt.",
-             "Les jambons y sont encore salés à la main et fumés lentement.",
-             "The hams are still salted by hand and slowly smoked."),
-        ),
-    ),
-    ProducerType(
-        key="vegetables", weight=11, photo="greenhouse",
-        names=("Groentekwekerij {surname}", "Tuinderij {farm}", "Groentehoeve {farm}", "Zelfoogsttuin {farm}"),
-        templates={40: 4, 41: 5, 42: 4, 43: 5, 44: 2, 46: 3, 47: 3, 48: 3, 49: 4, 50: 3, 51: 3, 52: 3, 53: 2,
-                   54: 3, 55: 3, 56: 2, 57: 2, 58: 4, 59: 4},
-        products=(6, 15),
-        labels={"hoevewinkel": 0.6, "korte-keten": 0.8, "bio": 0.35},
-        openers=(
-            ("{family_nl_cap} teelt in {place} meer dan veertig soorten groenten, in open lucht en onder glas.",
-             "À {place}, {family_fr} cultive plus de quarante légumes, en plein air et sous serre.",
-             "In {place}, {family_en} grows more than forty kinds of vegetables, outdoors and under glass."),
-            ("{name} in {place} oogst elke ochtend vers voor de hoevewinkel en de webshop.",
-             "{name}, à {place}, récolte chaque matin pour le magasin à la ferme et la boutique en ligne.",
-             "{name} in {place} harvests every morning for the farm shop and the web shop."),
-        ),
-        details=(
-            ("Er wordt geteeld met wisselbouw en groenbemesters, zodat de bodem gezond blijft.",
-             "La rotation des cultures et les engrais verts gardent le sol en bonne santé.",
-             "Crop rotation and green manures keep the soil healthy."),
-            ("Wat vandaag geoogst wordt, ligt morgen op je bord.",
-             "Ce qui est récolté aujourd'hui est dans votre assiette demain.",
-             "What is picked today is on your plate tomorrow."),
-        ),
-    ),
-    ProducerType(
-        key="witloof", weight=3, photo="greenhouse",
-        names=("Witloofkwekerij {surname}", "Witloofhoeve {farm}"),
-        templates={44: 8, 45: 8, 40: 2, 42: 2, 43: 2, 46: 2, 55: 2, 58: 2},
-        products=(3, 7),
-        labels={"korte-keten": 0.7, "hoevewinkel": 0.5, "familiebedrijf": 0.5},
-        openers=(
-            ("{family_nl_cap} trekt in {place} nog grondwitloof zoals vroeger, onder een dikke laag aarde.",
-             "À {place}, {family_fr} force encore le chicon de pleine terre comme autrefois, sous une épaisse couche de terre.",
-             "In {place}, {family_en} still forces soil-grown chicory the old way, under a thick layer of earth."),
-            ("Op {name} in {place} draait alles rond witloof, al sinds {year}.",
-             "À {name}, à {place}, tout tourne autour du chicon depuis {year}.",
-             "At {name} in {place} everything has revolved around chicory since {year}."),
-        ),
-        details=(
-            ("De wortels groeien in de zomer op het veld en worden in de winter getrokken in donkere bedden.",
-             "Les racines poussent l'été au champ et sont forcées l'hiver dans des couches obscures.",
-             "The roots grow in the field in summer and are forced in dark beds in winter."),
-            ("Grondwitloof is knapperiger en minder bitter dan gewoon witloof.",
-             "Le chicon de pleine terre est plus croquant et moins amer.",
-             "Soil-grown chicory is crisper and less bitter than the usual kind."),
-        ),
-    ),
-    ProducerType(
-        key="fruit", weight=8, photo="orchard",
-        names=("Fruitbedrijf {surname}", "Boomgaard {farm}", "Fruithoeve {farm}", "Hoogstamboomgaard {farm}"),
-        templates={60: 6, 61: 6, 62: 6, 67: 2, 68: 2, 69: 4, 70: 3, 122: 6, 123: 4, 124: 3, 125: 3, 138: 3,
-                   108: 2, 109: 1, 146: 1},
-        products=(5, 13),
-        labels={"hoevewinkel": 0.7, "korte-keten": 0.7, "bio": 0.2, "familiebedrijf": 0.4},
-        openers=(
-            ("{family_nl_cap} verzorgt in {place} een boomgaard van appel- en perenbomen, deels hoogstam.",
-             "À {place}, {family_fr} entretient un verger de pommiers et de poiriers, en partie à haute tige.",
-             "In {place}, {family_en} tends an orchard of apple and pear trees, partly standard trees."),
-            ("{name} in {place} plukt sinds {year} fruit dat echt rijp mag worden aan de boom.",
-             "Depuis {year}, {name} à {place} cueille des fruits qui mûrissent vraiment sur l'arbre.",
-             "Since {year}, {name} in {place} has picked fruit that is allowed to ripen on the tree."),
-        ),
-        details=(
-            ("Wat niet mooi genoeg is voor de fruitschaal, wordt sap, moes of stroop.",
-             "Ce qui n'est pas assez beau pour la corbeille devient jus, compote ou sirop.",
-             "Fruit that is not pretty enough for the bowl becomes juice, sauce or syrup."),
-            ("In het voorjaar zoemen de bijen van de buurman tussen de bloesems.",
-             "Au printemps, les abeilles du voisin butinent entre les fleurs.",
-             "In spring the neighbour's bees buzz among the blossoms."),
-        ),
-    ),
-    ProducerType(
-        key="softfruit", weight=5, photo="orchard",
-        names=("Aardbeienkwekerij {surname}", "Aardbeienhoeve {farm}", "Kleinfruit {surname}"),
-        templates={63: 8, 64: 10, 65: 5, 66: 4, 67: 2, 57: 2, 134: 5, 135: 4, 136: 3, 137: 3, 126: 2, 6: 1},
-        products=(4, 9),
-        labels={"hoevewinkel": 0.7, "korte-keten": 0.8, "bio": 0.15},
-        openers=(
-            ("In {place} kweekt {family_nl} aardbeien, frambozen en blauwe bessen.",
-             "À {place}, {family_fr} cultive fraises, framboises et myrtilles.",
-             "In {place}, {family_en} grows strawberries, raspberries and blueberries."),
-            ("{name} in {place} is al sinds {year} de plek voor zoete aardbeien van bij ons.",
-             "Depuis {year}, {name} à {place} est l'adresse des fraises sucrées d'ici.",
-             "Since {year}, {name} in {place} has been the place for sweet local strawberries."),
-        ),
-        details=(
-            ("De vruchten worden 's ochtends geplukt, als ze nog koel zijn.",
-             "Les fruits sont cueillis le matin, encore frais.",
-             "The berries are picked in the morning, while still cool."),
-            ("Van de overschotten koken ze confituur met minder suiker.",
-             "Avec les surplus, on cuit des confitures moins sucrées.",
-             "The surplus is cooked into jams with less sugar."),
-        ),
-    ),
-    ProducerType(
-        key="bakery", weight=9, photo="bakery",
-        names=("Bakkerij {surname}", "Hoevebakkerij {farm}", "Bakkerij {farm}", "Warme bakker {surname}"),
-        templates={71: 6, 72: 5, 73: 4, 74: 4, 75: 4, 76: 6, 77: 10, 78: 8, 79: 8, 80: 8, 81: 8, 83: 4, 84: 3,
-                   89: 2, 90: 2, 86: 4},
-        products=(6, 14),
-        labels={"ambachtelijk": 0.8, "familiebedrijf": 0.4, "bio": 0.1},
-        openers=(
-            ("Bij {family_nl} in {place} staat de oven al om vier uur 's nachts aan.",
-             "Chez {family_fr}, à {place}, le four chauffe dès quatre heures du matin.",
-             "At {family_en}'s in {place} the oven is lit at four in the morning."),
-            ("{name} in {place} bakt sinds {year} brood met meel van molens uit de streek.",
-             "Depuis {year}, {name} à {place} cuit du pain avec la farine de moulins de la région.",
-             "Since {year}, {name} in {place} has baked bread with flour from local mills."),
-        ),
-        details=(
-            ("Het deeg krijgt de tijd: sommige broden rijzen een hele nacht.",
-             "La pâte prend son temps : certains pains lèvent toute une nuit.",
-             "The dough is given time: some loaves rise all night."),
-            ("Naast brood bakken ze de taarten en vlaaien waar de streek om bekend staat.",
-             "Outre le pain, on y cuit les tartes et flans qui font la renommée de la région.",
-             "Besides bread, they bake the tarts and vlaai the region is known for."),
-        ),
-    ),
-    ProducerType(
-        key="patisserie", weight=4, photo="bakery",
-        names=("Banketbakkerij {surname}", "Patisserie {surname}", "Taartenatelier {farm}"),
-        templates={82: 8, 83: 5, 79: 3, 80: 3, 81: 3, 88: 10, 89: 4, 90: 4, 91: 4, 92: 4, 93: 2, 77: 5, 86: 3},
-        products=(5, 11),
-        labels={"ambachtelijk": 0.9, "familiebedrijf": 0.4},
-        openers=(
-            ("{name} in {place} maakt taarten en koekjes zoals ze in de streek al generaties gemaakt worden.",
-             "{name}, à {place}, fait tartes et biscuits comme on les fait dans la région depuis des générations.",
-             "{name} in {place} makes tarts and biscuits the way the region has made them for generations."),
-            ("Patissier {surname} opende in {year} een atelier in {place}.",
-             "Le pâtissier {surname} a ouvert son atelier à {place} en {year}.",
-             "Pastry chef {surname} opened a workshop in {place} in {year}."),
-        ),
-        details=(
-            ("Alles wordt gemaakt met hoeveboter en eieren van een kippenboer uit het dorp.",
-             "Tout est fait au beurre fermier et aux œufs d'un éleveur du village.",
-             "Everything is made with farm butter and eggs from a poultry farmer in the village."),
-            ("De koekjes worden in kleine reeksen gebakken en met de hand verpakt.",
-             "Les biscuits sont cuits en petites séries et emballés à la main.",
-             "The biscuits are baked in small batches and packed by hand."),
-        ),
-    ),
-    ProducerType(
-        key="confectioner", weight=4, photo="bakery",
-        names=("Chocolatier {surname}", "Snoepmakerij {farm}", "Confiserie {surname}"),
-        templates={85: 10, 87: 10, 93: 4, 94: 6, 95: 6, 92: 2, 91: 2},
-        products=(4, 9),
-        labels={"ambachtelijk": 0.9, "familiebedrijf": 0.5},
-        openers=(
-            ("In {place} kookt {family_nl} snoep in koperen ketels, net als in {year}.",
-             "À {place}, {family_fr} cuit des bonbons dans des chaudrons en cuivre, comme en {year}.",
-             "In {place}, {family_en} boils sweets in copper pans, just as in {year}."),
-            ("{name} in {place} is een kleine snoep- en chocolademakerij.",
-             "{name}, à {place}, est une petite confiserie-chocolaterie.",
-             "{name} in {place} is a small sweet and chocolate maker."),
-        ),
-        details=(
-            ("Cuberdons, karamellen en pralines worden er nog met de hand gegoten en gevuld.",
-             "Cuberdons, caramels et pralines y sont encore coulés et fourrés à la main.",
-             "Cuberdons, caramels and pralines are still poured and filled by hand."),
-            ("De chocolade komt van bonen die ze zelf selecteren en branden.",
-             "Le chocolat provient de fèves sélectionnées et torréfiées sur place.",
-             "The chocolate comes from beans they select and roast themselves."),
-        ),
-    ),
-    ProducerType(
-        key="brewery", weight=9, photo="brewery",
-        names=("Brouwerij {brand}", "Huisbrouwerij {surname}", "Hoevebrouwerij {farm}", "Brouwerij {farm}"),
-        templates={98: 8, 99: 7, 100: 6, 101: 5, 102: 5, 103: 4, 104: 3, 105: 3, 106: 3, 107: 4, 96: 8, 97: 6},
-        products=(4, 10),
-        labels={"ambachtelijk": 0.8, "korte-keten": 0.3, "familiebedrijf": 0.3},
-        brands=("'t Hoppeke", "De Koperen Ketel", "Het Moutzakske", "De Graanzolder", "'t Gistvat", "De Brouwketel",
-                "De Hommelhoek", "'t Vatje", "De Schuimkraag", "De Hopranke", "Het Brouwerke", "De Gerstekorrel",
-                "De Zatte Mus", "'t Schuimke", "De Hopbel"),
-        openers=(
-            ("{name} in {place} brouwt sinds {year} bieren met hop en graan uit de streek.",
-             "Depuis {year}, {name} à {place} brasse des bières avec houblon et céréales de la région.",
-             "Since {year}, {name} in {place} has brewed beers with local hops and grain."),
-            ("Wat als hobby begon in de garage van {family_nl}, werd een echte brouwerij in {place}.",
-             "Ce qui a commencé comme un hobby dans le garage de {family_fr} est devenu une vraie brasserie à {place}.",
-             "What began as a hobby in {family_en}'s garage became a real brewery in {place}."),
-        ),
-        details=(
-            ("Alle bieren hergisten op fles en worden niet gefilterd.",
-             "Toutes les bières sont refermentées en bouteille et non filtrées.",
-             "All beers are bottle-conditioned and unfiltered."),
-            ("In het proeflokaal kun je elk bier eerst proeven.",
-             "Dans l'estaminet, chaque bière peut être dégustée.",
-             "In the tasting room you can try every beer first."),
-        ),
-    ),
-    ProducerType(
-        key="distillery", weight=4, photo="distillery",
-        names=("Stokerij {surname}", "Distilleerderij {surname}", "Stokerij {farm}", "Jeneverstokerij {surname}"),
-        templates={113: 6, 114: 6, 115: 8, 116: 6, 117: 4, 118: 5, 119: 4, 120: 3, 121: 3},
-        products=(4, 10),
-        labels={"ambachtelijk": 0.8, "familiebedrijf": 0.6},
-        openers=(
-            ("{name} in {place} stookt sinds {year} graanjenever in een koperen ketel.",
-             "Depuis {year}, {name} à {place} distille du genièvre de grain dans un alambic en cuivre.",
-             "Since {year}, {name} in {place} has distilled grain jenever in a copper still."),
-            ("{family_nl_cap} houdt in {place} de Oost-Vlaamse jenevertraditie levend.",
-             "À {place}, {family_fr} fait vivre la tradition du genièvre de Flandre-Orientale.",
-             "In {place}, {family_en} keeps the East-Flemish jenever tradition alive."),
-        ),
-        details=(
-            ("De moutwijn rijpt jarenlang op eiken vaten.",
-             "Le vin de malt vieillit des années en fûts de chêne.",
-             "The malt wine matures for years in oak casks."),
-            ("Voor de likeuren gebruiken ze fruit van boomgaarden in de buurt.",
-             "Pour les liqueurs, on utilise des fruits de vergers voisins.",
-             "The liqueurs use fruit from nearby orchards."),
-        ),
-    ),
-    ProducerType(
-        key="winery", weight=3, photo="orchard",
-        names=("Wijndomein {farm}", "Wijngaard {farm}", "Wijn- en ciderhoeve {farm}"),
-        templates={110: 6, 111: 5, 112: 5, 108: 5, 109: 3, 146: 2, 122: 2},
-        products=(3, 8),
-        labels={"ambachtelijk": 0.6, "bio": 0.3, "hoevewinkel": 0.4},
-        openers=(
-            ("Op de zuidhellingen van {place} plantte {family_nl} in {year} de eerste wijnstokken.",
-             "Sur les coteaux sud de {place}, {family_fr} a planté ses premières vignes en {year}.",
-             "On the south slopes of {place}, {family_en} planted the first vines in {year}."),
-            ("{name} in {place} maakt wijn en cider van eigen druiven en appels.",
-             "{name}, à {place}, fait du vin et du cidre avec ses propres raisins et pommes.",
-             "{name} in {place} makes wine and cider from its own grapes and apples."),
-        ),
-        details=(
-            ("Ze kiezen schimmelresistente rassen, zodat er nauwelijks gespoten moet worden.",
-             "Ils choisissent des cépages résistants, qui ne demandent presque pas de traitements.",
-             "They choose disease-resistant varieties that need hardly any spraying."),
-            ("De oogst gebeurt met de hand, samen met vrienden en buren.",
-             "Les vendanges se font à la main, avec amis et voisins.",
-             "The harvest is done by hand, with friends and neighbours."),
-        ),
-    ),
-    ProducerType(
-        key="beekeeper", weight=6, photo="beehives",
-        names=("Imkerij {brand}", "Imkerij {surname}", "Bijenhof {farm}"),
-        templates={131: 8, 132: 8, 133: 6, 84: 2, 130: 1},
-        products=(3, 7),
-        labels={"ambachtelijk": 0.7, "korte-keten": 0.6},
-        brands=("De Bijenkorf", "De Honingraat", "'t Zoemertje", "De Gouden Raat", "De Korf", "De Honingpot",
-                "'t Bijenhuis", "De Zoete Inval", "De Werkbij", "Het Zwermke"),
-        openers=(
-            ("Imker {surname} verzorgt een dertigtal bijenvolken rond {place}.",
-             "L'apiculteur {surname} soigne une trentaine de colonies autour de {place}.",
-             "Beekeeper {surname} tends some thirty colonies around {place}."),
-            ("{name} in {place} begon in {year} met twee kasten in de tuin.",
-             "{name}, à {place}, a commencé en {year} avec deux ruches au jardin.",
-             "{name} in {place} started in {year} with two hives in the garden."),
-        ),
-        details=(
-            ("De kasten staan bij boomgaarden, langs bermen en onder lindebomen.",
-             "Les ruches sont installées près des vergers, le long des talus et sous les tilleuls.",
-             "The hives stand by orchards, along verges and under lime trees."),
-            ("De honing wordt koud geslingerd en niet verhit.",
-             "Le miel est extrait à froid et jamais chauffé.",
-             "The honey is cold-extracted and never heated."),
-        ),
-    ),
-    ProducerType(
-        key="farmshop", weight=10, photo="barn",
-        names=("Hoeve {farm}", "Hoevewinkel {farm}", "Boerderij {farm}"),
-        templates={1: 3, 4: 3, 5: 2, 17: 4, 18: 3, 21: 2, 23: 2, 40: 4, 41: 3, 42: 3, 43: 3, 47: 2, 48: 2,
-                   49: 2, 60: 3, 62: 2, 63: 2, 69: 2, 122: 3, 134: 2, 131: 1, 58: 2, 59: 3, 71: 1},
-        products=(8, 18),
-        labels={"hoevewinkel": 1.0, "korte-keten": 0.8, "familiebedrijf": 0.5, "bio": 0.15},
-        openers=(
-            ("{name} in {place} is een gemengd bedrijf met koeien, kippen, akkers en een boomgaard.",
-             "{name}, à {place}, est une ferme mixte avec vaches, poules, champs et verger.",
-             "{name} in {place} is a mixed farm with cows, hens, fields and an orchard."),
-            ("Sinds {year} opent {family_nl} in {place} de deuren van de hoevewinkel.",
-             "Depuis {year}, {family_fr} ouvre les portes de son magasin à la ferme à {place}.",
-             "Since {year}, {family_en} has opened the doors of the farm shop in {place}."),
-        ),
-        details=(
-            ("In de winkel liggen eigen producten naast die van bevriende boeren.",
-             "Dans la boutique, nos produits côtoient ceux de fermiers amis.",
-             "In the shop their own produce sits next to that of befriended farmers."),
-            ("Van melk tot appelsap: bijna alles komt van het eigen erf.",
-             "Du lait au jus de pomme : presque tout vient de la ferme.",
-             "From milk to apple juice: almost everything comes from the farm itself."),
-        ),
-    ),
-    ProducerType(
-        key="coffee", weight=2, photo="distillery",
-        names=("Koffiebranderij {surname}", "Branderij {farm}"),
-        templates={129: 8, 130: 2},
-        products=(3, 7),
-        labels={"ambachtelijk": 0.9, "familiebedrijf": 0.5},
-        openers=(
-            ("{name} in {place} brandt sinds {year} koffie in kleine hoeveelheden.",
-             "Depuis {year}, {name} à {place} torréfie du café en petites quantités.",
-             "Since {year}, {name} in {place} has roasted coffee in small batches."),
-            ("Bij {family_nl} in {place} ruikt het elke dinsdag naar versgebrande bonen.",
-             "Chez {family_fr}, à {place}, ça sent le café fraîchement torréfié chaque mardi.",
-             "At {family_en}'s in {place} it smells of freshly roasted beans every Tuesday."),
-        ),
-        details=(
-            ("De bonen worden traag gebrand, voor een zachte en volle smaak.",
-             "Les grains sont torréfiés lentement pour un goût doux et rond.",
-             "The beans are roasted slowly for a soft, full taste."),
-            ("Elke melange wordt samen met klanten uit de streek geproefd en bijgesteld.",
-             "Chaque mélange est goûté et ajusté avec des clients de la région.",
-             "Every blend is tasted and adjusted with local customers."),
-        ),
-    ),
-    ProducerType(
-        key="condiments", weight=3, photo="bakery",
-        names=("Mosterdmakerij {surname}", "Fijnkost {surname}", "Sauzenmakerij {farm}"),
-        templates={140: 8, 141: 8, 142: 5, 143: 4, 144: 5, 145: 4, 146: 3},
-        products=(4, 9),
-        labels={"ambachtelijk": 0.9, "familiebedrijf": 0.4},
-        openers=(
-            ("{name} in {place} maalt mosterdzaad nog op een stenen molen.",
-             "{name}, à {place}, moud encore les graines de moutarde à la meule de pierre.",
-             "{name} in {place} still grinds mustard seed on a stone mill."),
-            ("{family_nl_cap} maakt in {place} sauzen en pickles zoals grootmoeder ze maakte.",
-             "À {place}, {family_fr} prépare sauces et pickles comme le faisait grand-mère.",
-             "In {place}, {family_en} makes sauces and pickles the way grandmother did."),
-        ),
-        details=(
-            ("Alles wordt in kleine potten gevuld en met de hand geëtiketteerd.",
-             "Tout est mis en petits pots et étiqueté à la main.",
-             "Everything is filled into small jars and labelled by hand."),
-            ("De groenten voor de pickles komen van tuinders uit de buurt.",
-             "Les légumes des pickles viennent de maraîchers voisins.",
-             "The vegetables for the pickles come from nearby growers."),
-        ),
-    ),
-    ProducerType(
-        key="caterer", weight=4, photo="butcher",
-        names=("Traiteur {surname}", "Hoevetraiteur {farm}"),
-        templates={147: 6, 148: 6, 149: 4, 150: 4, 151: 5, 152: 5, 153: 5, 154: 3, 34: 2},
-        products=(5, 10),
-        labels={"ambachtelijk": 0.7, "korte-keten": 0.5},
-        openers=(
-            ("Traiteur {surname} in {place} kookt Vlaamse klassiekers met producten van boeren uit de buurt.",
-             "Le traiteur {surname} à {place} cuisine des classiques flamands avec des produits de fermes voisines.",
-             "Caterer {surname} in {place} cooks Flemish classics with produce from nearby farms."),
-            ("{name} in {place} begon in {year} als feestzaal en kookt nu ook voor thuis.",
-             "{name}, à {place}, était une salle des fêtes en {year} et cuisine désormais aussi pour la maison.",
-             "{name} in {place} began as a party venue in {year} and now also cooks for your home."),
-        ),
-        details=(
-            ("Stoofvlees en waterzooi sudderen er uren op een zacht vuur.",
-             "Carbonnade et waterzooi y mijotent des heures à feu doux.",
-             "Stew and waterzooi simmer for hours over a low flame."),
-            ("De gerechten worden vers bereid en gekoeld geleverd.",
-             "Les plats sont préparés frais et livrés réfrigérés.",
-             "The dishes are made fresh and delivered chilled."),
-        ),
-    ),
-)
+    name: str
+    street: str
+    postcode: str
+    locality: str
+    latitude: float
+    longitude: float
+    templates: tuple[str, ...]  # template ids it always sells
+    story: Texts
+    hours: Texts
 
+
+def _producer_type(record: dict[str, Any]) -> ProducerType:
+    return ProducerType(
+        key=record["key"], weight=record["weight"], photo=record["photo"], names=tuple(record["names"]),
+        templates=dict(record["templates"]), products=(record["products"][0], record["products"][1]),
+        labels=dict(record["labels"]), openers=tuple(texts(s) for s in record["openers"]),
+        details=tuple(texts(s) for s in record["details"]), brands=tuple(record.get("brands", ())),
+    )
+
+
+TYPES: tuple[ProducerType, ...] = tuple(_producer_type(r) for r in read_json("producer_types.json"))
 TYPES_BY_KEY = {t.key: t for t in TYPES}
 
-# Producers placed on purpose, so that every place-bound speciality has a maker where it belongs:
-# (type, municipality, locality or None).
-ANCHORS = (
-    ("dairy", "Geraardsbergen", None),
-    ("bakery", "Geraardsbergen", None),
-    ("bakery", "Lierde", None),
-    ("sheep", "Haaltert", "Denderhoutem"),
-    ("sheep", "Berlare", None),
-    ("cheese", "Oudenaarde", None),
-    ("brewery", "Oudenaarde", None),
-    ("patisserie", "Oudenaarde", None),
-    ("butcher", "Oudenaarde", "Ename"),
-    ("butcher", "Lokeren", None),
-    ("caterer", "Lokeren", None),
-    ("butcher", "Hamme", None),
-    ("butcher", "Zele", None),
-    ("butcher", "Dendermonde", None),
-    ("softfruit", "Lochristi", "Lochristi"),
-    ("softfruit", "Lochristi", "Zaffelare"),
-    ("bakery", "Ninove", None),
-    ("bakery", "Gent", "Oostakker"),
-    ("confectioner", "Gent", None),
-    ("confectioner", "Eeklo", None),
-    ("condiments", "Gent", None),
-    ("confectioner", "Sint-Niklaas", None),
-    ("patisserie", "Gavere", None),
-    ("distillery", "Zelzate", None),
-    ("distillery", "Sint-Niklaas", "Nieuwkerken-Waas"),
-    ("coffee", "Aalst", "Moorsel"),
-    ("witloof", "Kruisem", None),
-)
-
-STREETS = (
-    "Kerkstraat", "Dorpsstraat", "Molenstraat", "Stationsstraat", "Veldstraat", "Kouterstraat", "Heirweg",
-    "Kapellestraat", "Meersstraat", "Bosstraat", "Hoogstraat", "Beekstraat", "Langestraat", "Nieuwstraat",
-    "Broekstraat", "Lindestraat", "Holstraat", "Eikenstraat", "Kasteelstraat", "Hoekstraat", "Driesstraat",
-    "Heidestraat", "Schoolstraat", "Smissenstraat", "Boterstraat", "Weverstraat", "Akkerstraat", "Oude Baan",
-    "Provinciebaan", "Kloosterstraat", "Bergstraat", "Bredestraat", "Groenstraat", "Hofstraat", "Leenstraat",
-    "Vijverstraat", "Waterstraat", "Zandstraat", "Kauterstraat", "Zwaluwstraat", "Appelstraat", "Wilgenstraat",
-    "Bellemstraat", "Processieweg", "Moerstraat", "Polderstraat", "Scheldedijk", "Dijkstraat", "Meerskant",
-)
-
-# Opening hours of farm shops: (nl, fr, en), one line per day group.
-SHOP_HOURS = (
-    ("Woensdag en vrijdag: 14–18 u\nZaterdag: 9–12 u",
-     "Mercredi et vendredi : de 14 à 18 h\nSamedi : de 9 à 12 h",
-     "Wednesday and Friday: 2–6 pm\nSaturday: 9 am–12 noon"),
-    ("Dinsdag tot vrijdag: 9–12 u en 14–18 u\nZaterdag: 9–17 u",
-     "Du mardi au vendredi : de 9 à 12 h et de 14 à 18 h\nSamedi : de 9 à 17 h",
-     "Tuesday to Friday: 9 am–12 noon and 2–6 pm\nSaturday: 9 am–5 pm"),
-    ("Vrijdag: 13–19 u\nZaterdag: 9–16 u",
-     "Vendredi : de 13 à 19 h\nSamedi : de 9 à 16 h",
-     "Friday: 1–7 pm\nSaturday: 9 am–4 pm"),
-    ("Maandag tot zaterdag: 8–18 u\nZon- en feestdagen gesloten",
-     "Du lundi au samedi : de 8 à 18 h\nFermé les dimanches et jours fériés",
-     "Monday to Saturday: 8 am–6 pm\nClosed on Sundays and public holidays"),
-    ("Zaterdag: 9–13 u, andere dagen op afspraak",
-     "Samedi : de 9 à 13 h, les autres jours sur rendez-vous",
-     "Saturday: 9 am–1 pm, other days by appointment"),
-    ("Woensdag: 13–18 u\nVrijdag: 13–19 u\nZaterdag: 9–16 u",
-     "Mercredi : de 13 à 18 h\nVendredi : de 13 à 19 h\nSamedi : de 9 à 16 h",
-     "Wednesday: 1–6 pm\nFriday: 1–7 pm\nSaturday: 9 am–4 pm"),
-    ("Elke dag: 7–20 u (zelfbedieningsautomaat)",
-     "Tous les jours : de 7 à 20 h (distributeur automatique)",
-     "Every day: 7 am–8 pm (self-service vending machine)"),
+_producers = read_json("producers.json")
+FARMS: tuple[str, ...] = tuple(_producers["farms"])
+SURNAMES: tuple[str, ...] = tuple(_producers["surnames"])
+STREETS: tuple[str, ...] = tuple(_producers["streets"])
+# Sentences that may close any producer's story.
+GENERIC_CLOSERS: tuple[Texts, ...] = tuple(texts(s) for s in _producers["story_closers"])
+# Opening hours of farm shops, one line per day group.
+SHOP_HOURS: tuple[Texts, ...] = tuple(texts(h) for h in _producers["shop_hours"])
+ANCHORS: tuple[Anchor, ...] = tuple(Anchor(a["type"], a["municipality"], a["locality"]) for a in _producers["anchors"])
+_vleeshuis = _producers["groot_vleeshuis"]
+GROOT_VLEESHUIS = GrootVleeshuis(
+    name=_vleeshuis["name"], street=_vleeshuis["street"], postcode=_vleeshuis["postcode"],
+    locality=_vleeshuis["locality"], latitude=_vleeshuis["latitude"], longitude=_vleeshuis["longitude"],
+    templates=tuple(_vleeshuis["templates"]), story=texts(_vleeshuis["story"]), hours=texts(_vleeshuis["hours"]),
 )
