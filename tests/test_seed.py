@@ -30,8 +30,9 @@ from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
 from shop.demo.data import read_csv
 from shop.demo.data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
-from shop.demo.data.producers import SHOP_HOURS
-from shop.demo.data.templates import ALLERGEN_WORDS, PACK_UNITS, TEMPLATES
+from shop.demo.data.packages import SUBCATEGORY_PREFIX, THEMES
+from shop.demo.data.producers import GROOT_VLEESHUIS, SHOP_HOURS, TYPES
+from shop.demo.data.templates import ALLERGEN_WORDS, PACK_UNITS, SUBCATEGORIES, TEMPLATES
 from shop.demo.seed import (
     DEMO_USERS,
     DatabaseNotEmpty,
@@ -220,6 +221,17 @@ def test_every_text_a_seed_can_pick_has_a_french_and_english_version():
         for pack in packs_for(template):
             assert all(PACK_UNITS[pack.unit]), pack.unit
     assert all(len(hours) == 3 and all(hours) for hours in SHOP_HOURS)
+
+
+def test_the_data_files_name_only_templates_and_subcategories_that_exist():
+    """A mistyped template id or subcategory in a data file would silently never be picked."""
+    subcategories = set(SUBCATEGORIES)
+    assert {t.subcategory for t in TEMPLATES.values()} <= subcategories
+    assert {t for producer_type in TYPES for t in producer_type.templates} <= set(TEMPLATES)
+    assert set(GROOT_VLEESHUIS.templates) <= set(TEMPLATES)
+    picks = {pick for theme in THEMES for slot in theme.slots for pick in slot.pick}
+    assert {p for p in picks if not p.startswith(SUBCATEGORY_PREFIX)} <= set(TEMPLATES)
+    assert {p.removeprefix(SUBCATEGORY_PREFIX) for p in picks if p.startswith(SUBCATEGORY_PREFIX)} <= subcategories
 
 
 def test_stock_equals_the_sum_of_movements_for_every_product(seeded):
