@@ -22,7 +22,8 @@ from shop.payments.services import abandon, payment_succeeded
 from shop.scheduling.days import delivery_days, pickup_days
 
 # The demo orders, in the order they are placed: customer (e-mail), fate (what happens after it is placed) and,
-# for an order delivered at home instead of picked up, the delivery address with a gift message or "".
+# for an order delivered at home instead of picked up, the delivery address with a gift message or "" (a gift has
+# its own recipient).
 _ORDERS = read_json("orders.json")
 CUSTOMER_NAMES: dict[str, str] = {c["email"]: c["name"] for c in _ORDERS["customers"]}
 DEMO_ORDERS: list[dict] = _ORDERS["orders"]
@@ -60,12 +61,11 @@ def seed_demo_orders(rng: random.Random, demo_producer: Producer, now: datetime,
             if packages and rng.random() < 0.6:
                 add_item(cart, package_id=rng.choice(packages).id, quantity=1)
             if delivery:
-                street, postcode, city, message = (delivery["street"], delivery["postcode"], delivery["city"],
-                                                   delivery["gift_message"])
+                message = delivery["gift_message"]
                 data = CheckoutData(
-                    email=email, name=name, method="delivery", recipient_name="Jan Peeters" if message else name,
-                    street=street, postcode=postcode, city=city, desired_date=delivery_days(now)[0],
-                    is_gift=bool(message), gift_message=message)
+                    email=email, name=name, method="delivery", recipient_name=delivery.get("recipient_name", name),
+                    street=delivery["street"], postcode=delivery["postcode"], city=delivery["city"],
+                    desired_date=delivery_days(now)[0], is_gift=bool(message), gift_message=message)
             else:
                 data = CheckoutData(email=email, name=name, method="pickup", pickup_date=days[index % min(len(days), 4)])
             order = place_order(cart, data, locale="nl", now=now)

@@ -46,6 +46,7 @@ from shop.demo.data import packages as package_ref
 from shop.demo.data.producers import (
     ANCHORS,
     FARMS,
+    GENERATIONS,
     GENERIC_CLOSERS,
     GROOT_VLEESHUIS,
     SHOP_HOURS,
@@ -459,7 +460,6 @@ class Seeder:
         used_names: set[str] = {GROOT_VLEESHUIS.name}
         used_slugs: set[str] = set()
         rows = []
-        generations = (("tweede", "deux", "two"), ("derde", "trois", "three"), ("vierde", "quatre", "four"))
         for plan in plans:
             name, surname = self._name(plan, used_names)
             slug = slugify(name)
@@ -468,7 +468,7 @@ class Seeder:
             used_slugs.add(slug)
             plan.name, plan.slug, plan.brand = name, slug, self._brand(name)
             plan.place = plan.locality["name"]
-            gen = rng.choice(generations)
+            gen = rng.choice(GENERATIONS)
             fields = {
                 "name": name, "place": plan.place, "surname": surname, "year": rng.randint(1921, 2019),
                 "gen": gen[0], "gen_fr": gen[1], "gen_en": gen[2],
@@ -484,26 +484,23 @@ class Seeder:
             story = [" ".join(s[i].format(**fields) for s in sentences) for i in range(3)]
             plan.labels = [slug for slug, chance in plan.type.labels.items() if rng.random() < chance]
             plan.active = plan.anchor or rng.random() > 0.03
-            has_shop = "hoevewinkel" in plan.labels or plan.type.key in (
-                "bakery", "butcher", "patisserie", "confectioner", "caterer", "coffee", "condiments")
+            has_shop = "hoevewinkel" in plan.labels or plan.type.has_shop
             rows.append(self._producer_row(
                 plan, story, street=f"{rng.choice(STREETS)} {rng.randint(1, 160)}",
                 hours=rng.choice(SHOP_HOURS) if has_shop else None,
             ))
 
         # The Groot Vleeshuis itself: ready dishes at the Groentenmarkt.
-        gent = self.municipality_by_name["Gent"]
-        gent_locality = next(loc for loc in self.localities_by_municipality[gent["id"]] if loc["name"] == "Gent")
-        vleeshuis = ProducerPlan(TYPES_BY_KEY["caterer"], gent, gent_locality, anchor=True,
-                                 name=GROOT_VLEESHUIS.name, slug="groot-vleeshuis", brand="Groot Vleeshuis",
-                                 labels=["korte-keten"],
-                                 place="Gent")
+        gv = GROOT_VLEESHUIS
+        municipality = self.municipality_by_name[gv.municipality]
+        locality = next(loc for loc in self.localities_by_municipality[municipality["id"]]
+                        if loc["name"] == gv.locality)
+        vleeshuis = ProducerPlan(TYPES_BY_KEY[gv.type], municipality, locality, anchor=True, name=gv.name,
+                                 slug=gv.slug, brand=gv.brand, labels=list(gv.labels), place=gv.locality)
         plans.append(vleeshuis)
         self.vleeshuis = vleeshuis
-        row = self._producer_row(vleeshuis, list(GROOT_VLEESHUIS.story), street=GROOT_VLEESHUIS.street,
-                                 hours=GROOT_VLEESHUIS.hours, photo="groot-vleeshuis")
-        row.update(latitude=GROOT_VLEESHUIS.latitude, longitude=GROOT_VLEESHUIS.longitude,
-                   email="info@grootvleeshuis.be", website="https://www.grootvleeshuis.be")
+        row = self._producer_row(vleeshuis, list(gv.story), street=gv.street, hours=gv.hours, photo=gv.photo)
+        row.update(latitude=gv.latitude, longitude=gv.longitude, email=gv.email, website=gv.website)
         rows.append(row)
 
         for plan, new_id in zip(plans, _insert(Producer, rows)):

@@ -3,8 +3,8 @@
 All producers are fictitious. Names are built from the farm names and surnames of producers.json; stories
 from the sentences per type in producer_types.json (placeholders: {name}, {family_nl}/{family_fr}/{family_en},
 {place}, {year}, {gen}). producers.json also holds the anchors (producers placed on purpose, so that every
-place-bound speciality has a maker where it belongs), the streets, the farm-shop hours and the Groot
-Vleeshuis itself.
+place-bound speciality has a maker where it belongs), the streets, the farm-shop hours, the generations of
+the stories and the Groot Vleeshuis itself.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class ProducerType:
     openers: tuple[Texts, ...]  # first sentences
     details: tuple[Texts, ...]  # second sentences
     brands: tuple[str, ...] = field(default=())
+    has_shop: bool = False  # a shop of its own (farm-shop hours) even without the 'hoevewinkel' label
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ class GrootVleeshuis:
     """The shop's own kitchen at the Groentenmarkt: ready dishes made from the producers' products."""
 
     name: str
+    slug: str
+    brand: str
+    type: str  # a producer type key
     street: str
+    municipality: str
     postcode: str
     locality: str
     latitude: float
@@ -49,6 +54,10 @@ class GrootVleeshuis:
     templates: tuple[str, ...]  # template ids it always sells
     story: Texts
     hours: Texts
+    labels: tuple[str, ...]
+    email: str
+    website: str
+    photo: str  # static/img/producers/<photo>.svg
 
 
 def _producer_type(record: dict[str, Any]) -> ProducerType:
@@ -57,6 +66,7 @@ def _producer_type(record: dict[str, Any]) -> ProducerType:
         templates=dict(record["templates"]), products=(record["products"][0], record["products"][1]),
         labels=dict(record["labels"]), openers=tuple(texts(s) for s in record["openers"]),
         details=tuple(texts(s) for s in record["details"]), brands=tuple(record.get("brands", ())),
+        has_shop=record.get("has_shop", False),
     )
 
 
@@ -71,10 +81,15 @@ STREETS: tuple[str, ...] = tuple(_producers["streets"])
 GENERIC_CLOSERS: tuple[Texts, ...] = tuple(texts(s) for s in _producers["story_closers"])
 # Opening hours of farm shops, one line per day group.
 SHOP_HOURS: tuple[Texts, ...] = tuple(texts(h) for h in _producers["shop_hours"])
+# The {gen} of a story: in the second, third or fourth generation.
+GENERATIONS: tuple[Texts, ...] = tuple(texts(g) for g in _producers["generations"])
 ANCHORS: tuple[Anchor, ...] = tuple(Anchor(a["type"], a["municipality"], a["locality"]) for a in _producers["anchors"])
 _vleeshuis = _producers["groot_vleeshuis"]
 GROOT_VLEESHUIS = GrootVleeshuis(
-    name=_vleeshuis["name"], street=_vleeshuis["street"], postcode=_vleeshuis["postcode"],
+    name=_vleeshuis["name"], slug=_vleeshuis["slug"], brand=_vleeshuis["brand"], type=_vleeshuis["type"],
+    street=_vleeshuis["street"], municipality=_vleeshuis["municipality"], postcode=_vleeshuis["postcode"],
     locality=_vleeshuis["locality"], latitude=_vleeshuis["latitude"], longitude=_vleeshuis["longitude"],
     templates=tuple(_vleeshuis["templates"]), story=texts(_vleeshuis["story"]), hours=texts(_vleeshuis["hours"]),
+    labels=tuple(_vleeshuis["labels"]), email=_vleeshuis["email"], website=_vleeshuis["website"],
+    photo=_vleeshuis["photo"],
 )
