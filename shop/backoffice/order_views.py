@@ -117,7 +117,7 @@ def _render(order, *, failed=None, status: int = 200, **forms):
     resend_form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in resendable]
     context = dict(
         order=order,
-        shipment=order.shipments[0] if order.shipments else None,
+        shipment=order.shipment,
         vat_lines=order_vat_lines(order),
         transitions_allowed=staff_actions.staff_transitions(order),
         can_cancel=staff_actions.can_cancel_by_staff(order),

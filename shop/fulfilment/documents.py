@@ -21,10 +21,6 @@ from shop.orders.models import DeliveryMethod, Order, Shipment
 from shop.supply.needs import Adjustment, collect_needs, products_by_id
 
 
-def _shipment(order: Order) -> Shipment | None:
-    return order.shipments[0] if order.shipments else None
-
-
 
 # --- the pick list ------------------------------------------------------------------------------------------
 
@@ -171,7 +167,7 @@ def build_pick_list(orders: list[Order]) -> PickList:
             line_groups[adjustment.line_id].adjustments.append(adjustment)
     package_list = sorted(packages.values(), key=lambda p: (p.name.lower(), p.package_id))
 
-    return PickList(producer_list, package_list, [PickOrder(order, _shipment(order)) for order in orders], adjustments)
+    return PickList(producer_list, package_list, [PickOrder(order, order.shipment) for order in orders], adjustments)
 
 
 # --- packing slips ------------------------------------------------------------------------------------------
@@ -249,5 +245,5 @@ def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:
                      [(c.quantity * line.quantity, c.name) for c in line.components], by_line.get(line.id, []))
             for line in order.lines
         ]
-        slips.append(PackingSlip(order, _shipment(order), lines))
+        slips.append(PackingSlip(order, order.shipment, lines))
     return slips

@@ -37,7 +37,7 @@ def delivery_fee_by_rate(order: Order) -> dict[int, int]:
 
 
 def _buyer(order: Order) -> dict:
-    shipment = order.shipments[0] if order.shipments else None
+    shipment = order.shipment
     buyer = {
         "name": order.name,
         "email": order.email,

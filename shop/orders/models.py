@@ -115,9 +115,13 @@ class Order(Timestamped, Base):
                                                   order_by="OrderNote.id")
 
     @property
-    def shipment(self) -> Shipment:
-        """Today every order has exactly one shipment."""
-        return self.shipments[0]
+    def shipment(self) -> Shipment | None:
+        """The order's first shipment, or None when it has none (yet).
+
+        Today every placed order has exactly one; a company order will send to many recipients, one shipment
+        each. Every page, mail and document that shows "the" shipment reads it here.
+        """
+        return self.shipments[0] if self.shipments else None
 
     @property
     def is_company(self) -> bool:

@@ -30,7 +30,7 @@ def status_url(order: Order) -> str:
 def _context(order: Order) -> dict:
     settings = get_settings()
     money_locale = MONEY_LOCALES.get(order.locale or "nl", "nl_BE")
-    shipment = order.shipments[0] if order.shipments else None
+    shipment = order.shipment
     return {
         "order": order,
         "shipment": shipment,

@@ -113,7 +113,7 @@ def list_orders_for_days(start: date, end: date, statuses: Iterable[OrderStatus]
         .order_by(Order.number)
         .options(*_order_options())
     ).all()
-    return sorted(orders, key=lambda o: ((_shipment(o) and _shipment(o).scheduled_date) or date.max, o.number))
+    return sorted(orders, key=lambda o: ((o.shipment and o.shipment.scheduled_date) or date.max, o.number))
 
 
 def list_orders_for_day(day: date, statuses: Iterable[OrderStatus] = FULFIL_STATUSES) -> list[Order]:
@@ -147,7 +147,3 @@ def get_selection(order_ids: Iterable[int], statuses: Iterable[OrderStatus] = FU
 def get_order(order_id: int) -> Order | None:
     """One order with its shipments, lines and components (None when unknown)."""
     return db.session.scalar(select(Order).where(Order.id == order_id).options(*_order_options()))
-
-
-def _shipment(order: Order) -> Shipment | None:
-    return order.shipments[0] if order.shipments else None

@@ -142,7 +142,7 @@ def list_open_demand(producer_id: int) -> list[DemandItem]:
         shorts[(report.order_line_id, report.product_id)] += report.quantity
 
     def shipment_of(line: OrderLine):
-        return line.shipment or (line.order.shipments[0] if line.order.shipments else None)
+        return line.shipment or line.order.shipment
 
     items: dict[tuple[int, int], DemandItem] = {}
     for line in loose:

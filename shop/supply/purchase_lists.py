@@ -103,7 +103,7 @@ def build_purchase_lists(start: date, end: date, producer_id: int | None = None)
             purchase.lines.append(row)
         row.quantity += quantity
         row.open_short += need.open_short
-        day = need.order.shipments[0].scheduled_date if need.order.shipments else None
+        day = need.order.shipment.scheduled_date if need.order.shipment else None
         if day is not None and day not in row.days:
             row.days.append(day)
         if need.order.number not in row.orders:

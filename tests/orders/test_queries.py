@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shop.accounts.models import User
+from shop.orders.models import DeliveryMethod, Shipment
 from shop.orders.queries import add_fee_by_rate, get_order_by_token, list_orders_for_user, order_vat_lines
 from tests.factories import make_locality, make_order, make_order_data, make_package, make_product, make_vat_category
 
@@ -52,3 +53,16 @@ def test_list_orders_for_user_newest_first(db):
     second = make_order(by=user)
     make_order()
     assert [o.id for o in list_orders_for_user(user.id)] == [second.id, first.id]
+
+
+def test_the_shipment_of_an_order_is_its_first_one_or_none(db):
+    make_locality("9000")
+    order = make_order(data=make_order_data("delivery"))
+    first = order.shipments[0]
+    assert order.shipment is first
+
+    order.shipments.append(Shipment(method=DeliveryMethod.PICKUP))
+    assert order.shipment is first  # a company order's later shipments do not replace the first
+
+    order.shipments.clear()
+    assert order.shipment is None  # an order without shipment is read as "none", never an IndexError
