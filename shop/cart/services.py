@@ -19,13 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.cart.models import Cart, CartLine
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog.models import Product
 from shop.catalog.vat import VatCategory
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.money import split_largest_remainder, vat_lines
 from shop.extensions import db
 from shop.packages.models import Package, PackageComponent
+from shop.packages.services import available_quantity
+from shop.packages.services import is_for_sale as package_is_for_sale
 
 # Highest quantity of one line: more is almost certainly a typo (companies ordering in bulk call the shop).
 MAX_LINE_QUANTITY = 99
@@ -76,6 +78,7 @@ class PricedLine:
     perishable: bool
     available: int  # how many could be bought now (stock or package availability)
     problem: str | None = None  # translated message when the line cannot be bought as it is
+    for_sale: bool = True  # the item is for sale (stock aside); False: it left the shop since it was added
 
     @property
     def item(self) -> Product | Package:
@@ -173,15 +176,9 @@ def _units(item: Product | Package) -> dict[int, int]:
     return dict(units)
 
 
-def _product_sellable(product: Product) -> bool:
-    return product.status == ProductStatus.PUBLISHED and product.producer.active
-
-
 def _is_sellable(item: Product | Package) -> bool:
-    """Whether the item may be sold at all (stock aside)."""
-    if isinstance(item, Product):
-        return _product_sellable(item)
-    return item.active and bool(item.components) and all(_product_sellable(c.product) for c in item.components)
+    """Whether the item may be sold at all, stock aside: ``Product.is_for_sale`` or ``packages.is_for_sale``."""
+    return item.is_for_sale if isinstance(item, Product) else package_is_for_sale(item)
 
 
 def _stock_of(item: Product | Package) -> dict[int, int]:
@@ -431,9 +428,10 @@ def _component_shares(package: Package, day: date) -> list[ComponentShare]:
 
 
 def _available_now(item: Product | Package) -> int:
-    if not _is_sellable(item):
-        return 0
-    return min(stock // _units(item)[pid] for pid, stock in _stock_of(item).items())
+    """How many could be bought now, the rest of the cart aside (``packages.available_quantity`` for a package)."""
+    if isinstance(item, Package):
+        return available_quantity(item)
+    return item.stock if item.is_for_sale else 0
 
 
 def price_cart(cart: Cart | None, day: date) -> PricedCart:
@@ -463,7 +461,8 @@ def price_cart(cart: Cart | None, day: date) -> PricedCart:
                 gross_by_rate[share.vat_rate] += share.share_cents * quantity
             perishable = any(c.product.perishable for c in item.components)
         problem = None
-        if not _is_sellable(item):
+        for_sale = _is_sellable(item)
+        if not for_sale:
             problem = str(_l("%(name)s is niet meer te koop. Verwijder het uit je winkelmand.", name=_name(item)))
         else:
             others = [entry for i, entry in enumerate(entries) if i != index]
@@ -485,6 +484,7 @@ def price_cart(cart: Cart | None, day: date) -> PricedCart:
                 perishable=perishable,
                 available=_available_now(item),
                 problem=problem,
+                for_sale=for_sale,
             )
         )
     return PricedCart(

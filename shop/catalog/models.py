@@ -7,7 +7,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.allergens import Allergen, Presence
@@ -239,17 +240,38 @@ class Product(Translated, Timestamped, Base):
     def in_season(self, day: date) -> bool:
         return bool(self.season_mask & (1 << (day.month - 1)))
 
-    @property
+    # --- for sale: the one rule, in Python and in SQL (see SaleCondition below) ---
+    @hybrid_property
     def is_published(self) -> bool:
         return self.status == ProductStatus.PUBLISHED
 
-    @property
+    @hybrid_property
     def in_stock(self) -> bool:
         return self.stock > 0
 
-    @property
+    def unmet_sale_conditions(self, conditions: tuple[SaleCondition, ...] | None = None) -> list[SaleCondition]:
+        """The conditions of ``conditions`` (default: ORDERABLE) this product does not meet, in their order."""
+        return [c for c in (ORDERABLE if conditions is None else conditions) if not _SALE_TESTS[c][0](self)]
+
+    @hybrid_property
+    def is_for_sale(self) -> bool:
+        """In the shop: listed, its page shown, accepted in a cart and an order (stock is counted apart)."""
+        return not self.unmet_sale_conditions(FOR_SALE)
+
+    @is_for_sale.inplace.expression
+    @classmethod
+    def _is_for_sale_clause(cls):
+        return sale_clause(FOR_SALE)
+
+    @hybrid_property
     def is_orderable(self) -> bool:
-        return self.is_published and self.stock > 0 and self.producer.active
+        """For sale and in stock now: the "In winkelmand" button."""
+        return not self.unmet_sale_conditions(ORDERABLE)
+
+    @is_orderable.inplace.expression
+    @classmethod
+    def _is_orderable_clause(cls):
+        return sale_clause(ORDERABLE)
 
     @property
     def price_per_kg_cents(self) -> int | None:
@@ -261,6 +283,50 @@ class Product(Translated, Timestamped, Base):
     @property
     def main_image(self) -> ProductImage | None:
         return self.images[0] if self.images else None
+
+
+class SaleCondition(StrEnum):
+    """The named conditions of the one rule "a product is for sale", each with a Python test and an SQL test
+    (``_SALE_TESTS``), so that the list, the product page, packages, the cart and checkout cannot disagree.
+
+    - published: not a draft, waiting for review, hidden or archived;
+    - producer active: staff can take a whole producer out of the shop;
+    - in stock: at least one unit (how many may be bought is the cart's count, against the whole cart).
+
+    The season is no condition: it is shown (a badge, a filter) but a producer with stock out of season sells it.
+    """
+
+    PUBLISHED = "published"
+    PRODUCER_ACTIVE = "producer_active"
+    IN_STOCK = "in_stock"
+
+
+# For sale: shown in the shop and accepted in a cart; a sold-out product is still for sale ("Uitverkocht").
+FOR_SALE: tuple[SaleCondition, ...] = (SaleCondition.PUBLISHED, SaleCondition.PRODUCER_ACTIVE)
+# Orderable: for sale and in stock now.
+ORDERABLE: tuple[SaleCondition, ...] = (*FOR_SALE, SaleCondition.IN_STOCK)
+
+# condition -> (test on a loaded Product, SQL condition on products). The SQL needs no join: the producer's
+# flag is read through a sub-select, so a statement that joins producers for other reasons stays correct.
+_SALE_TESTS = {
+    SaleCondition.PUBLISHED: (
+        lambda product: product.status == ProductStatus.PUBLISHED,
+        lambda: Product.status == ProductStatus.PUBLISHED,
+    ),
+    SaleCondition.PRODUCER_ACTIVE: (
+        lambda product: bool(product.producer.active),
+        lambda: Product.producer_id.in_(select(Producer.id).where(Producer.active.is_(True)).correlate(None)),
+    ),
+    SaleCondition.IN_STOCK: (
+        lambda product: product.stock > 0,
+        lambda: Product.stock > 0,
+    ),
+}
+
+
+def sale_clause(conditions: tuple[SaleCondition, ...] = FOR_SALE):
+    """The SQL of ``conditions`` on products (``Product.is_for_sale`` / ``Product.is_orderable`` in a query)."""
+    return and_(*(_SALE_TESTS[c][1]() for c in conditions))
 
 
 class ProductAllergen(Base):

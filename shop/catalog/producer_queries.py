@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.accounts.models import Role, User
 from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
-from shop.catalog.models import Category, Locality, Municipality, Producer, Product, ProductStatus, Region
+from shop.catalog.models import Category, Locality, Municipality, Producer, Product, Region
 from shop.catalog.product_queries import card_options
 from shop.extensions import db
 
@@ -125,14 +125,14 @@ class ProducerDirectory:
 
 
 def _has_products_in(category_ids: Iterable[int]):
-    """A producer has a published product in one of these categories (or their subcategories)."""
+    """A producer has a product for sale in one of these categories (or their subcategories)."""
     ids = list(category_ids)
     return exists(
         select(Product.id)
         .join(Category, Category.id == Product.category_id)
         .where(
             Product.producer_id == Producer.id,
-            Product.status == ProductStatus.PUBLISHED,
+            Product.is_for_sale,
             or_(Category.id.in_(ids), Category.parent_id.in_(ids)),
         )
     )
@@ -205,7 +205,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     municipality_counts = producer_counts(Producer.municipality_id, "municipalities")
     category_counts = producer_counts(
         top_id, "categories",
-        (Product, and_(Product.producer_id == Producer.id, Product.status == ProductStatus.PUBLISHED)),
+        (Product, and_(Product.producer_id == Producer.id, Product.is_for_sale)),
         (Category, Category.id == Product.category_id),
     )
     total_active = db.session.scalar(select(func.count(Producer.id)).where(Producer.active.is_(True))) or 0
@@ -356,7 +356,7 @@ def get_producer_page(slug: str) -> ProducerPage | None:
     )
     if producer is None:
         return None
-    published = (Product.producer_id == producer.id, Product.status == ProductStatus.PUBLISHED)
+    published = (Product.producer_id == producer.id, Product.is_for_sale)
     product_count = db.session.scalar(select(func.count(Product.id)).where(*published)) or 0
     products = list(
         db.session.scalars(

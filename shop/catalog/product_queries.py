@@ -27,7 +27,6 @@ from shop.catalog.models import (
     Producer,
     Product,
     ProductAllergen,
-    ProductStatus,
     Region,
     producer_labels,
     product_labels,
@@ -105,11 +104,6 @@ def card_options() -> tuple:
         joinedload(Product.category),
         selectinload(Product.images),
     )
-
-
-def _sellable():
-    """Visible in the shop: published products of active producers (needs producers joined)."""
-    return [Product.status == ProductStatus.PUBLISHED, Producer.active.is_(True)]
 
 
 def _from_products(statement):
@@ -231,7 +225,7 @@ def _count_if(conditions: list):
 
 
 def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
-    """One page of published products of active producers matching ``filters``, with facet counts.
+    """One page of products for sale (``Product.is_for_sale``) matching ``filters``, with facet counts.
 
     Unknown slugs are dropped from ``filters`` (with a notice) so that links never carry them on; a page
     beyond the last shows the last page, with a notice. ``today`` decides what is in season.
@@ -270,8 +264,8 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
 
     # 2. The conditions, per facet, so that a facet's counts can leave its own selection out.
     in_season = Product.season_mask.bitwise_and(1 << (today.month - 1)) != 0
-    in_stock = Product.stock > 0
-    conditions: dict[str, list] = {"base": _sellable()}
+    in_stock = Product.in_stock
+    conditions: dict[str, list] = {"base": [Product.is_for_sale]}
     if filters.terms:
         conditions["q"] = [match_clause(Product.search_text, filters.terms)]
     if category_ids:
@@ -503,13 +497,13 @@ def _chips(filters: ProductFilters, categories, regions, municipalities, labels,
 
 
 def get_product_for_page(slug: str) -> Product | None:
-    """A published product of an active producer, with all its page shows loaded; None otherwise."""
+    """A product for sale (``Product.is_for_sale``), with all its page shows loaded; None otherwise."""
     if len(slug) > MAX_SLUG_LENGTH or has_control_characters(slug):
         return None
     return db.session.scalars(
         select(Product)
         .join(Producer, Product.producer_id == Producer.id)
-        .where(Product.slug == slug, *_sellable())
+        .where(Product.slug == slug, Product.is_for_sale)
         .options(
             contains_eager(Product.producer).options(
                 joinedload(Producer.municipality),
@@ -526,14 +520,14 @@ def get_product_for_page(slug: str) -> Product | None:
 
 
 def list_more_from_producer(product: Product, limit: int = MORE_FROM_PRODUCER) -> list[Product]:
-    """Other published products of the same producer for the product page: in stock first, featured next."""
+    """Other products for sale of the same producer for the product page: in stock first, featured next."""
     return list(
         db.session.scalars(
             select(Product)
             .where(
                 Product.producer_id == product.producer_id,
                 Product.id != product.id,
-                Product.status == ProductStatus.PUBLISHED,
+                Product.is_for_sale,
             )
             .options(*card_options())
             .order_by(case((Product.stock > 0, 0), else_=1), Product.featured.desc(), Product.name, Product.id)

@@ -106,17 +106,6 @@ def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> Shipmen
     )
 
 
-def _for_sale(product: Product) -> bool:
-    return product.is_published and product.producer.active
-
-
-def _line_for_sale(line) -> bool:
-    if line.product is not None:
-        return _for_sale(line.product)
-    package = line.package
-    return package.active and bool(package.components) and all(_for_sale(c.product) for c in package.components)
-
-
 def check_cart(priced, locale: str = "nl") -> None:
     """Raises EmptyCart for an empty cart, CartChanged for a line no longer for sale, and OrderOutOfStock
     (an OutOfStock) for a line the stock cannot cover, naming it."""
@@ -125,10 +114,10 @@ def check_cart(priced, locale: str = "nl") -> None:
     if not priced.problems:
         return
     for line in priced.lines:
-        if getattr(line, "problem", None) and not _line_for_sale(line):
+        if line.problem and not line.for_sale:
             raise CartChanged(_l("Je winkelmand is gewijzigd: %(problem)s"), problem=str(line.problem))
     for line in priced.lines:
-        if getattr(line, "problem", None) or line.available < line.quantity:
+        if line.problem or line.available < line.quantity:
             if line.product is not None:
                 raise OrderOutOfStock(line.product.id, line.quantity, line.product.t("name", locale))
             scarcest = min(line.package.components, key=lambda c: c.product.stock // c.quantity)

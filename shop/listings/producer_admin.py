@@ -6,7 +6,7 @@ an admin sets: the name (and a unique slug made from it once, so links keep work
 whether the producer is active.
 
 Deactivating a producer takes its products out of the shop without touching them: every shop query, the
-product page, package availability, the cart and checkout require ``Producer.active`` (``Product.is_orderable``).
+product page, package availability, the cart and checkout require ``Producer.active`` (``Product.is_for_sale``).
 Orders already placed keep their lines (they are snapshots) and are fulfilled as usual. The producer's users
 keep their accounts and can still log in to the portal (they still deliver open orders and read statements).
 """

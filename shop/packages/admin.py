@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog import images
-from shop.catalog.models import Product, ProductStatus
+from shop.catalog.models import FOR_SALE, Product, ProductStatus, SaleCondition
 from shop.catalog.search import build_search_text, fold
 from shop.catalog.vat import VatCategory
 from shop.core.audit import record_action
@@ -338,6 +338,13 @@ def _load_for_activation(package: Package) -> None:
     ).all()
 
 
+# Why a component keeps its package out of the shop, per unmet condition of ``Product.is_for_sale``.
+NOT_FOR_SALE_PROBLEMS = {
+    SaleCondition.PUBLISHED: lambda name: _l("%(name)s staat niet in de winkel", name=name),
+    SaleCondition.PRODUCER_ACTIVE: lambda name: _l("de producent van %(name)s is niet actief", name=name),
+}
+
+
 def activation_problems(package: Package) -> list[str]:
     """Why the package cannot be in the shop now (empty when it can)."""
     problems: list[str] = []
@@ -348,10 +355,9 @@ def activation_problems(package: Package) -> list[str]:
     today = shop_today()
     for component in package.components:
         product = component.product
-        if product.status != ProductStatus.PUBLISHED:
-            problems.append(str(_l("%(name)s staat niet in de winkel", name=product.name)))
-        elif not product.producer.active:
-            problems.append(str(_l("de producent van %(name)s is niet actief", name=product.name)))
+        unmet = product.unmet_sale_conditions(FOR_SALE)  # the product rule, so activation agrees with the shop
+        if unmet:
+            problems.append(str(NOT_FOR_SALE_PROBLEMS[unmet[0]](product.name)))
         elif product.stock < component.quantity:
             problems.append(str(_l("%(name)s heeft te weinig voorraad (%(stock)s, nodig: %(needed)s)",
                                    name=product.name, stock=product.stock, needed=component.quantity)))

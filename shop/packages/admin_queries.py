@@ -6,8 +6,8 @@ figures come from the package rules in ``shop.packages.services``:
 - components' list price: the sum of the components' unit prices times their quantities;
 - margin: the package price minus that sum, in cents, and as a percentage of the package price (rounded
   half up to one decimal); negative when the package is cheaper than its parts bought one by one;
-- availability: ``available_quantity`` (0 while the package is not active); ``capacity``: how many the
-  components' stock would allow once it is active;
+- availability: ``available_quantity`` (0 while the package is not for sale); ``capacity``: how many the
+  components' stock covers (``stock_covers``), what it would sell once active;
 - VAT split: ``vat_split`` of the package price over its components' rates.
 """
 
@@ -20,13 +20,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from shop.catalog.models import Producer, Product, ProductStatus
+from shop.catalog.models import Product
 from shop.catalog.search import match_clause, parse_query
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
 from shop.extensions import db
 from shop.packages.models import Occasion, Package, PackageComponent
-from shop.packages.services import available_quantity, components_list_price_cents, vat_split
+from shop.packages.services import available_quantity, components_list_price_cents, stock_covers, vat_split
 
 PICKER_LIMIT = 20
 SUBSTITUTE_OPTIONS = 40
@@ -60,13 +60,6 @@ def margin_percent(price_cents: int, list_price_cents: int) -> Decimal | None:
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def capacity(package: Package) -> int:
-    """How many packages the components' stock covers (ignoring whether the package is active)."""
-    if not package.components:
-        return 0
-    return min(component.product.stock // component.quantity for component in package.components)
-
-
 def package_figures(package: Package) -> PackageFigures:
     """The editor's figures (components, their products and producers must be loaded)."""
     list_price = components_list_price_cents(package)
@@ -76,7 +69,7 @@ def package_figures(package: Package) -> PackageFigures:
         margin_cents=package.price_cents - list_price,
         margin_percent=margin_percent(package.price_cents, list_price),
         available_quantity=available_quantity(package),
-        capacity=capacity(package),
+        capacity=stock_covers(package),
     )
 
 
@@ -153,9 +146,7 @@ def _substitute_candidates(package: Package) -> dict[int, list[Product]]:
         return {}
     candidates = db.session.scalars(
         select(Product)
-        .join(Producer, Producer.id == Product.producer_id)
-        .where(Product.category_id.in_(categories), Product.status == ProductStatus.PUBLISHED,
-               Producer.active.is_(True))
+        .where(Product.category_id.in_(categories), Product.is_for_sale)
         .options(joinedload(Product.producer))
         .order_by(Product.price_cents, Product.name, Product.id)
     ).all()
@@ -213,9 +204,7 @@ def search_products_for_package(q: str, limit: int = PICKER_LIMIT) -> list[Produ
     return list(
         db.session.scalars(
             select(Product)
-            .join(Producer, Producer.id == Product.producer_id)
-            .where(Product.status == ProductStatus.PUBLISHED, Producer.active.is_(True),
-                   match_clause(Product.search_text, terms))
+            .where(Product.is_for_sale, match_clause(Product.search_text, terms))
             .options(joinedload(Product.producer))
             .order_by(Product.name, Product.id)
             .limit(max(1, min(limit, PICKER_LIMIT)))

@@ -17,20 +17,25 @@ def component_rates(package: Package, day: date) -> list[tuple[Product, int, int
     return [(c.product, c.quantity, c.product.vat_category.rate_on(day)) for c in package.components]
 
 
-def available_quantity(package: Package) -> int:
-    """How many of this package can be sold now: the scarcest component decides.
+def is_for_sale(package: Package) -> bool:
+    """The one rule "a package is for sale", built on the product rule: the package is active, has
+    components, and every component is for sale (``Product.is_for_sale``). Stock is counted apart, as for a
+    product: a sold-out package is still for sale, with none available."""
+    return bool(package.active) and bool(package.components) and all(c.product.is_for_sale for c in package.components)
 
-    A package with no components, an inactive flag, or a component that is not orderable has none.
-    """
-    if not package.active or not package.components:
+
+def stock_covers(package: Package) -> int:
+    """How many packages the components' stock covers, whether or not the package is for sale (the scarcest
+    component decides; none without components)."""
+    if not package.components:
         return 0
-    counts = []
-    for component in package.components:
-        product = component.product
-        if not product.is_published or not product.producer.active:
-            return 0
-        counts.append(product.stock // component.quantity)
-    return min(counts)
+    return min(component.product.stock // component.quantity for component in package.components)
+
+
+def available_quantity(package: Package) -> int:
+    """How many of this package can be sold now: what the components' stock covers while it is for sale,
+    none otherwise (inactive, no components, or a component not for sale)."""
+    return stock_covers(package) if is_for_sale(package) else 0
 
 
 def is_available(package: Package) -> bool:

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from shop.catalog.models import ALL_MONTHS_MASK, Category, Municipality, Producer, Product, ProductStatus, Region
+from shop.catalog.models import ALL_MONTHS_MASK, Category, Municipality, Producer, Product, Region
 from shop.catalog.product_queries import card_options
 from shop.extensions import db
 from shop.packages.models import Occasion
@@ -57,15 +57,6 @@ class HomePage:
         return list(images.items())[:HERO_IMAGES]
 
 
-def _orderable():
-    """Published, in stock, from an active producer (the rule of ``Product.is_orderable``, in SQL)."""
-    return (
-        Product.status == ProductStatus.PUBLISHED,
-        Product.stock > 0,
-        Producer.active.is_(True),
-    )
-
-
 def in_season_clause(month: int):
     return Product.season_mask.op("&")(1 << (month - 1)) != 0
 
@@ -75,8 +66,7 @@ def list_season_products(month: int, limit: int = SEASON_PRODUCTS) -> list[Produ
     with a real season (not all year), at most one per product name and per producer for variety."""
     candidates = db.session.scalars(
         select(Product)
-        .join(Product.producer)
-        .where(*_orderable(), in_season_clause(month))
+        .where(Product.is_orderable, in_season_clause(month))
         .options(*card_options())
         .order_by(Product.featured.desc(), (Product.season_mask == ALL_MONTHS_MASK).asc(), Product.id)
         .limit(SEASON_CANDIDATES)
@@ -117,9 +107,8 @@ def list_top_categories_with_counts() -> list[CategorySummary]:
         db.session.execute(
             select(top_id, func.count(Product.id))
             .select_from(Product)
-            .join(Product.producer)
             .join(Category, Category.id == Product.category_id)
-            .where(*_orderable())
+            .where(Product.is_orderable)
             .group_by(top_id)
         ).all()
     )

@@ -29,7 +29,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from shop.accounts.models import User
-from shop.catalog.models import Producer, Product, ProductStatus
+from shop.catalog.models import Producer, Product
 from shop.core.audit import record_action
 from shop.core.clock import shop_today
 from shop.core.db import utcnow
@@ -139,8 +139,7 @@ def substitution_options(report: ShortageReport, q: str = "", *, limit: int = OP
         select(Product)
         .join(Producer, Producer.id == Product.producer_id)
         .where(
-            Product.status == ProductStatus.PUBLISHED,
-            Producer.active.is_(True),
+            Product.is_for_sale,
             Product.stock >= report.quantity,
             Product.price_cents >= min_price,
             Product.id != report.product_id,
@@ -218,7 +217,7 @@ def substitute(report: ShortageReport, product: Product, *, by, note: str = "") 
             _l("Deze bestelling wordt niet meer klaargemaakt; vervangen kan niet meer. Betaal het ontbrekende deel terug."))
     if product.id == report.product_id:
         raise ShortageResolutionError(_l("Kies een ander product dan het ontbrekende."))
-    if product.status != ProductStatus.PUBLISHED or not product.producer.active:
+    if not product.is_for_sale:
         raise ShortageResolutionError(_l("%(name)s staat niet te koop en kan niet als vervanging dienen."),
                                       name=product.name)
     named_id = named_substitute_id(line, report.product_id)
