@@ -23,10 +23,10 @@ from shop.catalog.models import Product
 from shop.catalog.vat import VatCategory
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
-from shop.core.money import split_largest_remainder, vat_lines
+from shop.core.money import vat_lines
 from shop.extensions import db
 from shop.packages.models import Package, PackageComponent
-from shop.packages.services import available_quantity
+from shop.packages.services import ComponentShare, available_quantity, component_shares
 from shop.packages.services import is_for_sale as package_is_for_sale
 
 # Highest quantity of one line: more is almost certainly a typo (companies ordering in bulk call the shop).
@@ -55,14 +55,6 @@ class UnknownCartLine(CartError):
 
 
 # --- data shapes of a priced cart --------------------------------------------------------------------------
-
-
-@dataclass
-class ComponentShare:
-    product: Product
-    quantity: int  # per package
-    vat_rate: int
-    share_cents: int  # share of ONE package's price; shares sum exactly to the package price
 
 
 @dataclass
@@ -417,16 +409,6 @@ def count_items(token: str | None) -> int:
 # --- pricing ------------------------------------------------------------------------------------------------------
 
 
-def _component_shares(package: Package, day: date) -> list[ComponentShare]:
-    components = list(package.components)
-    weights = [c.product.price_cents * c.quantity for c in components]
-    shares = split_largest_remainder(package.price_cents, weights)
-    return [
-        ComponentShare(product=c.product, quantity=c.quantity, vat_rate=c.product.vat_category.rate_on(day), share_cents=share)
-        for c, share in zip(components, shares, strict=True)
-    ]
-
-
 def _available_now(item: Product | Package) -> int:
     """How many could be bought now, the rest of the cart aside (``packages.available_quantity`` for a package)."""
     if isinstance(item, Package):
@@ -456,7 +438,7 @@ def price_cart(cart: Cart | None, day: date) -> PricedCart:
             perishable = item.perishable
         else:
             rate = None
-            components = _component_shares(item, day)
+            components = component_shares(item, day)
             for share in components:
                 gross_by_rate[share.vat_rate] += share.share_cents * quantity
             perishable = any(c.product.perishable for c in item.components)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -45,6 +45,27 @@ def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[in
     for i in order[:leftover]:
         floors[i] += 1
     return floors
+
+
+def split_over_rates(gross_cents: int, rated_weights: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split a gross amount over parts that each carry a VAT rate, in proportion to the parts' weights.
+
+    ``rated_weights`` are (VAT rate, weight) pairs; returns (VAT rate, share in cents) for each part, in the
+    same order. Largest remainder: the shares sum exactly to ``gross_cents``. The one split of a gross amount
+    over rates: a package's price over its components (weight: list price x quantity), a delivery fee over
+    the goods' rates (weight: the goods' gross per rate). ``gross_per_rate`` then ``vat_lines`` give base and
+    VAT per rate.
+    """
+    shares = split_largest_remainder(gross_cents, [weight for _, weight in rated_weights])
+    return [(rate, share) for (rate, _), share in zip(rated_weights, shares, strict=True)]
+
+
+def gross_per_rate(rated_amounts: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """(VAT rate, gross cents) pairs added up per rate."""
+    totals: dict[int, int] = {}
+    for rate, gross in rated_amounts:
+        totals[rate] = totals.get(rate, 0) + gross
+    return totals
 
 
 def vat_lines(gross_by_rate: Mapping[int, int]) -> list[dict[str, int]]:

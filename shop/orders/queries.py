@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from shop.core.money import split_largest_remainder, vat_lines
+from shop.core.money import split_over_rates, vat_lines
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus, Shipment
 
@@ -69,8 +69,7 @@ def add_fee_by_rate(goods_by_rate: Mapping[int, int], fee_cents: int) -> dict[in
     if not rates:
         result[STANDARD_RATE] = result.get(STANDARD_RATE, 0) + fee_cents
         return result
-    parts = split_largest_remainder(fee_cents, [goods_by_rate[rate] for rate in rates])
-    for rate, part in zip(rates, parts):
+    for rate, part in split_over_rates(fee_cents, [(rate, goods_by_rate[rate]) for rate in rates]):
         result[rate] += part
     return result
 

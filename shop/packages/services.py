@@ -1,20 +1,15 @@
-"""Package rules: availability from components' stock, VAT split, rolled-up food information."""
+"""Package rules: for sale and availability (on the product rule and the components' stock), the VAT split
+over the components, rolled-up food information."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from shop.catalog.allergens import Allergen
 from shop.catalog.models import Product
-from shop.core.money import split_largest_remainder, vat_lines
+from shop.core.money import gross_per_rate, split_over_rates, vat_lines
 from shop.packages.models import Package
-
-
-def component_rates(package: Package, day: date) -> list[tuple[Product, int, int]]:
-    """(product, quantity, VAT rate on ``day``) for each component."""
-    return [(c.product, c.quantity, c.product.vat_category.rate_on(day)) for c in package.components]
 
 
 def is_for_sale(package: Package) -> bool:
@@ -46,19 +41,36 @@ def components_list_price_cents(package: Package) -> int:
     return sum(c.product.price_cents * c.quantity for c in package.components)
 
 
-def vat_split(package: Package, day: date, gross_cents: int | None = None) -> list[dict[str, int]]:
-    """Split the package price over its components' VAT rates in proportion to their list prices.
+@dataclass
+class ComponentShare:
+    product: Product
+    quantity: int  # per package
+    vat_rate: int  # the product's rate on the day
+    share_cents: int  # share of ONE package's price; the shares of a package sum exactly to its price
 
-    Returns base and VAT per rate; the gross parts sum exactly to the package price.
+
+def component_shares(package: Package, day: date) -> list[ComponentShare]:
+    """The package's VAT split: its price over its components in proportion to their list prices (unit price x
+    quantity), each share at its component's VAT rate on ``day`` (``core.money.split_over_rates``).
+
+    The cart prices with it, so order lines snapshot it, and the package page and admin show it grouped per
+    rate (``vat_split``). Raises LookupError when a component's VAT category has no rate on ``day``.
     """
-    gross_cents = package.price_cents if gross_cents is None else gross_cents
-    parts = component_rates(package, day)
-    weights = [product.price_cents * quantity for product, quantity, _ in parts]
-    shares = split_largest_remainder(gross_cents, weights)
-    by_rate: dict[int, int] = defaultdict(int)
-    for (_, _, rate), share in zip(parts, shares):
-        by_rate[rate] += share
-    return vat_lines(by_rate)
+    components = list(package.components)
+    split = split_over_rates(
+        package.price_cents,
+        [(c.product.vat_category.rate_on(day), c.product.price_cents * c.quantity) for c in components],
+    )
+    return [
+        ComponentShare(product=c.product, quantity=c.quantity, vat_rate=rate, share_cents=share)
+        for c, (rate, share) in zip(components, split, strict=True)
+    ]
+
+
+def vat_split(package: Package, day: date) -> list[dict[str, int]]:
+    """Base and VAT per rate of one package's price (``component_shares`` grouped per rate); the gross parts
+    sum exactly to the package price."""
+    return vat_lines(gross_per_rate((share.vat_rate, share.share_cents) for share in component_shares(package, day)))
 
 
 @dataclass

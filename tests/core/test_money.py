@@ -3,9 +3,11 @@ import pytest
 from shop.core.money import (
     MoneyParseError,
     format_eur,
+    gross_per_rate,
     parse_cents,
     price_per_kg_cents,
     split_largest_remainder,
+    split_over_rates,
     vat_in_gross,
     vat_lines,
 )
@@ -60,3 +62,15 @@ def test_price_per_kg():
     assert price_per_kg_cents(450, 250) == 1800
     assert price_per_kg_cents(399, 330) == 1209
     assert price_per_kg_cents(450, None) is None
+
+
+def test_split_over_rates_keeps_each_part_s_rate_and_sums_exactly():
+    # 3999 over 1250 : 666 : 1499 -> 1463.76, 779.88, 1755.35; the 2 left-over cents go to the largest remainders.
+    assert split_over_rates(3999, [(6, 1250), (6, 666), (21, 1499)]) == [(6, 1464), (6, 780), (21, 1755)]
+    assert split_over_rates(695, [(6, 3000), (21, 1000)]) == [(6, 521), (21, 174)]
+    assert split_over_rates(500, []) == []
+
+
+def test_gross_per_rate_adds_up_per_rate():
+    assert gross_per_rate([(6, 1464), (6, 780), (21, 1755)]) == {6: 2244, 21: 1755}
+    assert gross_per_rate([]) == {}
