@@ -23,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _connect_domains()
     _register_blueprints(app)
+    _register_template_helpers(app)
     return app
 
 
@@ -88,3 +89,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(backoffice_bp, url_prefix="/beheer")
     for command in [*payment_commands, *outbox_commands, *portal_commands]:
         app.cli.add_command(command)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    """The helpers every template may call, one templating module per domain (core's is set up with i18n)."""
+    from shop.backoffice import templating as backoffice_templating
+    from shop.cart import templating as cart_templating
+    from shop.catalog import templating as catalog_templating
+    from shop.portal import templating as portal_templating
+
+    for module in (catalog_templating, cart_templating, portal_templating, backoffice_templating):
+        module.init_app(app)

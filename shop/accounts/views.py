@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -62,15 +62,11 @@ def _account_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email"))[:254]
 
 
-def _has_route(prefix: str) -> bool:
-    return any(rule.rule.startswith(prefix) for rule in current_app.url_map.iter_rules())
-
-
 def default_destination(user) -> str:
     if user.role == Role.PRODUCER:
-        return "/portaal/"
+        return url_for("portal.dashboard")
     if user.role in (Role.STAFF, Role.ADMIN):
-        return "/beheer/" if _has_route("/beheer") else "/"
+        return url_for("backoffice.dashboard")
     return url_for("accounts.account")
 
 

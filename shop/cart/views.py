@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from shop.cart.forms import AddToCartForm, CartForm, QuantityError, parse_quantity
 from shop.cart.models import Cart
@@ -13,7 +12,6 @@ from shop.cart.services import (
     MAX_LINE_QUANTITY,
     UnknownCartLine,
     add_item,
-    count_items,
     get_cart,
     get_or_create_cart,
     price_cart,
@@ -46,22 +44,6 @@ def current_cart() -> Cart | None:
     return g.cart
 
 
-@bp.app_template_global()
-def cart_item_count() -> int:
-    """Items in the visitor's cart for the header: one small query, none without a cookie."""
-    if "cart_item_count" not in g:
-        g.cart_item_count = count_items(cart_token())
-    return g.cart_item_count
-
-
-@bp.app_template_global()
-def shop_settings():
-    """The shop's delivery and pickup settings, for notes beside add-to-cart buttons and in the cart."""
-    return get_settings()
-
-
-bp.add_app_template_global(MAX_LINE_QUANTITY, "cart_max_quantity")
-
 
 def set_cart_cookie(response, cart: Cart):
     """Give the visitor the cart's cookie (HttpOnly, SameSite=Lax, 30 days; Secure in production)."""
@@ -77,13 +59,6 @@ def set_cart_cookie(response, cart: Cart):
     return response
 
 
-
-
-def _checkout_url() -> str:
-    try:
-        return url_for("checkout.start")
-    except BuildError:  # the checkout blueprint may not have its page yet
-        return "/afrekenen"
 
 
 def _item_name(line) -> str:
@@ -112,7 +87,7 @@ def _render_cart(status: int = 200, *, values: dict[int, str] | None = None, err
             free_delivery=priced.goods_cents >= threshold,
             to_free_delivery_cents=max(0, threshold - priced.goods_cents),
             delivery_from_cents=settings.cheapest_delivery_fee_cents,
-            checkout_url=_checkout_url(),
+            checkout_url=url_for("checkout.start"),
             values=values or {},
             errors=errors or {},
             message=message,

@@ -6,11 +6,10 @@ from the database at every step and once more when the order is placed.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from shop.checkout.delivery import DeliveryError, delivery_fee_cents, shop_now
 from shop.checkout.forms import CheckoutForm, ReviewForm
@@ -34,13 +33,6 @@ def _day(value) -> str:
     return format_date(value, "EEEE d MMMM") if value else ""
 
 
-def _cart_url() -> str:
-    try:
-        return url_for("cart.show")
-    except BuildError:
-        return "/winkelmand"
-
-
 def _load_cart():
     """(cart, priced cart) of the visitor, priced today from the database."""
     from shop.cart.services import price_cart
@@ -55,11 +47,11 @@ def _cart_not_ready(priced):
     """A redirect to the cart when it is empty or has problems, else None."""
     if priced is None or not priced.lines:
         flash(_("Je winkelmand is leeg. Kies eerst een pakket of producten."), "info")
-        return redirect(_cart_url(), 303)
+        return redirect(url_for("cart.show"), 303)
     if priced.problems:
         for problem in priced.problems:
             flash(problem, "error")
-        return redirect(_cart_url(), 303)
+        return redirect(url_for("cart.show"), 303)
     return None
 
 
@@ -172,18 +164,6 @@ def review():
     return _review_page(ReviewForm(), priced, data)
 
 
-def _payment_urls(order) -> tuple[str, str]:
-    try:
-        success = url_for("payments.success", _external=True)
-    except BuildError:
-        success = request.url_root + "afrekenen/bevestiging"
-    try:
-        cancel = url_for("payments.cancel", status_token=order.status_token, _external=True)
-    except BuildError:
-        cancel = request.url_root + "afrekenen/geannuleerd/" + order.status_token
-    return success + "?session_id={CHECKOUT_SESSION_ID}", cancel
-
-
 @bp.post("/afrekenen/overzicht")
 def place():
     cart, priced = _load_cart()
@@ -201,7 +181,7 @@ def place():
     except (OutOfStock, CartChanged, EmptyCart) as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(_cart_url(), 303)
+        return redirect(url_for("cart.show"), 303)
     except DeliveryError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -210,7 +190,9 @@ def place():
 
     from shop.payments.gateway import PaymentUnavailable, get_gateway
 
-    success_url, cancel_url = _payment_urls(order)
+    # Absolute: the provider sends the customer back to them. Stripe fills in {CHECKOUT_SESSION_ID}.
+    success_url = url_for("payments.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
+    cancel_url = url_for("payments.cancel", status_token=order.status_token, _external=True)
     try:
         payment_url = get_gateway().start_checkout(order, success_url=success_url, cancel_url=cancel_url)
     except PaymentUnavailable as error:

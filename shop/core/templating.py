@@ -1,10 +1,12 @@
-"""Template helpers shared by every page: translated catalogue texts and image URLs."""
+"""Template helpers shared by every page: translated catalogue texts, image URLs, numbers, the shop's settings."""
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
 from flask import Flask, url_for
 
 from shop.core.i18n import current_language
+from shop.core.settings import get_settings
 
 
 def tr(obj, field: str = "name") -> str:
@@ -21,6 +23,18 @@ def image_url(path: str | None, fallback: str = "img/placeholder.svg") -> str:
     return url_for("core.media", filename=path)
 
 
+def format_number(value: float) -> str:
+    """A number in the visitor's language, at most two decimals: ``1,5`` (nl, fr), ``1.5`` (en)."""
+    return format_decimal(value, format="#,##0.##", locale=current_language())
+
+
+def shop_settings():
+    """The shop's delivery and pickup settings, for notes beside add-to-cart buttons and in the cart."""
+    return get_settings()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.globals["image_url"] = image_url
+    app.jinja_env.globals["format_percent"] = format_number
+    app.jinja_env.globals["shop_settings"] = shop_settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, OrderStatus
@@ -23,14 +22,13 @@ def _status_dates(order) -> dict[str, object]:
 
 
 def _retry_url(order) -> str | None:
-    """Where a customer whose payment is still open can pay (again): the demo page or the shop's retry route."""
-    if order.status != OrderStatus.PENDING_PAYMENT:
+    """Where a customer whose payment is still open can pay (again): the demo payment page.
+
+    With Stripe there is no such page: the customer's way back is Stripe's cancel link, which refills the cart.
+    """
+    if order.status != OrderStatus.PENDING_PAYMENT or current_app.config.get("STRIPE_SECRET_KEY"):
         return None
-    endpoint = "payments.demo" if not current_app.config.get("STRIPE_SECRET_KEY") else "payments.retry"
-    try:
-        return url_for(endpoint, status_token=order.status_token)
-    except BuildError:
-        return "/betalen/demo/" + order.status_token if endpoint == "payments.demo" else None
+    return url_for("payments.demo", status_token=order.status_token)
 
 
 @bp.get("/bestelling/<token>")

@@ -66,16 +66,13 @@ def test_dashboard_shows_statuses_todays_orders_stock_queues_and_attention(app, 
     html = client.get("/beheer/").get_data(as_text=True)
 
     assert order.number in html and "Betaling na annulering" in html
-    assert re.search(r"Producten te keuren</dt>\s*<dd>(<a [^>]*>)?1<", html)
-    assert re.search(r"Open tekorten</dt>\s*<dd>(<a [^>]*>)?1<", html)
-    assert re.search(r"<td>Hoevekaas</td>|>Hoevekaas</a></td>", html)
-    assert re.search(r"Kaasduo(</a>)?</td>\s*<td class=\"num\">1</td>", html)
-    if "backoffice.order_list" in app.view_functions:
-        assert 'href="/beheer/bestellingen?status=paid"' in html
-    if "backoffice.pick_list" in app.view_functions:
-        assert f"dag={shop_today().isoformat()}" in html
-    if "backoffice.order_detail" in app.view_functions:
-        assert f'href="/beheer/bestellingen/{order.id}"' in html
+    assert re.search(r"Producten te keuren</dt>\s*<dd><a [^>]*>1<", html)
+    assert re.search(r"Open tekorten</dt>\s*<dd><a [^>]*>1<", html)
+    assert re.search(r">Hoevekaas</a></td>", html)
+    assert re.search(r"Kaasduo</a></td>\s*<td class=\"num\">1</td>", html)
+    assert 'href="/beheer/bestellingen?status=paid"' in html
+    assert f"dag={shop_today().isoformat()}" in html
+    assert f'href="/beheer/bestellingen/{order.id}"' in html
 
 
 def test_dashboard_draws_the_sales_of_30_days_as_an_accessible_svg_with_a_table(client, db):

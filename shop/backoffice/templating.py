@@ -1,0 +1,32 @@
+"""Template helpers of the back office: its menu."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, admin only) of the back office's menu.
+NAVIGATION = [
+    ("backoffice.dashboard", _l("Overzicht"), False),
+    ("backoffice.order_list", _l("Bestellingen"), False),
+    ("backoffice.pick_list", _l("Picklijst"), False),
+    ("backoffice.purchase_lists", _l("Inkooplijsten"), False),
+    ("backoffice.shortage_list", _l("Tekorten"), False),
+    ("backoffice.package_list", _l("Pakketten"), False),
+    ("backoffice.review_queue", _l("Te keuren"), False),
+    ("backoffice.stock_list", _l("Voorraad"), False),
+    ("backoffice.reports", _l("Rapporten"), False),
+    ("backoffice.producer_list", _l("Producenten"), True),
+    ("backoffice.user_list", _l("Medewerkers"), True),
+]
+
+
+def backoffice_navigation() -> list[tuple[str, str]]:
+    """The menu entries the signed-in user may open (the admin-only ones for admins)."""
+    is_admin = getattr(current_user, "is_admin", False)
+    return [(endpoint, label) for endpoint, label, admin_only in NAVIGATION if is_admin or not admin_only]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["backoffice_navigation"] = backoffice_navigation

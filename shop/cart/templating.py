@@ -1,0 +1,20 @@
+"""Template helpers of the cart: the header's item count and the largest quantity of a line."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+
+from shop.cart.services import MAX_LINE_QUANTITY, count_items
+from shop.cart.views import cart_token
+
+
+def cart_item_count() -> int:
+    """Items in the visitor's cart for the header: one small query, none without a cookie."""
+    if "cart_item_count" not in g:
+        g.cart_item_count = count_items(cart_token())
+    return g.cart_item_count
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["cart_item_count"] = cart_item_count
+    app.jinja_env.globals["cart_max_quantity"] = MAX_LINE_QUANTITY
