@@ -27,6 +27,7 @@ from tests.factories import (
     make_vat_category,
 )
 from tests.fakes.stripe_server import FakeStripe
+from tests.helpers import empty_all_tables
 
 
 @contextmanager
@@ -83,20 +84,13 @@ def app():
     tmp.cleanup()
 
 
-def _empty_all_tables() -> None:
-    _db.session.rollback()
-    with _db.engine.begin() as connection:
-        for table in reversed(_db.metadata.sorted_tables):
-            connection.execute(table.delete())
-
-
 @pytest.fixture
 def db(app):
     """The database inside an app context; every row is removed after the test."""
     with app.app_context():
         yield _db
         _db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
 
 
 @pytest.fixture

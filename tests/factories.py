@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from shop.catalog.allergens import Presence
 from shop.catalog.models import (
     Category,
     Label,
+    Locality,
     Municipality,
     Producer,
     Product,
@@ -208,6 +210,55 @@ def make_order(*items: tuple[Product | Package, int], data=None, **kwargs):
     return place_order(make_order_cart(*items), data or make_order_data(), **kwargs)
 
 
+# The sample order of the mail and invoice tests: fixed goods, customer and day, so their texts can be asserted
+# word for word. Placed through make_order like every other order, on a fixed "now".
+SAMPLE_DAY = date(2026, 12, 22)  # a Tuesday: a pickup day and a delivery day
+SAMPLE_PLACED_AT = datetime(2026, 12, 14, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+def make_sample_order(*, locale: str = "nl", method="pickup", status=None, gift_message: str = "",
+                      company: bool = False, delivery_fee_cents: int | None = None,
+                      email: str = "an.devos@example.be"):
+    """An De Vos's order for 22 December 2026 (pickup, or delivery to Veldstraat 10, 9000 Gent for 6,95):
+    2 × Gentse mokken (4,50, 6 %), 1 × Oude graanjenever (24,50, 21 %) and 2 × Kerstpakket Groot Vleeshuis
+    (35,00: Hoevekaas + jenever). ``status`` (paid by default) and the delivery fee are set on the placed
+    order as they stand, without the lifecycle's effects (mails, invoice), which these tests look at themselves.
+    """
+    from shop.core.db import utcnow
+    from shop.orders.models import DeliveryMethod, OrderStatus
+
+    method = DeliveryMethod(method)
+    food = make_vat_category("food", 6)
+    alcohol = make_vat_category("alcohol", 21)
+    mokken = make_product("Gentse mokken", vat=food, price_cents=450, unit="250 g")
+    jenever = make_product("Oude graanjenever", vat=alcohol, price_cents=2450, unit="50 cl", perishable=False)
+    kaas = make_product("Hoevekaas", vat=food, price_cents=900, unit="500 g")
+    package = make_package([(kaas, 1), (jenever, 1)], name="Kerstpakket Groot Vleeshuis", price_cents=3500)
+    fields = dict(email=email, name="An De Vos", phone="0470 12 34 56", is_gift=bool(gift_message),
+                  gift_message=gift_message)
+    if method == DeliveryMethod.DELIVERY:
+        if not db.session.query(Locality).filter_by(postcode="9000").first():
+            make_locality("9000", "Gent")
+        fields.update(recipient_name="Marie Claes" if gift_message else "An De Vos", street="Veldstraat 10",
+                      postcode="9000", city="Gent", desired_date=SAMPLE_DAY, pickup_date=None)
+    else:
+        fields.update(pickup_date=SAMPLE_DAY)
+    if company:
+        fields.update(is_company=True, company_name="Brouwerij Het Anker Gent bv", vat_number="BE0123456749",
+                      billing_street="Korenmarkt 1", billing_postcode="9000", billing_city="Gent")
+    order = make_order((mokken, 2), (jenever, 1), (package, 2), data=make_order_data(method.value, **fields),
+                       locale=locale, now=SAMPLE_PLACED_AT)
+    fee = delivery_fee_cents if delivery_fee_cents is not None else (695 if method == DeliveryMethod.DELIVERY else 0)
+    order.shipment.fee_cents = order.delivery_fee_cents = fee
+    order.total_cents = order.goods_cents + fee
+    order.status = OrderStatus(status or OrderStatus.PAID)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        order.paid_at = utcnow()
+        order.payment_intent_id = f"pi_demo_{order.number}"
+    db.session.flush()
+    return order
+
+
 # --- accounts (appended by the accounts work) ------------------------------------------------------------------
 
 DEFAULT_PASSWORD = "lekker-wachtwoord-2026"
@@ -264,9 +315,9 @@ def make_staff(email: str | None = None, *, role: str = "staff", **overrides):
     return make_user(email or f"personeel{_n()}@voorbeeld.be", role=role, **overrides)
 
 
-def make_refund(order, amount_cents: int, *, reason: str = "", by=None):
+def make_refund(order, amount_cents: int, *, reason: str = "", by=None, at: datetime | None = None):
     """A refund as the shop makes one (shop.orders.refunds): requested and committed, then sent through the
-    order's gateway and its answer committed."""
+    order's gateway and its answer committed; ``at`` dates it (for reports of a period)."""
     from shop.orders.refunds import request_refund, send_refund
     from shop.payments.gateway import gateway_for
 
@@ -274,7 +325,52 @@ def make_refund(order, amount_cents: int, *, reason: str = "", by=None):
     db.session.commit()
     send_refund(refund, gateway_for(order))
     db.session.commit()
+    if at is not None:
+        refund.created_at = at
     return refund
+
+
+def make_order_paid_at(*items: tuple[Product | Package, int], at: datetime):
+    """An order paid at ``at``, whose invoice was issued then too (for reports and statements of a period)."""
+    from shop.orders.lifecycle import transition
+    from shop.orders.models import OrderStatus
+
+    order = make_order(*items)
+    transition(order, OrderStatus.PAID)
+    order.paid_at = at
+    order.invoice.issued_at = at
+    return order
+
+
+def make_november_sales() -> dict:
+    """The reports' data set: in November 2026 (shop time) a loose order (cheese x3, gin x1) and a package order
+    (2 packages of cheese x2 + jam x1, list prices 900 + 600 of 1500: shares 2100 and 1400 of 3500); a paid order
+    that was cancelled and refunded, and a paid jam order refunded in full (both left out of sales); an order paid
+    at 23:30 UTC on 30 November, which is 1 December in Ghent (left out); and an order never paid."""
+    from shop.orders.lifecycle import transition
+    from shop.orders.models import OrderStatus
+
+    linde = make_producer("Hoeve De Linde")
+    baert = make_producer("Bakkerij Baert")
+    cheese = make_product("Hoevekaas", producer=linde, price_cents=450, stock=100)
+    gin = make_product("Hoevegin", producer=linde, price_cents=3000, stock=100,
+                       vat=make_vat_category("alcohol", 21), alcohol_pct=40.0)
+    jam = make_product("Aardbeienconfituur", producer=baert, price_cents=600, stock=100)
+    package = make_package([(cheese, 2), (jam, 1)], price_cents=3500, name="Ontbijtpakket")
+
+    loose = make_order_paid_at((cheese, 3), (gin, 1), at=datetime(2026, 11, 5, 10, tzinfo=UTC))
+    packaged = make_order_paid_at((package, 2), at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC))  # 23:30 in Ghent
+    cancelled = make_order_paid_at((cheese, 7), at=datetime(2026, 11, 6, 9, tzinfo=UTC))
+    transition(cancelled, OrderStatus.CANCELLED)
+    make_refund(cancelled, 3150, at=datetime(2026, 11, 7, 9, tzinfo=UTC), reason="Geannuleerd")
+    refunded = make_order_paid_at((jam, 5), at=datetime(2026, 11, 9, 9, tzinfo=UTC))
+    make_refund(refunded, 3000, at=datetime(2026, 11, 10, 9, tzinfo=UTC), reason="Klant ziek")
+    december = make_order_paid_at((cheese, 10), at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC))  # 1 December in Ghent
+    make_refund(december, 100, at=datetime(2026, 12, 2, 9, tzinfo=UTC), reason="Terugbetaald")
+    make_order((cheese, 4))  # never paid
+    db.session.flush()
+    return dict(linde=linde, baert=baert, cheese=cheese, gin=gin, jam=jam, package=package, loose=loose,
+                packaged=packaged, cancelled=cancelled, refunded=refunded, december=december)
 
 
 # --- payments ------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: counting the SQL statements a block runs, and racing threads on one database."""
+"""Helpers shared by the tests: emptying the database, counting the SQL statements a block runs, racing threads on
+one database, posting a Stripe event."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from shop.extensions import db
+
+
+def empty_all_tables() -> None:
+    """Remove every row (children first); the tables stay."""
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @contextmanager
@@ -70,3 +79,10 @@ def race(
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def send_stripe_event(client, fake, type_: str, obj, **kwargs):
+    """A signed Stripe event of ``type_`` about ``obj``, made by the fake and posted to the webhook:
+    (event, response)."""
+    event = fake.event(type_, obj, **kwargs)
+    return event, fake.post_event(client, event)

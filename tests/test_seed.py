@@ -47,7 +47,7 @@ from shop.inventory.models import MovementReason, StockMovement
 from shop.inventory.services import InvalidStock, receive_initial_stock
 from shop.packages.models import Package, PackageComponent
 from tests import factories
-from tests.conftest import _empty_all_tables
+from tests.helpers import empty_all_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,14 +76,14 @@ def catalogue_digest() -> str:
 def catalogue(app):
     """One seeded demo catalogue for the read-only tests of this module."""
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         lines: list[str] = []
         counts = seed(seed=2026, out=lines.append)
         digest = catalogue_digest()
         _db.session.remove()
     yield {"counts": counts, "output": lines, "digest": digest}
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         _db.session.remove()
 
 

@@ -24,7 +24,7 @@ from shop.outbox.models import OutboxMessage
 from shop.payments.gateway import gateway_for
 from shop.payments.services import send_requested_refunds
 from tests.factories import make_order_data, make_paid_order, make_product, make_staff, place, start_stripe_checkout
-from tests.helpers import race
+from tests.helpers import race, send_stripe_event
 
 S = OrderStatus
 REFUSED = {"ConcurrentChange", "OrderChangedMeanwhile", "InvalidTransition"}
@@ -131,13 +131,11 @@ def test_partial_refunds_at_once_never_exceed_the_total(app, db, setup):
     assert _order(db, setup).refunded_cents == 2000
 
 
-def test_stripe_full_refunds_at_once_refund_once_at_stripe(app, db, stripe_config):  # noqa: F811
-    from tests.payments.test_webhook import _send
-
+def test_stripe_full_refunds_at_once_refund_once_at_stripe(app, db, stripe_config):
     product = make_product("Gentse mokken", price_cents=1250, stock=10)
     order = place((product, 2))
     session_id = start_stripe_checkout(order)
-    _send(app.test_client(), stripe_config, "checkout.session.completed", stripe_config.complete_session(session_id))
+    send_stripe_event(app.test_client(), stripe_config, "checkout.session.completed", stripe_config.complete_session(session_id))
     STAFF_IDS[:] = [make_staff().id]
     ORDER_ID[:] = [order.id]
     db.session.commit()

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from shop.core.audit import AuditEntry
 from shop.core.clock import shop_today
 from shop.reporting.statements import last_month
-from tests.factories import log_in_as, make_staff, make_user
+from tests.factories import log_in_as, make_november_sales, make_staff, make_user
 from tests.helpers import count_queries
-from tests.reporting.test_reports import november
 
 REPORTS = {
     "/beheer/rapporten/verkoop-per-producent": "verkoop-per-producent",
@@ -124,7 +123,7 @@ def test_the_index_offers_the_last_months_with_the_chosen_one_marked(client, sta
 
 
 def test_sales_page_shows_each_producer_and_the_totals(client, db, staff):
-    november(db)
+    make_november_sales()
     db.session.commit()
 
     html = client.get(f"/beheer/rapporten/verkoop-per-producent?{NOVEMBER}").get_data(as_text=True)
@@ -136,7 +135,7 @@ def test_sales_page_shows_each_producer_and_the_totals(client, db, staff):
 
 
 def test_vat_page_shows_rates_invoices_and_refunds_apart(client, db, staff):
-    data = november(db)
+    data = make_november_sales()
     db.session.commit()
 
     html = client.get(f"/beheer/rapporten/btw?{NOVEMBER}").get_data(as_text=True)
@@ -150,7 +149,7 @@ def test_vat_page_shows_rates_invoices_and_refunds_apart(client, db, staff):
 
 
 def test_bestsellers_page_ranks_products_and_packages(client, db, staff):
-    november(db)
+    make_november_sales()
     db.session.commit()
 
     html = client.get(f"/beheer/rapporten/bestsellers?{NOVEMBER}").get_data(as_text=True)
@@ -161,7 +160,7 @@ def test_bestsellers_page_ranks_products_and_packages(client, db, staff):
 
 @pytest.mark.parametrize("url", list(REPORTS))
 def test_report_pages_use_a_fixed_number_of_queries(client, db, staff, url):
-    november(db)
+    make_november_sales()
     db.session.commit()
     with count_queries(db.engine) as november_only:
         assert client.get(f"{url}?{NOVEMBER}").status_code == 200
@@ -176,7 +175,7 @@ def test_report_pages_use_a_fixed_number_of_queries(client, db, staff, url):
 
 @pytest.mark.parametrize("url, slug", list(REPORTS.items()))
 def test_csv_download_is_an_attachment_named_for_the_period_and_recorded(client, db, staff, url, slug):
-    november(db)
+    make_november_sales()
     db.session.commit()
 
     response = client.get(f"{url}?{NOVEMBER}&formaat=csv")
@@ -192,7 +191,7 @@ def test_csv_download_is_an_attachment_named_for_the_period_and_recorded(client,
 
 
 def test_sales_csv_parses_back_to_the_figures(client, db, staff):
-    data = november(db)
+    data = make_november_sales()
     db.session.commit()
 
     rows = _rows(client.get(f"/beheer/rapporten/verkoop-per-producent?{NOVEMBER}&formaat=csv"))
@@ -207,7 +206,7 @@ def test_sales_csv_parses_back_to_the_figures(client, db, staff):
 
 
 def test_vat_and_bestsellers_csv_parse_back(client, db, staff):
-    data = november(db)
+    data = make_november_sales()
     db.session.commit()
 
     vat = _rows(client.get(f"/beheer/rapporten/btw?{NOVEMBER}&formaat=csv"))

@@ -13,12 +13,12 @@ from shop.invoicing.models import Invoice
 from shop.invoicing.pdf import render_invoice_pdf
 from shop.invoicing.services import issue_invoice
 from shop.orders.models import DeliveryMethod, Order, OrderStatus
+from tests.factories import make_sample_order
 from tests.helpers import race
-from tests.outbox.order_builder import build_order
 
 
 def test_issue_invoice_numbers_sequentially_and_once_per_order(db):
-    first, second = build_order(), build_order()
+    first, second = make_sample_order(), make_sample_order()
 
     a = issue_invoice(first)
     again = issue_invoice(first)
@@ -33,7 +33,7 @@ def test_issue_invoice_numbers_sequentially_and_once_per_order(db):
 
 
 def test_a_rolled_back_invoice_leaves_no_gap(db):
-    order = build_order()
+    order = make_sample_order()
     db.session.commit()
     issue_invoice(order)
     db.session.rollback()
@@ -47,7 +47,7 @@ def test_a_rolled_back_invoice_leaves_no_gap(db):
 
 def test_twenty_concurrent_issuers_get_sequences_one_to_twenty(app, db):
     """Each thread has its own app context, session and commit; the counter row serialises them."""
-    order_ids = [build_order().id for _ in range(20)]
+    order_ids = [make_sample_order().id for _ in range(20)]
     db.session.commit()
 
     def issue(order_id: int):
@@ -71,7 +71,7 @@ def test_counter_row_is_created_when_missing(db):
 
 
 def test_invoice_data_for_a_company_with_delivery(db):
-    order = build_order(method=DeliveryMethod.DELIVERY, company=True)
+    order = make_sample_order(method=DeliveryMethod.DELIVERY, company=True)
 
     invoice = issue_invoice(order)
 
@@ -107,7 +107,7 @@ def test_invoice_data_for_a_company_with_delivery(db):
 
 
 def test_invoice_buyer_for_pickup_without_company(db):
-    invoice = issue_invoice(build_order(method=DeliveryMethod.PICKUP))
+    invoice = issue_invoice(make_sample_order(method=DeliveryMethod.PICKUP))
 
     assert invoice.buyer["vat_number"] == ""
     assert invoice.buyer["address"] == []
@@ -117,13 +117,13 @@ def test_invoice_buyer_for_pickup_without_company(db):
 
 
 def test_a_gift_recipients_address_is_not_the_buyers(db):
-    invoice = issue_invoice(build_order(method=DeliveryMethod.DELIVERY, gift_message="Proficiat!"))
+    invoice = issue_invoice(make_sample_order(method=DeliveryMethod.DELIVERY, gift_message="Proficiat!"))
 
     assert invoice.buyer["address"] == []
 
 
 def test_pdf_shows_number_parties_and_euro_amounts(db):
-    order = build_order(method=DeliveryMethod.DELIVERY, company=True)
+    order = make_sample_order(method=DeliveryMethod.DELIVERY, company=True)
     invoice = issue_invoice(order)
 
     pdf = render_invoice_pdf(invoice, compress=False)
@@ -145,7 +145,7 @@ def test_pdf_shows_number_parties_and_euro_amounts(db):
 def test_paying_through_the_lifecycle_issues_the_invoice(db, status):
     from shop.orders.lifecycle import transition
 
-    order = build_order(status=OrderStatus.PENDING_PAYMENT)
+    order = make_sample_order(status=OrderStatus.PENDING_PAYMENT)
     transition(order, status, actor="test")
     db.session.commit()
 

@@ -14,7 +14,7 @@ from shop.orders.lifecycle import transition
 from shop.orders.models import DeliveryMethod, Order, OrderStatus
 from shop.outbox.models import OutboxMessage
 from shop.outbox.worker import deliver_pending
-from tests.outbox.order_builder import build_order
+from tests.factories import make_sample_order
 
 
 def _plain(text: str) -> str:
@@ -38,7 +38,7 @@ def _confirm(order: Order) -> OutboxMessage:
 
 
 def test_confirmation_in_dutch_for_pickup(app, db):
-    order = build_order(locale="nl", method=DeliveryMethod.PICKUP)
+    order = make_sample_order(locale="nl", method=DeliveryMethod.PICKUP)
 
     message = _confirm(order)
 
@@ -70,7 +70,7 @@ def test_confirmation_in_dutch_for_pickup(app, db):
 
 
 def test_confirmation_in_french_for_a_gift_delivery(app, db):
-    order = build_order(locale="fr", method=DeliveryMethod.DELIVERY, gift_message="Zalig kerstfeest, <Marie>!")
+    order = make_sample_order(locale="fr", method=DeliveryMethod.DELIVERY, gift_message="Zalig kerstfeest, <Marie>!")
 
     message = _confirm(order)
 
@@ -88,7 +88,7 @@ def test_confirmation_in_french_for_a_gift_delivery(app, db):
 
 
 def test_confirmation_names_the_company_on_the_invoice(app, db):
-    order = build_order(company=True)
+    order = make_sample_order(company=True)
 
     message = _confirm(order)
 
@@ -96,7 +96,7 @@ def test_confirmation_names_the_company_on_the_invoice(app, db):
 
 
 def test_confirmation_is_queued_once(app, db):
-    order = build_order()
+    order = make_sample_order()
     _confirm(order)
     notifications.order_confirmed(order)
     db.session.commit()
@@ -104,7 +104,7 @@ def test_confirmation_is_queued_once(app, db):
 
 
 def test_paying_through_the_lifecycle_queues_confirmation_with_invoice(app, db):
-    order = build_order(status=OrderStatus.PENDING_PAYMENT)
+    order = make_sample_order(status=OrderStatus.PENDING_PAYMENT)
     db.session.commit()
 
     transition(order, OrderStatus.PAID, actor="test")
@@ -116,7 +116,7 @@ def test_paying_through_the_lifecycle_queues_confirmation_with_invoice(app, db):
 
 
 def test_cancelling_an_unpaid_order_says_nothing_was_charged(app, db):
-    order = build_order(status=OrderStatus.PENDING_PAYMENT)
+    order = make_sample_order(status=OrderStatus.PENDING_PAYMENT)
 
     transition(order, OrderStatus.CANCELLED, actor="test")
     db.session.commit()
@@ -129,7 +129,7 @@ def test_cancelling_an_unpaid_order_says_nothing_was_charged(app, db):
 
 
 def test_cancelling_a_paid_order_says_how_much_is_paid_back(app, db):
-    order = build_order(status=OrderStatus.PAID, method=DeliveryMethod.DELIVERY)
+    order = make_sample_order(status=OrderStatus.PAID, method=DeliveryMethod.DELIVERY)
 
     notifications.order_cancelled(order, was_paid=True)
     db.session.commit()
@@ -141,8 +141,8 @@ def test_cancelling_a_paid_order_says_how_much_is_paid_back(app, db):
 
 
 def test_ready_for_pickup_and_shipped(app, db):
-    pickup = build_order(method=DeliveryMethod.PICKUP)
-    delivery = build_order(method=DeliveryMethod.DELIVERY)
+    pickup = make_sample_order(method=DeliveryMethod.PICKUP)
+    delivery = make_sample_order(method=DeliveryMethod.DELIVERY)
     delivery.shipment.tracking_reference = "BPOST-3SABCD123456"
 
     notifications.order_ready_for_pickup(pickup)
@@ -159,7 +159,7 @@ def test_ready_for_pickup_and_shipped(app, db):
 
 
 def test_payment_after_cancellation_tells_the_customer_it_is_refunded(app, db):
-    order = build_order(status=OrderStatus.CANCELLED, method=DeliveryMethod.DELIVERY)
+    order = make_sample_order(status=OrderStatus.CANCELLED, method=DeliveryMethod.DELIVERY)
 
     notifications.payment_after_cancellation(order)
     notifications.payment_after_cancellation(order)  # a replayed webhook
@@ -175,7 +175,7 @@ def test_confirmation_lands_as_eml_with_its_invoice(app, db, tmp_path):
     saved = app.config["SMTP_URL"], app.config["MAIL_DIR"]
     app.config.update(SMTP_URL=None, MAIL_DIR=str(tmp_path))
     try:
-        order = build_order()
+        order = make_sample_order()
         _confirm(order)
         assert deliver_pending() == (1, 0)
     finally:

@@ -41,6 +41,7 @@ from tests.factories import (
     place,
     start_stripe_checkout,
 )
+from tests.helpers import send_stripe_event
 
 S = OrderStatus
 
@@ -303,14 +304,12 @@ def test_refund_needs_a_valid_request_key(db, cheese, staff, key):
         refund_by_staff(order, 100, reason="a", request_key=key, by=staff)
 
 
-def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, cheese, staff):  # noqa: F811
-    from tests.payments.test_webhook import _send
-
+def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, cheese, staff):
     order = place((cheese, 2))
     session_id = start_stripe_checkout(order)
     paid = stripe_config.complete_session(session_id)
     client = app.test_client()
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert order.status == S.PAID
@@ -322,8 +321,8 @@ def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, 
     assert refund.provider_refund_id.startswith("re_")
     assert stripe_config.charge_for_session(session_id)["amount_refunded"] == 700
 
-    _send(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(session_id))
-    _send(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(session_id))
+    send_stripe_event(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(session_id))
+    send_stripe_event(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(session_id))
 
     db.session.expire_all()
     order = db.session.get(Order, order.id)
@@ -337,7 +336,7 @@ def test_stripe_refund_and_its_later_webhook_count_once(app, db, stripe_config, 
     assert record_refunds(order, amount_refunded=2500, refunds=[]) is False
 
 
-def test_stripe_cancel_of_a_pending_order_expires_its_session(app, db, stripe_config, cheese, staff):  # noqa: F811
+def test_stripe_cancel_of_a_pending_order_expires_its_session(app, db, stripe_config, cheese, staff):
     order = place((cheese, 1))
     session_id = start_stripe_checkout(order)
 
@@ -349,7 +348,7 @@ def test_stripe_cancel_of_a_pending_order_expires_its_session(app, db, stripe_co
     assert len(expired) == 1
 
 
-def test_stripe_unavailable_cancels_nothing(app, db, stripe_config, cheese, staff):  # noqa: F811
+def test_stripe_unavailable_cancels_nothing(app, db, stripe_config, cheese, staff):
     from shop.payments.gateway import PaymentUnavailable
 
     order = place((cheese, 1))

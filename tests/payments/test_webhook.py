@@ -8,6 +8,7 @@ from shop.orders import notifications
 from shop.orders.models import OrderStatus, OrderTransition, Refund
 from shop.payments.models import StripeEvent
 from tests.factories import make_refund, place, start_stripe_checkout
+from tests.helpers import send_stripe_event
 
 
 @pytest.fixture
@@ -16,11 +17,6 @@ def told(monkeypatch):
     calls = []
     monkeypatch.setattr(notifications, "payment_after_cancellation", lambda order: calls.append(order.number))
     return calls
-
-
-def _send(client, fake, type_, obj, **kwargs):
-    event = fake.event(type_, obj, **kwargs)
-    return event, fake.post_event(client, event)
 
 
 def _reload(db, *objects):
@@ -57,7 +53,7 @@ def test_bad_signature_answers_400_and_changes_nothing(client, db, stripe_config
 def test_completed_paid_makes_the_order_paid(client, db, stripe_config, pending):
     session = stripe_config.complete_session(pending.payment_session_id)
 
-    event, response = _send(client, stripe_config, "checkout.session.completed", session)
+    event, response = send_stripe_event(client, stripe_config, "checkout.session.completed", session)
 
     assert (response.status_code, response.json) == (200, {"status": "paid"})
     _reload(db, pending)
@@ -81,7 +77,7 @@ def test_duplicate_event_is_processed_once(client, db, stripe_config, pending):
 
 
 def test_unknown_event_type_answers_200(client, db, stripe_config, pending):
-    event, response = _send(client, stripe_config, "customer.created", {"id": "cus_1", "object": "customer"})
+    event, response = send_stripe_event(client, stripe_config, "customer.created", {"id": "cus_1", "object": "customer"})
 
     assert (response.status_code, response.json) == (200, {"status": "ignored"})
     _reload(db, pending)
@@ -90,13 +86,13 @@ def test_unknown_event_type_answers_200(client, db, stripe_config, pending):
 
 def test_async_payment_processing_then_succeeded(client, db, stripe_config, pending):
     completed = stripe_config.complete_session(pending.payment_session_id, paid=False)
-    _, response = _send(client, stripe_config, "checkout.session.completed", completed)
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.completed", completed)
     assert response.json == {"status": "processing"}
     _reload(db, pending)
     assert (pending.status, pending.payment_status) == (OrderStatus.PENDING_PAYMENT, "processing")
 
     settled = stripe_config.settle_async(pending.payment_session_id, succeeded=True)
-    _, response = _send(client, stripe_config, "checkout.session.async_payment_succeeded", settled)
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.async_payment_succeeded", settled)
 
     assert response.json == {"status": "paid"}
     _reload(db, pending)
@@ -107,7 +103,7 @@ def test_async_payment_failed_cancels_and_returns_stock(client, db, stripe_confi
     stripe_config.complete_session(pending.payment_session_id, paid=False)
     failed = stripe_config.settle_async(pending.payment_session_id, succeeded=False)
 
-    _, response = _send(client, stripe_config, "checkout.session.async_payment_failed", failed)
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.async_payment_failed", failed)
 
     assert response.json == {"status": "failed"}
     _reload(db, pending, cheese)
@@ -118,8 +114,8 @@ def test_expired_cancels_and_returns_stock_once(client, db, stripe_config, pendi
     assert cheese.stock == 8
     expired = stripe_config.expire(pending.payment_session_id)
 
-    _send(client, stripe_config, "checkout.session.expired", expired)
-    _, again = _send(client, stripe_config, "checkout.session.expired", expired)  # a second event id
+    send_stripe_event(client, stripe_config, "checkout.session.expired", expired)
+    _, again = send_stripe_event(client, stripe_config, "checkout.session.expired", expired)  # a second event id
 
     assert again.status_code == 200
     _reload(db, pending, cheese)
@@ -129,9 +125,9 @@ def test_expired_cancels_and_returns_stock_once(client, db, stripe_config, pendi
 
 def test_expired_after_paid_changes_nothing(client, db, stripe_config, pending, cheese):
     paid = stripe_config.complete_session(pending.payment_session_id)
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
 
-    _, response = _send(client, stripe_config, "checkout.session.expired", {**paid, "status": "expired"})
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.expired", {**paid, "status": "expired"})
 
     assert response.status_code == 200
     _reload(db, pending, cheese)
@@ -142,11 +138,11 @@ def test_payment_after_expiry_is_flagged_refunded_and_told(client, db, stripe_co
     # Given the order expired while an async payment was still on its way
     stripe_config.complete_session(pending.payment_session_id, paid=False)
     session = stripe_config.settle_async(pending.payment_session_id, succeeded=True)
-    _send(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
+    send_stripe_event(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
 
     # When the payment succeeds after all (twice: Stripe may send it again under a new id)
-    _, response = _send(client, stripe_config, "checkout.session.async_payment_succeeded", session)
-    _send(client, stripe_config, "checkout.session.completed", session)
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.async_payment_succeeded", session)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", session)
 
     # Then the money is refunded once, the order stays cancelled, staff and customer know
     assert response.status_code == 200
@@ -165,7 +161,7 @@ def test_an_automatic_refund_stripe_cannot_take_now_stays_requested_until_reconc
         app, client, db, stripe_config, pending, told):
     stripe_config.complete_session(pending.payment_session_id, paid=False)
     session = stripe_config.settle_async(pending.payment_session_id, succeeded=True)
-    _send(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
+    send_stripe_event(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
     event = stripe_config.event("checkout.session.async_payment_succeeded", session)
     stripe_config.fail_next(status=500)  # the automatic refund cannot be sent now
 
@@ -189,12 +185,12 @@ def test_an_automatic_refund_stripe_cannot_take_now_stays_requested_until_reconc
 
 def test_charge_refunded_records_a_dashboard_refund(client, db, stripe_config, pending):
     paid = stripe_config.complete_session(pending.payment_session_id)
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
     refund = stripe_config.dashboard_refund(pending.payment_session_id, 700)
 
-    _, response = _send(client, stripe_config, "charge.refunded",
+    _, response = send_stripe_event(client, stripe_config, "charge.refunded",
                         stripe_config.charge_for_session(pending.payment_session_id))
-    _send(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(pending.payment_session_id))
+    send_stripe_event(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(pending.payment_session_id))
 
     assert response.json == {"status": "refund recorded"}
     _reload(db, pending)
@@ -205,11 +201,11 @@ def test_charge_refunded_records_a_dashboard_refund(client, db, stripe_config, p
 
 def test_charge_refunded_without_the_refund_list_asks_stripe_for_it(client, db, stripe_config, pending):
     paid = stripe_config.complete_session(pending.payment_session_id)
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
     first = stripe_config.dashboard_refund(pending.payment_session_id, 300)
     second = stripe_config.dashboard_refund(pending.payment_session_id, 200)
 
-    _, response = _send(client, stripe_config, "charge.refunded",
+    _, response = send_stripe_event(client, stripe_config, "charge.refunded",
                         stripe_config.charge_for_session(pending.payment_session_id, with_refunds=False))
 
     assert response.status_code == 200
@@ -224,11 +220,11 @@ def test_charge_refunded_without_the_refund_list_asks_stripe_for_it(client, db, 
 def test_charge_refunded_matches_the_shops_own_refund(client, db, stripe_config, pending):
 
     paid = stripe_config.complete_session(pending.payment_session_id)
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
     _reload(db, pending)
     own = make_refund(pending, 1000, reason="een kaas te weinig")
 
-    _send(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(pending.payment_session_id))
+    send_stripe_event(client, stripe_config, "charge.refunded", stripe_config.charge_for_session(pending.payment_session_id))
 
     _reload(db, pending)
     assert pending.refunded_cents == 1000

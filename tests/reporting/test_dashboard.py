@@ -22,9 +22,16 @@ from shop.reporting.dashboard import (
 )
 from shop.reporting.sales_chart import build_sales_chart, nice_step
 from shop.supply.models import ShortageReport, ShortageStatus
-from tests.factories import make_order, make_order_data, make_package, make_paid_order, make_producer, make_product
+from tests.factories import (
+    make_order,
+    make_order_data,
+    make_package,
+    make_paid_order,
+    make_producer,
+    make_product,
+    make_refund,
+)
 from tests.helpers import count_queries
-from tests.reporting.test_reports import refund
 
 
 def _scheduled(order, day):
@@ -130,7 +137,7 @@ def test_daily_sales_group_paid_orders_by_day_in_shop_time(db):
     _paid_at(make_paid_order((product, 3)), datetime(2026, 11, 30, 22, 30, tzinfo=UTC))  # 30 Nov 23:30
     _paid_at(make_paid_order((product, 4)), datetime(2026, 11, 30, 23, 30, tzinfo=UTC))  # 1 Dec: too late
     partly = _paid_at(make_paid_order((product, 5)), datetime(2026, 11, 30, 8, tzinfo=UTC))
-    refund(partly, 1500, at=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    make_refund(partly, 1500, at=datetime(2026, 11, 30, 9, tzinfo=UTC), reason="Terugbetaald")
     cancelled = _paid_at(make_paid_order((product, 6)), datetime(2026, 11, 15, 8, tzinfo=UTC))
     transition(cancelled, OrderStatus.CANCELLED)
     _paid_at(make_order((product, 7)), None)  # never paid

@@ -1,9 +1,9 @@
 """The back office's reports for a period, with exact figures, their CSV form and their query counts.
 
-The data set (``november``): in November 2026 (shop time) a loose order (cheese x3, gin x1) and a package order
-(2 packages of cheese x2 + jam x1, list prices 900 + 600 of 1500: shares 2100 and 1400 of 3500); a paid order
-that was cancelled and refunded, and a paid jam order refunded in full (both left out of sales); an order paid
-at 23:30 UTC on 30 November, which is 1 December in Ghent (left out).
+The data set (``make_november_sales`` in tests/factories.py): in November 2026 (shop time) a loose order
+(cheese x3, gin x1) and a package order (2 packages of cheese x2 + jam x1, list prices 900 + 600 of 1500: shares
+2100 and 1400 of 3500); a paid order that was cancelled and refunded, and a paid jam order refunded in full (both
+left out of sales); an order paid at 23:30 UTC on 30 November, which is 1 December in Ghent (left out).
 """
 
 from __future__ import annotations
@@ -14,53 +14,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from shop.orders.lifecycle import transition
-from shop.orders.models import OrderStatus, Refund
+from shop.orders.models import Refund
 from shop.reporting.report_csv import bestsellers_csv, euro, report_filename, sales_csv, text, vat_csv
 from shop.reporting.reports import bestsellers, sales_per_producer, vat_report
-from tests.factories import make_order, make_package, make_producer, make_product, make_refund, make_vat_category
+from tests.factories import (
+    make_november_sales,
+    make_order_paid_at,
+    make_package,
+    make_producer,
+    make_product,
+    make_refund,
+)
 from tests.helpers import count_queries
 
 NOV_START, NOV_END = date(2026, 11, 1), date(2026, 11, 30)
-
-
-def paid_order(*items, at: datetime):
-    """An order paid at ``at``, whose invoice was issued then too."""
-    order = make_order(*items)
-    transition(order, OrderStatus.PAID)
-    order.paid_at = at
-    order.invoice.issued_at = at
-    return order
-
-
-def refund(order, amount: int, *, at: datetime, reason: str = "Terugbetaald"):
-    row = make_refund(order, amount, reason=reason)
-    row.created_at = at
-    return row
-
-
-def november(db) -> dict:
-    linde = make_producer("Hoeve De Linde")
-    baert = make_producer("Bakkerij Baert")
-    cheese = make_product("Hoevekaas", producer=linde, price_cents=450, stock=100)
-    gin = make_product("Hoevegin", producer=linde, price_cents=3000, stock=100,
-                       vat=make_vat_category("alcohol", 21), alcohol_pct=40.0)
-    jam = make_product("Aardbeienconfituur", producer=baert, price_cents=600, stock=100)
-    package = make_package([(cheese, 2), (jam, 1)], price_cents=3500, name="Ontbijtpakket")
-
-    loose = paid_order((cheese, 3), (gin, 1), at=datetime(2026, 11, 5, 10, tzinfo=UTC))
-    packaged = paid_order((package, 2), at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC))  # 23:30 in Ghent
-    cancelled = paid_order((cheese, 7), at=datetime(2026, 11, 6, 9, tzinfo=UTC))
-    transition(cancelled, OrderStatus.CANCELLED)
-    refund(cancelled, 3150, at=datetime(2026, 11, 7, 9, tzinfo=UTC), reason="Geannuleerd")
-    refunded = paid_order((jam, 5), at=datetime(2026, 11, 9, 9, tzinfo=UTC))
-    refund(refunded, 3000, at=datetime(2026, 11, 10, 9, tzinfo=UTC), reason="Klant ziek")
-    december = paid_order((cheese, 10), at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC))  # 1 December in Ghent
-    refund(december, 100, at=datetime(2026, 12, 2, 9, tzinfo=UTC))
-    make_order((cheese, 4))  # never paid
-    db.session.flush()
-    return dict(linde=linde, baert=baert, cheese=cheese, gin=gin, jam=jam, package=package, loose=loose,
-                packaged=packaged, cancelled=cancelled, refunded=refunded, december=december)
 
 
 def _rows(data: bytes) -> list[list[str]]:
@@ -72,7 +39,7 @@ def _rows(data: bytes) -> list[list[str]]:
 
 
 def test_sales_per_producer_counts_loose_lines_and_package_shares(db):
-    data = november(db)
+    data = make_november_sales()
 
     report = sales_per_producer(NOV_START, NOV_END)
 
@@ -92,7 +59,7 @@ def test_sales_per_producer_counts_loose_lines_and_package_shares(db):
 
 
 def test_sales_csv_has_a_header_a_row_per_producer_and_totals(db):
-    november(db)
+    make_november_sales()
 
     rows = _rows(sales_csv(sales_per_producer(NOV_START, NOV_END)))
 
@@ -106,7 +73,7 @@ def test_sales_csv_has_a_header_a_row_per_producer_and_totals(db):
 
 
 def test_sales_per_producer_of_an_empty_period_is_empty(db):
-    november(db)
+    make_november_sales()
 
     report = sales_per_producer(date(2026, 10, 1), date(2026, 10, 31))
 
@@ -119,7 +86,7 @@ def test_sales_per_producer_of_an_empty_period_is_empty(db):
 
 
 def test_vat_report_sums_the_invoices_issued_in_the_period(db):
-    november(db)
+    make_november_sales()
 
     report = vat_report(NOV_START, NOV_END)
 
@@ -132,7 +99,7 @@ def test_vat_report_sums_the_invoices_issued_in_the_period(db):
 
 
 def test_vat_report_lists_the_refunds_of_the_period_apart(db):
-    data = november(db)
+    data = make_november_sales()
 
     report = vat_report(NOV_START, NOV_END)
 
@@ -144,7 +111,7 @@ def test_vat_report_lists_the_refunds_of_the_period_apart(db):
 
 
 def test_a_failed_refund_is_listed_but_not_counted(db):
-    data = november(db)
+    data = make_november_sales()
     db.session.add(Refund(order_id=data["loose"].id, amount_cents=500, status="failed", reason="Kaart verlopen",
                           created_at=datetime(2026, 11, 20, 9, tzinfo=UTC)))
     db.session.flush()
@@ -156,7 +123,7 @@ def test_a_failed_refund_is_listed_but_not_counted(db):
 
 
 def test_vat_csv_has_the_rates_the_totals_and_the_refunds(db):
-    data = november(db)
+    data = make_november_sales()
 
     rows = _rows(vat_csv(vat_report(NOV_START, NOV_END)))
 
@@ -177,7 +144,7 @@ def test_vat_csv_has_the_rates_the_totals_and_the_refunds(db):
 
 
 def test_bestsellers_count_package_components_and_leave_out_cancelled_and_refunded_orders(db):
-    data = november(db)
+    data = make_november_sales()
 
     report = bestsellers(NOV_START, NOV_END)
 
@@ -194,7 +161,7 @@ def test_bestsellers_count_package_components_and_leave_out_cancelled_and_refund
 def test_bestsellers_keep_the_top_fifty(db):
     producer = make_producer("Hoeve Veel")
     products = [make_product(f"Product {i:02d}", producer=producer, price_cents=100, stock=100) for i in range(52)]
-    paid_order(*[(product, 1 + i) for i, product in enumerate(products)], at=datetime(2026, 11, 5, tzinfo=UTC))
+    make_order_paid_at(*[(product, 1 + i) for i, product in enumerate(products)], at=datetime(2026, 11, 5, tzinfo=UTC))
     db.session.flush()
 
     report = bestsellers(NOV_START, NOV_END)
@@ -205,7 +172,7 @@ def test_bestsellers_keep_the_top_fifty(db):
 
 
 def test_bestsellers_csv_lists_products_then_packages(db):
-    november(db)
+    make_november_sales()
 
     rows = _rows(bestsellers_csv(bestsellers(NOV_START, NOV_END)))
 
@@ -245,14 +212,14 @@ def _more_sales(db, count: int) -> None:
         producer = make_producer(f"Extra {i}")
         product = make_product(f"Extra product {i}", producer=producer, price_cents=500, stock=50)
         package = make_package([(product, 1)], price_cents=900)
-        order = paid_order((product, 2), (package, 1), at=datetime(2026, 11, 12, tzinfo=UTC))
-        refund(order, 100, at=datetime(2026, 11, 13, tzinfo=UTC))
+        order = make_order_paid_at((product, 2), (package, 1), at=datetime(2026, 11, 12, tzinfo=UTC))
+        make_refund(order, 100, at=datetime(2026, 11, 13, tzinfo=UTC), reason="Terugbetaald")
     db.session.flush()
 
 
 @pytest.mark.parametrize("build", [sales_per_producer, vat_report, bestsellers])
 def test_reports_use_a_fixed_number_of_queries(db, build):
-    november(db)
+    make_november_sales()
     _more_sales(db, 1)
     with count_queries(db.engine) as few:
         build(NOV_START, NOV_END)
