@@ -40,7 +40,7 @@ def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
     from shop.core import i18n, security, templating
     from shop.core.db import configure_sqlite
-    from shop.extensions import csrf, db, limiter, login_manager, migrate
+    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -51,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.core.db import Base, utcnow
-from shop.extensions import db
+from shop.core.db import db
 
 
 class AuditEntry(Base):

@@ -1,10 +1,11 @@
-"""Declarative base, shared column types and the translated-text mixin."""
+"""Declarative base, the ``db`` extension built on it, shared column types and the translated-text mixin."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -59,6 +60,11 @@ class Base(DeclarativeBase):
             Cents: Integer, datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON,
         },
     )
+
+
+# The Flask-SQLAlchemy extension, unbound (create_app binds it); every module reaches it as shop.extensions.db,
+# the core as shop.core.db.db, so that the core never imports shop.extensions.
+db = SQLAlchemy(model_class=Base)
 
 
 class Translated:

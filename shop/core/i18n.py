@@ -7,7 +7,6 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, get_locale
 
 from shop.core.money import format_eur
-from shop.extensions import babel
 
 # Babel locales used to format money: Belgian Dutch and French; English as used in Ireland (€12.50).
 MONEY_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_IE"}
@@ -38,7 +37,7 @@ def month_name(month: int, width: str = "wide") -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale)
+    """The formatting helpers of the templates (create_app binds Babel with ``select_locale``)."""
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.globals["current_language"] = current_language

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.core.db import Base
-from shop.extensions import db
+from shop.core.db import db
 
 
 class Counter(Base):

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.core.redirects import local_path
-from shop.extensions import db
+from shop.core.db import db
 
 bp = Blueprint("core", __name__)
 
