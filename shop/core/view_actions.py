@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import flash
 
 from shop.core.errors import DomainError
-from shop.extensions import db
+from shop.core.db import db
 
 
 def run_and_flash(service: Callable, subject, *, by, success: Callable[[object], str]) -> bool:
