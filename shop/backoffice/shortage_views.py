@@ -19,7 +19,7 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderStatus
 from shop.payments.services import send_requested_refunds
 from shop.supply.models import ShortageStatus
-from shop.supply.producer_lists import OPEN_STATUSES
+from shop.supply.needs import OPEN_STATUSES
 from shop.supply.shortage_resolution import (
     AlreadyResolved,
     get_order_for_staff_report,

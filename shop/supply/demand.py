@@ -1,7 +1,7 @@
 """What the shop needs from one producer: demand from open orders, and what it sold this month.
 
-Reads only, with a fixed number of queries whatever the number of orders (two for the demand, two for the
-sales): loose order lines and package components are summed in SQL, then merged here.
+Reads only, with a fixed number of queries whatever the number of orders. The demand is the producer's open
+needs (shop.supply.needs, through ``list_open_demand``) per day and product; the sales are summed in SQL.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from sqlalchemy import func, select
 from shop.catalog.models import Product
 from shop.core.clock import SHOP_TIMEZONE, shop_today
 from shop.extensions import db
-from shop.orders.models import Order, OrderLine, OrderLineComponent, OrderStatus, Shipment
-
-# Orders whose goods the producer still has to supply: paid, and being prepared at the Groot Vleeshuis.
-OPEN_STATUSES = (OrderStatus.PAID, OrderStatus.IN_PREPARATION)
+from shop.orders.models import Order, OrderLine, OrderLineComponent, OrderStatus
+from shop.supply.producer_lists import list_open_demand
 
 
 @dataclass(frozen=True)
@@ -50,37 +48,20 @@ class SalesSummary:
 
 
 def get_demand(producer_id: int) -> list[DemandDay]:
-    """Units of each of the producer's products that open orders (paid, in preparation) need, by day.
+    """Units of each of the producer's products that open orders (paid, in preparation) still need, by day.
 
-    Loose lines count their quantity; package components count component quantity x line quantity. Days are
-    the shipments' scheduled dates, earliest first; lines without a date come first ("zo snel mogelijk").
+    The per-line figures of ``list_open_demand`` (the rule of shop.supply.needs: loose units, package
+    components x packages, less the units reported short, plus this producer's substitutes), added up per
+    day and product; a substitute counts as loose or in packages with the line it went into. Products with
+    nothing left to deliver are left out. Days are the shipments' scheduled dates, earliest first; lines
+    without a date come first ("zo snel mogelijk").
     """
-    day = Shipment.scheduled_date
-    loose = db.session.execute(
-        select(day, Product.id, Product.name, Product.unit, func.sum(OrderLine.quantity))
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .outerjoin(Shipment, Shipment.id == OrderLine.shipment_id)
-        .where(Product.producer_id == producer_id, Order.status.in_(OPEN_STATUSES))
-        .group_by(day, Product.id, Product.name, Product.unit)
-    ).all()
-    packed = db.session.execute(
-        select(day, Product.id, Product.name, Product.unit, func.sum(OrderLineComponent.quantity * OrderLine.quantity))
-        .select_from(OrderLineComponent)
-        .join(OrderLine, OrderLine.id == OrderLineComponent.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLineComponent.product_id)
-        .outerjoin(Shipment, Shipment.id == OrderLine.shipment_id)
-        .where(OrderLineComponent.producer_id == producer_id, Order.status.in_(OPEN_STATUSES))
-        .group_by(day, Product.id, Product.name, Product.unit)
-    ).all()
-
     totals: dict[tuple[date | None, int], list] = {}
-    for rows, index in ((loose, 0), (packed, 1)):
-        for when, product_id, name, unit, quantity in rows:
-            entry = totals.setdefault((when, product_id), [name, unit, 0, 0])
-            entry[2 + index] += int(quantity or 0)
+    for item in list_open_demand(producer_id):
+        if item.to_deliver <= 0:
+            continue
+        entry = totals.setdefault((item.day, item.product_id), [item.product_name, item.unit, 0, 0])
+        entry[2 if item.package_name is None else 3] += item.to_deliver
 
     by_day: dict[date | None, list[DemandItem]] = defaultdict(list)
     for (when, product_id), (name, unit, n_loose, n_packed) in totals.items():

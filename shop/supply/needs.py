@@ -1,6 +1,7 @@
-"""What an order needs, per order line and product, once its shortage reports are applied.
+"""What is still needed from the producers for open orders: the one rule, per order line and product.
 
-The needs come from the order lines as sold (loose products, and package components times the number of
+Open orders are those paid or being prepared (``OPEN_STATUSES``, the orders to fulfil of shop.orders.queries).
+The needs come from their order lines as sold (loose products, and package components times the number of
 packages), corrected by the shortage reports of those lines:
 
 - substituted: the missing units of the original product are not needed, the substitute's units are;
@@ -9,24 +10,33 @@ packages), corrected by the shortage reports of those lines:
   they are shown as "open shortage" so that staff see something is still to be decided;
 - withdrawn: ignored.
 
-The pick list and packing slips (shop.fulfilment) and the purchase lists (shop.supply.purchase_lists) read them.
+A need belongs to the producer of its product (the substitute's product for a substitute). Every reader builds
+on ``collect_needs`` (for orders it has loaded) or ``list_open_needs`` (open orders, for one producer or all, in
+a period of scheduled days or not): the portal's demand (shop.supply.demand), the weekly order lists and the
+portal's week page (shop.supply.producer_lists), the purchase lists (shop.supply.purchase_lists), the pick list
+and packing slips (shop.fulfilment). Each reader chooses only its window (all open orders, the delivery week of
+a cut-off, a period of days, the orders of a day or a selection); the figures per line and product are these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Product
 from shop.extensions import db
-from shop.orders.models import Order, OrderLine
+from shop.orders.models import Order, OrderLine, OrderLineComponent
+from shop.orders.queries import FULFIL_STATUSES, list_orders_for_days
 from shop.supply.models import ShortageReport, ShortageStatus
 
-# Orders whose goods still have to be picked and packed.
+# Orders whose goods the producers still have to supply and staff still have to pick and pack: paid, and
+# being prepared at the Groot Vleeshuis. The same orders as shop.orders.queries.FULFIL_STATUSES, by definition.
+OPEN_STATUSES = FULFIL_STATUSES
 
 
 def _line_ids(orders: Iterable[Order]) -> list[int]:
@@ -71,6 +81,7 @@ class Need:
     removed: int = 0  # units taken off by a substituted or refunded shortage
     open_short: int = 0  # units reported short and not yet handled
     substitute: int = 0  # units of a substitute that went in instead of another product
+    product: Product | None = None  # the catalogue product (with its producer), set by list_open_needs
 
     @property
     def in_package(self) -> bool:
@@ -143,3 +154,55 @@ def collect_needs(orders: list[Order], reports: list[ShortageReport] | None = No
                 needs[key] = Need(order, line, report.substitute_product_id, report.substitute_name, 0)
             needs[key].substitute += report.substitute_quantity
     return list(needs.values()), adjustments
+
+
+# --- what open orders need from a producer ---------------------------------------------------------------------
+
+
+def _open_orders(*conditions) -> list[Order]:
+    """The open orders (that meet ``conditions``) with their shipments, lines and components, by number."""
+    return list(db.session.scalars(
+        select(Order)
+        .where(Order.status.in_(OPEN_STATUSES), *conditions)
+        .order_by(Order.number)
+        .options(selectinload(Order.shipments), selectinload(Order.lines).selectinload(OrderLine.components))
+    ))
+
+
+def _needing(producer_id: int):
+    """Orders with a product of the producer: loose, in a package, or as the substitute of a shortage."""
+    products = select(Product.id).where(Product.producer_id == producer_id)
+    loose = select(OrderLine.order_id).where(OrderLine.product_id.in_(products))
+    packed = (select(OrderLine.order_id)
+              .join(OrderLineComponent, OrderLineComponent.order_line_id == OrderLine.id)
+              .where(OrderLineComponent.product_id.in_(products)))
+    substituted = (select(OrderLine.order_id)
+                   .join(ShortageReport, ShortageReport.order_line_id == OrderLine.id)
+                   .where(ShortageReport.status == ShortageStatus.SUBSTITUTED,
+                          ShortageReport.substitute_product_id.in_(products)))
+    return or_(Order.id.in_(loose), Order.id.in_(packed), Order.id.in_(substituted))
+
+
+def list_open_needs(producer_id: int | None = None, *, start: date | None = None,
+                    end: date | None = None) -> list[Need]:
+    """The needs (``collect_needs``) of the open orders, with their catalogue product and its producer.
+
+    Only the needs of ``producer_id``'s products when given; only the orders with a shipment scheduled from
+    ``start`` to ``end`` (inclusive) when a period is given, else every open order whatever its day. Needs
+    with nothing left (a shortage took all units off) are kept: readers show or skip them. A fixed number of
+    queries whatever the number of orders.
+    """
+    if start is not None or end is not None:
+        orders = list_orders_for_days(start or date.min, end or date.max, OPEN_STATUSES)
+    elif producer_id is not None:
+        orders = _open_orders(_needing(producer_id))
+    else:
+        orders = _open_orders()
+    needs, _adjustments = collect_needs(orders)
+    products = products_by_id(need.product_id for need in needs)
+    found = []
+    for need in needs:
+        need.product = products.get(need.product_id)
+        if producer_id is None or (need.product is not None and need.product.producer_id == producer_id):
+            found.append(need)
+    return found

@@ -8,7 +8,8 @@ every open order line (paid or in preparation) of its products, loose or inside 
 cut-off, whose pickup or delivery day falls in that week; plus the lines paid since the previous cut-off for
 an earlier day (this week: no earlier list could hold them) or without a day. So each line is on exactly one
 list.
-Units already reported as short (a shortage report that is not withdrawn) are left out of what to deliver.
+What a line needs is the rule of shop.supply.needs: units reported as short (open, substituted or refunded)
+are left out of what to deliver, and a substitute's units are asked from the substitute's producer.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import StockChanged, set_stock
-from shop.orders.models import Order, OrderLine, OrderLineComponent, OrderStatus
+from shop.orders.models import OrderLine
 from shop.outbox.services import enqueue
-from shop.supply.models import ProducerOrderList, ShortageReport, ShortageStatus
+from shop.supply.models import ProducerOrderList
+from shop.supply.needs import list_open_needs
 
-OPEN_STATUSES = (OrderStatus.PAID, OrderStatus.IN_PREPARATION)
 WEEK_NOTE = "weekbevestiging"
 
 
@@ -87,18 +88,21 @@ def deliver_by_for(week_start: date) -> date:
 
 @dataclass
 class DemandItem:
-    """Units of one of the producer's products needed for one open order line."""
+    """Units of one of the producer's products needed for one open order line (a ``Need`` of shop.supply.needs)."""
 
     line_id: int
     order_number: str
     product_id: int
     name: str
     package_name: str | None  # None for a loose product
-    quantity: int  # units needed (component quantity x package count for packages)
-    short: int  # units already reported as short
+    quantity: int  # units as sold (component quantity x package count for packages), or a substitute's units
+    short: int  # units of it reported short (open, substituted or refunded): not asked from this producer
     day: date | None  # pickup day or desired delivery day
     method: str
     paid_at: datetime | None
+    product_name: str = ""  # the catalogue's name (``name`` is the name as sold)
+    unit: str = ""  # the catalogue's unit
+    is_substitute: bool = False  # the product went in instead of another producer's (a substituted shortage)
 
     @property
     def to_deliver(self) -> int:
@@ -116,60 +120,25 @@ def _as_aware(value: datetime | None) -> datetime | None:
 def list_open_demand(producer_id: int) -> list[DemandItem]:
     """Every open order line (paid or in preparation) that needs one of this producer's products.
 
-    Three queries whatever the number of lines: loose lines, package components, shortage reports.
+    The needs of shop.supply.needs (``list_open_needs``): loose and package units, less the units reported
+    short (open, substituted or refunded), plus the units of this producer's products that went in as a
+    substitute. Earliest day first. A fixed number of queries whatever the number of lines.
     """
-    line_options = selectinload(OrderLine.order).selectinload(Order.shipments)
-    loose = db.session.scalars(
-        select(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(Product.producer_id == producer_id, Order.status.in_(OPEN_STATUSES))
-        .options(line_options, selectinload(OrderLine.shipment))
-    ).all()
-    components = db.session.scalars(
-        select(OrderLineComponent)
-        .join(OrderLine, OrderLine.id == OrderLineComponent.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLineComponent.producer_id == producer_id, Order.status.in_(OPEN_STATUSES))
-        .options(selectinload(OrderLineComponent.line).options(line_options, selectinload(OrderLine.shipment)))
-    ).all()
-    shorts: dict[tuple[int, int], int] = defaultdict(int)
-    for report in db.session.scalars(
-        select(ShortageReport).where(
-            ShortageReport.producer_id == producer_id, ShortageReport.status != ShortageStatus.WITHDRAWN
-        )
-    ):
-        shorts[(report.order_line_id, report.product_id)] += report.quantity
 
     def shipment_of(line: OrderLine):
         return line.shipment or line.order.shipment
 
-    items: dict[tuple[int, int], DemandItem] = {}
-    for line in loose:
+    items = []
+    for need in list_open_needs(producer_id):
+        line = need.line
         shipment = shipment_of(line)
-        items[(line.id, line.product_id)] = DemandItem(
-            line.id, line.order.number, line.product_id, line.name, None, line.quantity, 0,
+        items.append(DemandItem(
+            line.id, need.order.number, need.product_id, need.name, line.name if need.in_package else None,
+            need.ordered + need.substitute, need.removed + need.open_short,
             shipment.scheduled_date if shipment else None, shipment.method.value if shipment else "",
-            _as_aware(line.order.paid_at),
-        )
-    for component in components:
-        line = component.line
-        key = (line.id, component.product_id)
-        units = component.quantity * line.quantity
-        if key in items:  # the same product twice in one package (or loose and in it): add up
-            items[key].quantity += units
-            if items[key].package_name is None:
-                items[key].package_name = line.name
-            continue
-        shipment = shipment_of(line)
-        items[key] = DemandItem(
-            line.id, line.order.number, component.product_id, component.name, line.name, units, 0,
-            shipment.scheduled_date if shipment else None, shipment.method.value if shipment else "",
-            _as_aware(line.order.paid_at),
-        )
-    for key, item in items.items():
-        item.short = min(shorts.get(key, 0), item.quantity)
-    return sorted(items.values(), key=lambda i: (i.day or date.max, i.order_number, i.name, i.line_id))
+            _as_aware(need.order.paid_at), need.product.name, need.product.unit, need.ordered == 0,
+        ))
+    return sorted(items, key=lambda i: (i.day or date.max, i.order_number, i.name, i.line_id))
 
 
 def demand_per_product(items: list[DemandItem]) -> dict[int, int]:
@@ -277,18 +246,15 @@ def build_order_list(producer: Producer, week_start: date) -> list[dict]:
         if item.to_deliver <= 0:
             continue
         entry = grouped.setdefault(
-            item.product_id, {"product_id": item.product_id, "name": item.name, "unit": "", "quantity": 0,
+            item.product_id, {"product_id": item.product_id, "name": item.name, "unit": item.unit, "quantity": 0,
                               "days": [], "orders": []})
         entry["quantity"] += item.to_deliver
         if item.day is not None and item.day.isoformat() not in entry["days"]:
             entry["days"].append(item.day.isoformat())
         if item.order_number not in entry["orders"]:
             entry["orders"].append(item.order_number)
-    if grouped:
-        units = dict(db.session.execute(select(Product.id, Product.unit).where(Product.id.in_(grouped))).all())
-        for entry in grouped.values():
-            entry["unit"] = units.get(entry["product_id"], "")
-            entry["days"].sort()
+    for entry in grouped.values():
+        entry["days"].sort()
     return sorted(grouped.values(), key=lambda e: (e["name"].lower(), e["product_id"]))
 
 
@@ -329,12 +295,9 @@ def send_weekly_order_lists(now: datetime, *, by=None) -> int:
     if local < cutoff_at(monday):
         return 0
     week_start = monday + timedelta(days=7)
-    loose_ids = select(Product.producer_id).join(OrderLine, OrderLine.product_id == Product.id).join(
-        Order, Order.id == OrderLine.order_id).where(Order.status.in_(OPEN_STATUSES))
-    component_ids = select(OrderLineComponent.producer_id).join(
-        OrderLine, OrderLine.id == OrderLineComponent.order_line_id).join(
-        Order, Order.id == OrderLine.order_id).where(Order.status.in_(OPEN_STATUSES))
-    producer_ids = sorted(set(db.session.scalars(loose_ids)) | set(db.session.scalars(component_ids)))
+    # Every producer that open orders need something from (a substitute's producer too).
+    producer_ids = sorted({need.product.producer_id for need in list_open_needs()
+                           if need.product is not None and need.to_pick > 0})
     existing = {
         row.producer_id: row
         for row in db.session.scalars(

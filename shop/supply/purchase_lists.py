@@ -1,11 +1,11 @@
 """Purchase lists: what each producer has to deliver to the Groot Vleeshuis for a period, and e-mailing it.
 
-A period is a range of scheduled days (pickup day or desired delivery day). The list holds the open orders
-(paid or in preparation) with a shipment scheduled in the period, loose products and package components,
-with their shortage reports applied as on the pick list (shop.fulfilment.documents): substituted or refunded
-units are not asked for, a substitute's units are asked from the substitute's producer, and units reported
-short and not yet handled are not asked for either (the producer already said it cannot deliver them; they
-are shown as open shortages).
+A period is a range of scheduled days (pickup day or desired delivery day). The list holds what the open
+orders (paid or in preparation) with a shipment scheduled in the period still need, by the one rule of
+shop.supply.needs (``list_open_needs``), as the pick list, the portal and the weekly order lists count it:
+loose products and package components; substituted or refunded units are not asked for, a substitute's units
+are asked from the substitute's producer, and units reported short and not yet handled are not asked for
+either (the producer already said it cannot deliver them; they are shown as open shortages).
 
 Sending queues one Dutch mail per recipient (shop.catalog.producer_queries.recipients_for) with the list as a
 PDF attachment. Each send of a producer's list for a period is numbered (1, 2, ...) through the audit log;
@@ -31,9 +31,8 @@ from shop.core.audit import AuditEntry, record_action
 from shop.core.errors import DomainError
 from shop.core.settings import get_settings
 from shop.extensions import db
-from shop.orders.queries import list_orders_for_days
 from shop.outbox.services import enqueue
-from shop.supply.needs import collect_needs, products_by_id
+from shop.supply.needs import list_open_needs
 
 MAX_PERIOD_DAYS = 62
 DEFAULT_PERIOD_DAYS = 7
@@ -82,14 +81,11 @@ def build_purchase_lists(start: date, end: date, producer_id: int | None = None)
     Lines are per product (catalogue name and unit) with the units to deliver, the days they are needed
     and the order numbers; products with nothing left to deliver are left out. A fixed number of queries.
     """
-    orders = list_orders_for_days(start, end)
-    needs, _adjustments = collect_needs(orders)
-    products = products_by_id(need.product_id for need in needs)
     lists: dict[int, PurchaseList] = {}
     rows: dict[int, PurchaseLine] = {}
-    for need in needs:
-        product = products.get(need.product_id)
-        if product is None or (producer_id is not None and product.producer_id != producer_id):
+    for need in list_open_needs(producer_id, start=start, end=end):
+        product = need.product
+        if product is None:
             continue
         quantity = need.to_pick
         if quantity <= 0 and need.open_short <= 0:

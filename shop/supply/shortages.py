@@ -21,7 +21,7 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.outbox.services import enqueue
 from shop.supply.models import ShortageReport, ShortageStatus
-from shop.supply.producer_lists import OPEN_STATUSES
+from shop.supply.needs import OPEN_STATUSES
 
 NOTE_MAX_LENGTH = 1000
 
