@@ -42,12 +42,14 @@ from shop.orders.models import Order, OrderLine, OrderStatus
 from shop.orders.refunds import request_refund
 from shop.packages.models import PackageComponent
 from shop.supply.models import ShortageReport, ShortageStatus
+from shop.supply.needs import OPEN_STATUSES
 from shop.supply.shortages import report_shortage
 
 NOTE_MAX_LENGTH = 1000
 OPTIONS_LIMIT = 20
-# A substitute goes into the box before it leaves: only while the order is paid or being prepared.
-SUBSTITUTABLE_STATUSES = (OrderStatus.PAID, OrderStatus.IN_PREPARATION)
+# A substitute goes into the box before it leaves: only while the order is open (paid or being prepared), so
+# while its goods are still needed from the producers (shop.supply.needs).
+SUBSTITUTABLE_STATUSES = OPEN_STATUSES
 
 
 class ShortageResolutionError(DomainError):
@@ -241,12 +243,10 @@ def substitute(report: ShortageReport, product: Product, *, by, note: str = "") 
     report.substitute_quantity = report.quantity
     report.substitute_vat_rate = product.vat_category.rate_on(shop_today())
     report.substitute_value_cents = product.price_cents * report.quantity
-    report.resolution_note = note
-    db.session.flush()
-    _tell_customer_substituted(order, line, report, product)
-    record_action("shortage.substitute", by=by, subject_type="shortage", subject_id=report.id,
-                  detail=f"{order.number}: {report.quantity} × {report.product.name} → {product.name}")
-    return report
+    return _settle(report, line, note, by=by, action="shortage.substitute", detail=f" → {product.name}",
+                   mail="order_shortage_substituted", dedupe="shortage-substituted",
+                   subject=_l("Een product in je bestelling %(number)s is vervangen", number=order.number),
+                   substitute_name=product.t("name", order.locale), substitute_producer=product.producer.name)
 
 
 def refund_missing(report: ShortageReport, *, by, note: str = "") -> ShortageReport:
@@ -277,12 +277,10 @@ def refund_missing(report: ShortageReport, *, by, note: str = "") -> ShortageRep
     refund = request_refund(order, amount, reason=reason, by=by)  # sent once committed
     report.value_cents = amount
     report.refund_id = refund.id
-    report.resolution_note = note
-    db.session.flush()
-    _tell_customer_refunded(order, line, report, amount)
-    record_action("shortage.refund", by=by, subject_type="shortage", subject_id=report.id,
-                  detail=f"{order.number}: {report.quantity} × {report.product.name}, {format_eur(amount)}")
-    return report
+    return _settle(report, line, note, by=by, action="shortage.refund", detail=f", {format_eur(amount)}",
+                   mail="order_shortage_refunded", dedupe="shortage-refunded",
+                   subject=_l("We betalen een deel van je bestelling %(number)s terug", number=order.number),
+                   amount_cents=amount)
 
 
 # ---------------------------------------------------------------------------------------------- customer mail
@@ -293,25 +291,26 @@ def _missing_name(line: OrderLine, report: ShortageReport) -> str:
     return component.name if component is not None else line.name
 
 
-def _tell_customer_substituted(order: Order, line: OrderLine, report: ShortageReport, product: Product) -> None:
+def _settle(report: ShortageReport, line: OrderLine, note: str, *, by, action: str, detail: str, mail: str,
+            dedupe: str, subject, **context) -> ShortageReport:
+    """The common end of a substitution or refund: keep the note, tell the customer and record the action.
+
+    The customer's mail is ``emails/<mail>`` with ``subject`` (a lazy text, rendered in the order's language)
+    and ``context``, queued once per report (``<dedupe>:<report id>``); the audit entry names the order, the
+    missing units and ``detail``.
+    """
     from shop.orders.notifications import _queue
 
+    report.resolution_note = note
+    db.session.flush()
+    order = line.order
     with force_locale(order.locale or "nl"):
-        subject = _("Een product in je bestelling %(number)s is vervangen", number=order.number)
-    _queue(order, "order_shortage_substituted", "order_shortage_substituted", subject,
-           dedupe_key=f"shortage-substituted:{report.id}", line=line, units=report.quantity,
-           in_package=line.package_id is not None, missing_name=_missing_name(line, report),
-           substitute_name=product.t("name", order.locale), substitute_producer=product.producer.name)
-
-
-def _tell_customer_refunded(order: Order, line: OrderLine, report: ShortageReport, amount: int) -> None:
-    from shop.orders.notifications import _queue
-
-    with force_locale(order.locale or "nl"):
-        subject = _("We betalen een deel van je bestelling %(number)s terug", number=order.number)
-    _queue(order, "order_shortage_refunded", "order_shortage_refunded", subject,
-           dedupe_key=f"shortage-refunded:{report.id}", line=line, units=report.quantity,
-           in_package=line.package_id is not None, missing_name=_missing_name(line, report), amount_cents=amount)
+        subject = str(subject)
+    _queue(order, mail, mail, subject, dedupe_key=f"{dedupe}:{report.id}", line=line, units=report.quantity,
+           in_package=line.package_id is not None, missing_name=_missing_name(line, report), **context)
+    record_action(action, by=by, subject_type="shortage", subject_id=report.id,
+                  detail=f"{order.number}: {report.quantity} × {report.product.name}{detail}")
+    return report
 
 
 # ---------------------------------------------------------------------------------------------- reads
