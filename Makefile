@@ -22,10 +22,11 @@ translations: $(VENV)/.installed
 
 # gunicorn with worker processes, as in production (gunicorn.conf.py); the first line says where the shop is.
 run:
-	@echo "Lekker Oost-Vlaams: starting the shop at http://$(HOST):$(PORT)/ (install, migrate, seed when empty; Ctrl+C stops it)"
+	@echo "Lekker Oost-Vlaams: starting the shop at http://$(HOST):$(PORT)/ (install, migrate, load the reference data, seed when empty; Ctrl+C stops it)"
 	@$(MAKE) --no-print-directory install
 	@mkdir -p instance
 	@$(FLASK) db upgrade
+	@$(FLASK) reference-data
 	@$(PY) seed_producers.py --if-empty
 	@SHOP_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn --config gunicorn.conf.py shop.wsgi:app
 
@@ -38,6 +39,7 @@ lint: install
 
 seed: install
 	$(FLASK) db upgrade
+	$(FLASK) reference-data
 	$(PY) seed_producers.py --reset
 
 clean:

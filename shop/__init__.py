@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.payments.views import bp as payments_bp
     from shop.portal.commands import COMMANDS as portal_commands
     from shop.portal.views import bp as portal_bp
+    from shop.reference.commands import COMMANDS as reference_commands
     from shop.storefront.views import bp as catalog_bp
 
     app.register_blueprint(core_bp)
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")
     app.register_blueprint(backoffice_bp, url_prefix="/beheer")
-    for command in [*payment_commands, *outbox_commands, *portal_commands]:
+    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands]:
         app.cli.add_command(command)
 
 

@@ -37,6 +37,11 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", without_marks.lower()).strip()
 
 
+def slugify(text: str, max_length: int = 150) -> str:
+    """The folded words joined by hyphens, at most ``max_length`` long: ``Nazareth-De Pinte`` -> ``nazareth-de-pinte``."""
+    return fold(text).replace(" ", "-")[:max_length].strip("-")
+
+
 def stem(word: str) -> str:
     """A light Dutch stem that makes singular and plural meet: kaas/kazen -> kas, appel/appels -> appel,
     praline/pralines -> praline."""

@@ -1,7 +1,8 @@
-"""The demo catalogue: regions, municipalities, >= 250 fictitious producers, >= 2,000 products,
+"""The demo catalogue: >= 250 fictitious producers, >= 2,000 products,
 >= 30 gift packages and three demo log-ins, built deterministically from a seed.
 
-Everything comes from ``shop/demo/data``; randomness only from ``random.Random(seed)``.
+The reference data (VAT, categories, labels, geography) comes from ``shop.reference``, which the seed loads
+first; everything else from ``shop/demo/data``; randomness only from ``random.Random(seed)``.
 Rows are written with bulk INSERTs in one transaction, committed at the end.
 ``seed_producers.py`` is the command line around :func:`seed`.
 """
@@ -36,11 +37,10 @@ from shop.catalog.models import (
     producer_labels,
     product_labels,
 )
-from shop.catalog.search import build_search_text, fold
+from shop.catalog.search import build_search_text, slugify
 from shop.catalog.services import product_search_text
-from shop.catalog.vat import VatCategory, VatRate
+from shop.catalog.vat import VatCategory
 from shop.core.db import utcnow
-from shop.demo.data import catalogue as ref
 from shop.demo.data import geography, read_csv
 from shop.demo.data import packages as package_ref
 from shop.demo.data.producers import (
@@ -71,6 +71,7 @@ from shop.demo.data.templates import (
 from shop.extensions import db
 from shop.inventory.services import receive_initial_stock
 from shop.packages.models import Occasion, Package, PackageComponent, package_occasions
+from shop.reference.loader import load_reference_data
 
 DEFAULT_SEED = 2026
 
@@ -95,10 +96,6 @@ class DatabaseNotEmpty(Exception):
 # --------------------------------------------------------------------------------------------
 # Small pure helpers
 # --------------------------------------------------------------------------------------------
-
-
-def slugify(text: str, max_length: int = 150) -> str:
-    return fold(text).replace(" ", "-")[:max_length].strip("-")
 
 
 def season_mask(season: str) -> int:
@@ -297,97 +294,36 @@ class Seeder:
 
     # --- reference data ------------------------------------------------------------------
     def reference(self) -> None:
-        vat_ids = _get_or_create(
-            VatCategory,
-            "code",
-            [{"code": code, "name": nl, "translations": {"fr": {"name": fr}, "en": {"name": en}}}
-             for code, nl, fr, en, _, _ in ref.VAT_CATEGORIES],
-        )
-        existing_rates = set(db.session.execute(select(VatRate.vat_category_id, VatRate.valid_from)).all())
-        rate_rows = [
-            {"vat_category_id": vat_ids[code], "rate_percent": rate, "valid_from": valid_from}
-            for code, _, _, _, rate, valid_from in ref.VAT_CATEGORIES
-            if (vat_ids[code], valid_from) not in existing_rates
+        """The reference data (shop/reference) first, then the ids and facts the demo builds on."""
+        for line in load_reference_data().lines():
+            self.out(f"  {line}")
+        self.vat_ids = dict(db.session.execute(select(VatCategory.code, VatCategory.id)).all())
+        self.label_ids = dict(db.session.execute(select(Label.slug, Label.id)).all())
+
+        # In id order, which is the order of the reference files: the producers' places depend on it.
+        region_slugs = dict(db.session.execute(select(Region.id, Region.slug)).all())
+        self.municipalities = [
+            {**row, "region": region_slugs[row["region_id"]]}
+            for row in db.session.execute(
+                select(Municipality.id, Municipality.nis_code, Municipality.slug, Municipality.name,
+                       Municipality.main_postcode, Municipality.region_id, Municipality.latitude,
+                       Municipality.longitude).order_by(Municipality.id)
+            ).mappings()
         ]
-        _insert_plain(VatRate, rate_rows)
-        self.vat_ids = vat_ids
-
-        self.label_ids = _get_or_create(
-            Label,
-            "slug",
-            [{"slug": slug, "name": nl, "description": description,
-              "translations": {"fr": {"name": fr}, "en": {"name": en}}}
-             for slug, (nl, description, fr, en) in ref.LABELS.items()],
-        )
-        self.out(f"  VAT categories: {len(vat_ids)} (rates from 2000-01-01: 6/6/21/21 %), labels: {len(self.label_ids)}")
-
-        region_ids = _get_or_create(
-            Region,
-            "slug",
-            [{"slug": slug, "name": nl, "description": d_nl,
-              "translations": {"fr": {"name": fr, "description": d_fr}, "en": {"name": en, "description": d_en}}}
-             for slug, nl, d_nl, fr, d_fr, en, d_en in geography.REGIONS],
-        )
-        region_slug_by_name = {nl: slug for slug, nl, *_ in geography.REGIONS}
-        municipality_rows, region_of = [], {}
-        for row in read_csv("municipalities.csv"):
-            region_of[row["nis_code"]] = region_slug_by_name[row["region"]]
-            translations = {"fr": {"name": row["name_fr"]}}
-            if row["name"] in geography.ENGLISH_NAMES:
-                translations["en"] = {"name": geography.ENGLISH_NAMES[row["name"]]}
-            municipality_rows.append({
-                "nis_code": row["nis_code"], "slug": slugify(row["name"]), "name": row["name"],
-                "main_postcode": row["main_postcode"], "region_id": region_ids[region_slug_by_name[row["region"]]],
-                "latitude": float(row["latitude"]), "longitude": float(row["longitude"]),
-                "translations": translations,
-            })
-        municipality_ids = _get_or_create(Municipality, "nis_code", municipality_rows)
-        self.municipalities = []
-        for row in municipality_rows:
-            self.municipalities.append({**row, "id": municipality_ids[row["nis_code"]],
-                                        "region": region_of[row["nis_code"]]})
         self.municipality_by_name = {m["name"]: m for m in self.municipalities}
-
-        existing = {
-            (m_id, postcode, name): l_id
-            for l_id, m_id, postcode, name in db.session.execute(
-                select(Locality.id, Locality.municipality_id, Locality.postcode, Locality.name)
-            )
-        }
-        locality_rows = []
-        for row in read_csv("localities.csv"):
-            municipality = self.municipality_by_name[row["municipality"]]
-            locality_rows.append({
-                "postcode": row["postcode"], "name": row["locality"], "municipality_id": municipality["id"],
-                "latitude": float(row["latitude"]), "longitude": float(row["longitude"]),
-            })
-        missing = [r for r in locality_rows if (r["municipality_id"], r["postcode"], r["name"]) not in existing]
-        for row, new_id in zip(missing, _insert(Locality, missing)):
-            existing[(row["municipality_id"], row["postcode"], row["name"])] = new_id
         self.localities_by_municipality: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in locality_rows:
-            row["id"] = existing[(row["municipality_id"], row["postcode"], row["name"])]
-            self.localities_by_municipality[row["municipality_id"]].append(row)
-        self.out(f"  regions: {len(region_ids)}, municipalities: {len(self.municipalities)}, "
-                 f"localities: {len(locality_rows)}")
+        for row in db.session.execute(
+            select(Locality.id, Locality.postcode, Locality.name, Locality.municipality_id, Locality.latitude,
+                   Locality.longitude).order_by(Locality.id)
+        ).mappings():
+            self.localities_by_municipality[row["municipality_id"]].append(dict(row))
 
         self.category_ids: dict[str, int] = {}
         self.category_names: dict[str, tuple[str, str, str]] = {}  # sub slug -> (nl, fr, en)
-        self.illustrations: dict[str, str] = {}
-        top_rows, sub_rows = [], []
-        for position, ((slug, nl, fr, en, illustration), children) in enumerate(ref.CATEGORIES):
-            top_rows.append({"slug": slug, "name": nl, "parent_id": None, "position": position,
-                             "illustration": f"{CATALOG_IMAGE_DIR}/{illustration}.svg",
-                             "translations": {"fr": {"name": fr}, "en": {"name": en}}})
-        self.category_ids.update(_get_or_create(Category, "slug", top_rows))
-        for (top, children) in ref.CATEGORIES:
-            for position, (slug, nl, fr, en, illustration) in enumerate(children):
-                sub_rows.append({"slug": slug, "name": nl, "parent_id": self.category_ids[top[0]], "position": position,
-                                 "illustration": f"{CATALOG_IMAGE_DIR}/{illustration}.svg",
-                                 "translations": {"fr": {"name": fr}, "en": {"name": en}}})
-                self.category_names[slug] = (nl, fr, en)
-        self.category_ids.update(_get_or_create(Category, "slug", sub_rows))
-        self.out(f"  categories: {len(top_rows)} top, {len(sub_rows)} sub")
+        for category in db.session.scalars(select(Category).order_by(Category.id)):
+            self.category_ids[category.slug] = category.id
+            if category.parent_id is not None:
+                self.category_names[category.slug] = (category.name, category.t("name", "fr"), category.t("name", "en"))
 
         self.occasion_ids = _get_or_create(
             Occasion,
