@@ -38,7 +38,7 @@ def fold(text: str) -> str:
 
 
 def slugify(text: str, max_length: int = 150) -> str:
-    """The folded words joined by hyphens, at most ``max_length`` long: ``Nazareth-De Pinte`` -> ``nazareth-de-pinte``."""
+    """The folded words joined by hyphens, at most ``max_length`` long: ``Sint-Niklaas`` -> ``sint-niklaas``."""
     return fold(text).replace(" ", "-")[:max_length].strip("-")
 
 

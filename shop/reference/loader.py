@@ -79,7 +79,7 @@ def load_reference_data() -> ReferenceReport:
 
 
 def _upsert(report: ReferenceReport, table: str, model, key_of, rows: list[tuple[Any, dict[str, Any]]]) -> dict:
-    """``rows`` are (key, column values); returns key -> row for every row of the table, files' rows first."""
+    """Add or update ``rows``, each (key, column values); returns key -> row for every row of the table."""
     changes = report.tables.setdefault(table, Changes())
     existing = {key_of(row): row for row in db.session.scalars(select(model).order_by(model.id))}
     for key, values in rows:
@@ -200,7 +200,9 @@ def _load_geography(report: ReferenceReport) -> None:
     locality_rows = []
     for row in read_rows("localities.csv"):
         if row["nis_code"] not in municipality_ids:
-            raise ReferenceDataError(f"localities.csv: {row['locality']} lies in an unknown municipality {row['nis_code']}")
+            raise ReferenceDataError(
+                f"localities.csv: {row['locality']} lies in an unknown municipality {row['nis_code']}"
+            )
         municipality_id = municipality_ids[row["nis_code"]]
         locality_rows.append(((municipality_id, row["postcode"], row["locality"]), {
             "postcode": row["postcode"], "name": row["locality"], "municipality_id": municipality_id,

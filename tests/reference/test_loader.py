@@ -18,7 +18,9 @@ REFERENCE_TABLES = (VatCategory, VatRate, Label, Region, Municipality, Locality,
 
 
 def _counts(db) -> dict[str, int]:
-    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in REFERENCE_TABLES}
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in REFERENCE_TABLES
+    }
 
 
 @pytest.fixture
@@ -60,7 +62,8 @@ def test_loading_fills_every_reference_table_and_nothing_else(db):
     assert gent.translations == {"fr": {"name": "Gand"}, "en": {"name": "Ghent"}}
     assert {loc.postcode for loc in gent.localities} >= {"9000", "9030", "9052"}
     kaas = db.session.scalar(select(Category).where(Category.slug == "kaas"))
-    assert (kaas.parent.slug, kaas.position, kaas.illustration) == ("zuivel-kaas-eieren", 1, "static/img/catalog/cheese.svg")
+    assert (kaas.parent.slug, kaas.position) == ("zuivel-kaas-eieren", 1)
+    assert kaas.illustration == "static/img/catalog/cheese.svg"
     assert kaas.translations == {"fr": {"name": "Fromages"}, "en": {"name": "Cheese"}}
     tops = db.session.scalars(select(Category.slug).where(Category.parent_id.is_(None)).order_by(Category.position))
     assert list(tops)[:2] == ["zuivel-kaas-eieren", "vlees-charcuterie"]
@@ -173,11 +176,13 @@ def test_a_recorded_rate_is_never_edited(db, data_dir):
 @pytest.mark.parametrize(
     "name, change, message",
     [
-        ("vat_rates.csv", lambda rows: [*rows, {"vat_category": "tobacco", "rate_percent": "21", "valid_from": "2000-01-01"}],
+        ("vat_rates.csv",
+         lambda rows: [*rows, {"vat_category": "tobacco", "rate_percent": "21", "valid_from": "2000-01-01"}],
          "unknown VAT category 'tobacco'"),
         ("categories.csv", lambda rows: [*rows, {**rows[1], "slug": "nieuw", "parent": "bestaat-niet"}],
          "unknown top category 'bestaat-niet'"),
-        ("municipalities.csv", lambda rows: [{**rows[0], "region": "Nergensland"}, *rows[1:]], "unknown region 'Nergensland'"),
+        ("municipalities.csv", lambda rows: [{**rows[0], "region": "Nergensland"}, *rows[1:]],
+         "unknown region 'Nergensland'"),
     ],
 )
 def test_a_file_naming_an_unknown_key_is_refused(db, data_dir, name, change, message):
