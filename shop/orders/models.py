@@ -58,6 +58,37 @@ class PaymentProvider(StrEnum):
     DEMO = "demo"
 
 
+class PaymentStatus(StrEnum):
+    """Where the order's payment stands (``Order.payment_status``); the order's own status says what it means."""
+
+    NOT_STARTED = ""  # placed, no payment session yet
+    UNPAID = "unpaid"  # a session is open, nothing paid yet
+    PROCESSING = "processing"  # checkout completed, the money is on its way (an async method)
+    PAID = "paid"
+    FAILED = "failed"  # the payment failed: the order was cancelled
+    EXPIRED = "expired"  # the session expired unpaid: the order was cancelled
+    ABANDONED = "abandoned"  # the customer gave up paying: the order was cancelled
+    PAID_AFTER_CANCELLATION = "paid_after_cancellation"  # paid once cancelled: refunded in full, order flagged
+
+    @property
+    def label(self) -> str:
+        """The word staff read (back office): "Betaald na annulering"."""
+        return PAYMENT_STATUS_WORDS[self]
+
+
+# The words for each payment status, in one table.
+PAYMENT_STATUS_WORDS = {
+    PaymentStatus.NOT_STARTED: _l("Niet gestart"),
+    PaymentStatus.UNPAID: _l("Nog niet betaald"),
+    PaymentStatus.PROCESSING: _l("Betaling onderweg"),
+    PaymentStatus.PAID: _l("Betaald"),
+    PaymentStatus.FAILED: _l("Mislukt"),
+    PaymentStatus.EXPIRED: _l("Betaalsessie verlopen"),
+    PaymentStatus.ABANDONED: _l("Afgebroken door de klant"),
+    PaymentStatus.PAID_AFTER_CANCELLATION: _l("Betaald na annulering (terugbetaald)"),
+}
+
+
 class Order(Timestamped, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -98,7 +129,7 @@ class Order(Timestamped, Base):
     payment_provider: Mapped[PaymentProvider] = mapped_column(str_enum(PaymentProvider, 10), default=PaymentProvider.DEMO)
     payment_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    payment_status: Mapped[str] = mapped_column(String(40), default="")
+    payment_status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus, 40), default=PaymentStatus.NOT_STARTED)
 
     # Set when something needs a person: e.g. a payment that arrived after the order was cancelled.
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.orders.refunds import ProviderRefund
 from shop.payments.interface import PaymentUnavailable, SessionState
 
@@ -31,7 +31,7 @@ class DemoGateway:
     def start_checkout(self, order: Order, *, success_url: str = "", cancel_url: str = "") -> str:
         order.payment_provider = PaymentProvider.DEMO
         order.payment_session_id = f"{DEMO_SESSION_PREFIX}{order.number}"
-        order.payment_status = "unpaid"
+        order.payment_status = PaymentStatus.UNPAID
         db.session.flush()
         return url_for("payments.demo", status_token=order.status_token)
 

@@ -32,13 +32,15 @@ from flask_babel import lazy_gettext as _l
 from shop.core.db import utcnow
 from shop.core.settings import get_settings
 from shop.extensions import db
-from shop.orders.models import Order, PaymentProvider
+from shop.orders.models import Order, PaymentProvider, PaymentStatus
 from shop.orders.refunds import ProviderRefund, RefundRefused
 from shop.payments.interface import InvalidWebhook, PaymentGateway, PaymentUnavailable, SessionState
 
 log = logging.getLogger(__name__)
 
 STRIPE_LOCALES = {"nl": "nl", "fr": "fr", "en": "en"}
+# A PaymentIntent in one of these after its Checkout Session completed: the async payment was declined.
+FAILED_INTENT_STATUSES = ("requires_payment_method", "canceled")
 
 
 def _unavailable() -> PaymentUnavailable:
@@ -140,7 +142,7 @@ class StripeGateway:
             raise _unavailable() from error
         order.payment_provider = PaymentProvider.STRIPE
         order.payment_session_id = session.id
-        order.payment_status = session.payment_status or "unpaid"
+        order.payment_status = PaymentStatus.UNPAID
         db.session.flush()
         return session.url
 
@@ -151,7 +153,15 @@ class StripeGateway:
             raise _unavailable() from error
         intent = session.payment_intent
         intent_id = intent if isinstance(intent, str) or intent is None else intent.id
-        return SessionState(session.status or "", session.payment_status or "", intent_id, session.expires_at)
+        failed = False
+        if session.status == "complete" and session.payment_status == "unpaid" and intent_id:
+            # Complete but unpaid: an async payment on its way, or declined (only its PaymentIntent tells).
+            try:
+                failed = self.client.v1.payment_intents.retrieve(intent_id).status in FAILED_INTENT_STATUSES
+            except stripe.StripeError as error:
+                raise _unavailable() from error
+        return SessionState(session.status or "", session.payment_status or "", intent_id, session.expires_at,
+                            payment_failed=failed)
 
     def expire_session(self, session_id: str) -> None:
         try:

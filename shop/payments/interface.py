@@ -21,10 +21,15 @@ class InvalidWebhook(Exception):
 
 @dataclass(frozen=True)
 class SessionState:
+    """How a checkout session stands at the provider, in the provider's words (Stripe's)."""
+
     status: str  # open | complete | expired
     payment_status: str  # paid | unpaid | no_payment_required
     payment_intent_id: str | None
     expires_at: int | None = None
+    # A complete session whose (async) payment the provider declined: the session stays complete and unpaid,
+    # only its payment says so (Stripe: the PaymentIntent is back to requires_payment_method, or canceled).
+    payment_failed: bool = False
 
 
 class PaymentGateway(Protocol):

@@ -7,7 +7,7 @@ expired sessions cancel it (stock back), open sessions past their expiry are exp
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -24,8 +24,15 @@ ACTOR = "reconcile"
 @dataclass
 class Outcome:
     order_number: str
-    action: str  # paid | processing | expired | expired-now | open | error
+    action: str  # paid | processing | failed | expired | expired-now | open | refund | error
     detail: str = ""
+
+
+OUTCOME_DETAILS = {
+    services.SessionOutcome.PROCESSING: "wacht op een uitgestelde betaling",
+    services.SessionOutcome.FAILED: "uitgestelde betaling geweigerd",
+    services.SessionOutcome.OPEN: "klant betaalt nog",
+}
 
 
 def pending_stripe_orders() -> list[Order]:
@@ -38,23 +45,19 @@ def pending_stripe_orders() -> list[Order]:
 
 
 def reconcile_order(gateway: StripeGateway, order: Order, *, now: float | None = None) -> Outcome:
-    """Settle one order from its session's state (in the caller's transaction)."""
+    """Settle one order from its session's state (in the caller's transaction). An open session past its
+    expiry is expired at the provider first (nothing is written before that call)."""
     state = gateway.get_session_state(order.payment_session_id)
-    if state.status == "complete":
-        if state.payment_status in ("paid", "no_payment_required"):
-            services.payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=ACTOR)
-            return Outcome(order.number, "paid")
-        services.payment_processing(order, payment_intent_id=state.payment_intent_id, actor=ACTOR)
-        return Outcome(order.number, "processing", "wacht op een uitgestelde betaling")
-    if state.status == "expired":
-        services.session_expired(order, actor=ACTOR)
-        return Outcome(order.number, "expired")
-    now = time.time() if now is None else now
-    if state.expires_at is not None and state.expires_at <= now:
-        gateway.expire_session(order.payment_session_id)
-        services.session_expired(order, actor=ACTOR)
+    overdue = False
+    if services.session_outcome(state) == services.SessionOutcome.OPEN:
+        now = time.time() if now is None else now
+        if state.expires_at is not None and state.expires_at <= now:
+            gateway.expire_session(order.payment_session_id)
+            state, overdue = replace(state, status="expired"), True
+    outcome = services.apply_session_state(order, state, actor=ACTOR)
+    if overdue:
         return Outcome(order.number, "expired-now", "open sessie na vervaldatum: verlopen gezet")
-    return Outcome(order.number, "open", "klant betaalt nog")
+    return Outcome(order.number, outcome.value, OUTCOME_DETAILS.get(outcome, ""))
 
 
 def settle_requested_refunds() -> list[Outcome]:

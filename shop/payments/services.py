@@ -1,5 +1,5 @@
 """What a payment outcome does to an order. Used by the webhook, the success and cancel pages, the demo page
-and the reconcile command alike.
+and the reconcile command alike; ``apply_session_state`` is the one reading of a checkout session's state.
 
 Every function is idempotent: it only acts from the state where the outcome means something, and a second
 call (a duplicate or late event, the success page after the webhook) changes nothing. Status changes go
@@ -10,21 +10,23 @@ the order is read again and the decision made anew. The caller commits.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 from sqlalchemy import update
 
 from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
-from shop.orders.models import Order, OrderStatus, Refund
+from shop.orders.models import Order, OrderStatus, PaymentStatus, Refund
 from shop.orders.refunds import REQUESTED as REFUNDS_REQUESTED
 from shop.orders.refunds import RefundRefused, list_requested_refunds, request_refund, send_refund
+from shop.payments.interface import SessionState
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
-def _cancel_pending(order: Order, *, actor: str, note: str, payment_status: str) -> bool:
+def _cancel_pending(order: Order, *, actor: str, note: str, payment_status: PaymentStatus) -> bool:
     for _ in range(ATTEMPTS):
         if order.status != OrderStatus.PENDING_PAYMENT:
             return False
@@ -54,7 +56,7 @@ def payment_succeeded(order: Order, *, payment_intent_id: str | None, actor: str
                 transition(order, OrderStatus.PAID, actor=actor, note="Betaling ontvangen")
             except ConcurrentChange:
                 continue
-            order.payment_status = "paid"
+            order.payment_status = PaymentStatus.PAID
             db.session.flush()
             return True
         if order.status == OrderStatus.CANCELLED and order.paid_at is None:
@@ -67,8 +69,8 @@ def _refund_payment_after_cancellation(order: Order, *, payment_intent_id: str |
     # Claim the case once (conditional update), so a duplicate event cannot refund twice.
     claimed = db.session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.payment_status != "paid_after_cancellation")
-        .values(payment_status="paid_after_cancellation")
+        .where(Order.id == order.id, Order.payment_status != PaymentStatus.PAID_AFTER_CANCELLATION)
+        .values(payment_status=PaymentStatus.PAID_AFTER_CANCELLATION)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     db.session.refresh(order, attribute_names=["payment_status"])
@@ -91,28 +93,74 @@ def _refund_payment_after_cancellation(order: Order, *, payment_intent_id: str |
 
 def payment_processing(order: Order, *, payment_intent_id: str | None, actor: str) -> bool:
     """Checkout completed but the money is still on its way (an async method): record it, keep pending."""
-    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status == "processing":
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status == PaymentStatus.PROCESSING:
         return False
     if payment_intent_id:
         order.payment_intent_id = payment_intent_id
-    order.payment_status = "processing"
+    order.payment_status = PaymentStatus.PROCESSING
     db.session.flush()
     return True
 
 
 def payment_failed(order: Order, *, actor: str) -> bool:
     """The payment failed (e.g. an async method declined). pending_payment -> cancelled, stock back."""
-    return _cancel_pending(order, actor=actor, note="Betaling mislukt", payment_status="failed")
+    return _cancel_pending(order, actor=actor, note="Betaling mislukt", payment_status=PaymentStatus.FAILED)
 
 
 def session_expired(order: Order, *, actor: str) -> bool:
     """The checkout session expired unpaid. pending_payment -> cancelled, stock back."""
-    return _cancel_pending(order, actor=actor, note="Betaalsessie verlopen", payment_status="expired")
+    return _cancel_pending(order, actor=actor, note="Betaalsessie verlopen", payment_status=PaymentStatus.EXPIRED)
 
 
 def abandon(order: Order, *, actor: str) -> bool:
     """The customer gave up paying. pending_payment -> cancelled, stock back."""
-    return _cancel_pending(order, actor=actor, note="Betaling afgebroken door de klant", payment_status="abandoned")
+    return _cancel_pending(order, actor=actor, note="Betaling afgebroken door de klant", payment_status=PaymentStatus.ABANDONED)
+
+
+class SessionOutcome(StrEnum):
+    """What a checkout session's state means for its order."""
+
+    PAID = "paid"  # the money arrived
+    PROCESSING = "processing"  # checkout completed, an async payment on its way
+    FAILED = "failed"  # the (async) payment was declined
+    EXPIRED = "expired"  # the session ended unpaid
+    OPEN = "open"  # the customer can still pay
+
+
+def session_outcome(state: SessionState) -> SessionOutcome:
+    """The one reading of a session's state: complete and paid (or nothing to pay) is paid; complete and
+    unpaid is an async payment, on its way or declined; expired is expired; anything else is still open."""
+    if state.status == "complete":
+        if state.payment_status in ("paid", "no_payment_required"):
+            return SessionOutcome.PAID
+        return SessionOutcome.FAILED if state.payment_failed else SessionOutcome.PROCESSING
+    if state.status == "expired":
+        return SessionOutcome.EXPIRED
+    return SessionOutcome.OPEN
+
+
+def apply_session_state(order: Order, state: SessionState, *, actor: str) -> SessionOutcome:
+    """Apply what the order's checkout session says (from the provider, the success page's look-up, a webhook
+    event or reconcile) through the outcome services above; idempotent like them. Returns the outcome."""
+    outcome = session_outcome(state)
+    if outcome == SessionOutcome.PAID:
+        payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=actor)
+    elif outcome == SessionOutcome.PROCESSING:
+        payment_processing(order, payment_intent_id=state.payment_intent_id, actor=actor)
+    elif outcome == SessionOutcome.FAILED:
+        payment_failed(order, actor=actor)
+    elif outcome == SessionOutcome.EXPIRED:
+        session_expired(order, actor=actor)
+    return outcome
+
+
+def settle_from_session(order: Order, *, actor: str) -> SessionOutcome:
+    """Ask the order's gateway how its session stands and apply it (in the caller's transaction; the provider
+    is only read from, before anything is written). Raises PaymentUnavailable when it cannot be asked."""
+    from shop.payments.gateway import gateway_for
+
+    state = gateway_for(order).get_session_state(order.payment_session_id)
+    return apply_session_state(order, state, actor=actor)
 
 
 def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -> bool:

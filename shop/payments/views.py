@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.core.errors import DomainError
 from shop.extensions import csrf, db
-from shop.orders.models import Order, OrderStatus, PaymentProvider
+from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.payments import services, webhook
 from shop.payments.demo import demo_allowed
 from shop.payments.gateway import InvalidWebhook, PaymentUnavailable, StripeGateway, gateway_for
@@ -32,19 +32,6 @@ def _status_redirect(order: Order):
     return redirect(url_for("orders.status", token=order.status_token), 303)
 
 
-def _settle_from_session(order: Order, *, actor: str) -> str:
-    """Ask the gateway how the order's session stands and apply it. Returns the session's status."""
-    state = gateway_for(order).get_session_state(order.payment_session_id)
-    if state.status == "complete":
-        if state.payment_status in ("paid", "no_payment_required"):
-            services.payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=actor)
-        else:
-            services.payment_processing(order, payment_intent_id=state.payment_intent_id, actor=actor)
-    elif state.status == "expired":
-        services.session_expired(order, actor=actor)
-    return state.status
-
-
 @bp.get("/afrekenen/bevestiging")
 def success():
     """Stripe's success_url: confirm by retrieving the session (the webhook may still be on its way)."""
@@ -55,11 +42,11 @@ def success():
     # A cancelled order may still have been paid at the last moment: the same rule as the webhook applies.
     unsettled = order.status == OrderStatus.PENDING_PAYMENT or (
         order.status == OrderStatus.CANCELLED and order.paid_at is None
-        and order.payment_status != "paid_after_cancellation"
+        and order.payment_status != PaymentStatus.PAID_AFTER_CANCELLATION
     )
     if unsettled:
         try:
-            _settle_from_session(order, actor="customer")
+            services.settle_from_session(order, actor="customer")
             db.session.commit()
         except PaymentUnavailable:
             db.session.rollback()
@@ -67,7 +54,7 @@ def success():
         db.session.refresh(order)
     if order.status == OrderStatus.PENDING_PAYMENT:
         flash(_("We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."), "info")
-    elif order.payment_status == "paid_after_cancellation":
+    elif order.payment_status == PaymentStatus.PAID_AFTER_CANCELLATION:
         flash(_("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
                 "automatisch terug en sturen je een e-mail."), "warning")
     return _status_redirect(order)
@@ -122,12 +109,12 @@ def cancel(status_token: str):
             # Maybe it was paid meanwhile, or Stripe is unreachable: never cancel an order that may be paid.
             db.session.rollback()
             try:
-                status = _settle_from_session(order, actor="customer")
+                outcome = services.settle_from_session(order, actor="customer")
                 db.session.commit()
             except PaymentUnavailable:
                 db.session.rollback()
-                status = "unknown"
-            if status != "expired":
+                outcome = None
+            if outcome != services.SessionOutcome.EXPIRED:
                 if order.status == OrderStatus.PENDING_PAYMENT:
                     flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
                 return _status_redirect(order)

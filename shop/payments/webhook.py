@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments import services
+from shop.payments.interface import SessionState
 from shop.payments.models import StripeEvent
 
 log = logging.getLogger(__name__)
@@ -90,18 +91,16 @@ def handle_event(event: dict[str, Any]) -> str:
         log.warning("%s for session %s: no such order", type_, obj.get("id"))
         return "unknown order"
     record.order_id = order.id
-    intent_id = _intent_id(obj)
-    if type_ == "checkout.session.completed":
-        if obj.get("payment_status") in ("paid", "no_payment_required"):
-            services.payment_succeeded(order, payment_intent_id=intent_id, actor=ACTOR)
-            return "paid"
-        services.payment_processing(order, payment_intent_id=intent_id, actor=ACTOR)
-        return "processing"
+    return services.apply_session_state(order, _event_state(type_, obj), actor=ACTOR).value
+
+
+def _event_state(type_: str, session: dict[str, Any]) -> SessionState:
+    """The session's state as the event tells it: the async events say how the payment ended."""
+    intent_id = _intent_id(session)
     if type_ == "checkout.session.async_payment_succeeded":
-        services.payment_succeeded(order, payment_intent_id=intent_id, actor=ACTOR)
-        return "paid"
+        return SessionState("complete", "paid", intent_id)
     if type_ == "checkout.session.async_payment_failed":
-        services.payment_failed(order, actor=ACTOR)
-        return "failed"
-    services.session_expired(order, actor=ACTOR)
-    return "expired"
+        return SessionState("complete", "unpaid", intent_id, payment_failed=True)
+    if type_ == "checkout.session.expired":
+        return SessionState("expired", str(session.get("payment_status") or "unpaid"), intent_id)
+    return SessionState("complete", str(session.get("payment_status") or ""), intent_id)  # checkout.session.completed

@@ -54,6 +54,21 @@ def test_reconcile_settles_each_pending_order(app, db, stripe_config):
     assert again.output.splitlines()[-1] == "2 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en)."
 
 
+def test_reconcile_cancels_an_order_whose_async_payment_was_declined(app, db, stripe_config):
+    product = make_product(price_cents=1000, stock=20)
+    order = place((product, 2))
+    start_stripe_checkout(order)
+    stripe_config.complete_session(order.payment_session_id, paid=False)
+    stripe_config.settle_async(order.payment_session_id, succeeded=False)  # its webhook never came
+
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.output.splitlines() == [f"{order.number}: failed (uitgestelde betaling geweigerd)",
+                                          "1 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en)."]
+    _reload(db, order, product)
+    assert (order.status, order.payment_status, product.stock) == (OrderStatus.CANCELLED, "failed", 20)
+
+
 def test_reconcile_reports_an_error_and_goes_on(app, db, stripe_config):
     product = make_product(price_cents=1000, stock=20)
     first, second = place((product, 1)), place((product, 1))

@@ -7,9 +7,11 @@ from sqlalchemy import update
 
 from shop.orders import notifications
 from shop.orders.lifecycle import transition
-from shop.orders.models import Order, OrderStatus, OrderTransition
+from shop.orders.models import PAYMENT_STATUS_WORDS, Order, OrderStatus, OrderTransition, PaymentStatus
 from shop.payments import services
 from shop.payments.demo import DemoGateway
+from shop.payments.interface import SessionState
+from shop.payments.services import SessionOutcome
 from tests.factories import place
 
 
@@ -90,3 +92,37 @@ def test_payment_processing_is_recorded_once_and_only_while_pending(db, order):
     assert services.payment_processing(order, payment_intent_id="pi_9", actor="stripe") is False
     assert (order.status, order.payment_status, order.payment_intent_id) == (
         OrderStatus.PENDING_PAYMENT, "processing", "pi_9")
+
+
+@pytest.mark.parametrize(("state", "outcome"), [
+    (SessionState("complete", "paid", "pi_1"), SessionOutcome.PAID),
+    (SessionState("complete", "no_payment_required", None), SessionOutcome.PAID),
+    (SessionState("complete", "unpaid", "pi_1"), SessionOutcome.PROCESSING),
+    (SessionState("complete", "unpaid", "pi_1", payment_failed=True), SessionOutcome.FAILED),
+    (SessionState("expired", "unpaid", None), SessionOutcome.EXPIRED),
+    (SessionState("open", "unpaid", None), SessionOutcome.OPEN),
+])
+def test_one_reading_of_a_session_state(state, outcome):
+    assert services.session_outcome(state) == outcome
+
+
+@pytest.mark.parametrize(("state", "status", "payment_status", "stock"), [
+    (SessionState("complete", "paid", "pi_1"), OrderStatus.PAID, PaymentStatus.PAID, 8),
+    (SessionState("complete", "unpaid", "pi_1"), OrderStatus.PENDING_PAYMENT, PaymentStatus.PROCESSING, 8),
+    (SessionState("complete", "unpaid", "pi_1", payment_failed=True), OrderStatus.CANCELLED, PaymentStatus.FAILED, 10),
+    (SessionState("expired", "unpaid", None), OrderStatus.CANCELLED, PaymentStatus.EXPIRED, 10),
+    (SessionState("open", "unpaid", None), OrderStatus.PENDING_PAYMENT, PaymentStatus.UNPAID, 8),
+])
+def test_applying_a_session_state_to_a_pending_order(db, order, cheese, state, status, payment_status, stock):
+    services.apply_session_state(order, state, actor="test")
+    services.apply_session_state(order, state, actor="test")  # idempotent
+    db.session.commit()
+
+    db.session.refresh(cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (status, payment_status, stock)
+
+
+def test_payment_status_words_cover_every_value():
+    assert {status.label for status in PaymentStatus} == {str(word) for word in PAYMENT_STATUS_WORDS.values()}
+    assert len(PAYMENT_STATUS_WORDS) == len(PaymentStatus)
+    assert PaymentStatus.PAID_AFTER_CANCELLATION.label == "Betaald na annulering (terugbetaald)"

@@ -57,6 +57,20 @@ def test_success_page_with_async_payment_says_it_is_being_confirmed(client, db, 
     assert _flashes(client) == ["We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."]
 
 
+def test_success_page_for_a_declined_async_payment_cancels_the_order(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.complete_session(session_id, paid=False)
+    stripe_config.settle_async(session_id, succeeded=False)  # its webhook never came
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{order.status_token}")
+    _reload(db, order, cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "failed", 10)
+    assert _flashes(client) == []
+
+
 def test_success_page_when_stripe_is_down_still_shows_the_order(client, db, stripe_config, cheese):
     order = place((cheese, 2))
     session_id = start_stripe_checkout(order)
