@@ -223,15 +223,3 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     clear_cart(cart)
     return order
 
-
-def refill_cart(cart, order: Order) -> list[str]:
-    """Put an order's lines back in ``cart`` (after a payment that could not start); returns what did not fit."""
-    from shop.cart.services import add_item
-
-    missed = []
-    for line in order.lines:
-        try:
-            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
-        except DomainError:
-            missed.append(line.name)
-    return missed

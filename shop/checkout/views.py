@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from shop.checkout.delivery import DeliveryError, delivery_fee_cents, shop_now
 from shop.checkout.forms import CheckoutForm, ReviewForm
-from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for, refill_cart
+from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.settings import get_settings
@@ -22,6 +22,7 @@ from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
+from shop.payments.services import refill_cart
 from shop.scheduling.days import delivery_days, pickup_days
 
 bp = Blueprint("checkout", __name__)
@@ -213,5 +214,5 @@ def _undo_order(order, cart, *, note: str) -> None:
         except DomainError:
             db.session.rollback()
             return
-    refill_cart(cart, order)
+    refill_cart(cart, order)  # what no longer fits is left out silently, as before
     db.session.commit()

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import update
 
+from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
@@ -161,6 +162,21 @@ def settle_from_session(order: Order, *, actor: str) -> SessionOutcome:
 
     state = gateway_for(order).get_session_state(order.payment_session_id)
     return apply_session_state(order, state, actor=actor)
+
+
+def refill_cart(cart, order: Order) -> list[tuple[str, str]]:
+    """Put a cancelled order's lines back in ``cart`` (the customer gave up paying, or the payment never
+    started), each as far as it is still for sale with enough stock. Returns the lines that did not fit, as
+    (name, reason); the caller decides whether to tell the customer."""
+    from shop.cart.services import add_item
+
+    missed = []
+    for line in order.lines:
+        try:  # add_item changes nothing when it raises
+            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
+        except DomainError as error:  # no longer for sale, or not enough stock for the whole line
+            missed.append((line.name, str(error)))
+    return missed
 
 
 def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -> bool:

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shop.core.errors import DomainError
 from shop.extensions import csrf, db
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.payments import services, webhook
@@ -61,16 +60,13 @@ def success():
 
 
 def _refill_cart(order: Order):
-    """Put the cancelled order's lines back in the visitor's cart. Returns the cart, or None."""
-    from shop.cart.services import add_item, get_or_create_cart
+    """Put the cancelled order's lines back in the visitor's cart, telling what did not fit. Returns the cart."""
+    from shop.cart.services import get_or_create_cart
     from shop.cart.views import cart_token
 
     cart = get_or_create_cart(cart_token())
-    for line in order.lines:
-        try:  # add_item changes nothing when it raises
-            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
-        except DomainError as error:  # no longer for sale, or not enough stock for the whole line
-            flash(_("%(name)s kon niet terug in je winkelmand: %(reason)s", name=line.name, reason=str(error)), "warning")
+    for name, reason in services.refill_cart(cart, order):
+        flash(_("%(name)s kon niet terug in je winkelmand: %(reason)s", name=name, reason=reason), "warning")
     return cart
 
 

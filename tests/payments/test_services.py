@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from shop.catalog.models import ProductStatus
 from shop.orders import notifications
 from shop.orders.lifecycle import transition
 from shop.orders.models import PAYMENT_STATUS_WORDS, Order, OrderStatus, OrderTransition, PaymentStatus
@@ -12,7 +13,7 @@ from shop.payments import services
 from shop.payments.demo import DemoGateway
 from shop.payments.interface import SessionState
 from shop.payments.services import SessionOutcome
-from tests.factories import place
+from tests.factories import make_product, place
 
 
 @pytest.fixture
@@ -126,3 +127,18 @@ def test_payment_status_words_cover_every_value():
     assert {status.label for status in PaymentStatus} == {str(word) for word in PAYMENT_STATUS_WORDS.values()}
     assert len(PAYMENT_STATUS_WORDS) == len(PaymentStatus)
     assert PaymentStatus.PAID_AFTER_CANCELLATION.label == "Betaald na annulering (terugbetaald)"
+
+
+def test_refill_cart_puts_the_lines_back_and_says_what_did_not_fit(db, cheese):
+    from shop.cart.services import get_or_create_cart
+
+    jam = make_product("Confituur", price_cents=600, stock=5)
+    order = place((cheese, 2), (jam, 1))
+    jam.status = ProductStatus.DRAFT  # no longer for sale
+    db.session.flush()
+    cart = get_or_create_cart(None)
+
+    missed = services.refill_cart(cart, order)
+
+    assert [(line.product_id, line.quantity) for line in cart.lines] == [(cheese.id, 2)]
+    assert [name for name, _ in missed] == ["Confituur"]
