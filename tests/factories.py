@@ -319,7 +319,7 @@ def make_refund(order, amount_cents: int, *, reason: str = "", by=None, at: date
     """A refund as the shop makes one (shop.orders.refunds): requested and committed, then sent through the
     order's gateway and its answer committed; ``at`` dates it (for reports of a period)."""
     from shop.orders.refunds import request_refund, send_refund
-    from shop.payments.gateway import gateway_for
+    from shop.payments.services import gateway_for
 
     refund = request_refund(order, amount_cents, reason=reason, by=by)
     db.session.commit()
@@ -387,9 +387,8 @@ def place(*items, **kwargs):
 
 def start_stripe_checkout(order):
     """Start the order's Checkout Session on the fake, as the checkout view does; returns the session id."""
-    from shop.payments.gateway import get_gateway
+    from shop.payments.services import start_payment
 
-    get_gateway().start_checkout(order, success_url=SUCCESS_URL,
-                                 cancel_url=f"http://localhost/afrekenen/geannuleerd/{order.status_token}")
+    start_payment(order, success_url=SUCCESS_URL, cancel_url=f"http://localhost/afrekenen/geannuleerd/{order.status_token}")
     db.session.commit()
     return order.payment_session_id

@@ -31,8 +31,7 @@ from shop.orders.staff_queries import (
     parse_order_filters,
     user_emails,
 )
-from shop.payments.gateway import gateway_for
-from shop.payments.services import send_requested_refunds
+from shop.payments.services import gateway_for, send_requested_refunds
 
 RESEND_LABELS = {
     "order_confirmed": lambda: _("Bevestiging van de bestelling (met factuur)"),

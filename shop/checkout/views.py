@@ -22,7 +22,8 @@ from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
-from shop.payments.services import refill_cart
+from shop.payments.interface import PaymentUnavailable
+from shop.payments.services import refill_cart, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
 
 bp = Blueprint("checkout", __name__)
@@ -189,13 +190,11 @@ def place():
         return redirect(url_for("checkout.start"), 303)
     db.session.commit()
 
-    from shop.payments.gateway import PaymentUnavailable, get_gateway
-
     # Absolute: the provider sends the customer back to them. Stripe fills in {CHECKOUT_SESSION_ID}.
     success_url = url_for("payments.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
     cancel_url = url_for("payments.cancel", status_token=order.status_token, _external=True)
     try:
-        payment_url = get_gateway().start_checkout(order, success_url=success_url, cancel_url=cancel_url)
+        payment_url = start_payment(order, success_url=success_url, cancel_url=cancel_url)
     except PaymentUnavailable as error:
         db.session.rollback()
         _undo_order(order, cart, note=f"betaling kon niet starten: {error}")

@@ -19,7 +19,6 @@ payments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -38,23 +37,30 @@ class RefundRefused(DomainError):
     """A refund that the rules or the provider do not allow (above what is left, nothing paid, refused)."""
 
 
-@dataclass(frozen=True)
-class ProviderRefund:
-    """What the provider says of one refund."""
+class ProviderAnswer(Protocol):
+    """What the provider says of one refund (shop.payments.interface.ProviderRefund)."""
 
-    id: str
-    status: str  # the provider's word: pending, succeeded, failed, ...
+    @property
+    def id(self) -> str: ...  # empty when refused
+
+    @property
+    def status(self) -> str: ...  # the provider's word: pending, succeeded, failed, ...
+
+    @property
+    def refused(self) -> str: ...  # why the provider refused to make it; empty when it did not
 
 
 class RefundProvider(Protocol):
-    """What a payment adapter offers for refunds (shop.payments.gateway: StripeGateway, DemoGateway)."""
+    """What a payment adapter offers for refunds (shop.payments: StripeGateway, DemoGateway). It takes and
+    returns plain data, and says a refusal in its answer (``refused``) rather than raising."""
 
-    def payment_reference(self, order: Order) -> str | None: ...
+    def payment_reference(self, *, payment_intent_id: str | None, session_id: str | None,
+                          order_number: str) -> str | None: ...
 
     def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
-                    order_number: str) -> ProviderRefund: ...
+                    order_number: str) -> ProviderAnswer: ...
 
-    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderRefund | None: ...
+    def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderAnswer | None: ...
 
 
 def request_refund(order: Order, amount_cents: int, *, reason: str, by=None, request_key: str | None = None) -> Refund:
@@ -92,7 +98,9 @@ def list_requested_refunds(order: Order | None = None) -> list[Refund]:
 
 
 def _reference(refund: Refund, provider: RefundProvider) -> str:
-    reference = provider.payment_reference(refund.order)
+    order = refund.order
+    reference = provider.payment_reference(payment_intent_id=order.payment_intent_id,
+                                           session_id=order.payment_session_id, order_number=order.number)
     if not reference:
         _fail(refund, "geen betaling gevonden om terug te storten")
         raise RefundRefused(_l("Deze bestelling heeft geen betaling om terug te storten."))
@@ -110,12 +118,11 @@ def send_refund(refund: Refund, provider: RefundProvider) -> Refund:
         return refund
     order = refund.order
     reference = _reference(refund, provider)
-    try:
-        answer = provider.send_refund(payment_reference=reference, amount_cents=refund.amount_cents,
-                                      refund_id=refund.id, order_id=order.id, order_number=order.number)
-    except RefundRefused as refused:
-        _fail(refund, str(refused))
-        raise
+    answer = provider.send_refund(payment_reference=reference, amount_cents=refund.amount_cents,
+                                  refund_id=refund.id, order_id=order.id, order_number=order.number)
+    if answer.refused:
+        _fail(refund, answer.refused)
+        raise RefundRefused(_l("De betaaldienst weigerde de terugbetaling: %(reason)s"), reason=answer.refused)
     return record_answer(refund, answer)
 
 
@@ -130,7 +137,7 @@ def settle_refund(refund: Refund, provider: RefundProvider) -> Refund:
     return send_refund(refund, provider)
 
 
-def record_answer(refund: Refund, answer: ProviderRefund) -> Refund:
+def record_answer(refund: Refund, answer: ProviderAnswer) -> Refund:
     """Record the provider's id and status on a refund (once the id is known it is kept)."""
     refund.provider_refund_id = refund.provider_refund_id or answer.id
     refund.status = answer.status or "pending"

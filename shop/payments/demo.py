@@ -1,7 +1,9 @@
 """The demo gateway: no money moves. Used without STRIPE_SECRET_KEY (development, the demo shop).
 
-Its "session" is the order itself: the demo page (payments.demo) lets a person pay, fail or abandon, through
-the same services as Stripe's webhook. It refuses to exist in production configuration.
+Its "session" lives on the demo page (payments.demo): there a person pays, fails or abandons, and the page
+applies that outcome itself through the same services as Stripe's webhook. So the demo provider keeps
+nothing: a demo session reads as open until its order is settled, and expiring it needs nothing. It refuses
+to exist in production configuration.
 """
 
 from __future__ import annotations
@@ -9,10 +11,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from shop.extensions import db
-from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
-from shop.orders.refunds import ProviderRefund
-from shop.payments.interface import PaymentUnavailable, SessionState
+from shop.payments.interface import CheckoutRequest, CheckoutSession, PaymentUnavailable, ProviderRefund, SessionState
 
 DEMO_SESSION_PREFIX = "demo_"
 
@@ -22,35 +21,28 @@ def demo_allowed() -> bool:
 
 
 class DemoGateway:
-    provider = PaymentProvider.DEMO
+    provider = "demo"  # PaymentProvider.DEMO
 
     def __init__(self) -> None:
         if not demo_allowed():
             raise PaymentUnavailable(_l("Online betalen is tijdelijk niet mogelijk."))
 
-    def start_checkout(self, order: Order, *, success_url: str = "", cancel_url: str = "") -> str:
-        order.payment_provider = PaymentProvider.DEMO
-        order.payment_session_id = f"{DEMO_SESSION_PREFIX}{order.number}"
-        order.payment_status = PaymentStatus.UNPAID
-        db.session.flush()
-        return url_for("payments.demo", status_token=order.status_token)
-
-    def _order(self, session_id: str) -> Order | None:
-        return db.session.query(Order).filter(Order.payment_session_id == session_id).one_or_none()
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        """The demo page of the order is its payment page."""
+        return CheckoutSession(f"{DEMO_SESSION_PREFIX}{request.order_number}",
+                               url_for("payments.demo", status_token=request.status_token),
+                               SessionState("open", "unpaid", None))
 
     def get_session_state(self, session_id: str) -> SessionState:
-        order = self._order(session_id)
-        if order is None or order.status == OrderStatus.CANCELLED and order.paid_at is None:
-            return SessionState("expired", "unpaid", None)
-        if order.paid_at is not None:
-            return SessionState("complete", "paid", order.payment_intent_id)
+        """Open: the demo page, not the provider, settles a demo order."""
         return SessionState("open", "unpaid", None)
 
     def expire_session(self, session_id: str) -> None:
         """Nothing to do: a demo session ends when its order is cancelled."""
 
-    def payment_reference(self, order: Order) -> str | None:
-        return order.payment_session_id or f"{DEMO_SESSION_PREFIX}{order.number}"
+    def payment_reference(self, *, payment_intent_id: str | None, session_id: str | None,
+                          order_number: str) -> str | None:
+        return session_id or f"{DEMO_SESSION_PREFIX}{order_number}"
 
     def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
                     order_number: str) -> ProviderRefund:

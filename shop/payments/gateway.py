@@ -1,18 +1,19 @@
 """The payment gateway: the shop's only door to Stripe (the only ``import stripe``), and the demo stand-in.
 
 ``get_gateway()`` picks the gateway from the configuration at call time: Stripe when ``STRIPE_SECRET_KEY``
-is set, the demo gateway otherwise (refused in production). ``gateway_for(order)`` picks the gateway that
-took the order's payment. Every gateway has the same interface:
+is set, the demo gateway otherwise (refused in production). ``gateway_named(provider)`` gives the gateway of a
+provider (shop.payments.services.gateway_for(order): the one that took the order's payment). Every gateway
+has the same interface (shop.payments.interface), takes plain data and returns plain data:
 
-    start_checkout(order, *, success_url, cancel_url) -> str    the URL to send the customer to
+    start_checkout(CheckoutRequest) -> CheckoutSession           its id, the URL to send the customer to, its state
     get_session_state(session_id) -> SessionState
     expire_session(session_id)
-    payment_reference(order) -> str | None                        what a refund refers to (the payment)
-    send_refund(*, payment_reference, amount_cents, refund_id, ...) -> ProviderRefund
+    payment_reference(*, payment_intent_id, session_id, order_number) -> str | None    what a refund refers to
+    send_refund(*, payment_reference, amount_cents, refund_id, ...) -> ProviderRefund (refused: why not)
     find_refund(*, payment_reference, refund_id) -> ProviderRefund | None
 
-Refunds are booked by shop.orders.refunds (request, commit, then send through an adapter); the adapters
-only talk to the provider and return what it said.
+Adapters never touch orders: shop.payments.services records what they return, and refunds are booked by
+shop.orders.refunds (request, commit, then send through an adapter).
 
 Stripe's own failures (network, time-out, API errors) come out as PaymentUnavailable, with a message the
 customer can read.
@@ -31,13 +32,19 @@ from flask_babel import lazy_gettext as _l
 
 from shop.core.db import utcnow
 from shop.core.settings import get_settings
-from shop.extensions import db
-from shop.orders.models import Order, PaymentProvider, PaymentStatus
-from shop.orders.refunds import ProviderRefund, RefundRefused
-from shop.payments.interface import InvalidWebhook, PaymentGateway, PaymentUnavailable, SessionState
+from shop.payments.interface import (
+    CheckoutRequest,
+    CheckoutSession,
+    InvalidWebhook,
+    PaymentGateway,
+    PaymentUnavailable,
+    ProviderRefund,
+    SessionState,
+)
 
 log = logging.getLogger(__name__)
 
+STRIPE, DEMO = "stripe", "demo"  # the PaymentProvider values
 STRIPE_LOCALES = {"nl": "nl", "fr": "fr", "en": "en"}
 # A PaymentIntent in one of these after its Checkout Session completed: the async payment was declined.
 FAILED_INTENT_STATUSES = ("requires_payment_method", "canceled")
@@ -51,16 +58,12 @@ def _unavailable() -> PaymentUnavailable:
 
 def get_gateway() -> PaymentGateway:
     """Stripe when STRIPE_SECRET_KEY is configured, else the demo gateway (never in production)."""
-    if current_app.config.get("STRIPE_SECRET_KEY"):
-        return StripeGateway()
-    from shop.payments.demo import DemoGateway
-
-    return DemoGateway()
+    return gateway_named(STRIPE if current_app.config.get("STRIPE_SECRET_KEY") else DEMO)
 
 
-def gateway_for(order: Order) -> PaymentGateway:
-    """The gateway that handles this order's payment (an order paid by demo stays demo, and vice versa)."""
-    if order.payment_provider == PaymentProvider.STRIPE:
+def gateway_named(provider: str) -> PaymentGateway:
+    """The gateway of ``provider`` (a PaymentProvider value): an order paid by demo stays demo, and vice versa."""
+    if provider == STRIPE:
         return StripeGateway()
     from shop.payments.demo import DemoGateway
 
@@ -70,7 +73,7 @@ def gateway_for(order: Order) -> PaymentGateway:
 # ---------------------------------------------------------------------------------------------- Stripe
 
 class StripeGateway:
-    provider = PaymentProvider.STRIPE
+    provider = STRIPE
 
     def __init__(self) -> None:
         config = current_app.config
@@ -87,64 +90,58 @@ class StripeGateway:
         )
 
     # -- checkout
-    def checkout_params(self, order: Order, *, success_url: str, cancel_url: str) -> stripe.params.checkout.SessionCreateParams:
-        """The Checkout Session for ``order``: one EUR line per order line, the delivery fee as its own line."""
+    def checkout_params(self, request: CheckoutRequest) -> stripe.params.checkout.SessionCreateParams:
+        """The Checkout Session for an order: one EUR line per line of the request (its delivery fee included)."""
         settings = get_settings()
         line_items: list[stripe.params.checkout.SessionCreateParamsLineItem] = [
             {
                 "quantity": line.quantity,
                 "price_data": {
                     "currency": "eur",
-                    "unit_amount": line.unit_price_cents,
+                    "unit_amount": line.unit_amount_cents,
                     "product_data": {"name": line.name[:250]},
                 },
             }
-            for line in order.lines
+            for line in request.lines
         ]
-        if order.delivery_fee_cents:
-            line_items.append({
-                "quantity": 1,
-                "price_data": {
-                    "currency": "eur",
-                    "unit_amount": order.delivery_fee_cents,
-                    "product_data": {"name": str(_l("Levering"))},
-                },
-            })
         charged = sum(item["price_data"]["unit_amount"] * item["quantity"] for item in line_items)
-        if charged != order.total_cents:
-            raise AssertionError(f"Stripe line items sum to {charged}, order {order.number} totals {order.total_cents}")
+        if charged != request.total_cents:
+            raise AssertionError(f"Stripe line items sum to {charged}, order {request.order_number} totals "
+                                 f"{request.total_cents}")
         expires_at = utcnow() + timedelta(minutes=settings.payment_expiry_minutes)
+        metadata = {"order_id": str(request.order_id), "order_number": request.order_number}
         params: stripe.params.checkout.SessionCreateParams = {
             "mode": "payment",
             "line_items": line_items,
-            "client_reference_id": order.number,
-            "metadata": {"order_id": str(order.id), "order_number": order.number},
-            "customer_email": order.email,
-            "locale": STRIPE_LOCALES.get(order.locale, "auto"),  # type: ignore[typeddict-item]
+            "client_reference_id": request.order_number,
+            "metadata": metadata,
+            "customer_email": request.email,
+            "locale": STRIPE_LOCALES.get(request.locale, "auto"),  # type: ignore[typeddict-item]
             "allowed_payment_method_types": list(settings.payment_methods),  # type: ignore[typeddict-item]
             "expires_at": int(expires_at.timestamp()),
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-            "payment_intent_data": {"metadata": {"order_id": str(order.id), "order_number": order.number}},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "payment_intent_data": {"metadata": dict(metadata)},
         }
         return params
 
-    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> str:
-        """Create the order's Checkout Session (idempotency key ``checkout-<number>``) and return its URL.
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        """Create the order's Checkout Session (idempotency key ``checkout-<number>``) and return it.
 
-        Records the provider and session id on the order. Raises PaymentUnavailable when Stripe fails.
+        Raises PaymentUnavailable when Stripe fails.
         """
-        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url)
+        params = self.checkout_params(request)
         try:
-            session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"checkout-{order.number}"})
+            session = self.client.v1.checkout.sessions.create(
+                params, {"idempotency_key": f"checkout-{request.order_number}"})
         except stripe.StripeError as error:
-            log.warning("Stripe checkout session for %s failed: %s", order.number, error)
+            log.warning("Stripe checkout session for %s failed: %s", request.order_number, error)
             raise _unavailable() from error
-        order.payment_provider = PaymentProvider.STRIPE
-        order.payment_session_id = session.id
-        order.payment_status = PaymentStatus.UNPAID
-        db.session.flush()
-        return session.url
+        intent = session.payment_intent
+        intent_id = intent if isinstance(intent, str) or intent is None else intent.id
+        state = SessionState(session.status or "open", session.payment_status or "unpaid", intent_id,
+                             session.expires_at)
+        return CheckoutSession(session.id, session.url or "", state)
 
     def get_session_state(self, session_id: str) -> SessionState:
         try:
@@ -170,19 +167,21 @@ class StripeGateway:
             raise _unavailable() from error
 
     # -- refunds
-    def payment_reference(self, order: Order) -> str | None:
+    def payment_reference(self, *, payment_intent_id: str | None, session_id: str | None,
+                          order_number: str) -> str | None:
         """The order's PaymentIntent (asked from its Checkout Session when the order does not know it yet)."""
-        if order.payment_intent_id:
-            return order.payment_intent_id
-        if order.payment_session_id:
-            return self.get_session_state(order.payment_session_id).payment_intent_id
+        if payment_intent_id:
+            return payment_intent_id
+        if session_id:
+            return self.get_session_state(session_id).payment_intent_id
         return None
 
     def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
                     order_number: str) -> ProviderRefund:
         """Create the refund through the Refunds API, idempotent under ``refund-<refund id>``.
 
-        Raises RefundRefused when Stripe refuses it and PaymentUnavailable when Stripe cannot be reached.
+        A refusal by Stripe comes back as ``ProviderRefund.refused`` (its reason); raises PaymentUnavailable
+        when Stripe cannot be reached.
         """
         params: stripe.params.RefundCreateParams = {
             "payment_intent": payment_reference,
@@ -193,8 +192,7 @@ class StripeGateway:
             result = self.client.v1.refunds.create(params, {"idempotency_key": f"refund-{refund_id}"})
         except stripe.InvalidRequestError as error:
             log.warning("Stripe refused refund %s of %s: %s", refund_id, order_number, error)
-            raise RefundRefused(_l("De betaaldienst weigerde de terugbetaling: %(reason)s"),
-                                reason=error.user_message or str(error)) from error
+            return ProviderRefund("", "failed", refused=error.user_message or str(error))
         except stripe.StripeError as error:
             raise _unavailable() from error
         return ProviderRefund(result.id, result.status or "pending")

@@ -1,5 +1,6 @@
-"""What every payment adapter shares: its interface (PaymentGateway), the session state it reports and its
-errors. The adapters (gateway.StripeGateway, demo.DemoGateway) import this module, never each other."""
+"""What every payment adapter shares: its interface (PaymentGateway), the plain data it takes and returns, and
+its errors. The adapters (gateway.StripeGateway, demo.DemoGateway) import this module, never each other, and
+never shop.orders: they talk to the provider and return data; shop.payments.services records it on orders."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from shop.core.errors import DomainError
-from shop.orders.models import Order, PaymentProvider
-from shop.orders.refunds import ProviderRefund
 
 
 class PaymentUnavailable(DomainError):
@@ -17,6 +16,30 @@ class PaymentUnavailable(DomainError):
 
 class InvalidWebhook(Exception):
     """A webhook payload whose signature does not verify, or that is not a Stripe event."""
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    """One line the customer pays for, as the provider shows it."""
+
+    name: str
+    quantity: int
+    unit_amount_cents: int
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """What a checkout session needs to know of an order (made by shop.payments.services.checkout_request)."""
+
+    order_id: int
+    order_number: str
+    status_token: str  # the demo's payment page is found by it
+    email: str
+    locale: str
+    lines: tuple[CheckoutLine, ...]  # the order's lines and its delivery fee; they sum to total_cents
+    total_cents: int
+    success_url: str = ""
+    cancel_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,16 +55,35 @@ class SessionState:
     payment_failed: bool = False
 
 
-class PaymentGateway(Protocol):
-    provider: PaymentProvider
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A checkout session the provider made: where to send the customer, and how it stands."""
 
-    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str) -> str: ...
+    id: str
+    url: str
+    state: SessionState
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    """What the provider says of one refund (it fits shop.orders.refunds.ProviderAnswer)."""
+
+    id: str  # empty when refused
+    status: str  # the provider's word: pending, succeeded, failed, ...
+    refused: str = ""  # why the provider refused to make it (then nothing was paid back)
+
+
+class PaymentGateway(Protocol):
+    provider: str  # a shop.orders.models.PaymentProvider value
+
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
     def get_session_state(self, session_id: str) -> SessionState: ...
 
     def expire_session(self, session_id: str) -> None: ...
 
-    def payment_reference(self, order: Order) -> str | None: ...
+    def payment_reference(self, *, payment_intent_id: str | None, session_id: str | None,
+                          order_number: str) -> str | None: ...
 
     def send_refund(self, *, payment_reference: str, amount_cents: int, refund_id: int, order_id: int,
                     order_number: str) -> ProviderRefund: ...

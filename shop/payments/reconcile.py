@@ -16,7 +16,7 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderStatus, PaymentProvider, Refund
 from shop.orders.refunds import RefundRefused, list_requested_refunds, settle_refund
 from shop.payments import services
-from shop.payments.gateway import StripeGateway, gateway_for
+from shop.payments.gateway import StripeGateway
 
 ACTOR = "reconcile"
 
@@ -68,7 +68,7 @@ def settle_requested_refunds() -> list[Outcome]:
         refund = db.session.get(Refund, refund_id)
         number = refund.order.number
         try:
-            settle_refund(refund, gateway_for(refund.order))
+            settle_refund(refund, services.gateway_for(refund.order))
             db.session.commit()
             outcomes.append(Outcome(number, "refund", f"terugbetaling {refund_id}: {refund.status}"))
         except RefundRefused as error:

@@ -12,19 +12,72 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
-from shop.orders.models import Order, OrderStatus, PaymentStatus, Refund
+from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus, Refund
 from shop.orders.refunds import REQUESTED as REFUNDS_REQUESTED
 from shop.orders.refunds import RefundRefused, list_requested_refunds, request_refund, send_refund
-from shop.payments.interface import SessionState
+from shop.payments.gateway import gateway_named, get_gateway
+from shop.payments.interface import (
+    CheckoutLine,
+    CheckoutRequest,
+    CheckoutSession,
+    PaymentGateway,
+    PaymentUnavailable,
+    SessionState,
+)
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
+
+
+def gateway_for(order: Order) -> PaymentGateway:
+    """The gateway that handles this order's payment (an order paid by demo stays demo, and vice versa)."""
+    return gateway_named(order.payment_provider)
+
+
+# ---------------------------------------------------------------------------------------------- starting
+
+def checkout_request(order: Order, *, success_url: str = "", cancel_url: str = "") -> CheckoutRequest:
+    """What the adapter needs of ``order`` to start its checkout session: one line per order line, and the
+    delivery fee as a line of its own, together exactly the order's total."""
+    lines = [CheckoutLine(line.name, line.quantity, line.unit_price_cents) for line in order.lines]
+    if order.delivery_fee_cents:
+        lines.append(CheckoutLine(str(_l("Levering")), 1, order.delivery_fee_cents))
+    return CheckoutRequest(order_id=order.id, order_number=order.number, status_token=order.status_token,
+                           email=order.email, locale=order.locale, lines=tuple(lines), total_cents=order.total_cents,
+                           success_url=success_url, cancel_url=cancel_url)
+
+
+def record_checkout_session(order: Order, gateway: PaymentGateway, session: CheckoutSession) -> None:
+    """Record a started checkout session on its order: provider, session id, unpaid."""
+    order.payment_provider = PaymentProvider(gateway.provider)
+    order.payment_session_id = session.id
+    order.payment_status = PaymentStatus.UNPAID
+    db.session.flush()
+
+
+def start_payment(order: Order, *, success_url: str = "", cancel_url: str = "",
+                  gateway: PaymentGateway | None = None) -> str:
+    """Start paying a placed order: the gateway (the configured one unless given) makes its checkout session,
+    which is recorded on the order. Returns the URL to send the customer to.
+
+    Call it after the order was committed (the provider is asked before anything is written; the session is
+    idempotent under the order's number, so asking again gives the same one); the caller commits the record.
+    Raises PaymentUnavailable (nothing recorded).
+    """
+    gateway = gateway or get_gateway()
+    session = gateway.start_checkout(checkout_request(order, success_url=success_url, cancel_url=cancel_url))
+    record_checkout_session(order, gateway, session)
+    return session.url
+
+
+# ---------------------------------------------------------------------------------------------- outcomes
 
 
 def _cancel_pending(order: Order, *, actor: str, note: str, payment_status: PaymentStatus) -> bool:
@@ -158,8 +211,6 @@ def apply_session_state(order: Order, state: SessionState, *, actor: str) -> Ses
 def settle_from_session(order: Order, *, actor: str) -> SessionOutcome:
     """Ask the order's gateway how its session stands and apply it (in the caller's transaction; the provider
     is only read from, before anything is written). Raises PaymentUnavailable when it cannot be asked."""
-    from shop.payments.gateway import gateway_for
-
     state = gateway_for(order).get_session_state(order.payment_session_id)
     return apply_session_state(order, state, actor=actor)
 
@@ -223,8 +274,6 @@ def send_requested_refunds(order: Order) -> list[str]:
     each answer (step 2 of shop.orders.refunds; it runs between transactions, so it commits). Returns what
     to tell staff: empty when every refund went out; one message per refund that was refused (it is failed
     and the order flagged) or could not be sent now (it stays requested; reconcile sends it later)."""
-    from shop.payments.gateway import PaymentUnavailable, gateway_for
-
     problems: list[str] = []
     for refund in list_requested_refunds(order):
         try:

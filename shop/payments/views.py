@@ -14,7 +14,8 @@ from shop.extensions import csrf, db
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.payments import services, webhook
 from shop.payments.demo import demo_allowed
-from shop.payments.gateway import InvalidWebhook, PaymentUnavailable, StripeGateway, gateway_for
+from shop.payments.gateway import StripeGateway
+from shop.payments.interface import InvalidWebhook, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
@@ -100,7 +101,7 @@ def cancel(status_token: str):
         return _status_redirect(order)
     if order.payment_session_id:
         try:
-            gateway_for(order).expire_session(order.payment_session_id)
+            services.gateway_for(order).expire_session(order.payment_session_id)
         except PaymentUnavailable:
             # Maybe it was paid meanwhile, or Stripe is unreachable: never cancel an order that may be paid.
             db.session.rollback()

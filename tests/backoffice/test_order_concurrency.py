@@ -21,7 +21,7 @@ from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
 from shop.orders.refunds import RefundRefused
 from shop.orders.staff_actions import OrderChangedMeanwhile, RefundAlreadyDone
 from shop.outbox.models import OutboxMessage
-from shop.payments.gateway import gateway_for
+from shop.payments.services import gateway_for
 from shop.payments.services import send_requested_refunds
 from tests.factories import make_order_data, make_paid_order, make_product, make_staff, place, start_stripe_checkout
 from tests.helpers import race, send_stripe_event

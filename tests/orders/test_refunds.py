@@ -10,7 +10,8 @@ from shop.orders.models import Refund
 from shop.orders.refunds import RefundRefused, request_refund, send_refund, settle_refund
 from shop.payments import services
 from shop.payments.demo import DemoGateway
-from shop.payments.gateway import PaymentUnavailable, gateway_for
+from shop.payments.interface import PaymentUnavailable
+from shop.payments.services import gateway_for
 from shop.payments.reconcile import settle_requested_refunds
 from tests.factories import place, start_stripe_checkout
 
@@ -148,7 +149,7 @@ def test_a_refund_stripe_refuses_is_failed_given_back_and_flagged(stripe_config,
 def test_demo_refund_succeeds_without_money_moving(app, db, cheese):
     order = place((cheese, 2))
     with app.test_request_context():
-        DemoGateway().start_checkout(order)
+        services.start_payment(order, gateway=DemoGateway())
     services.payment_succeeded(order, payment_intent_id="demo_pi", actor="test")
     refund = request_refund(order, 2500, reason="volledig")
     db.session.commit()

@@ -30,7 +30,7 @@ from shop.orders.staff_actions import (
     staff_transitions,
 )
 from shop.outbox.models import OutboxMessage
-from shop.payments.gateway import gateway_for
+from shop.payments.services import gateway_for
 from shop.payments.services import record_refunds, send_requested_refunds
 from tests.factories import (
     make_order,
@@ -349,7 +349,7 @@ def test_stripe_cancel_of_a_pending_order_expires_its_session(app, db, stripe_co
 
 
 def test_stripe_unavailable_cancels_nothing(app, db, stripe_config, cheese, staff):
-    from shop.payments.gateway import PaymentUnavailable
+    from shop.payments.interface import PaymentUnavailable
 
     order = place((cheese, 1))
     start_stripe_checkout(order)

@@ -8,7 +8,9 @@ import pytest
 
 from shop.orders.models import PaymentProvider
 from shop.payments.demo import DemoGateway
-from shop.payments.gateway import PaymentUnavailable, StripeGateway, get_gateway
+from shop.payments.gateway import StripeGateway, get_gateway
+from shop.payments.interface import PaymentUnavailable
+from shop.payments.services import start_payment
 from tests.factories import (
     SUCCESS_URL,
     make_locality,
@@ -92,8 +94,8 @@ def test_starting_twice_reuses_the_session(stripe_config, db, cheese):
     order = place((cheese, 1))
     gateway = get_gateway()
 
-    first = gateway.start_checkout(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c")
-    second = gateway.start_checkout(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c")
+    first = start_payment(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c", gateway=gateway)
+    second = start_payment(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c", gateway=gateway)
 
     assert first == second == stripe_config.sessions[order.payment_session_id]["url"]
     assert len(stripe_config.sessions) == 1

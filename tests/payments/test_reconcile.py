@@ -6,6 +6,7 @@ import time
 
 from shop.orders.models import OrderStatus
 from shop.payments.demo import DemoGateway
+from shop.payments.services import start_payment
 from tests.factories import make_product, place, start_stripe_checkout
 
 
@@ -27,7 +28,7 @@ def test_reconcile_settles_each_pending_order(app, db, stripe_config):
     fake.complete_session(processing.payment_session_id, paid=False)
     demo = place((product, 1))
     with app.test_request_context():
-        DemoGateway().start_checkout(demo)
+        start_payment(demo, gateway=DemoGateway())
     db.session.commit()
     assert product.stock == 14
 

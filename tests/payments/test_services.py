@@ -27,7 +27,7 @@ def told(monkeypatch):
 def order(app, db, cheese):
     order = place((cheese, 2))
     with app.test_request_context():
-        DemoGateway().start_checkout(order)
+        services.start_payment(order, gateway=DemoGateway())
     db.session.commit()
     return order
 

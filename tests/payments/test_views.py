@@ -7,6 +7,7 @@ import pytest
 from shop.cart.models import Cart
 from shop.orders.models import OrderStatus, PaymentProvider
 from shop.payments.demo import DemoGateway
+from shop.payments.services import start_payment
 from tests.factories import make_package, make_product, place, start_stripe_checkout
 
 
@@ -167,7 +168,7 @@ def test_cancel_page_for_an_unknown_token_is_404(client, db):
 def demo_order(app, db, cheese):
     order = place((cheese, 2))
     with app.test_request_context():
-        url = DemoGateway().start_checkout(order)
+        url = start_payment(order, gateway=DemoGateway())
     db.session.commit()
     assert url == f"/betalen/demo/{order.status_token}"
     return order
