@@ -31,7 +31,7 @@ from shop.orders.staff_queries import (
     parse_order_filters,
     user_emails,
 )
-from shop.payments.services import gateway_for, send_requested_refunds
+from shop.payments.services import PaidMeanwhile, end_payment_session, send_requested_refunds
 
 RESEND_LABELS = {
     "order_confirmed": lambda: _("Bevestiging van de bestelling (met factuur)"),
@@ -183,8 +183,15 @@ def order_cancel(order_id: int):
     if not form.validate():
         return _render(order, failed=form, status=422, cancel_form=form)
     try:
+        staff_actions.check_cancel_by_staff(order, reason=form.reason.data, expected_status=form.expected_status.data)
+        # Nothing is written yet: the provider ends the session first, so a cancelled order can never be paid.
+        end_payment_session(order)
         result = staff_actions.cancel_by_staff(order, reason=form.reason.data, expected_status=form.expected_status.data,
-                                               by=current_user, payments=gateway_for(order))
+                                               by=current_user, session_ended=True)
+    except PaidMeanwhile as error:
+        db.session.commit()  # the payment that came in is recorded
+        flash(str(error), "warning")
+        return _to_detail(order_id)
     except DomainError as error:
         return _refused(order_id, form, "cancel_form", error)
     db.session.commit()

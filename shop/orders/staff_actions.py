@@ -187,24 +187,38 @@ class CancelResult:
     refund: Refund | None = None
 
 
-def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, by, payments) -> CancelResult:
-    """Cancel an order that is pending payment, paid or in preparation, with a mandatory reason.
+class PaymentSessionOpen(DomainError):
+    """A pending order whose checkout session was not ended first (a programming error of the caller)."""
 
-    The stock goes back (once, in the transition) and the customer gets the cancellation mail. A pending
-    order's payment session is expired first through ``payments`` (its gateway), so the customer can no longer
-    pay it; for a paid order a refund of the remaining amount is requested (shop.orders.refunds: the caller
-    sends it once this is committed). Raises ReasonRequired, OrderChangedMeanwhile, InvalidTransition,
-    ConcurrentChange (another staff member cancels at the same time), PaymentUnavailable (the payment
-    provider cannot expire the session now: nothing happened), RefundRefused.
-    """
+
+def check_cancel_by_staff(order: Order, *, reason: str, expected_status: str | None) -> str:
+    """The checks of ``cancel_by_staff``, without writing anything (so the caller can make them before it asks
+    the payment provider to end the order's session). Returns the reason, trimmed. Raises ReasonRequired,
+    OrderChangedMeanwhile, InvalidTransition."""
     reason = _reason(reason)
     _check_expected(order, expected_status)
     if not can_cancel_by_staff(order):
         raise InvalidTransition(_l("Een bestelling met status %(status)s kan niet meer geannuleerd worden."),
                                 status=str(STATUS_LABELS[order.status]).lower())
+    return reason
+
+
+def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, by,
+                    session_ended: bool = False) -> CancelResult:
+    """Cancel an order that is pending payment, paid or in preparation, with a mandatory reason.
+
+    The stock goes back (once, in the transition) and the customer gets the cancellation mail. A pending
+    order's payment session must have been ended at the provider before (shop.payments.services.
+    end_payment_session, asked before anything is written; say so with ``session_ended``), so the customer
+    can no longer pay it; this service never calls the provider. For a paid order a refund of the remaining
+    amount is requested (shop.orders.refunds: the caller sends it once this is committed). Raises
+    ReasonRequired, OrderChangedMeanwhile, InvalidTransition, ConcurrentChange (another staff member cancels
+    at the same time), PaymentSessionOpen (a pending order's session not ended), RefundRefused.
+    """
+    reason = check_cancel_by_staff(order, reason=reason, expected_status=expected_status)
     was_pending = order.status == S.PENDING_PAYMENT
-    if was_pending and order.payment_session_id:
-        payments.expire_session(order.payment_session_id)
+    if was_pending and order.payment_session_id and not session_ended:
+        raise PaymentSessionOpen(_l("De betaalsessie van deze bestelling is nog open. Er is niets geannuleerd."))
     # The transition first: it is the guard (conditional UPDATE) that lets only one cancellation through,
     # before any money moves. Its mail tells the customer what will be paid back.
     record = transition(order, S.CANCELLED, by=by, note=reason)

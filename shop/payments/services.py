@@ -208,6 +208,42 @@ def apply_session_state(order: Order, state: SessionState, *, actor: str) -> Ses
     return outcome
 
 
+class PaidMeanwhile(DomainError):
+    """The checkout session could not be ended: the customer paid meanwhile (or the payment is on its way)."""
+
+
+def end_payment_session(order: Order) -> None:
+    """Before a pending order is cancelled (by staff, or the customer on Stripe's cancel page): expire its
+    checkout session at the provider, so it can no longer be paid. Nothing to do for another order.
+
+    The provider is asked before anything is written, so call it with nothing uncommitted; then cancel, then
+    commit. Expiring is idempotent at the provider and harmless when the cancel fails or the process dies
+    before its commit: the expired session then cancels the order anyway (its webhook, or reconcile). So an
+    order is never cancelled while its session can still be paid.
+
+    A session that cannot be expired is asked how it stands: already expired, or its payment declined, is
+    ended (the caller cancels); paid, or an async payment on its way, is applied to the order (it becomes
+    paid, or stays pending as processing) and PaidMeanwhile raised: the caller commits that and cancels
+    nothing. Raises PaymentUnavailable when the provider cannot be reached (nothing happened).
+    """
+    if order.status != OrderStatus.PENDING_PAYMENT or not order.payment_session_id:
+        return
+    gateway = gateway_for(order)
+    try:
+        gateway.expire_session(order.payment_session_id)
+        return
+    except PaymentUnavailable as refused:
+        state = gateway.get_session_state(order.payment_session_id)
+        outcome = session_outcome(state)
+        if outcome in (SessionOutcome.EXPIRED, SessionOutcome.FAILED):
+            return
+        if outcome == SessionOutcome.OPEN:
+            raise refused  # still open: the provider could not expire it now
+    apply_session_state(order, state, actor=gateway.provider)
+    raise PaidMeanwhile(_l("De klant heeft intussen betaald, of de betaling is onderweg: er is niets geannuleerd. "
+                           "Bekijk de bestelling opnieuw."))
+
+
 def settle_from_session(order: Order, *, actor: str) -> SessionOutcome:
     """Ask the order's gateway how its session stands and apply it (in the caller's transaction; the provider
     is only read from, before anything is written). Raises PaymentUnavailable when it cannot be asked."""

@@ -99,22 +99,17 @@ def cancel(status_token: str):
         if order.status == OrderStatus.CANCELLED:
             return _back_to_cart(None, _("Je betaling is geannuleerd; je winkelmand staat klaar."))
         return _status_redirect(order)
-    if order.payment_session_id:
-        try:
-            services.gateway_for(order).expire_session(order.payment_session_id)
-        except PaymentUnavailable:
-            # Maybe it was paid meanwhile, or Stripe is unreachable: never cancel an order that may be paid.
-            db.session.rollback()
-            try:
-                outcome = services.settle_from_session(order, actor="customer")
-                db.session.commit()
-            except PaymentUnavailable:
-                db.session.rollback()
-                outcome = None
-            if outcome != services.SessionOutcome.EXPIRED:
-                if order.status == OrderStatus.PENDING_PAYMENT:
-                    flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
-                return _status_redirect(order)
+    try:  # the session first, so it can no longer be paid: never cancel an order that may be paid
+        services.end_payment_session(order)
+    except services.PaidMeanwhile:
+        db.session.commit()  # paid meanwhile (the status page says so), or the payment is on its way
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
+        return _status_redirect(order)
+    except PaymentUnavailable:
+        db.session.rollback()
+        flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
+        return _status_redirect(order)
     return _give_up(order, actor="customer")
 
 

@@ -46,6 +46,20 @@ def _intent_id(obj: dict[str, Any]) -> str | None:
     return intent.get("id") if isinstance(intent, dict) else intent
 
 
+def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every refund of a refunded charge: as the event lists them, else asked from Stripe."""
+    listed = charge.get("refunds")
+    if isinstance(listed, dict) and not listed.get("has_more"):
+        return listed.get("data") or []
+    intent_id = _intent_id(charge)
+    if not intent_id:
+        return []
+    # API versions since 2022-11-15 no longer list a charge's refunds in the event
+    from shop.payments.gateway import StripeGateway
+
+    return StripeGateway().list_refunds(intent_id)
+
+
 def record_event(event: dict[str, Any]) -> StripeEvent:
     """Insert the event id first: a duplicate raises DuplicateEvent (the caller rolls back, answers 200)."""
     if db.session.get(StripeEvent, event["id"]) is not None:
@@ -64,9 +78,11 @@ def event_order(event: dict[str, Any]) -> Order | None:
 
 def handle_event(event: dict[str, Any]) -> str:
     """Apply one verified event. Returns a short description of what happened (for the response and logs)."""
-    record = record_event(event)
     type_ = event.get("type", "")
     obj = (event.get("data") or {}).get("object") or {}
+    # Stripe is asked (if at all) before anything is written: never inside an open write transaction.
+    refunds = _charge_refunds(obj) if type_ == "charge.refunded" else []
+    record = record_event(event)
     if type_ not in HANDLED_TYPES:
         return "ignored"
     if type_ == "charge.refunded":
@@ -76,13 +92,6 @@ def handle_event(event: dict[str, Any]) -> str:
             log.warning("charge.refunded %s for no known order (payment intent %s)", obj.get("id"), intent_id)
             return "unknown order"
         record.order_id = order.id
-        listed = obj.get("refunds")
-        if isinstance(listed, dict) and not listed.get("has_more"):
-            refunds = listed.get("data") or []
-        else:  # API versions since 2022-11-15 no longer list a charge's refunds in the event
-            from shop.payments.gateway import StripeGateway
-
-            refunds = StripeGateway().list_refunds(intent_id)
         services.record_refunds(order, amount_refunded=int(obj.get("amount_refunded") or 0), refunds=refunds)
         return "refund recorded"
 

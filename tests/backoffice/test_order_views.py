@@ -19,6 +19,8 @@ from tests.factories import (
     make_product,
     make_staff,
     make_user,
+    place,
+    start_stripe_checkout,
 )
 from tests.helpers import count_queries
 
@@ -278,6 +280,46 @@ def test_cancel_needs_reason_and_confirmation(db, client, staff, cheese):
     assert "Geef de reden van de annulering op." in html
     assert "Vink aan dat je de bestelling wilt annuleren." in html
     assert _reload(db, order).status == S.PAID
+
+
+def test_cancel_a_pending_stripe_order_expires_its_session_first(db, client, staff, cheese, stripe_config):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    form = {"expected_status": "pending_payment", "reason": "Dubbele bestelling", "confirm": "y"}
+
+    response = client.post(f"/beheer/bestellingen/{order.id}/annuleren", data=form, follow_redirects=True)
+
+    assert f"Bestelling {order.number} is geannuleerd. De klant kreeg een e-mail." in _page(response)
+    assert (_reload(db, order).status, stripe_config.sessions[session_id]["status"]) == (S.CANCELLED, "expired")
+    assert db.session.get(type(cheese), cheese.id).stock == 10
+
+
+def test_cancel_of_an_order_paid_meanwhile_records_the_payment_and_cancels_nothing(db, client, staff, cheese,
+                                                                                  stripe_config):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+    stripe_config.complete_session(session_id)  # the customer paid while staff looked at the page
+    form = {"expected_status": "pending_payment", "reason": "Dubbele bestelling", "confirm": "y"}
+
+    response = client.post(f"/beheer/bestellingen/{order.id}/annuleren", data=form, follow_redirects=True)
+
+    assert "De klant heeft intussen betaald, of de betaling is onderweg: er is niets geannuleerd." in _page(response)
+    order = _reload(db, order)
+    assert (order.status, order.refunded_cents, order.transitions[-1].actor) == (S.PAID, 0, "stripe")
+    assert db.session.get(type(cheese), cheese.id).stock == 8
+
+
+def test_cancel_when_stripe_is_down_cancels_nothing(db, client, staff, cheese, stripe_config):
+    order = place((cheese, 2))
+    start_stripe_checkout(order)
+    stripe_config.fail_next(times=2, status=500)
+    form = {"expected_status": "pending_payment", "reason": "Dubbele bestelling", "confirm": "y"}
+
+    response = client.post(f"/beheer/bestellingen/{order.id}/annuleren", data=form)
+
+    assert response.status_code == 422
+    assert "De betaaldienst is tijdelijk niet bereikbaar." in _page(response)
+    assert _reload(db, order).status == S.PENDING_PAYMENT
 
 
 def test_cancel_a_paid_order_refunds_and_replay_does_nothing(db, client, staff, cheese):

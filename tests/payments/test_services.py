@@ -13,7 +13,7 @@ from shop.payments import services
 from shop.payments.demo import DemoGateway
 from shop.payments.interface import SessionState
 from shop.payments.services import SessionOutcome
-from tests.factories import make_product, place
+from tests.factories import make_product, place, start_stripe_checkout
 
 
 @pytest.fixture
@@ -142,3 +142,72 @@ def test_refill_cart_puts_the_lines_back_and_says_what_did_not_fit(db, cheese):
 
     assert [(line.product_id, line.quantity) for line in cart.lines] == [(cheese.id, 2)]
     assert [name for name, _ in missed] == ["Confituur"]
+
+
+# --- ending a session before a pending order is cancelled
+
+@pytest.fixture
+def stripe_order(stripe_config, db, cheese):
+    order = place((cheese, 2))
+    start_stripe_checkout(order)
+    return order
+
+
+def test_ending_a_session_asks_the_provider_with_nothing_of_ours_locked(db, stripe_config, stripe_order):
+    engine, order_id, expire = db.engine, stripe_order.id, stripe_config.expire_session_route
+
+    def expire_while_another_request_writes_the_order(params, id):
+        with engine.begin() as connection:  # would wait for (and on SQLite fail on) a lock of ours
+            connection.execute(update(Order).where(Order.id == order_id).values(attention_note="tegelijk"))
+        return expire(params, id)
+
+    stripe_config.expire_session_route = expire_while_another_request_writes_the_order
+
+    services.end_payment_session(stripe_order)
+
+    assert stripe_config.sessions[stripe_order.payment_session_id]["status"] == "expired"
+    assert stripe_order.status == OrderStatus.PENDING_PAYMENT  # the caller cancels
+    assert not db.session.new and not db.session.dirty
+
+
+@pytest.mark.parametrize(("paid", "status", "payment_status"), [
+    (True, OrderStatus.PAID, PaymentStatus.PAID),
+    (False, OrderStatus.PENDING_PAYMENT, PaymentStatus.PROCESSING),  # an async payment on its way
+])
+def test_a_session_paid_meanwhile_is_applied_and_nothing_cancelled(db, stripe_config, stripe_order, cheese, paid,
+                                                                   status, payment_status):
+    stripe_config.complete_session(stripe_order.payment_session_id, paid=paid)
+
+    with pytest.raises(services.PaidMeanwhile):
+        services.end_payment_session(stripe_order)
+    db.session.commit()
+
+    db.session.refresh(cheese)
+    assert (stripe_order.status, stripe_order.payment_status, cheese.stock) == (status, payment_status, 8)
+
+
+def test_a_session_that_expired_by_itself_is_ended(db, stripe_config, stripe_order):
+    stripe_config.expire(stripe_order.payment_session_id)  # its webhook is still on its way
+
+    services.end_payment_session(stripe_order)
+
+    assert stripe_order.status == OrderStatus.PENDING_PAYMENT  # the caller cancels, with its own reason
+
+
+def test_a_crash_after_the_session_ended_is_settled_by_reconcile(app, db, stripe_config, stripe_order, cheese):
+    from shop.orders.staff_actions import cancel_by_staff
+    from tests.factories import make_staff
+
+    staff = make_staff()
+    db.session.commit()
+    services.end_payment_session(stripe_order)
+    cancel_by_staff(stripe_order, reason="Weg", expected_status="pending_payment", by=staff, session_ended=True)
+    db.session.rollback()  # ... the process dies before the cancel is committed
+
+    assert stripe_config.sessions[stripe_order.payment_session_id]["status"] == "expired"  # it can no longer be paid
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert result.output.splitlines()[0] == f"{stripe_order.number}: expired"
+    db.session.expire_all()
+    assert (stripe_order.status, stripe_order.payment_status, cheese.stock) == (
+        OrderStatus.CANCELLED, PaymentStatus.EXPIRED, 10)

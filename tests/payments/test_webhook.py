@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from shop.orders import notifications
-from shop.orders.models import OrderStatus, OrderTransition, Refund
+from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
 from shop.payments.models import StripeEvent
 from tests.factories import make_refund, place, start_stripe_checkout
 from tests.helpers import send_stripe_event
@@ -215,6 +216,27 @@ def test_charge_refunded_without_the_refund_list_asks_stripe_for_it(client, db, 
         (200, second["id"]), (300, first["id"])]
     listed = [r for r in stripe_config.requests if r["method"] == "GET" and r["path"] == "/v1/refunds"]
     assert listed[0]["params"] == {"payment_intent": pending.payment_intent_id, "limit": "100"}
+
+
+def test_charge_refunded_asks_stripe_before_writing_anything(client, db, stripe_config, pending):
+    paid = stripe_config.complete_session(pending.payment_session_id)
+    _send(client, stripe_config, "checkout.session.completed", paid)
+    stripe_config.dashboard_refund(pending.payment_session_id, 300)
+    engine, order_id, list_refunds = db.engine, pending.id, stripe_config.list_refunds
+
+    def list_while_another_request_writes_the_order(params):
+        with engine.begin() as connection:  # would wait for (and on SQLite fail on) a lock of ours
+            connection.execute(update(Order).where(Order.id == order_id).values(attention_note="tegelijk"))
+        return list_refunds(params)
+
+    stripe_config.list_refunds = list_while_another_request_writes_the_order
+
+    _, response = _send(client, stripe_config, "charge.refunded",
+                        stripe_config.charge_for_session(pending.payment_session_id, with_refunds=False))
+
+    assert (response.status_code, response.json) == (200, {"status": "refund recorded"})
+    _reload(db, pending)
+    assert (pending.refunded_cents, pending.attention_note) == (300, "tegelijk")
 
 
 def test_charge_refunded_matches_the_shops_own_refund(client, db, stripe_config, pending):
