@@ -78,11 +78,11 @@ class PaymentStatus(StrEnum):
 
 # The words for each payment status, in one table.
 PAYMENT_STATUS_WORDS = {
-    PaymentStatus.NOT_STARTED: _l("Niet gestart"),
-    PaymentStatus.UNPAID: _l("Nog niet betaald"),
-    PaymentStatus.PROCESSING: _l("Betaling onderweg"),
+    PaymentStatus.NOT_STARTED: "–",
+    PaymentStatus.UNPAID: _l("Wacht op betaling"),
+    PaymentStatus.PROCESSING: _l("Onderweg"),
     PaymentStatus.PAID: _l("Betaald"),
-    PaymentStatus.FAILED: _l("Mislukt"),
+    PaymentStatus.FAILED: _l("Betaling mislukt"),
     PaymentStatus.EXPIRED: _l("Betaalsessie verlopen"),
     PaymentStatus.ABANDONED: _l("Afgebroken door de klant"),
     PaymentStatus.PAID_AFTER_CANCELLATION: _l("Betaald na annulering (terugbetaald)"),

@@ -187,8 +187,9 @@ class CancelResult:
     refund: Refund | None = None
 
 
-class PaymentSessionOpen(DomainError):
-    """A pending order whose checkout session was not ended first (a programming error of the caller)."""
+class PaymentSessionOpen(Exception):
+    """A pending order whose checkout session was not ended first: a programming error of the caller, not a
+    broken rule to show."""
 
 
 def check_cancel_by_staff(order: Order, *, reason: str, expected_status: str | None) -> str:
@@ -218,7 +219,7 @@ def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, b
     reason = check_cancel_by_staff(order, reason=reason, expected_status=expected_status)
     was_pending = order.status == S.PENDING_PAYMENT
     if was_pending and order.payment_session_id and not session_ended:
-        raise PaymentSessionOpen(_l("De betaalsessie van deze bestelling is nog open. Er is niets geannuleerd."))
+        raise PaymentSessionOpen(f"{order.number}: end its payment session first (payments.end_payment_session)")
     # The transition first: it is the guard (conditional UPDATE) that lets only one cancellation through,
     # before any money moves. Its mail tells the customer what will be paid back.
     record = transition(order, S.CANCELLED, by=by, note=reason)

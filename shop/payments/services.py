@@ -1,5 +1,8 @@
-"""What a payment outcome does to an order. Used by the webhook, the success and cancel pages, the demo page
-and the reconcile command alike; ``apply_session_state`` is the one reading of a checkout session's state.
+"""Payments and orders meet here: the adapters (gateway.py, demo.py) only talk to the provider and return
+data; these services record it on orders. Starting a payment (``start_payment``), ending a session before a
+pending order is cancelled (``end_payment_session``), and what a payment outcome does to an order, used by the
+webhook, the success and cancel pages, the demo page and the reconcile command alike
+(``apply_session_state`` is the one reading of a checkout session's state).
 
 Every function is idempotent: it only acts from the state where the outcome means something, and a second
 call (a duplicate or late event, the success page after the webhook) changes nothing. Status changes go
@@ -78,7 +81,6 @@ def start_payment(order: Order, *, success_url: str = "", cancel_url: str = "",
 
 
 # ---------------------------------------------------------------------------------------------- outcomes
-
 
 def _cancel_pending(order: Order, *, actor: str, note: str, payment_status: PaymentStatus) -> bool:
     for _ in range(ATTEMPTS):
@@ -209,7 +211,8 @@ def apply_session_state(order: Order, state: SessionState, *, actor: str) -> Ses
 
 
 class PaidMeanwhile(DomainError):
-    """The checkout session could not be ended: the customer paid meanwhile (or the payment is on its way)."""
+    """The checkout session could not be ended: the customer paid meanwhile (or the payment is on its way).
+    Its message is the one of any order that changed meanwhile (the payment status says more)."""
 
 
 def end_payment_session(order: Order) -> None:
@@ -240,8 +243,8 @@ def end_payment_session(order: Order) -> None:
         if outcome == SessionOutcome.OPEN:
             raise refused  # still open: the provider could not expire it now
     apply_session_state(order, state, actor=gateway.provider)
-    raise PaidMeanwhile(_l("De klant heeft intussen betaald, of de betaling is onderweg: er is niets geannuleerd. "
-                           "Bekijk de bestelling opnieuw."))
+    raise PaidMeanwhile(_l("Deze bestelling is intussen gewijzigd (nu: %(status)s). Er is niets uitgevoerd; "
+                           "bekijk ze opnieuw."), status=str(order.status.label).lower())
 
 
 def settle_from_session(order: Order, *, actor: str) -> SessionOutcome:

@@ -303,7 +303,7 @@ def test_cancel_of_an_order_paid_meanwhile_records_the_payment_and_cancels_nothi
 
     response = client.post(f"/beheer/bestellingen/{order.id}/annuleren", data=form, follow_redirects=True)
 
-    assert "De klant heeft intussen betaald, of de betaling is onderweg: er is niets geannuleerd." in _page(response)
+    assert "Deze bestelling is intussen gewijzigd (nu: betaald). Er is niets uitgevoerd; bekijk ze opnieuw." in _page(response)
     order = _reload(db, order)
     assert (order.status, order.refunded_cents, order.transitions[-1].actor) == (S.PAID, 0, "stripe")
     assert db.session.get(type(cheese), cheese.id).stock == 8
