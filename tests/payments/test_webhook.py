@@ -220,7 +220,7 @@ def test_charge_refunded_without_the_refund_list_asks_stripe_for_it(client, db, 
 
 def test_charge_refunded_asks_stripe_before_writing_anything(client, db, stripe_config, pending):
     paid = stripe_config.complete_session(pending.payment_session_id)
-    _send(client, stripe_config, "checkout.session.completed", paid)
+    send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
     stripe_config.dashboard_refund(pending.payment_session_id, 300)
     engine, order_id, list_refunds = db.engine, pending.id, stripe_config.list_refunds
 
@@ -231,7 +231,7 @@ def test_charge_refunded_asks_stripe_before_writing_anything(client, db, stripe_
 
     stripe_config.list_refunds = list_while_another_request_writes_the_order
 
-    _, response = _send(client, stripe_config, "charge.refunded",
+    _, response = send_stripe_event(client, stripe_config, "charge.refunded",
                         stripe_config.charge_for_session(pending.payment_session_id, with_refunds=False))
 
     assert (response.status_code, response.json) == (200, {"status": "refund recorded"})
