@@ -19,10 +19,11 @@ STANDARD_RATE = 21
 
 
 def _order_options():
+    """What the customer's pages, the pick lists and the slips show of an order: its lines (with package
+    components) and shipments, each loaded in one query."""
     return (
-        selectinload(Order.lines).selectinload(OrderLine.components),
         selectinload(Order.shipments),
-        selectinload(Order.transitions),
+        selectinload(Order.lines).selectinload(OrderLine.components),
     )
 
 
@@ -94,13 +95,6 @@ MAX_SELECTION = 200
 
 
 # --- loading orders ------------------------------------------------------------------------------------------
-
-
-def _order_options():
-    return (
-        selectinload(Order.shipments),
-        selectinload(Order.lines).selectinload(OrderLine.components),
-    )
 
 
 def list_orders_for_days(start: date, end: date, statuses: Iterable[OrderStatus] = FULFIL_STATUSES) -> list[Order]:
