@@ -17,13 +17,17 @@ from flask import render_template_string
 from werkzeug.routing import BuildError
 
 from shop.backoffice.templating import NAVIGATION as BACKOFFICE_NAVIGATION
+from shop.core.links import absolute_url_for
 from shop.portal.templating import NAVIGATION as PORTAL_NAVIGATION
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 CODE = ROOT / "shop"
 
-URL_FOR = re.compile(r"""url_for\(\s*(['"])([\w.]+)\1""")
+# url_for on pages, absolute_url_for (shop/core/links.py) in e-mails and documents.
+URL_FOR = re.compile(r"""(?:absolute_)?url_for\(\s*(['"])([\w.]+)\1""")
+# The one module that builds links from the URL map itself (for mails sent outside a request).
+LINK_BUILDER = CODE / "core" / "links.py"
 
 
 def _blueprint_literal(app) -> re.Pattern:
@@ -77,6 +81,30 @@ def test_a_link_to_a_missing_route_fails_the_page(app):
 def test_no_template_or_view_asks_whether_a_route_exists():
     guards = re.compile(r"has_endpoint|view_functions|url_map|BuildError")
     offenders = [str(path.relative_to(ROOT)) for path in [*_template_files(), *sorted(CODE.rglob("*.py"))]
-                 if path.suffix in (".html", ".txt", ".xml", ".py") and guards.search(path.read_text(encoding="utf-8"))]
+                 if path != LINK_BUILDER and path.suffix in (".html", ".txt", ".xml", ".py") and guards.search(path.read_text(encoding="utf-8"))]
+
+    assert offenders == []
+
+
+def test_mail_links_are_absolute_from_the_base_url_outside_a_request_too(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SHOP_BASE_URL", "https://shop.example/")
+    with app.app_context():
+        assert absolute_url_for("orders.status", token="abc") == "https://shop.example/bestelling/abc"
+        assert absolute_url_for("accounts.login") == "https://shop.example/inloggen"
+        with pytest.raises(BuildError):
+            absolute_url_for("accounts.no_such_page")
+
+
+def test_mail_links_never_take_the_host_of_the_request(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SHOP_BASE_URL", "https://shop.example")
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert absolute_url_for("catalog.product_detail", slug="kaas") == "https://shop.example/producten/kaas"
+
+
+def test_no_code_builds_a_link_from_a_literal_path():
+    """Mail links name their route (absolute_url_for), redirects use url_for: no "/path" typed into a link."""
+    literal = re.compile(r"""(?:absolute_url|redirect)\(\s*f?(['"])/""")
+    offenders = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in sorted(CODE.rglob("*.py"))
+                 for match in literal.finditer(path.read_text(encoding="utf-8"))]
 
     assert offenders == []

@@ -18,7 +18,7 @@ Rules kept here:
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +29,7 @@ from shop.accounts import personal_data, tokens
 from shop.accounts.models import Role, User
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
+from shop.core.links import absolute_url_for
 from shop.extensions import db
 from shop.outbox.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from shop.outbox.services import enqueue
@@ -122,10 +123,6 @@ def change_password(user: User, current_password: str, new_password: str, *, by)
 # --- mail ------------------------------------------------------------------------------------------------
 
 
-def absolute_url(path: str) -> str:
-    return current_app.config["SHOP_BASE_URL"].rstrip("/") + path
-
-
 def _queue_mail(user: User, name: str, subject_text, *, to: str | None = None, **context) -> None:
     from shop.core.settings import get_settings
 
@@ -150,7 +147,7 @@ def request_password_reset(email: str | None) -> bool:
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return False
-    link = absolute_url(f"/wachtwoord-herstellen/{tokens.make_token(user, tokens.RESET)}")
+    link = absolute_url_for("accounts.reset_password", token=tokens.make_token(user, tokens.RESET))
     with force_locale(user.locale or "nl"):
         subject = _("Een nieuw wachtwoord voor Lekker Oost-Vlaams")
     _queue_mail(user, "account_password_reset", subject, link=link, hours=1)
@@ -182,7 +179,7 @@ def _invite(email: str, role: Role, producer, *, by) -> User:
         db.session.add(user)
         db.session.flush()
     user.active = True
-    link = absolute_url(f"/uitnodiging/{tokens.make_token(user, tokens.INVITATION)}")
+    link = absolute_url_for("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
     with force_locale(user.locale or "nl"):
         if producer is not None:
             subject = _("Uitnodiging voor het producentenportaal van Lekker Oost-Vlaams")
@@ -246,8 +243,8 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
     if user is not None and (user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None):
         with force_locale(user.locale or "nl"):
             subject = _("Je hebt al een account bij Lekker Oost-Vlaams")
-        _queue_mail(user, "account_exists", subject, link=absolute_url("/wachtwoord-vergeten"),
-                    login_link=absolute_url("/inloggen"))
+        _queue_mail(user, "account_exists", subject, link=absolute_url_for("accounts.forgot_password"),
+                    login_link=absolute_url_for("accounts.login"))
         return
     if user is None:
         user = User(email=address, role=Role.CUSTOMER, active=False, locale=locale)
@@ -255,7 +252,7 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
     user.name = (name or "").strip()[:160]
     user.set_password(password)
     db.session.flush()
-    link = absolute_url(f"/account/bevestigen/{tokens.make_token(user, tokens.CONFIRMATION)}")
+    link = absolute_url_for("accounts.confirm", token=tokens.make_token(user, tokens.CONFIRMATION))
     with force_locale(user.locale or "nl"):
         subject = _("Bevestig je e-mailadres voor Lekker Oost-Vlaams")
     _queue_mail(user, "account_confirm", subject, link=link, days=7)

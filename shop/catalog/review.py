@@ -138,13 +138,13 @@ def review_recipients(producer: Producer) -> list[tuple[str, str]]:
 
 def notify_producer(product: Product, name: str, **context) -> int:
     """Queue ``emails/<name>`` about the product to every review recipient; returns how many were queued."""
-    from shop.accounts.services import absolute_url
+    from shop.core.links import absolute_url_for
     from shop.core.settings import get_settings
 
     settings = get_settings()
     producer = product.producer
-    portal_link = absolute_url(f"/portaal/producten/{product.id}")
-    shop_link = absolute_url(f"/producten/{product.slug}")
+    portal_link = absolute_url_for("portal.product_edit", product_id=product.id)
+    shop_link = absolute_url_for("catalog.product_detail", slug=product.slug)
     queued = 0
     for address, locale in review_recipients(producer):
         with force_locale(locale or "nl"):

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from shop.core.i18n import MONEY_LOCALES
+from shop.core.links import absolute_url_for
 from shop.core.money import format_eur
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, Order
@@ -24,7 +25,7 @@ from shop.outbox.services import enqueue
 
 def status_url(order: Order) -> str:
     """The guest's secret order-status link (orders.status), absolute from SHOP_BASE_URL."""
-    return f"{current_app.config['SHOP_BASE_URL'].rstrip('/')}/bestelling/{order.status_token}"
+    return absolute_url_for("orders.status", token=order.status_token)
 
 
 def _context(order: Order) -> dict:

@@ -75,7 +75,7 @@ def _back_to_cart(cart, message: str):
     from shop.cart.views import CART_COOKIE, set_cart_cookie
 
     flash(message, "info")
-    response = make_response(redirect("/winkelmand", 303))
+    response = make_response(redirect(url_for("cart.show"), 303))
     if cart is not None and request.cookies.get(CART_COOKIE) != cart.token:
         set_cart_cookie(response, cart)
     return response
