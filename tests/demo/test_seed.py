@@ -49,7 +49,7 @@ from shop.packages.models import Package, PackageComponent
 from tests import factories
 from tests.helpers import empty_all_tables
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def catalogue_digest() -> str:
