@@ -7,7 +7,6 @@ DomainError rolls back and is shown. Every action form carries a CSRF token.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,10 +40,6 @@ RESEND_LABELS = {
 }
 
 
-def _when(value) -> str:
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
-
-
 # ---------------------------------------------------------------------------------------------- list
 
 @bp.get("/bestellingen")
@@ -57,7 +52,7 @@ def order_list():
         "backoffice/order_list.html",
         filters=filters, page=page, producers=list_producer_choices(),
         select_all=request.args.get("alles") == "1", bulk_form=BulkForm(),
-        statuses=STATUS_LABELS, methods=METHOD_LABELS, when=_when,
+        statuses=STATUS_LABELS, methods=METHOD_LABELS,
     )
 
 
@@ -124,7 +119,6 @@ def _render(order, *, failed=None, status: int = 200, **forms):
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         resend_form=resend_form,
         statuses=STATUS_LABELS, methods=METHOD_LABELS, OrderStatus=OrderStatus, DeliveryMethod=DeliveryMethod,
-        when=_when,
     )
     if failed is not None:
         context["form"] = failed  # base.html puts "Fout:" in the title

@@ -4,7 +4,6 @@ report a shortage they find while picking. The rules live in shop.supply.shortag
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -37,12 +36,8 @@ SHORTAGE_STATUS_LABELS = {status: status.label for status in ShortageStatus}
 ORDER_STATUS_LABELS = {status: str(status.label).lower() for status in OrderStatus}
 
 
-def _when(value) -> str:
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
-
-
 def _common() -> dict:
-    return dict(shortage_labels=SHORTAGE_STATUS_LABELS, order_labels=ORDER_STATUS_LABELS, when=_when)
+    return dict(shortage_labels=SHORTAGE_STATUS_LABELS, order_labels=ORDER_STATUS_LABELS)
 
 
 @bp.route("/tekorten")

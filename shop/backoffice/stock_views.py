@@ -4,7 +4,6 @@ correction with a mandatory reason (shop.inventory.services.correct_stock)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,10 +16,6 @@ from shop.extensions import db
 from shop.inventory.queries import LOW_STOCK, STOCK_FILTERS, get_stock_history, list_stock
 from shop.inventory.services import StockChanged, correct_stock
 from shop.listings.product_csv import STATUS_LABELS as PRODUCT_STATUS_LABELS
-
-
-def _when(value) -> str:
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
 
 
 @bp.route("/voorraad")
@@ -39,7 +34,7 @@ def _detail_page(product_id: int, form: StockCorrectionForm | None = None, statu
     history = get_stock_history(product_id, page_number(request.args))
     if history is None:
         abort(404)
-    context = dict(history=history, when=_when, product_labels=PRODUCT_STATUS_LABELS)
+    context = dict(history=history, product_labels=PRODUCT_STATUS_LABELS)
     if form is None:
         correction_form = StockCorrectionForm(formdata=None, expected_stock=str(history.product.stock))
     else:

@@ -1,8 +1,9 @@
-"""Template helpers of the back office: its menu."""
+"""Template helpers of the back office: its menu and how it writes a moment."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -28,5 +29,11 @@ def backoffice_navigation() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label, admin_only in NAVIGATION if is_admin or not admin_only]
 
 
+def when(value) -> str:
+    """A moment as staff read it everywhere in the back office: "6 dec. 2026 17:45" (empty when there is none)."""
+    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["backoffice_navigation"] = backoffice_navigation
+    app.jinja_env.globals["when"] = when
