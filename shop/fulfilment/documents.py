@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import date
 
 from shop.catalog.models import Producer
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import shop_day
 from shop.orders.models import DeliveryMethod, Order, Shipment
 
 # Orders whose goods still have to be picked and packed.
 from shop.supply.needs import Adjustment, collect_needs, products_by_id
-
-
 
 # --- the pick list ------------------------------------------------------------------------------------------
 
@@ -226,10 +224,7 @@ class PackingSlip:
 
     @property
     def placed_on(self) -> date:
-        placed = self.order.placed_at
-        if placed.tzinfo is None:  # SQLite hands back naive datetimes; every stored datetime is UTC
-            placed = placed.replace(tzinfo=UTC)
-        return placed.astimezone(SHOP_TIMEZONE).date()
+        return shop_day(self.order.placed_at)
 
 
 def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:

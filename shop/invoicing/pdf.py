@@ -10,7 +10,7 @@ from datetime import datetime
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import shop_day
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
 from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row, write_vat_summary
@@ -51,8 +51,7 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         pdf.set_font(FONT, "B", 18)
         pdf.cell(width / 2, 9, _("Factuur"), align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
-        issued = invoice.issued_at
-        issued_day = (issued.astimezone(SHOP_TIMEZONE) if isinstance(issued, datetime) and issued.tzinfo else issued)
+        issued_day = shop_day(invoice.issued_at)
         details = [
             _("Factuurnummer: %(number)s", number=invoice.number),
             _("Factuurdatum: %(date)s", date=format_date(issued_day, "long")),
@@ -116,8 +115,7 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         pdf.set_font(FONT, "", 9.5)
         payment = invoice.payment or {}
         if payment.get("paid_at"):
-            paid_at = datetime.fromisoformat(payment["paid_at"])
-            paid_day = paid_at.astimezone(SHOP_TIMEZONE) if paid_at.tzinfo else paid_at
+            paid_day = shop_day(datetime.fromisoformat(payment["paid_at"]))
             note = _("Betaald op %(date)s.", date=format_date(paid_day, "long"))
         else:
             note = _("Betaald.")

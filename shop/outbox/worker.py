@@ -12,7 +12,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 
+from shop.core.clock import as_utc
 from shop.core.db import utcnow
 from shop.extensions import db
 from shop.outbox.models import OutboxMessage, OutboxStatus
@@ -71,7 +72,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if message.reply_to:
         email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
-    email["Date"] = format_datetime(message.created_at if message.created_at.tzinfo else message.created_at.replace(tzinfo=UTC))
+    email["Date"] = format_datetime(as_utc(message.created_at))
     domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
     email.set_content(message.body_text)
@@ -110,8 +111,6 @@ def _write_file(email: EmailMessage, message: OutboxMessage) -> Path:
     return path
 
 
-def _as_aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
@@ -129,7 +128,7 @@ def _claim_next(now: datetime, skip: set[int]) -> OutboxMessage | None:
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
             )
-            .values(next_attempt_at=_as_aware(now) + CLAIM_LEASE)
+            .values(next_attempt_at=as_utc(now) + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
@@ -176,7 +175,7 @@ def deliver_pending(now: datetime | None = None, limit: int = 100) -> tuple[int,
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.FAILED
             else:
-                message.next_attempt_at = _as_aware(now) + backoff(message.attempts)
+                message.next_attempt_at = as_utc(now) + backoff(message.attempts)
             failed += 1
             current_app.logger.warning("outbox message %s not delivered: %s", message.id, message.last_error)
         else:

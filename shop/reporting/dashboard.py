@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.catalog.models import Product, ProductStatus
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import shop_day
 from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, Shipment
 from shop.packages.models import Package, PackageComponent
@@ -145,11 +145,6 @@ def count_queues() -> tuple[int, int, int]:
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
-def _shop_day(moment: datetime) -> date:
-    # SQLite gives the stored UTC time back without its zone; PostgreSQL gives it with one.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(SHOP_TIMEZONE).date()
 
 
 def daily_sales(today: date, days: int = SALES_DAYS) -> list[tuple[date, int, int]]:
@@ -169,7 +164,7 @@ def daily_sales(today: date, days: int = SALES_DAYS) -> list[tuple[date, int, in
     revenue: dict[date, int] = defaultdict(int)
     orders: dict[date, int] = defaultdict(int)
     for paid_at, total, refunded in rows:
-        day = _shop_day(paid_at)
+        day = shop_day(paid_at)
         revenue[day] += total - (refunded or 0)
         orders[day] += 1
     return [(first + timedelta(days=i), revenue[first + timedelta(days=i)], orders[first + timedelta(days=i)])

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from shop.catalog.models import Producer, Product
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import shop_day
 from shop.extensions import db
 from shop.invoicing.models import Invoice
 from shop.orders.models import Order, OrderLine, OrderLineComponent, OrderStatus, Refund
@@ -34,9 +34,6 @@ REFUND_STATUS_LABELS = {
 }
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives the stored UTC time back without its zone; PostgreSQL gives it with one.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 # --- sales per producer ----------------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def vat_report(start: date, end: date) -> VatReport:
             amounts.vat_cents += int(line["vat_cents"])
     refunds = [
         RefundRow(refund_id=refund_id, order_id=order_id, order_number=number,
-                  day=_aware(created_at).astimezone(SHOP_TIMEZONE).date(), amount_cents=amount,
+                  day=shop_day(created_at), amount_cents=amount,
                   status=status or "", reason=reason or "")
         for refund_id, order_id, number, created_at, amount, status, reason in db.session.execute(
             select(Refund.id, Refund.order_id, Order.number, Refund.created_at, Refund.amount_cents, Refund.status,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import render_template
 from flask_babel import force_locale, format_date
@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from shop.catalog.models import Producer, Product, ProductStatus
 from shop.catalog.producer_queries import recipients_for
 from shop.catalog.services import publish_product
-from shop.core.clock import SHOP_TIMEZONE
+from shop.core.clock import SHOP_TIMEZONE, as_utc
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.settings import get_settings
@@ -109,13 +109,6 @@ class DemandItem:
         return max(self.quantity - self.short, 0)
 
 
-def _as_aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored datetime is UTC."""
-    if value is not None and value.tzinfo is None:
-
-        return value.replace(tzinfo=UTC)
-    return value
-
 
 def list_open_demand(producer_id: int) -> list[DemandItem]:
     """Every open order line (paid or in preparation) that needs one of this producer's products.
@@ -136,7 +129,7 @@ def list_open_demand(producer_id: int) -> list[DemandItem]:
             line.id, need.order.number, need.product_id, need.name, line.name if need.in_package else None,
             need.ordered + need.substitute, need.removed + need.open_short,
             shipment.scheduled_date if shipment else None, shipment.method.value if shipment else "",
-            _as_aware(need.order.paid_at), need.product.name, need.product.unit, need.ordered == 0,
+            (as_utc(need.order.paid_at) if need.order.paid_at else None), need.product.name, need.product.unit, need.ordered == 0,
         ))
     return sorted(items, key=lambda i: (i.day or date.max, i.order_number, i.name, i.line_id))
 
