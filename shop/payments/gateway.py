@@ -30,6 +30,7 @@ import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from shop.core.clock import as_utc
 from shop.core.db import utcnow
 from shop.core.settings import get_settings
 from shop.payments.interface import (
@@ -108,7 +109,13 @@ class StripeGateway:
         if charged != request.total_cents:
             raise AssertionError(f"Stripe line items sum to {charged}, order {request.order_number} totals "
                                  f"{request.total_cents}")
-        expires_at = utcnow() + timedelta(minutes=settings.payment_expiry_minutes)
+        expiry = timedelta(minutes=settings.payment_expiry_minutes)
+        expires_at = utcnow() + expiry
+        if request.placed_at is not None:
+            # Asking again for the same order must send the same parameters (the idempotency key checkout-<number>
+            # demands it), so the expiry counts from when the order was placed, not from this call; the extra
+            # minute covers placing to asking, as Stripe wants at least 30 minutes from the session's creation.
+            expires_at = max(as_utc(request.placed_at) + expiry + timedelta(minutes=1), expires_at)
         metadata = {"order_id": str(request.order_id), "order_number": request.order_number}
         params: stripe.params.checkout.SessionCreateParams = {
             "mode": "payment",

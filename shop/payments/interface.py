@@ -5,6 +5,7 @@ never shop.orders: they talk to the provider and return data; shop.payments.serv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from shop.core.errors import DomainError
@@ -40,6 +41,7 @@ class CheckoutRequest:
     total_cents: int
     success_url: str = ""
     cancel_url: str = ""
+    placed_at: datetime | None = None  # the session's expiry counts from it, so asking again asks the same
 
 
 @dataclass(frozen=True)

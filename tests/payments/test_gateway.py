@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 
+from shop.core.clock import as_utc
 from shop.orders.models import PaymentProvider
 from shop.payments.demo import DemoGateway
 from shop.payments.gateway import StripeGateway, get_gateway
@@ -59,7 +61,9 @@ def test_checkout_session_matches_the_order(stripe_config, db, cheese):
     assert params["customer_email"] == "an@voorbeeld.be"
     assert params["locale"] == "fr"
     assert params["allowed_payment_method_types"] == {"0": "card", "1": "bancontact"}
-    assert before + 1800 <= int(params["expires_at"]) <= int(time.time()) + 1800
+    # At least 30 minutes from the session's creation, counted from the order's placing (+ 1 minute margin).
+    assert before + 1800 <= int(params["expires_at"]) <= int(time.time()) + 1800 + 60
+    assert int(params["expires_at"]) == int(as_utc(order.placed_at).timestamp()) + 31 * 60
     assert params["success_url"] == SUCCESS_URL
     assert params["cancel_url"] == f"http://localhost/afrekenen/geannuleerd/{order.status_token}"
     session = stripe_config.sessions[order.payment_session_id]
@@ -98,6 +102,26 @@ def test_starting_twice_reuses_the_session(stripe_config, db, cheese):
     second = start_payment(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c", gateway=gateway)
 
     assert first == second == stripe_config.sessions[order.payment_session_id]["url"]
+    assert len(stripe_config.sessions) == 1
+
+
+def test_asking_again_seconds_later_sends_the_same_parameters_and_gets_the_same_session(
+        stripe_config, db, cheese, monkeypatch):
+    """The idempotency key checkout-<number> only answers a retry that asks exactly the same: the session's
+    expiry counts from the order's placing, not from the moment of asking."""
+    import shop.payments.gateway as gateway_module
+
+    order = place((cheese, 1))
+    gateway = get_gateway()
+    first = start_payment(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c", gateway=gateway)
+    later = gateway_module.utcnow() + timedelta(seconds=7)
+    monkeypatch.setattr(gateway_module, "utcnow", lambda: later)
+
+    second = start_payment(order, success_url=SUCCESS_URL, cancel_url="http://localhost/c", gateway=gateway)
+
+    assert second == first
+    creates = [r for r in stripe_config.requests if r["method"] == "POST" and r["path"] == "/v1/checkout/sessions"]
+    assert len(creates) == 2 and creates[0]["params"]["expires_at"] == creates[1]["params"]["expires_at"]
     assert len(stripe_config.sessions) == 1
 
 
