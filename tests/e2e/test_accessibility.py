@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.conftest import E2E_DIR, new_page
+from tests.e2e.browser import DEMO_PRODUCER, DEMO_STAFF, E2E_DIR, log_in, new_page
 
 AXE = E2E_DIR / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
-DEMO_PRODUCER = ("producent@lekkeroostvlaams.be", "demo-producent-2026")
-DEMO_STAFF = ("personeel@lekkeroostvlaams.be", "demo-personeel-2026")
 
 
 def axe_violations(page) -> list[dict]:
@@ -23,14 +21,6 @@ def axe_violations(page) -> list[dict]:
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"] if v["impact"] in BLOCKING
     ]
-
-
-def log_in(page, server, email: str, password: str) -> None:
-    page.goto(server("/inloggen"))
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_main_pages_have_no_serious_or_critical_violations(live_server, browser, shots):

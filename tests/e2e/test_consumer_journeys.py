@@ -8,29 +8,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ROOT, new_page, start_server, stop_server
+from tests.e2e.browser import new_page, start_server, stop_server, words_in
 from tests.fakes.stripe_server import WEBHOOK_SECRET, FakeStripe
-
-# The words of the journey, as the shopper reads them on buttons and labels (Dutch source texts; other languages
-# through the shop's own message catalogues, so the test follows the translations).
-WORDS_NL = dict(
-    to_packages="Alle gevonden pakketten", only_available="Enkel beschikbare pakketten",
-    show_packages="Toon pakketten", add="In winkelmand", cart="Winkelmand", checkout="Afrekenen",
-    email="E-mailadres", name="Naam", phone="Telefoonnummer", delivery="Thuislevering",
-    pickup="Afhalen in het Groot Vleeshuis", recipient="Naam van de ontvanger", street="Straat en huisnummer",
-    postcode="Postcode", city="Gemeente", gift="Dit is een geschenk", message="Boodschap op het kaartje",
-    next="Verder naar het overzicht", terms="Ik aanvaard de algemene voorwaarden", pay_demo="Betalen (%(total)s)",
-    filters="Filters en sorteren",
-)
-
-
-def words_in(locale: str) -> dict[str, str]:
-    from babel.support import Translations
-
-    translations = Translations.load(str(ROOT / "shop" / "translations"), [locale])
-    words = {key: translations.gettext(text) for key, text in WORDS_NL.items()}
-    words["pay_demo"] = words["pay_demo"].split("(")[0].strip()
-    return words
 
 
 def _add_first_product(page, words, query: str) -> str:

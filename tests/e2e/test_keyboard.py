@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_consumer_journeys import words_in
+from tests.e2e.browser import words_in
 
 MAX_TABS = 250
 

@@ -6,8 +6,7 @@ import re
 
 from PIL import Image
 
-from tests.e2e.conftest import new_page
-from tests.e2e.test_accessibility import DEMO_PRODUCER, log_in
+from tests.e2e.browser import DEMO_PRODUCER, log_in, new_page
 
 
 def test_producer_lowers_stock_and_adds_a_photo_and_the_shop_shows_it(live_server, page, browser, shots, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_accessibility import DEMO_STAFF, log_in
+from tests.e2e.browser import DEMO_STAFF, log_in
 
 
 def _open_order(page, search: str) -> None:
