@@ -332,13 +332,14 @@ def make_refund(order, amount_cents: int, *, reason: str = "", by=None, at: date
 
 def make_order_paid_at(*items: tuple[Product | Package, int], at: datetime):
     """An order paid at ``at``, whose invoice was issued then too (for reports and statements of a period)."""
+    from shop.invoicing.queries import get_invoice_of
     from shop.orders.lifecycle import transition
     from shop.orders.models import OrderStatus
 
     order = make_order(*items)
     transition(order, OrderStatus.PAID)
     order.paid_at = at
-    order.invoice.issued_at = at
+    get_invoice_of(order).issued_at = at
     return order
 
 

@@ -17,6 +17,7 @@ from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.core.redirects import local_path
 from shop.extensions import db
+from shop.invoicing.queries import get_invoice_of
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
 from shop.orders.models import DeliveryMethod, OrderStatus
@@ -107,6 +108,7 @@ def _render(order, *, failed=None, status: int = 200, **forms):
     resend_form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in resendable]
     context = dict(
         order=order,
+        invoice=get_invoice_of(order),
         shipment=order.shipment,
         vat_lines=order_vat_lines(order),
         transitions_allowed=staff_actions.staff_transitions(order),

@@ -36,4 +36,5 @@ class Invoice(Base):
     total_cents: Mapped[Cents]
     payment: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    order: Mapped[Order] = relationship(back_populates="invoice")
+    # One way: orders know nothing of invoicing (a layer above them); ask shop.invoicing.queries for an order's invoice.
+    order: Mapped[Order] = relationship()

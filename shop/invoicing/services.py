@@ -15,7 +15,6 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.db import utcnow
@@ -23,9 +22,11 @@ from shop.core.numbering import next_value
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.invoicing.models import Invoice
+from shop.invoicing.queries import export_invoices, get_invoice_of
+from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
 from shop.orders.models import DeliveryMethod, Order, OrderStatus
-from shop.orders.notifications import add_attachments
+from shop.orders.notifications import add_attachments, add_mail_context
 from shop.orders.queries import add_fee_by_rate, goods_gross_by_rate, order_vat_lines
 
 
@@ -113,7 +114,7 @@ def issue_invoice(order: Order) -> Invoice:
 
     Runs in the caller's transaction and never commits; the number is only used when the caller commits.
     """
-    existing = order.invoice or db.session.scalar(select(Invoice).where(Invoice.order_id == order.id))
+    existing = get_invoice_of(order)
     if existing is not None:
         return existing
     settings = get_settings()
@@ -127,7 +128,7 @@ def issue_invoice(order: Order) -> Invoice:
     # Take the number last: on PostgreSQL the counter's row lock is held until the caller commits.
     sequence = next_value(f"invoice-{year}")
     invoice = Invoice(
-        order_id=order.id,
+        order=order,
         year=year,
         sequence=sequence,
         number=f"{year}-{sequence:06d}",
@@ -146,7 +147,6 @@ def issue_invoice(order: Order) -> Invoice:
     )
     db.session.add(invoice)
     db.session.flush()
-    order.invoice = invoice
     return invoice
 
 
@@ -159,10 +159,16 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
 def invoice_attachments(order: Order) -> list[tuple[str, str, bytes]]:
     """The order's invoice PDF, to attach to its confirmation (nothing before it is invoiced)."""
-    if order.invoice is None:
+    invoice = get_invoice_of(order)
+    if invoice is None:
         return []
-    filename = _("factuur-%(number)s.pdf", number=order.invoice.number)
-    return [(filename, "application/pdf", render_invoice_pdf(order.invoice))]
+    filename = _("factuur-%(number)s.pdf", number=invoice.number)
+    return [(filename, "application/pdf", render_invoice_pdf(invoice))]
+
+
+def invoice_mail_context(order: Order) -> dict[str, Invoice | None]:
+    """The confirmation names the invoice it attaches: ``invoice`` (None before the order is invoiced)."""
+    return {"invoice": get_invoice_of(order)}
 
 
 def _invoice_when_paid(order: Order, from_status: OrderStatus, **_context) -> None:
@@ -170,6 +176,9 @@ def _invoice_when_paid(order: Order, from_status: OrderStatus, **_context) -> No
 
 
 def connect_to_orders() -> None:
-    """An order that is paid gets its invoice, and its confirmation mail attaches it (called by create_app)."""
+    """An order that is paid gets its invoice, its confirmation mail attaches it and names its number, and the
+    personal-data export gives it with its order (called by create_app). Orders know nothing of invoices."""
     add_effect(OrderStatus.PAID, _invoice_when_paid)
     add_attachments("order_confirmed", invoice_attachments)
+    add_mail_context("order_confirmed", invoice_mail_context)
+    add_export_entry("invoice", export_invoices)

@@ -2,12 +2,14 @@
 
 Accounts reach them through shop.accounts.personal_data (connect_to_accounts, called by create_app): open
 orders hold up deleting the account, guest orders are claimed once the address is confirmed, the orders go
-into the personal-data export, and deleting the account erases their contact data but keeps what accounting
-needs (number, lines, amounts, VAT, invoice, company billing data).
+into the personal-data export (with what the domains above add to each order: add_export_entry), and deleting
+the account erases their contact data but keeps what accounting needs (number, lines, amounts, VAT, invoice,
+company billing data).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -103,28 +105,37 @@ def _order(order: Order) -> dict[str, Any]:
             {"amount_cents": refund.amount_cents, "status": refund.status, "created_at": as_iso(refund.created_at)}
             for refund in order.refunds
         ],
-        "invoice": None if order.invoice is None else {
-            "number": order.invoice.number,
-            "issued_at": as_iso(order.invoice.issued_at),
-            "buyer": order.invoice.buyer,
-            "total_cents": order.invoice.total_cents,
-        },
     }
 
 
+# entry name -> function giving, for the exported orders, each one's entry by order id (an order left out gets
+# None); added by the domains above orders that keep something per order (the document billing it), so that
+# it is exported with its order.
+ExportEntries = Callable[[Sequence[Order]], dict[int, Any]]
+_EXPORT_ENTRIES: dict[str, ExportEntries] = {}
+
+
+def add_export_entry(name: str, entries: ExportEntries) -> None:
+    """Export every order with ``name``: what ``entries(orders)`` gives for its id, or None (replaces a former
+    function under that name)."""
+    _EXPORT_ENTRIES[name] = entries
+
+
 def export_orders(user: User) -> dict[str, Any]:
-    """The person's orders with lines, shipments, gift messages, refunds and the invoice's buyer data."""
+    """The person's orders with lines, shipments, gift messages, refunds and the entries the domains above add
+    (the billing document with its buyer data)."""
     orders = db.session.scalars(
         orders_of(user)
         .options(
             selectinload(Order.lines).selectinload(OrderLine.components),
             selectinload(Order.shipments),
             selectinload(Order.refunds),
-            selectinload(Order.invoice),
         )
         .order_by(Order.placed_at, Order.id)
     ).all()
-    return {"orders": [_order(order) for order in orders]}
+    added = {name: entries(orders) for name, entries in _EXPORT_ENTRIES.items()}
+    return {"orders": [_order(order) | {name: found.get(order.id) for name, found in added.items()}
+                       for order in orders]}
 
 
 def erase_contact_data(user: User, *, old_email: str, anonymous: str) -> None:

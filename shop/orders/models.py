@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, Cents, Timestamped, str_enum, utcnow
-
-if TYPE_CHECKING:
-    from shop.invoicing.models import Invoice
 
 
 class OrderStatus(StrEnum):
@@ -141,7 +137,6 @@ class Order(Timestamped, Base):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderTransition.id"
     )
     refunds: Mapped[list[Refund]] = relationship(back_populates="order", cascade="all, delete-orphan", order_by="Refund.id")
-    invoice: Mapped[Invoice | None] = relationship(back_populates="order", uselist=False)
     notes: Mapped[list[OrderNote]] = relationship(back_populates="order", cascade="all, delete-orphan",
                                                   order_by="OrderNote.id")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale, format_date
@@ -50,9 +51,10 @@ def _context(order: Order) -> dict:
 
 
 def _queue(order: Order, name: str, kind: str, subject: str, *, dedupe_key: str, attachments=(), **extra) -> None:
-    """Render ``emails/<name>.txt`` and ``.html`` in the order's language and queue them."""
+    """Render ``emails/<name>.txt`` and ``.html`` in the order's language (with what the domains above add to
+    ``kind``'s context) and queue them."""
     with force_locale(order.locale or "nl"):
-        context = _context(order) | extra
+        context = _context(order) | _added_context(order, kind) | extra
         subject_text = subject
         text = render_template(f"emails/{name}.txt", subject=subject_text, **context)
         html = render_template(f"emails/{name}.html", subject=subject_text, **context)
@@ -84,6 +86,25 @@ def add_attachments(kind: str, attachments: Attachments) -> None:
 def _attachments(order: Order, kind: str) -> list[tuple[str, str, bytes]]:
     with force_locale(order.locale or "nl"):
         return [attachment for provider in _ATTACHMENTS[kind] for attachment in provider(order)]
+
+
+# kind of mail -> functions giving names and values its templates show besides the order's own; added by the
+# domains above orders (invoicing: the confirmation's ``invoice``, whose number the mail names).
+MailContext = Callable[[Order], dict[str, Any]]
+_CONTEXTS: dict[str, list[MailContext]] = defaultdict(list)
+
+
+def add_mail_context(kind: str, context: MailContext) -> None:
+    """Give every mail of ``kind`` (sent or sent again) what ``context(order)`` returns to show; once."""
+    if context not in _CONTEXTS[kind]:
+        _CONTEXTS[kind].append(context)
+
+
+def _added_context(order: Order, kind: str) -> dict[str, Any]:
+    added: dict[str, Any] = {}
+    for provider in _CONTEXTS[kind]:
+        added |= provider(order)
+    return added
 
 
 def order_confirmed(order: Order) -> None:

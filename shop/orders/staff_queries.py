@@ -172,7 +172,7 @@ def list_producer_choices() -> list[tuple[int, str]]:
 
 def get_order_for_staff(order_id: int) -> Order | None:
     """The order with everything the detail page shows: lines and components, shipments, transitions,
-    refunds, notes and invoice."""
+    refunds and notes."""
     return db.session.scalar(
         select(Order).where(Order.id == order_id).options(
             selectinload(Order.lines).selectinload(OrderLine.components),
@@ -180,7 +180,6 @@ def get_order_for_staff(order_id: int) -> Order | None:
             selectinload(Order.transitions),
             selectinload(Order.refunds),
             selectinload(Order.notes),
-            selectinload(Order.invoice),
         )
     )
 

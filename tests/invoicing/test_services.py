@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop.core.numbering import Counter, next_value
 from shop.invoicing.models import Invoice
 from shop.invoicing.pdf import render_invoice_pdf
+from shop.invoicing.queries import get_invoice_of
 from shop.invoicing.services import issue_invoice
 from shop.orders.models import DeliveryMethod, Order, OrderStatus
 from tests.factories import make_sample_order
@@ -150,5 +151,6 @@ def test_paying_through_the_lifecycle_issues_the_invoice(db, status):
     db.session.commit()
 
     order = db.session.get(Order, order.id)
-    assert order.invoice is not None
-    assert order.invoice.sequence == 1
+    invoice = get_invoice_of(order)
+    assert invoice is not None
+    assert invoice.sequence == 1

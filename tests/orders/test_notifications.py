@@ -8,6 +8,7 @@ from email import policy
 from sqlalchemy import select
 
 from shop.extensions import db
+from shop.invoicing.queries import get_invoice_of
 from shop.invoicing.services import issue_invoice
 from shop.orders import notifications
 from shop.orders.lifecycle import transition
@@ -60,11 +61,11 @@ def test_confirmation_in_dutch_for_pickup(app, db):
     assert "Wanneer: dinsdag 22 december 2026, tussen 10:00 en 18:00" in text
     assert "Breng je bestelnummer mee" in text
     assert f"http://127.0.0.1:5000/bestelling/{order.status_token}" in text
-    assert f"De factuur {order.invoice.number} zit als pdf in de bijlage." in text
+    assert f"De factuur {get_invoice_of(order).number} zit als pdf in de bijlage." in text
     assert f'href="http://127.0.0.1:5000/bestelling/{order.status_token}"' in _plain(message.body_html)
     assert "€ 103,50" in _plain(message.body_html)
     [attachment] = message.attachments
-    assert attachment.filename == f"factuur-{order.invoice.number}.pdf"
+    assert attachment.filename == f"factuur-{get_invoice_of(order).number}.pdf"
     assert attachment.content_type == "application/pdf"
     assert attachment.data.startswith(b"%PDF")
 
@@ -87,12 +88,27 @@ def test_confirmation_in_french_for_a_gift_delivery(app, db):
     assert "<Marie>" not in _plain(message.body_html)
 
 
+def test_confirmation_before_the_invoice_names_and_attaches_none(app, db):
+    order = make_sample_order()
+
+    notifications.order_confirmed(order)
+    db.session.commit()
+
+    [message] = _messages("order_confirmed")
+    assert "De factuur" not in message.body_text and "De factuur" not in message.body_html
+    assert message.attachments == []
+
+
 def test_confirmation_names_the_company_on_the_invoice(app, db):
     order = make_sample_order(company=True)
 
     message = _confirm(order)
 
     assert "Brouwerij Het Anker Gent bv (BE0123456749)" in _plain(message.body_text)
+    line = (f"De factuur {get_invoice_of(order).number} zit als pdf in de bijlage."
+            " Ze staat op naam van Brouwerij Het Anker Gent bv (BE0123456749).")
+    assert line in _plain(message.body_text)
+    assert f"<p>{line}</p>" in _plain(message.body_html)
 
 
 def test_confirmation_is_queued_once(app, db):
@@ -112,7 +128,7 @@ def test_paying_through_the_lifecycle_queues_confirmation_with_invoice(app, db):
 
     [message] = _messages()
     assert message.kind == "order_confirmed"
-    assert [a.filename for a in message.attachments] == [f"factuur-{order.invoice.number}.pdf"]
+    assert [a.filename for a in message.attachments] == [f"factuur-{get_invoice_of(order).number}.pdf"]
 
 
 def test_cancelling_an_unpaid_order_says_nothing_was_charged(app, db):
