@@ -28,7 +28,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _connect_domains() -> None:
-    """The domains above orders hook into its lifecycle and mails (once per process; repeating is harmless)."""
+    """The domains above orders hook into its lifecycle, mails and export (once per process; repeating is
+    harmless)."""
     from shop.invoicing.services import connect_to_orders as connect_invoicing
     from shop.orders.customers import connect_to_accounts as connect_orders
 

@@ -26,7 +26,8 @@ def invoices_by_order(order_ids: Iterable[int]) -> dict[int, Invoice]:
     ids = sorted({order_id for order_id in order_ids if order_id is not None})
     if not ids:
         return {}
-    return {invoice.order_id: invoice for invoice in db.session.scalars(select(Invoice).where(Invoice.order_id.in_(ids)))}
+    invoices = db.session.scalars(select(Invoice).where(Invoice.order_id.in_(ids)))
+    return {invoice.order_id: invoice for invoice in invoices}
 
 
 def export_invoices(orders: Sequence[Order]) -> dict[int, dict[str, Any]]:

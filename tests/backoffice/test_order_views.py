@@ -197,7 +197,8 @@ def test_detail_shows_everything_staff_need(db, client, staff, cheese):
     for text in ("An Peeters", "an@voorbeeld.be", "Veldstraat 1", "Jan Peeters", "Proficiat, Jan!", "Ontbijtpakket",
                  "2 × Confituur", "Btw per tarief", "Betaling kwam na annulering binnen.", "Demo (er beweegt geen geld)",
                  "Statuspagina van de klant", f"/bestelling/{order.status_token}", "Bestelling annuleren",
-                 "<dt>Betaalstatus</dt><dd>Betaald</dd>", f"<dt>Factuur</dt><dd>{get_invoice_of(order).number}</dd>"):
+                 "<dt>Betaalstatus</dt><dd>Betaald</dd>",
+                 f"<dt>Factuur</dt><dd>{get_invoice_of(order).number}</dd>"):
         assert text in html, text
     # The buttons are exactly the staff transitions of a paid order; the refund form has a fresh one-time key.
     assert re.findall(r'name="to_status" value="(\w+)"', html) == ["in_preparation"]
