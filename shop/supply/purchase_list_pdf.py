@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from shop.core.pdf import long_day, new_pdf, start_document, write_heading, write_paragraph, write_table
 from shop.core.settings import get_settings
-
-if TYPE_CHECKING:
-    from shop.supply.purchase_lists import PurchaseList
+from shop.supply.purchase_list_data import PurchaseList
 
 
 def render_purchase_list_pdf(purchase: PurchaseList, *, compress: bool = True) -> bytes:

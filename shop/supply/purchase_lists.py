@@ -16,7 +16,7 @@ queues nothing a second time.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import render_template
@@ -33,6 +33,8 @@ from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.outbox.services import enqueue
 from shop.supply.needs import list_open_needs
+from shop.supply.purchase_list_data import PurchaseLine, PurchaseList
+from shop.supply.purchase_list_pdf import render_purchase_list_pdf
 
 MAX_PERIOD_DAYS = 62
 DEFAULT_PERIOD_DAYS = 7
@@ -46,33 +48,6 @@ class PurchaseListError(DomainError):
 def default_period(today: date) -> tuple[date, date]:
     """The coming seven days, today included."""
     return today, today + timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-
-
-@dataclass
-class PurchaseLine:
-    product_id: int
-    name: str
-    unit: str
-    quantity: int = 0  # units to deliver
-    open_short: int = 0  # units reported short, not yet handled (not asked for)
-    days: list[date] = field(default_factory=list)
-    orders: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PurchaseList:
-    producer: Producer
-    start: date
-    end: date
-    lines: list[PurchaseLine] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-    @property
-    def open_short(self) -> int:
-        return sum(line.open_short for line in self.lines)
 
 
 def build_purchase_lists(start: date, end: date, producer_id: int | None = None) -> list[PurchaseList]:
@@ -155,8 +130,6 @@ def send_purchase_list(producer: Producer, start: date, end: date, *, seen_count
     the producer has nothing to deliver in the period, has no e-mail address, or the list was sent
     meanwhile. Records the action with ``record_action``. Never commits.
     """
-    from shop.supply.purchase_list_pdf import render_purchase_list_pdf
-
     purchase = build_purchase_list(producer, start, end)
     if purchase.total <= 0:
         raise PurchaseListError(_l("%(producer)s heeft in deze periode niets te leveren; er is niets verstuurd."),
