@@ -28,11 +28,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _connect_domains() -> None:
-    """The domains above orders hook into its lifecycle, mails and export (once per process; repeating is
-    harmless)."""
+    """The domains above accounts and orders hook into them: the catalog names a user's producer, the orders
+    join the personal-data export and the domains above orders its lifecycle, mails and export (once per
+    process; repeating is harmless)."""
+    from shop.catalog.producer_queries import connect_to_accounts as connect_catalog
     from shop.invoicing.services import connect_to_orders as connect_invoicing
     from shop.orders.customers import connect_to_accounts as connect_orders
 
+    connect_catalog()
     connect_orders()
     connect_invoicing()
 

@@ -272,8 +272,8 @@ def make_user(email: str | None = None, *, password: str | None = DEFAULT_PASSWO
     role = Role(role or Role.CUSTOMER)
     if role == Role.PRODUCER and producer is None:
         producer = make_producer()
-    fields = dict(email=email or f"gebruiker{_n()}@voorbeeld.be", name="Gebruiker", role=role, producer=producer,
-                  active=True)
+    fields = dict(email=email or f"gebruiker{_n()}@voorbeeld.be", name="Gebruiker", role=role,
+                  producer_id=producer.id if producer is not None else None, active=True)
     fields.update(overrides)
     user = User(**fields)
     if password is not None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from shop.accounts import personal_data
+from shop.accounts.producer_names import producer_name
 from shop.accounts.services import normalise_email
 from shop.extensions import db
 from shop.outbox.models import OutboxMessage
@@ -34,7 +35,7 @@ def export_personal_data(user) -> dict[str, Any]:
             "email": user.email,
             "name": user.name,
             "role": user.role.value,
-            "producer": user.producer.name if user.producer is not None else None,
+            "producer": producer_name(user),
             "locale": user.locale,
             "active": user.active,
             "created_at": as_iso(getattr(user, "created_at", None)),

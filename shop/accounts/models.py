@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.core.db import Base, Timestamped, str_enum
-
-if TYPE_CHECKING:
-    from shop.catalog.models import Producer
 
 
 class Role(StrEnum):
@@ -44,8 +40,6 @@ class User(UserMixin, Timestamped, Base):
     # A deactivated account that was once confirmed is never reactivated by registering again.
     email_confirmed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]  # set at every log-in (shown to admins in the staff list)
-
-    producer: Mapped[Producer | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in

@@ -175,7 +175,8 @@ def _invite(email: str, role: Role, producer, *, by) -> User:
         if not reusable:
             raise EmailInUse(_l("Er bestaat al een account met het e-mailadres %(email)s.", email=address))
     else:
-        user = User(email=address, name="", role=role, producer=producer, active=True, password_hash=None)
+        user = User(email=address, name="", role=role, producer_id=producer.id if producer is not None else None,
+                    active=True, password_hash=None)
         db.session.add(user)
         db.session.flush()
     user.active = True

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from shop.accounts import personal_data, services, tokens
 from shop.accounts.export import export_personal_data
+from shop.accounts.producer_names import producer_name
 from shop.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -201,13 +202,14 @@ def accept_invitation(token: str):
     form.account_email = user.email
     if request.method == "GET":
         form.name.data = user.name
-        return render_template("accounts/invitation_accept.html", form=form, user=user)
+        return render_template("accounts/invitation_accept.html", form=form, user=user,
+                               producer_name=producer_name(user))
     if not form.validate():
-        return _invalid("accounts/invitation_accept.html", form, user=user)
+        return _invalid("accounts/invitation_accept.html", form, user=user, producer_name=producer_name(user))
     try:
         user = services.accept_invitation(token, form.password.data, form.name.data)
     except DomainError as error:
-        return _refused("accounts/invitation_accept.html", form, error, user=user)
+        return _refused("accounts/invitation_accept.html", form, error, user=user, producer_name=producer_name(user))
     return _logged_in_by_link(user, _("Welkom! Je wachtwoord is bewaard en je bent ingelogd."))
 
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from shop.accounts import producer_names
 from shop.accounts.models import Role, User
 from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
 from shop.catalog.models import Category, Locality, Municipality, Producer, Product, Region
@@ -383,3 +384,22 @@ def recipients_for(producer: Producer) -> list[tuple[str, str]]:
     if not recipients and producer.email:
         recipients = [(producer.email, "nl")]
     return recipients
+
+
+# --- the producer of a producer user (accounts keeps only users.producer_id) --------------------------------------
+
+
+def get_producer_of(user: User) -> Producer | None:
+    """The producer a producer user works for; None for other users. Read through the session's identity map,
+    so asking again in the same request costs no query."""
+    return db.session.get(Producer, user.producer_id) if user.producer_id is not None else None
+
+
+def producer_name_of(producer_id: int) -> str | None:
+    producer = db.session.get(Producer, producer_id)
+    return producer.name if producer is not None else None
+
+
+def connect_to_accounts() -> None:
+    """Let accounts name a user's producer (invitation page, personal-data export); called by create_app."""
+    producer_names.set_lookup(producer_name_of)

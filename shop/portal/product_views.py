@@ -42,6 +42,7 @@ from shop.listings.product_edit import (
     update_product,
 )
 from shop.portal.product_forms import ActionForm, PhotoForm, ProductForm
+from shop.portal.current import current_producer
 from shop.portal.views import bp
 
 PER_PAGE = 20
@@ -149,7 +150,7 @@ def product_new():
         return render_template("portal/product_form.html", form=form, product=None)
     if not form.validate():
         return render_template("portal/product_form.html", form=form, product=None), 422
-    producer = current_user.producer
+    producer = current_producer()
     try:
         product = create_product(producer, form.to_data(), by=current_user)
         missing = missing_food_labels(product)

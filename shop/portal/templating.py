@@ -1,9 +1,11 @@
-"""Template helpers of the producer portal: its menu."""
+"""Template helpers of the producer portal: its menu and the signed-in user's producer."""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+
+from shop.portal.current import current_producer
 
 # (endpoint, label) of the portal's menu.
 NAVIGATION = [
@@ -23,3 +25,4 @@ def portal_navigation() -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["portal_navigation"] = portal_navigation
+    app.jinja_env.globals["current_producer"] = current_producer

@@ -19,6 +19,7 @@ from shop.core.downloads import pdf_response
 from shop.core.query_string import period_from_query
 from shop.core.errors import DomainError
 from shop.extensions import db
+from shop.portal.current import current_producer
 from shop.portal.views import bp
 from shop.portal.week_forms import PeriodForm, ProfileForm, ResendForm, ShortageForm, week_form
 from shop.reporting.statement_pdf import render_statement_pdf
@@ -42,7 +43,7 @@ from shop.supply.shortages import (
 
 
 def _producer():
-    return current_user.producer
+    return current_producer()
 
 
 # --- this week ------------------------------------------------------------------------------------------------

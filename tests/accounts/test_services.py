@@ -253,6 +253,12 @@ def test_a_deactivated_customer_cannot_reactivate_by_registering_again(db):
 # --- export and deletion ------------------------------------------------------------------------------------
 
 
+def test_export_names_the_producer_of_a_producer_user_only(db):
+    farmer = make_user("boer@hoeve.be", role=Role.PRODUCER, producer=make_producer("Hoeve De Kriek"))
+    assert export_personal_data(farmer)["profile"]["producer"] == "Hoeve De Kriek"
+    assert export_personal_data(make_user())["profile"]["producer"] is None
+
+
 def test_export_holds_profile_orders_shipments_gift_messages_and_mails(db):
     user = make_user("an@voorbeeld.be", name="An Peeters")
     order = make_order(data=make_order_data("delivery", email="an@voorbeeld.be", is_gift=True,

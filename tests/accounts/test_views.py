@@ -282,6 +282,7 @@ def test_invited_producer_chooses_a_password_and_lands_in_the_portal(client, db)
     missing = client.post(link, data={"name": "", "password": "", "password_again": ""})
     assert missing.status_code == 422
     assert "Geef je naam." in _html(missing) and "Kies een wachtwoord." in _html(missing)
+    assert "producentenportaal van Hoeve De Kriek" in _html(missing)
     response = client.post(link, data={"name": "Jef", "password": "mijn-hoeve-wachtwoord",
                                        "password_again": "mijn-hoeve-wachtwoord"})
     assert (response.status_code, response.location) == (303, "/portaal/")

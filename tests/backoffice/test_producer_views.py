@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from shop.accounts.models import Role, User
 from shop.catalog.models import Producer, ProductStatus
+from shop.catalog.producer_queries import get_producer_of
 from shop.core.audit import AuditEntry
 from shop.orders.models import Order, OrderStatus
 from shop.outbox.models import OutboxMessage
@@ -208,7 +209,7 @@ def test_activate_puts_the_producer_back(client, db, admin):
 
 def test_producer_users_of_an_inactive_producer_still_reach_the_portal(client, db):
     user = make_user(role="producer")
-    user.producer.active = False
+    get_producer_of(user).active = False
     db.session.commit()
     log_in_as(client, user)
 

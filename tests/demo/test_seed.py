@@ -26,6 +26,7 @@ from shop.catalog.models import (
     ProductStatus,
     Region,
 )
+from shop.catalog.producer_queries import get_producer_of
 from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
 from shop.demo.data import read_csv
@@ -381,8 +382,9 @@ def test_demo_users_exist_with_their_roles(seeded):
         assert user.check_password(password)
         assert len(password) >= 12
     producer_user = users["producent@lekkeroostvlaams.be"]
-    assert producer_user.producer is not None and producer_user.producer.active
-    assert producer_user.producer.products
+    producer = get_producer_of(producer_user)
+    assert producer is not None and producer.active
+    assert producer.products
     assert users["personeel@lekkeroostvlaams.be"].producer_id is None
     assert users["beheer@lekkeroostvlaams.be"].role == Role.ADMIN
 

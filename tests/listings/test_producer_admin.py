@@ -9,6 +9,7 @@ from shop.accounts.models import Role, User
 from shop.cart.services import add_item, get_or_create_cart
 from shop.catalog.models import Producer, Product, ProductStatus
 from shop.catalog.producer_profile import ProfileError
+from shop.catalog.producer_queries import get_producer_of
 from shop.core.audit import AuditEntry
 from shop.core.errors import DomainError
 from shop.listings.producer_admin import (
@@ -191,7 +192,7 @@ def test_deactivating_twice_is_refused_and_activating_brings_it_back(db, admin):
 
 def test_producer_users_keep_their_accounts_when_the_producer_is_deactivated(db, admin):
     user = make_user(role="producer")
-    deactivate_producer(user.producer, by=admin)
+    deactivate_producer(get_producer_of(user), by=admin)
     db.session.commit()
 
     assert db.session.get(User, user.id).active is True

@@ -30,7 +30,7 @@ from tests.factories import make_category, make_order, make_producer, make_produ
 @pytest.fixture
 def setup(db):
     producer = make_producer(name="Hoeve De Linde")
-    user = User(email="linde@example.be", role=Role.PRODUCER, producer=producer)
+    user = User(email="linde@example.be", role=Role.PRODUCER, producer_id=producer.id)
     db.session.add(user)
     top = make_category("Zuivel, kaas & eieren")
     cheese = make_category("Kaas", parent=top)

@@ -18,7 +18,7 @@ from tests.factories import make_category, make_label, make_producer, make_produ
 
 
 def _producer_user(db, producer, email):
-    user = User(email=email, role=Role.PRODUCER, producer=producer)
+    user = User(email=email, role=Role.PRODUCER, producer_id=producer.id)
     db.session.add(user)
     db.session.flush()
     return user

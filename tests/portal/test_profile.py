@@ -151,3 +151,15 @@ def test_profile_is_for_producers_only(client, db):
     db.session.commit()
     log_in_as(client, customer)
     assert client.get("/portaal/bedrijf").status_code == 403
+
+
+def test_the_portal_names_the_signed_in_users_producer_and_warns_when_it_is_deactivated(client, db):
+    producer = make_producer("Hoeve De Linde")
+    log_in_as(client, make_user(role="producer", producer=producer))
+    db.session.commit()
+    page = client.get("/portaal/bedrijf").get_data(as_text=True)
+    assert '<p class="portal-nav__producer">Hoeve De Linde</p>' in page
+    assert "Je bedrijf is gedeactiveerd" not in page
+    producer.active = False
+    db.session.commit()
+    assert "Je bedrijf is gedeactiveerd" in client.get("/portaal/bedrijf").get_data(as_text=True)
