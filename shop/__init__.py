@@ -81,10 +81,10 @@ def _register_blueprints(app: Flask) -> None:
     from shop.portal.commands import COMMANDS as portal_commands
     from shop.portal.views import bp as portal_bp
     from shop.reference.commands import COMMANDS as reference_commands
-    from shop.storefront.views import bp as catalog_bp
+    from shop.storefront.views import bp as storefront_bp
 
     app.register_blueprint(core_bp)
-    app.register_blueprint(catalog_bp)
+    app.register_blueprint(storefront_bp)
     app.register_blueprint(packages_bp, url_prefix="/pakketten")
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)

@@ -98,7 +98,7 @@ def test_mail_links_are_absolute_from_the_base_url_outside_a_request_too(app, mo
 def test_mail_links_never_take_the_host_of_the_request(app, monkeypatch):
     monkeypatch.setitem(app.config, "SHOP_BASE_URL", "https://shop.example")
     with app.test_request_context("/", headers={"Host": "evil.example"}):
-        assert absolute_url_for("catalog.product_detail", slug="kaas") == "https://shop.example/producten/kaas"
+        assert absolute_url_for("storefront.product_detail", slug="kaas") == "https://shop.example/producten/kaas"
 
 
 def test_no_code_builds_a_link_from_a_literal_path():

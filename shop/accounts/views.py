@@ -142,7 +142,7 @@ def logout():
     logout_user()
     _clear_session_keep_language()
     flash(_("Je bent uitgelogd."), "success")
-    return redirect(url_for("catalog.home"), 303)
+    return redirect(url_for("storefront.home"), 303)
 
 
 @bp.app_errorhandler(429)
@@ -317,4 +317,4 @@ def delete():
     _clear_session_keep_language()
     flash(_("Je account is verwijderd. Je bestellingen bewaren we zonder je persoonsgegevens, "
             "zoals de boekhoudwet vraagt."), "success")
-    return redirect(url_for("catalog.home"), 303)
+    return redirect(url_for("storefront.home"), 303)

@@ -144,7 +144,7 @@ def notify_producer(product: Product, name: str, **context) -> int:
     settings = get_settings()
     producer = product.producer
     portal_link = absolute_url_for("portal.product_edit", product_id=product.id)
-    shop_link = absolute_url_for("catalog.product_detail", slug=product.slug)
+    shop_link = absolute_url_for("storefront.product_detail", slug=product.slug)
     queued = 0
     for address, locale in review_recipients(producer):
         with force_locale(locale or "nl"):

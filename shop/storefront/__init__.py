@@ -1,4 +1,4 @@
-"""The consumer's shop front: the home page, product listings and pages, producer pages (blueprint "catalog":
+"""The consumer's shop front: the home page, product listings and pages, producer pages (blueprint "storefront":
 /, /producten, /producenten), composed from the catalogue, packages and pickup days.
 
 The blueprint ``bp`` is in views.py; importing the package imports every module of routes, which join it.

@@ -1,4 +1,4 @@
-"""The producers directory with its map (``/producenten``) and the producer page, on the catalog blueprint."""
+"""The producers directory with its map (``/producenten``) and the producer page, on the storefront blueprint."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from shop.storefront.views import bp
 @bp.get("/producenten")
 def producer_list():
     directory = get_producer_directory(parse_producer_filters(request.args))
-    return render_template("catalog/producer_list.html", directory=directory, filters=directory.filters)
+    return render_template("storefront/producer_list.html", directory=directory, filters=directory.filters)
 
 
 @bp.get("/producenten/<slug>")
@@ -19,4 +19,4 @@ def producer_detail(slug: str):
     page = get_producer_page(slug)
     if page is None:
         abort(404)
-    return render_template("catalog/producer_detail.html", page=page, producer=page.producer)
+    return render_template("storefront/producer_detail.html", page=page, producer=page.producer)

@@ -1,4 +1,4 @@
-"""The products list (``/producten``) and the product page (``/producten/<slug>``), on the catalog blueprint.
+"""The products list (``/producten``) and the product page (``/producten/<slug>``), on the storefront blueprint.
 
 The template helpers of the product card and page (``stock_status``, ``net_quantity``, ...) are in
 shop/catalog/templating.py.
@@ -28,7 +28,7 @@ def product_list():
     if listing.filters.terms and listing.filters.page == 1:
         package_cards, package_matches = search_packages(listing.filters.query)
     return render_template(
-        "catalog/product_list.html", listing=listing, filters=listing.filters, sort_labels=SORT_LABELS,
+        "storefront/product_list.html", listing=listing, filters=listing.filters, sort_labels=SORT_LABELS,
         package_cards=package_cards, package_matches=package_matches,
     )
 
@@ -40,7 +40,7 @@ def product_detail(slug: str):
         abort(404)
     today = shop_today()
     return render_template(
-        "catalog/product_detail.html",
+        "storefront/product_detail.html",
         product=product,
         vat_rate=vat_rate_for(product, today),
         more_products=list_more_from_producer(product),

@@ -1,5 +1,5 @@
-"""Consumer catalogue: the blueprint and the home page. Products and producers have their own modules,
-imported at the bottom so that their routes register on this blueprint."""
+"""The shop front's blueprint ("storefront") and the home page. Products and producers have their own route
+modules, which the package imports (shop/storefront/__init__.py) so that their routes join this blueprint."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 from shop.core.clock import shop_today
 from shop.storefront.home_queries import get_home_page
 
-bp = Blueprint("catalog", __name__)
+bp = Blueprint("storefront", __name__)
 
 
 @bp.get("/")
@@ -20,7 +20,7 @@ def home():
     now = shop_now()
     pickups, deliveries = pickup_days(now), delivery_days(now)
     return render_template(
-        "catalog/home.html",
+        "storefront/home.html",
         page=get_home_page(shop_today()),
         first_pickup=pickups[0] if pickups else None,
         first_delivery=deliveries[0] if deliveries else None,
