@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import code_texts
+
 SHOP = Path(__file__).resolve().parents[2] / "shop"
 ACCOUNTS = SHOP / "accounts"
 
@@ -30,44 +32,24 @@ MODELS = _catalog_models()
 MODEL_WORD = re.compile(r"\b(" + "|".join(sorted(MODELS)) + r")\b")
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                found.add(id(body[0].value))
-    return found
+def _is_catalog(module: str) -> bool:
+    parts = module.lstrip(".").split(".")
+    return module.startswith("shop.catalog") or (module.startswith(".") and "catalog" in parts) \
+        or module == "shop.catalog"
 
 
 def references(source: str) -> list[str]:
     """What in the code (not comments or docstrings) reaches into the catalog."""
-    tree = ast.parse(source)
-    docstrings = _docstrings(tree)
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [f"line {node.lineno}: import {a.name}" for a in node.names if a.name.startswith("shop.catalog")]
-            names = [a.asname or a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if module.startswith("shop.catalog") or (node.level and module.split(".")[-1:] == ["catalog"]) \
-                    or (module == "shop" and any(a.name == "catalog" for a in node.names)):
-                found.append(f"line {node.lineno}: from {module} import")
-            names = [a.asname or a.name for a in node.names]
-        elif isinstance(node, ast.Name):
-            names = [node.id]
-        elif isinstance(node, ast.Attribute):
-            if node.attr == "producer":
-                found.append(f"line {node.lineno}: .producer")
-            names = [node.attr]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            found += [f"line {node.lineno}: {node.value!r}" for _ in MODEL_WORD.findall(node.value)[:1]]
-            continue
-        else:
-            continue
-        found += [f"line {node.lineno}: {name}" for name in names if name in MODELS]
+    for t in code_texts(source):
+        if t.kind == "module" and _is_catalog(t.text):
+            found.append(f"line {t.line}: import {t.text}")
+        elif t.kind == "attribute" and t.text == "producer":
+            found.append(f"line {t.line}: .producer")
+        elif t.kind in ("name", "attribute") and t.text in MODELS:
+            found.append(f"line {t.line}: {t.text}")
+        elif t.kind == "string" and MODEL_WORD.search(t.text):
+            found.append(f"line {t.line}: {t.text!r}")
     return found
 
 

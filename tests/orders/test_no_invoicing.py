@@ -10,53 +10,19 @@ add_mail_context, customers.add_export_entry); an order's invoice is read in sho
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import code_texts
 
 ORDERS = Path(__file__).resolve().parents[2] / "shop" / "orders"
 WORD = "invoic"
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
-    """ids of the docstring nodes (module, classes, functions)."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                found.add(id(body[0].value))
-    return found
-
-
 def mentions(source: str, word: str = WORD) -> list[str]:
     """What in the code (not comments or docstrings) says ``word``: imports, names, attributes, strings."""
-    tree = ast.parse(source)
-    docstrings = _docstrings(tree)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            texts = [alias.name for alias in node.names] + [alias.asname or "" for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            texts = [node.module or ""] + [alias.name for alias in node.names] + [a.asname or "" for a in node.names]
-        elif isinstance(node, ast.Name):
-            texts = [node.id]
-        elif isinstance(node, ast.Attribute):
-            texts = [node.attr]
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            texts = [node.name]
-        elif isinstance(node, ast.arg):
-            texts = [node.arg]
-        elif isinstance(node, ast.keyword):
-            texts = [node.arg or ""]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            texts = [node.value]
-        else:
-            continue
-        found += [f"line {node.lineno}: {text}" for text in texts if word in text.lower()]
-    return found
+    return [f"line {t.line}: {t.text}" for t in code_texts(source) if word in t.text.lower()]
 
 
 @pytest.mark.parametrize("path", sorted(ORDERS.rglob("*.py")), ids=lambda path: path.name)
