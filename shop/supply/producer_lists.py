@@ -39,7 +39,7 @@ from shop.inventory.services import StockChanged, set_stock
 from shop.orders.models import OrderLine
 from shop.outbox.services import enqueue
 from shop.supply.models import ProducerOrderList
-from shop.supply.needs import list_open_needs
+from shop.supply.needs import Need, list_open_needs
 
 WEEK_NOTE = "weekbevestiging"
 
@@ -117,19 +117,25 @@ def list_open_demand(producer_id: int) -> list[DemandItem]:
     short (open, substituted or refunded), plus the units of this producer's products that went in as a
     substitute. Earliest day first. A fixed number of queries whatever the number of lines.
     """
+    return demand_items(list_open_needs(producer_id))
+
+
+def demand_items(needs: list[Need]) -> list[DemandItem]:
+    """The needs as the producer's lines (day, order, units to deliver), earliest day first."""
 
     def shipment_of(line: OrderLine):
         return line.shipment or line.order.shipment
 
     items = []
-    for need in list_open_needs(producer_id):
+    for need in needs:
         line = need.line
         shipment = shipment_of(line)
         items.append(DemandItem(
             line.id, need.order.number, need.product_id, need.name, line.name if need.in_package else None,
             need.ordered + need.substitute, need.removed + need.open_short,
             shipment.scheduled_date if shipment else None, shipment.method.value if shipment else "",
-            (as_utc(need.order.paid_at) if need.order.paid_at else None), need.product.name, need.product.unit, need.ordered == 0,
+            as_utc(need.order.paid_at) if need.order.paid_at else None, need.product.name, need.product.unit,
+            need.ordered == 0,
         ))
     return sorted(items, key=lambda i: (i.day or date.max, i.order_number, i.name, i.line_id))
 
@@ -223,8 +229,9 @@ def _on_list(item: DemandItem, week_start: date, week_end: date, cutoff: datetim
     return item.paid_at > previous_cutoff and (item.day is None or item.day < week_start)
 
 
-def build_order_list(producer: Producer, week_start: date) -> list[dict]:
-    """What the producer delivers for the delivery week starting ``week_start`` (a Monday).
+def build_order_list(producer: Producer, week_start: date, demand: list[DemandItem] | None = None) -> list[dict]:
+    """What the producer delivers for the delivery week starting ``week_start`` (a Monday), from its open
+    demand (``list_open_demand``, read here unless the caller has it already).
 
     Per product: ``{product_id, name, unit, quantity, days: [ISO dates], orders: [numbers]}``, sorted by name;
     products with nothing left to deliver are left out.
@@ -233,7 +240,7 @@ def build_order_list(producer: Producer, week_start: date) -> list[dict]:
     cutoff = cutoff_at(week_start - timedelta(days=7))
     previous_cutoff = cutoff - timedelta(days=7)
     grouped: dict[int, dict] = {}
-    for item in list_open_demand(producer.id):
+    for item in list_open_demand(producer.id) if demand is None else demand:
         if not _on_list(item, week_start, week_end, cutoff, previous_cutoff):
             continue
         if item.to_deliver <= 0:
@@ -288,9 +295,12 @@ def send_weekly_order_lists(now: datetime, *, by=None) -> int:
     if local < cutoff_at(monday):
         return 0
     week_start = monday + timedelta(days=7)
-    # Every producer that open orders need something from (a substitute's producer too).
-    producer_ids = sorted({need.product.producer_id for need in list_open_needs()
-                           if need.product is not None and need.to_pick > 0})
+    # Every producer that open orders need something from (a substitute's producer too), read once for all.
+    needs_of: dict[int, list[Need]] = defaultdict(list)
+    for need in list_open_needs():
+        if need.product is not None:
+            needs_of[need.product.producer_id].append(need)
+    producer_ids = sorted(pid for pid, needs in needs_of.items() if any(need.to_pick > 0 for need in needs))
     existing = {
         row.producer_id: row
         for row in db.session.scalars(
@@ -305,7 +315,7 @@ def send_weekly_order_lists(now: datetime, *, by=None) -> int:
         producer = db.session.get(Producer, producer_id)
         if producer is None or not producer.active:
             continue
-        lines = build_order_list(producer, week_start)
+        lines = build_order_list(producer, week_start, demand_items(needs_of[producer_id]))
         if not lines or not recipients_for(producer):
             continue
         if row is None:
