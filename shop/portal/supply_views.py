@@ -5,13 +5,14 @@ Views only: the rules and the writes are in shop.listings.product_csv (``apply_s
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from shop.accounts.auth import producer_required
 from shop.core.clock import shop_today
+from shop.core.downloads import csv_response
 from shop.core.errors import DomainError
 from shop.extensions import db
 from shop.inventory.models import MovementReason
@@ -91,8 +92,7 @@ def _csv_page(upload_form, status=200, **context):
 def csv_export():
     data = export_products_csv(list_supply_products(current_user.producer_id))
     filename = f"producten-{shop_today().isoformat()}.csv"
-    return Response(data, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(data, filename)
 
 
 @bp.route("/csv", methods=["GET", "POST"])
