@@ -1,6 +1,6 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
-from shop.accounts.models import Role, User  # noqa: F401
+from shop.accounts.models import CompanyProfile, Role, User  # noqa: F401
 from shop.cart.models import Cart, CartLine  # noqa: F401
 from shop.catalog.models import (  # noqa: F401
     Category,
@@ -17,7 +17,7 @@ from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
 from shop.core.audit import AuditEntry  # noqa: F401
 from shop.core.numbering import Counter  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
-from shop.invoicing.models import Invoice  # noqa: F401
+from shop.invoicing.models import CreditNote, EInvoiceDelivery, Invoice  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Order,
     OrderLine,

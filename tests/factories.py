@@ -326,7 +326,12 @@ def make_refund(order, amount_cents: int, *, reason: str = "", by=None, at: date
     send_refund(refund, gateway_for(order))
     db.session.commit()
     if at is not None:
+        from shop.invoicing.services import get_credit_note_of
+
         refund.created_at = at
+        note = get_credit_note_of(refund)
+        if note is not None:
+            _backdate(note, at)
     return refund
 
 
@@ -339,8 +344,17 @@ def make_order_paid_at(*items: tuple[Product | Package, int], at: datetime):
     order = make_order(*items)
     transition(order, OrderStatus.PAID)
     order.paid_at = at
-    get_invoice_of(order).issued_at = at
+    _backdate(get_invoice_of(order), at)
     return order
+
+
+def _backdate(document, at: datetime) -> None:
+    """Date an issued invoice or credit note ``at``, as if issued then: an issued document refuses changes
+    through the ORM (shop.invoicing.models), so test data is dated with a plain UPDATE."""
+    from sqlalchemy import update
+
+    db.session.execute(update(type(document)).where(type(document).id == document.id).values(issued_at=at))
+    db.session.refresh(document)
 
 
 def make_november_sales() -> dict:

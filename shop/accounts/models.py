@@ -58,3 +58,30 @@ class User(UserMixin, Timestamped, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class CompanyProfile(Base):
+    """A customer account that buys for a company: who is invoiced, and how it likes to see prices.
+
+    The VAT number is stored normalised (BE0123456749); the enterprise number is its ten digits. The Peppol
+    participant id defaults to 0208:<enterprise number>. The invoice address is where invoices are addressed.
+    """
+
+    __tablename__ = "company_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(160))
+    vat_number: Mapped[str] = mapped_column(String(14))
+    peppol_id: Mapped[str] = mapped_column(String(60), default="")
+    street: Mapped[str] = mapped_column(String(160), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    # Where invoices and e-invoices are mailed when the company does not receive them through Peppol.
+    invoice_email: Mapped[str] = mapped_column(String(254), default="")
+    # Show prices excluding VAT (with the VAT apart) on catalogue pages, the cart and checkout.
+    prices_excl_vat: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def enterprise_number(self) -> str:
+        return self.vat_number[2:]

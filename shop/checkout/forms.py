@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional
 
 from shop.checkout.delivery import DeliveryError, normalise_postcode
 from shop.checkout.services import CheckoutData
-from shop.checkout.vat_number import InvalidVatNumber, normalise_vat_number
+from shop.core.vat_number import InvalidVatNumber, normalise_vat_number
 from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
 from shop.core.settings import get_settings

@@ -78,6 +78,33 @@ def vat_lines(gross_by_rate: Mapping[int, int]) -> list[dict[str, int]]:
     return lines
 
 
+def round_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half away from zero, in integers."""
+    sign = -1 if (numerator < 0) != (denominator < 0) else 1
+    quotient, remainder = divmod(abs(numerator), abs(denominator))
+    if remainder * 2 >= abs(denominator):
+        quotient += 1
+    return sign * quotient
+
+
+def document_vat_lines(gross_by_rate: Mapping[int, int]) -> list[dict[str, int]]:
+    """Base and VAT per rate as an invoice or credit note states them (EN 16931): the gross per rate is
+    converted to net once per rate (gross minus the VAT inside it), and the VAT is computed once per rate
+    from that net, ``net * rate / 100`` rounded half up, never as a sum of rounded line VAT.
+
+    For most amounts net + VAT equals the gross; for some (about one in ten) no net does, and they differ by
+    one cent. That cent is the document's rounding (``InvoiceDocument.rounding_cents``, the e-invoice's
+    PayableRoundingAmount), so the document's total stays what was charged. Sorted by rate.
+    """
+    lines = []
+    for rate in sorted(gross_by_rate):
+        gross = gross_by_rate[rate]
+        base = gross - vat_in_gross(gross, rate)
+        lines.append({"rate": rate, "gross_cents": gross, "base_cents": base,
+                      "vat_cents": round_half_up(base * rate, 100)})
+    return lines
+
+
 _AMOUNT = re.compile(r"^\s*(?:€\s*)?(\d{1,7})(?:[.,](\d{1,2}))?\s*(?:€)?\s*$")
 
 

@@ -57,6 +57,9 @@ class ShopSettings:
     seller_address: tuple[str, ...] = ("Groentenmarkt 7", "9000 Gent", "België")
     seller_vat_number: str = "BE0207725104"
     seller_email: str = "info@lekkeroostvlaams.be"
+    # The account customers pay bank transfers to (printed on invoices, PaymentMeans of the e-invoice).
+    seller_iban: str = "BE71096123456769"
+    seller_bic: str = "GKCCBEBB"
 
     def zone(self, code: str) -> DeliveryZone:
         return next(zone for zone in self.zones if zone.code == code)

@@ -1,6 +1,12 @@
-"""Invoices as data, numbered without gaps per year; the PDF (shop.invoicing.pdf) is rendered from the data.
+"""Invoices and credit notes as data, each numbered without gaps per year in its own series; the PDF
+(shop.invoicing.pdf) and the e-invoice are rendered from the data.
 
-The sequence comes from the ``invoice-<year>`` row of ``counters`` (shop.core.numbering.next_value:
+An invoice is issued when an order is paid; a credit note for every refund the provider made (a refund by
+staff, a cancellation after payment, a refunded shortage, the automatic refund of a payment after cancellation,
+a refund made in the provider's dashboard): shop.orders.refunds calls ``issue_credit_note`` through its refund
+effects, whatever path recorded the refund.
+
+The sequence comes from the ``invoice-<year>`` (``credit-note-<year>``) row of ``counters`` (shop.core.numbering.next_value:
 ``UPDATE ... SET value = value + 1 ... RETURNING value``, the row created on first use inside a savepoint),
 in the caller's transaction: the row lock serialises
 concurrent issuers on PostgreSQL (SQLite serialises writers), and a rolled-back transaction gives its number
@@ -15,19 +21,23 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.db import utcnow
+from shop.core.money import document_vat_lines, split_over_rates
 from shop.core.numbering import next_value
 from shop.core.settings import get_settings
+from shop.core.vat_number import default_peppol_id, enterprise_number
 from shop.extensions import db
-from shop.invoicing.models import Invoice
+from shop.invoicing.models import CreditNote, Invoice
 from shop.invoicing.queries import export_invoices, get_invoice_of
 from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
-from shop.orders.models import DeliveryMethod, Order, OrderStatus
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, Refund
 from shop.orders.notifications import add_attachments, add_mail_context
 from shop.orders.queries import add_fee_by_rate, goods_gross_by_rate, order_vat_lines
+from shop.orders.refunds import add_refund_effect, is_made
 
 
 def delivery_fee_by_rate(order: Order) -> dict[int, int]:
@@ -38,22 +48,40 @@ def delivery_fee_by_rate(order: Order) -> dict[int, int]:
 
 
 def _buyer(order: Order) -> dict:
+    """Who is invoiced, as the documents print it and the e-invoice states it.
+
+    ``address`` holds the printed lines; ``street``, ``postcode``, ``city`` and ``country`` the same address in
+    parts (the e-invoice's PostalAddress). A company carries its VAT number, enterprise number, Peppol
+    participant id and purchase-order reference.
+    """
     shipment = order.shipment
     buyer = {
         "name": order.name,
         "email": order.email,
         "company_name": order.company_name or "",
         "vat_number": order.vat_number or "",
+        "enterprise_number": order.enterprise_number,
+        "peppol_id": (order.peppol_id or (default_peppol_id(order.vat_number) if order.vat_number else "")),
+        "purchase_order": order.purchase_order or "",
         "address": [],
+        "street": "",
+        "postcode": "",
+        "city": "",
+        "country": "BE",
         "pickup": False,
     }
+    parts = None
     if order.billing_street:
-        buyer["address"] = [order.billing_street, f"{order.billing_postcode} {order.billing_city}".strip()]
+        parts = (order.billing_street, order.billing_postcode, order.billing_city)
     elif shipment is not None and shipment.method == DeliveryMethod.DELIVERY and not shipment.is_gift:
         # A gift's delivery address is the recipient's, not the buyer's: it does not go on the invoice.
-        buyer["address"] = [shipment.street, f"{shipment.postcode} {shipment.city}".strip()]
+        parts = (shipment.street, shipment.postcode, shipment.city)
     elif shipment is not None and shipment.method == DeliveryMethod.PICKUP:
         buyer["pickup"] = True
+    if parts is not None:
+        street, postcode, city = parts
+        buyer.update(street=street, postcode=postcode, city=city,
+                     address=[street, f"{postcode} {city}".strip()])
     return buyer
 
 
@@ -109,6 +137,26 @@ def _payment(order: Order) -> dict:
     }
 
 
+def _seller(settings) -> dict:
+    """The shop as seller, as on every document: name, address (printed lines and parts), VAT and enterprise
+    number, e-mail, bank account."""
+    street, postcode_city = (list(settings.seller_address) + ["", ""])[:2]
+    postcode, _, city = postcode_city.partition(" ")
+    return {
+        "name": settings.seller_name,
+        "address": list(settings.seller_address),
+        "street": street,
+        "postcode": postcode,
+        "city": city,
+        "country": "BE",
+        "vat_number": settings.seller_vat_number,
+        "enterprise_number": enterprise_number(settings.seller_vat_number),
+        "email": settings.seller_email,
+        "iban": settings.seller_iban,
+        "bic": settings.seller_bic,
+    }
+
+
 def issue_invoice(order: Order) -> Invoice:
     """Create the order's invoice (once: an existing one is returned) with the next number of the year.
 
@@ -122,8 +170,9 @@ def issue_invoice(order: Order) -> Invoice:
     year = issued_at.astimezone(SHOP_TIMEZONE).year
     with force_locale(order.locale or "nl"):
         lines = _lines(order)
-    vat = order_vat_lines(order)
-    if sum(line["gross_cents"] for line in vat) != order.total_cents:
+    gross_by_rate = {line["rate"]: line["gross_cents"] for line in order_vat_lines(order)}
+    vat = document_vat_lines(gross_by_rate)
+    if sum(gross_by_rate.values()) != order.total_cents:
         current_app.logger.error("invoice of order %s: VAT lines do not add up to the total", order.number)
     # Take the number last: on PostgreSQL the counter's row lock is held until the caller commits.
     sequence = next_value(f"invoice-{year}")
@@ -133,12 +182,7 @@ def issue_invoice(order: Order) -> Invoice:
         sequence=sequence,
         number=f"{year}-{sequence:06d}",
         issued_at=issued_at,
-        seller={
-            "name": settings.seller_name,
-            "address": list(settings.seller_address),
-            "vat_number": settings.seller_vat_number,
-            "email": settings.seller_email,
-        },
+        seller=_seller(settings),
         buyer=_buyer(order),
         lines=lines,
         vat_lines=vat,
@@ -148,6 +192,118 @@ def issue_invoice(order: Order) -> Invoice:
     db.session.add(invoice)
     db.session.flush()
     return invoice
+
+
+def credited_by_rate(invoice: Invoice) -> dict[int, int]:
+    """What the invoice's credit notes (issued so far, in this transaction too) paid back per VAT rate."""
+    credited: dict[int, int] = defaultdict(int)
+    for note in db.session.scalars(select(CreditNote).where(CreditNote.invoice_id == invoice.id)):
+        for line in note.vat_lines:
+            credited[line["rate"]] += line["gross_cents"]
+    return dict(credited)
+
+
+def left_by_rate(invoice: Invoice) -> dict[int, int]:
+    """What is left to credit on the invoice per VAT rate: invoiced minus credited, never below zero."""
+    credited = credited_by_rate(invoice)
+    return {line["rate"]: max(0, line["gross_cents"] - credited.get(line["rate"], 0)) for line in invoice.vat_lines}
+
+
+def credit_split(invoice: Invoice, amount_cents: int, wanted: list[dict] | None = None) -> dict[int, int]:
+    """Split an amount paid back over the invoice's VAT rates, the way the sale was split.
+
+    ``wanted`` (the refund's own split, e.g. a missing product at its rate) is used when it fits within what is
+    left per rate. Otherwise the amount is split over what is left to credit per rate, in proportion (largest
+    remainder, shop.core.money.split_over_rates): a partial refund of a mixed package falls on its rates as the
+    package price did, and the last refund brings every rate to zero exactly.
+    """
+    left = left_by_rate(invoice)
+    if wanted:
+        split = {part["rate"]: part["gross_cents"] for part in wanted}
+        if sum(split.values()) == amount_cents and all(gross <= left.get(rate, 0) for rate, gross in split.items()):
+            return split
+    weights = [(rate, gross) for rate, gross in sorted(left.items()) if gross > 0]
+    if not weights:  # nothing left on the invoice (a refund beyond it): follow the invoice's own split
+        weights = [(line["rate"], line["gross_cents"]) for line in invoice.vat_lines if line["gross_cents"] > 0]
+    split = defaultdict(int)
+    for rate, gross in split_over_rates(amount_cents, weights):
+        split[rate] += gross
+    return {rate: gross for rate, gross in split.items() if gross}
+
+
+def _credit_lines(invoice: Invoice, refund: Refund, split: dict[int, int], full: bool) -> list[dict]:
+    """The credit note's lines: the invoice's own lines when it credits the whole invoice at once; otherwise one
+    line per VAT rate, named by the refund's reason."""
+    if full:
+        return [dict(line) for line in invoice.lines]
+    name = refund.reason or _("Terugbetaling")
+    return [
+        {
+            "kind": "refund",
+            "name": name,
+            "unit": "",
+            "quantity": 1,
+            "unit_price_cents": gross,
+            "total_cents": gross,
+            "vat_rate": rate,
+            "components": [],
+            "vat_split": [{"rate": rate, "gross_cents": gross}],
+        }
+        for rate, gross in sorted(split.items())
+    ]
+
+
+def get_credit_note_of(refund: Refund) -> CreditNote | None:
+    return db.session.scalar(select(CreditNote).where(CreditNote.refund_id == refund.id))
+
+
+def issue_credit_note(refund: Refund) -> CreditNote | None:
+    """The credit note for a refund the provider made (once: an existing one is returned), numbered in its own
+    gap-free series per year (CN-2026-000001), correcting the order's invoice.
+
+    An order that was paid but never invoiced (a payment that arrived after its cancellation) is invoiced
+    first: the money was received, so the invoice is due, and the credit note corrects it. Runs in the caller's
+    transaction and never commits. Returns None for a refund that made no money go back.
+    """
+    if not is_made(refund) or refund.amount_cents <= 0:
+        return None
+    existing = get_credit_note_of(refund)
+    if existing is not None:
+        return existing
+    order = refund.order
+    invoice = get_invoice_of(order) or issue_invoice(order)
+    split = credit_split(invoice, refund.amount_cents, refund.vat_split)
+    full = refund.amount_cents == invoice.total_cents and not credited_by_rate(invoice)
+    issued_at = utcnow()
+    year = issued_at.astimezone(SHOP_TIMEZONE).year
+    with force_locale(order.locale or "nl"):
+        lines = _credit_lines(invoice, refund, split, full)
+    vat = [dict(line) for line in invoice.vat_lines] if full else document_vat_lines(split)
+    sequence = next_value(f"credit-note-{year}")  # last: the counter's row lock is held until the commit
+    note = CreditNote(
+        invoice=invoice,
+        order_id=order.id,
+        refund=refund,
+        year=year,
+        sequence=sequence,
+        number=f"CN-{year}-{sequence:06d}",
+        issued_at=issued_at,
+        reason=refund.reason or "",
+        seller=_seller(get_settings()),
+        buyer=dict(invoice.buyer),
+        lines=lines,
+        vat_lines=vat,
+        total_cents=refund.amount_cents,
+        payment={
+            "provider": order.payment_provider.value if order.payment_provider else "",
+            "reference": refund.provider_refund_id or "",
+            "paid_reference": invoice.payment.get("reference", ""),
+            "refunded_at": issued_at.isoformat(),
+        },
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
@@ -175,10 +331,16 @@ def _invoice_when_paid(order: Order, from_status: OrderStatus, **_context) -> No
     issue_invoice(order)
 
 
+def _credit_note_when_refunded(refund: Refund) -> None:
+    issue_credit_note(refund)
+
+
 def connect_to_orders() -> None:
-    """An order that is paid gets its invoice, its confirmation mail attaches it and names its number, and the
-    personal-data export gives it with its order (called by create_app). Orders know nothing of invoices."""
+    """An order that is paid gets its invoice, a refund the provider made gets its credit note, the confirmation
+    mail attaches the invoice and names its number, and the personal-data export gives it with its order (called
+    by create_app). Orders know nothing of invoices."""
     add_effect(OrderStatus.PAID, _invoice_when_paid)
+    add_refund_effect(_credit_note_when_refunded)
     add_attachments("order_confirmed", invoice_attachments)
     add_mail_context("order_confirmed", invoice_mail_context)
     add_export_entry("invoice", export_invoices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
@@ -110,6 +111,10 @@ class Order(Timestamped, Base):
     billing_street: Mapped[str] = mapped_column(String(160), default="")
     billing_postcode: Mapped[str] = mapped_column(String(10), default="")
     billing_city: Mapped[str] = mapped_column(String(120), default="")
+    # The company's purchase-order reference (optional; the e-invoice's BuyerReference) and Peppol participant id
+    # (scheme:identifier, by default 0208:<enterprise number>), as given at checkout.
+    purchase_order: Mapped[str] = mapped_column(String(50), default="")
+    peppol_id: Mapped[str] = mapped_column(String(60), default="")
 
     goods_cents: Mapped[Cents] = mapped_column(default=0)
     delivery_fee_cents: Mapped[Cents] = mapped_column(default=0)
@@ -152,6 +157,11 @@ class Order(Timestamped, Base):
     @property
     def is_company(self) -> bool:
         return bool(self.vat_number)
+
+    @property
+    def enterprise_number(self) -> str:
+        """The company's enterprise number (the VAT number's ten digits), empty for a consumer."""
+        return self.vat_number[2:] if self.vat_number else ""
 
 
 class Shipment(Base):
@@ -254,6 +264,10 @@ class Refund(Base):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The one-time key of the back-office form that asked for it: a replayed form finds it and refunds nothing.
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What the refund pays back per VAT rate, when the refunding path knows it (a missing product of a package
+    # at its own rate): [{"rate": 6, "gross_cents": 250}, ...]. Empty: the credit note splits the amount over
+    # what is left on the invoice per rate.
+    vat_split: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="refunds")

@@ -15,10 +15,16 @@ the ``charge.refunded`` webhook records it too. So a refund is never made twice 
 
 The provider is passed in by the caller (shop.payments' adapters fit RefundProvider), so orders never imports
 payments.
+
+Once the provider has accepted a refund (whatever path recorded it: the request, reconcile, the webhook, a
+refund made in the provider's dashboard), ``refund_made`` runs the effects that domains above orders added
+with ``add_refund_effect``: invoicing issues the credit note. Effects must be idempotent (a refund may be
+recorded twice by two paths); they run in the recording transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +37,8 @@ from shop.orders.models import Order, Refund
 
 REQUESTED = "requested"  # recorded, the provider not asked yet (or its answer not recorded yet)
 FAILED = "failed"  # the provider refused: the amount went back to the order
+# Provider statuses that mean no money goes back (Stripe: failed, canceled); every other answer is a refund made.
+NOT_MADE = frozenset({REQUESTED, FAILED, "canceled"})
 
 
 class RefundRefused(DomainError):
@@ -63,9 +71,12 @@ class RefundProvider(Protocol):
     def find_refund(self, *, payment_reference: str, refund_id: int) -> ProviderAnswer | None: ...
 
 
-def request_refund(order: Order, amount_cents: int, *, reason: str, by=None, request_key: str | None = None) -> Refund:
+def request_refund(order: Order, amount_cents: int, *, reason: str, by=None, request_key: str | None = None,
+                   vat_split: dict[int, int] | None = None) -> Refund:
     """Step 1: add ``amount_cents`` to the order's refunded amount, guarded so it never exceeds the total,
-    and record a requested Refund. Raises RefundRefused for a non-positive amount or one above what is left.
+    and record a requested Refund. ``vat_split`` (gross cents per VAT rate, summing to the amount) says what
+    it pays back at which rate when the caller knows (a missing product); the credit note follows it.
+    Raises RefundRefused for a non-positive amount or one above what is left.
     Never commits; nothing leaves the shop until ``send_refund``."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         raise RefundRefused(_l("Een terugbetaling moet een positief bedrag zijn."))
@@ -82,8 +93,11 @@ def request_refund(order: Order, amount_cents: int, *, reason: str, by=None, req
             left=eur(order.total_cents - order.refunded_cents), total=eur(order.total_cents),
             refunded=eur(order.refunded_cents),
         )
+    split = [{"rate": rate, "gross_cents": gross} for rate, gross in sorted((vat_split or {}).items()) if gross]
+    if split and sum(part["gross_cents"] for part in split) != amount_cents:
+        split = []  # a split that does not add up is not used: the credit note splits the amount itself
     refund = Refund(order_id=order.id, amount_cents=amount_cents, reason=reason, status=REQUESTED,
-                    by_user_id=getattr(by, "id", None), request_key=request_key)
+                    by_user_id=getattr(by, "id", None), request_key=request_key, vat_split=split)
     db.session.add(refund)
     db.session.flush()
     return refund
@@ -138,11 +152,38 @@ def settle_refund(refund: Refund, provider: RefundProvider) -> Refund:
 
 
 def record_answer(refund: Refund, answer: ProviderAnswer) -> Refund:
-    """Record the provider's id and status on a refund (once the id is known it is kept)."""
+    """Record the provider's id and status on a refund (once the id is known it is kept); a refund the provider
+    made runs the refund effects (``refund_made``)."""
     refund.provider_refund_id = refund.provider_refund_id or answer.id
     refund.status = answer.status or "pending"
     db.session.flush()
+    refund_made(refund)
     return refund
+
+
+RefundEffect = Callable[[Refund], object]
+_REFUND_EFFECTS: list[RefundEffect] = []
+
+
+def add_refund_effect(effect: RefundEffect) -> None:
+    """Run ``effect(refund)`` whenever the provider has made a refund (``refund_made``), in the recording
+    transaction. Adding it twice adds it once."""
+    if effect not in _REFUND_EFFECTS:
+        _REFUND_EFFECTS.append(effect)
+
+
+def is_made(refund: Refund) -> bool:
+    """Money went back (or is on its way): the provider accepted the refund."""
+    return refund.status not in NOT_MADE
+
+
+def refund_made(refund: Refund) -> None:
+    """Every path that records a refund the provider made calls this once it is flushed; effects added by
+    domains above orders run (they are idempotent: calling it again for the same refund changes nothing)."""
+    if not is_made(refund):
+        return
+    for effect in _REFUND_EFFECTS:
+        effect(refund)
 
 
 def _fail(refund: Refund, why: str) -> None:

@@ -24,7 +24,7 @@ from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus, Refund
 from shop.orders.refunds import REQUESTED as REFUNDS_REQUESTED
-from shop.orders.refunds import RefundRefused, list_requested_refunds, request_refund, send_refund
+from shop.orders.refunds import RefundRefused, list_requested_refunds, refund_made, request_refund, send_refund
 from shop.payments.gateway import gateway_named, get_gateway
 from shop.payments.interface import (
     CheckoutLine,
@@ -277,12 +277,14 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
     left to the request that makes them. Returns True when something changed.
     """
     changed = False
+    made: list[Refund] = []  # refunds recorded here that the provider made: their effects run below (credit notes)
     known = {refund.provider_refund_id: refund for refund in order.refunds if refund.provider_refund_id}
     for data in refunds:
         refund = known.get(data.get("id"))
         if refund is not None:
             if data.get("status") and refund.status != data["status"]:
                 refund.status = data["status"]
+                made.append(refund)
                 changed = True
             continue
         metadata = data.get("metadata") or {}
@@ -291,11 +293,14 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
             if own is not None and own.order_id == order.id and own.provider_refund_id is None:
                 own.provider_refund_id = data["id"]
                 own.status = data.get("status") or own.status
+                made.append(own)
                 changed = True
             continue  # made by the shop: the request that made it records it
         if data.get("amount", 0) > 0:
-            db.session.add(Refund(order_id=order.id, amount_cents=data["amount"], provider_refund_id=data["id"],
-                                  status=data.get("status") or "succeeded", reason="Terugbetaald via het Stripe-dashboard"))
+            dashboard = Refund(order_id=order.id, amount_cents=data["amount"], provider_refund_id=data["id"],
+                               status=data.get("status") or "succeeded", reason="Terugbetaald via het Stripe-dashboard")
+            db.session.add(dashboard)
+            made.append(dashboard)
             changed = True
     # Refunds the shop requested and Stripe has not made yet stay counted (they are on their way).
     on_the_way = sum(refund.amount_cents for refund in order.refunds
@@ -305,6 +310,8 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
         order.refunded_cents = amount
         changed = True
     db.session.flush()
+    for refund in made:
+        refund_made(refund)
     return changed
 
 

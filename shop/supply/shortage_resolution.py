@@ -94,6 +94,14 @@ def missing_value_cents(line: OrderLine, product_id: int, units: int) -> int:
     return _div_half_up(component.share_cents * units, component.quantity)
 
 
+def missing_vat_rate(line: OrderLine, product_id: int) -> int | None:
+    """The VAT rate the missing product was sold at: the loose line's, or its component's in the package."""
+    if line.product_id == product_id:
+        return line.vat_rate
+    component = _component(line, product_id)
+    return component.vat_rate if component is not None else None
+
+
 # ---------------------------------------------------------------------------------------------- loading
 
 
@@ -274,7 +282,9 @@ def refund_missing(report: ShortageReport, *, by, note: str = "") -> ShortageRep
     with force_locale("nl"):  # stored text, in the shop's language
         reason = _("Tekort: %(units)s × %(name)s", units=report.quantity, name=report.product.name)
     reason += f" ({note})" if note else ""
-    refund = request_refund(order, amount, reason=reason, by=by)  # sent once committed
+    rate = missing_vat_rate(line, report.product_id)
+    refund = request_refund(order, amount, reason=reason, by=by,  # sent once committed
+                            vat_split={rate: amount} if rate is not None else None)
     report.value_cents = amount
     report.refund_id = refund.id
     return _settle(report, line, note, by=by, action="shortage.refund", detail=f", {format_eur(amount)}",

@@ -79,12 +79,22 @@ def test_invoice_data_for_a_company_with_delivery(db):
     assert invoice.seller == {
         "name": "vzw Lekker Oost-Vlaams – Groot Vleeshuis",
         "address": ["Groentenmarkt 7", "9000 Gent", "België"],
+        "street": "Groentenmarkt 7",
+        "postcode": "9000",
+        "city": "Gent",
+        "country": "BE",
         "vat_number": "BE0207725104",
+        "enterprise_number": "0207725104",
         "email": "info@lekkeroostvlaams.be",
+        "iban": "BE71096123456769",
+        "bic": "GKCCBEBB",
     }
     assert invoice.buyer["company_name"] == "Brouwerij Het Anker Gent bv"
     assert invoice.buyer["vat_number"] == "BE0123456749"
+    assert invoice.buyer["enterprise_number"] == "0123456749"
+    assert invoice.buyer["peppol_id"] == "0208:0123456749"  # none given at checkout: the default
     assert invoice.buyer["address"] == ["Korenmarkt 1", "9000 Gent"]
+    assert (invoice.buyer["street"], invoice.buyer["postcode"], invoice.buyer["city"]) == ("Korenmarkt 1", "9000", "Gent")
     # Goods 2×4,50 (6 %) + 24,50 (21 %) + 2×35,00 package; delivery 6,95.
     assert invoice.total_cents == order.total_cents == 900 + 2450 + 7000 + 695
     package = invoice.lines[2]

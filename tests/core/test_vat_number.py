@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shop.checkout.vat_number import InvalidVatNumber, format_vat_number, normalise_vat_number
+from shop.core.vat_number import InvalidVatNumber, format_vat_number, normalise_vat_number
 
 
 @pytest.mark.parametrize("text, expected", [
