@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from shop.config import get_config
+from shop.config import get_config, production_problems
+from shop.core import deployment
+from shop.core.db import engine_options
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -16,9 +18,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(get_config(env))
     if overrides:
         app.config.update(overrides)
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SHOP_SECRET_KEY must be set in production")
+    if app.config["ENV_NAME"] == "production":
+        problems = production_problems(app.config)
+        if problems:
+            raise RuntimeError("The shop cannot start in production:\n  " + "\n  ".join(problems))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    deployment.init_app(app)
 
     _init_extensions(app)
     _connect_domains()
@@ -73,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
+    from shop.jobs.commands import COMMANDS as job_commands
     from shop.orders.views import bp as orders_bp
     from shop.outbox.commands import COMMANDS as outbox_commands
     from shop.packages.views import bp as packages_bp
@@ -93,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")
     app.register_blueprint(backoffice_bp, url_prefix="/beheer")
-    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands]:
+    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands, *job_commands]:
         app.cli.add_command(command)
 
 

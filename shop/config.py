@@ -10,6 +10,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("SHOP_INSTANCE_DIR") or PROJECT_ROOT / "instance")
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "").strip()
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at psycopg 3, the driver we install."""
     for prefix in ("postgres://", "postgresql://"):
@@ -25,12 +35,26 @@ class Config:
         os.environ.get("SHOP_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Database timeouts (PostgreSQL; shop.core.db.engine_options): a hung or unreachable database answers an
+    # error within seconds instead of holding every worker. SQLite waits for a writer (busy_timeout) instead.
+    DB_CONNECT_TIMEOUT_SECONDS = _int("SHOP_DB_CONNECT_TIMEOUT", 5)
+    DB_STATEMENT_TIMEOUT_MS = _int("SHOP_DB_STATEMENT_TIMEOUT_MS", 15000)
+    DB_LOCK_TIMEOUT_MS = _int("SHOP_DB_LOCK_TIMEOUT_MS", 10000)
+    DB_POOL_TIMEOUT_SECONDS = _int("SHOP_DB_POOL_TIMEOUT", 10)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
-    STRIPE_TIMEOUT_SECONDS = 10
-    STRIPE_MAX_NETWORK_RETRIES = 1
+    STRIPE_TIMEOUT_SECONDS = _int("SHOP_STRIPE_TIMEOUT", 10)
+    STRIPE_MAX_NETWORK_RETRIES = _int("SHOP_STRIPE_RETRIES", 1)
     REDIS_URL = os.environ.get("SHOP_REDIS_URL") or None
+    # Rate limits live in Redis when it is set (shared by every web instance). When Redis is unreachable the
+    # limiter falls back to a per-process memory store: the shop keeps selling, limits hold per process.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # How many reverse proxies in front of the shop set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
+    TRUSTED_PROXIES = _int("SHOP_TRUSTED_PROXIES", 0)
+    # Host names the shop answers to (Flask refuses others with 400); None: any (development).
+    TRUSTED_HOSTS = _list("SHOP_TRUSTED_HOSTS")
     SMTP_URL = os.environ.get("SHOP_SMTP_URL") or None
     MEDIA_ROOT = str(INSTANCE_DIR / "media")
     # "module:factory" of another media storage (e.g. object storage); unset = local folder MEDIA_ROOT.
@@ -69,7 +93,37 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SHOP_SECRET_KEY")
+    SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL")  # no default: mails and Stripe must never link to 127.0.0.1
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("SHOP_DATABASE_URL", ""))
     SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 3600
+
+
+# What production refuses to start without: (config key, environment variable, why).
+PRODUCTION_REQUIREMENTS = (
+    ("SECRET_KEY", "SHOP_SECRET_KEY", "signs sessions and links"),
+    ("SHOP_BASE_URL", "SHOP_BASE_URL", "the https address in mails and Stripe's return links"),
+    ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY", "payments (demo payments never run in production)"),
+    ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET", "checks that payment events come from Stripe"),
+    ("SQLALCHEMY_DATABASE_URI", "SHOP_DATABASE_URL", "a PostgreSQL database shared by every instance"),
+    ("REDIS_URL", "SHOP_REDIS_URL", "rate limits and revocations shared by every instance"),
+)
+
+
+def production_problems(config) -> list[str]:
+    """What keeps a production configuration from starting, one line per problem (empty: ready)."""
+    problems = [f"{variable} is not set ({why})" for key, variable, why in PRODUCTION_REQUIREMENTS
+                if not config.get(key)]
+    url = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if url.startswith("sqlite"):
+        problems.append("SHOP_DATABASE_URL points at SQLite: production runs on PostgreSQL")
+    base = config.get("SHOP_BASE_URL") or ""
+    if base and not base.startswith("https://"):
+        problems.append("SHOP_BASE_URL must start with https://")
+    if config.get("SECRET_KEY") == Config.SECRET_KEY:
+        problems.append("SHOP_SECRET_KEY is the development key")
+    return problems
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

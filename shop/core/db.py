@@ -26,6 +26,25 @@ Cents = Annotated[int, "cents"]
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with the database timeouts for PostgreSQL: connect (seconds), statement and lock
+    waits (milliseconds, per session), a transaction left idle, and the wait for a pooled connection. A hung
+    database then fails a request within seconds (answered 503) instead of holding every worker."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        return options
+    statement = int(config.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+    lock = int(config.get("DB_LOCK_TIMEOUT_MS") or 0)
+    settings = [f"-c statement_timeout={statement}", f"-c lock_timeout={lock}",
+                f"-c idle_in_transaction_session_timeout={max(statement * 4, 60000) if statement else 0}"]
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", int(config.get("DB_CONNECT_TIMEOUT_SECONDS") or 5))
+    connect_args["options"] = " ".join([connect_args.get("options", ""), *settings]).strip()
+    options["connect_args"] = connect_args
+    options.setdefault("pool_timeout", int(config.get("DB_POOL_TIMEOUT_SECONDS") or 10))
+    return options
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Every new connection to a SQLite file: write-ahead log, a busy timeout, and synchronous=NORMAL.
 
