@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from shop.config import get_config, production_problems
-from shop.core import deployment
+from shop.core import deployment, observability
 from shop.core.db import engine_options
 
 
@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     deployment.init_app(app)
+    observability.init_app(app)
 
     _init_extensions(app)
     _connect_domains()
@@ -79,7 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
-    from shop.jobs.commands import COMMANDS as job_commands
+    from shop.operations.commands import COMMANDS as operations_commands
+    from shop.operations.views import bp as operations_bp
     from shop.orders.views import bp as orders_bp
     from shop.outbox.commands import COMMANDS as outbox_commands
     from shop.packages.views import bp as packages_bp
@@ -91,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.storefront.views import bp as storefront_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(operations_bp)
     app.register_blueprint(storefront_bp)
     app.register_blueprint(packages_bp, url_prefix="/pakketten")
     app.register_blueprint(cart_bp)
@@ -100,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")
     app.register_blueprint(backoffice_bp, url_prefix="/beheer")
-    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands, *job_commands]:
+    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands, *operations_commands]:
         app.cli.add_command(command)
 
 

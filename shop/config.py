@@ -53,6 +53,9 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # How many reverse proxies in front of the shop set X-Forwarded-For/-Proto/-Host (0: none, trust nothing).
     TRUSTED_PROXIES = _int("SHOP_TRUSTED_PROXIES", 0)
+    # Logs: "json" (one object per line) or "text"; shop.core.observability.
+    LOG_FORMAT = os.environ.get("SHOP_LOG_FORMAT") or "text"
+    LOG_LEVEL = os.environ.get("SHOP_LOG_LEVEL") or "INFO"
     # Host names the shop answers to (Flask refuses others with 400); None: any (development).
     TRUSTED_HOSTS = _list("SHOP_TRUSTED_HOSTS")
     SMTP_URL = os.environ.get("SHOP_SMTP_URL") or None
@@ -97,6 +100,7 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("SHOP_DATABASE_URL", ""))
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    LOG_FORMAT = os.environ.get("SHOP_LOG_FORMAT") or "json"
     HSTS_SECONDS = 365 * 24 * 3600
 
 

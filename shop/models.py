@@ -17,7 +17,7 @@ from shop.catalog.vat import VatCategory, VatRate  # noqa: F401
 from shop.core.audit import AuditEntry  # noqa: F401
 from shop.core.numbering import Counter  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
-from shop.jobs.models import JobRun  # noqa: F401
+from shop.operations.models import JobRun  # noqa: F401
 from shop.invoicing.models import CreditNote, EInvoiceDelivery, Invoice  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Order,

@@ -1,4 +1,4 @@
-"""Carts nobody will come back to: removed by the scheduler's cleaning job (shop.jobs)."""
+"""Carts nobody will come back to: removed by the scheduler's cleaning job (shop.operations)."""
 
 from __future__ import annotations
 

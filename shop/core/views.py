@@ -1,28 +1,12 @@
-"""Cross-cutting routes: health check, language switch, media files, error pages."""
+"""Cross-cutting routes: language switch, media files, error pages (the health check is shop.operations)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session
 
 from shop.core.redirects import local_path
-from shop.core.db import db
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/health")
-def health():
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = {"status": "ok", "dialect": db.engine.dialect.name}
-        status = 200
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        database = {"status": "error", "error": exc.__class__.__name__}
-        status = 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database), status
 
 
 @bp.get("/taal/<code>")

@@ -1,4 +1,4 @@
-"""Attachments of mails long delivered: removed by the scheduler's cleaning job (shop.jobs). The message itself
+"""Attachments of mails long delivered: removed by the scheduler's cleaning job (shop.operations). The message itself
 (to whom, what, when) stays as the record that it was sent; documents can be rendered again from their data."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Old Stripe events: removed by the scheduler's cleaning job (shop.jobs)."""
+"""Old Stripe events: removed by the scheduler's cleaning job (shop.operations)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,3 @@
-from shop.extensions import db as _db
-
-
-def test_health_reports_database_ok(client):
-    response = client.get("/health")
-    assert response.status_code == 200
-    assert response.json["status"] == "ok"
-    assert response.json["database"]["status"] == "ok"
-    assert response.json["database"]["dialect"] == _db.engine.dialect.name
 
 
 def test_language_switch_keeps_the_page_and_sticks(client):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.core.clock import SHOP_TIMEZONE, as_utc
 from shop.core.db import utcnow
 from shop.extensions import db
-from shop.jobs.models import JobRun
+from shop.operations.models import JobRun
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from shop.cart.models import Cart, CartLine
-from shop.jobs.models import JobRun
-from shop.jobs.schedule import JOBS, Job, run_due_jobs
+from shop.operations.models import JobRun
+from shop.operations.schedule import JOBS, Job, run_due_jobs
 from shop.outbox.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from shop.outbox.services import enqueue
 from shop.payments.models import StripeEvent

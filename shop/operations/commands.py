@@ -1,4 +1,4 @@
-"""The scheduler process: ``flask --app shop scheduler`` runs the periodic jobs (shop.jobs.schedule)."""
+"""The scheduler process: ``flask --app shop scheduler`` runs the periodic jobs (shop.operations.schedule)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from shop.core.supervisor import StopSignal, run_supervised
-from shop.jobs.schedule import run_due_jobs
+from shop.operations.schedule import run_due_jobs
 
 
 @click.command("scheduler")
