@@ -1,11 +1,18 @@
-"""The scheduler process: ``flask --app shop scheduler`` runs the periodic jobs (shop.operations.schedule)."""
+"""Operations commands: ``scheduler`` runs the periodic jobs (shop.operations.schedule); ``backup`` and
+``restore`` (shop.operations.backup)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from shop.core.db import utcnow
 from shop.core.supervisor import StopSignal, run_supervised
+from shop.extensions import db
+from shop.operations.backup import BackupError, backup_database, restore_database
 from shop.operations.schedule import run_due_jobs
 
 
@@ -34,4 +41,38 @@ def scheduler_command(once: bool, interval: float) -> None:
     click.echo("stopped")
 
 
-COMMANDS: list = [scheduler_command]
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path | None) -> None:
+    """Write a consistent backup of the database (default: instance/backups/shop-<UTC time>.<db|dump>)."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if target is None:
+        suffix = "db" if url.startswith("sqlite") else "dump"
+        target = Path(current_app.instance_path) / "backups" / f"shop-{utcnow():%Y%m%dT%H%M%SZ}.{suffix}"
+    try:
+        written = backup_database(url, target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written: {written} ({written.stat().st_size} bytes)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database's contents.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with a backup made by `backup`. Stop the web instances, the worker and
+    the scheduler first."""
+    if not yes:
+        click.confirm(f"Replace everything in the database with {source}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection may hold the old database open
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored from {source}")
+
+
+COMMANDS: list = [scheduler_command, backup_command, restore_command]
