@@ -143,7 +143,7 @@ def shop(tmp_path_factory, database, redis_db):
         proxy = subprocess.Popen([nginx, "-c", str(_nginx_conf(folder, routes)), "-p", str(folder),
                                   "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         processes.append(proxy)
-        for address, process in zip(addresses, processes, strict=False):
+        for address in addresses:
             wait_until_up(address, proxy, folder / "error.log", 30)
         yield addresses
     finally:
