@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from shop.accounts.models import Role
@@ -91,15 +91,6 @@ class RegistrationForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Je wachtwoord"), validators=[_password_given])
-
-
-class InviteProducerForm(FlaskForm):
-    email = EmailField(_l("E-mailadres van de producent"), filters=[_strip], validators=[_email_ok])
-    producer_id = SelectField(_l("Producent"), coerce=str, validate_choice=False)
-
-    def validate_producer_id(self, field):
-        if not field.data or not str(field.data).isdigit():
-            raise ValidationError(_l("Kies een producent."))
 
 
 STAFF_ROLES = [(Role.STAFF.value, _l("Medewerker")), (Role.ADMIN.value, _l("Beheerder"))]

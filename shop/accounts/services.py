@@ -8,7 +8,9 @@ Rules kept here:
 - Unknown address, wrong password, deactivated account: one answer (no account enumeration).
 - Passwords: at least 12 characters, at most 200, not the e-mail address (nor its part before the @).
 - A password reset is offered only to active accounts; invitations create (or reuse, while never activated)
-  a user without a password; registration creates an inactive customer that becomes active when the e-mailed
+  a user without a password. Only an active admin grants access to the back office or a producer's portal
+  (the same rule as the back office's admin pages), and every invitation is written to the audit log in the
+  same transaction; registration creates an inactive customer that becomes active when the e-mailed
   confirmation link is followed. Only then are earlier guest orders with that (now proven) address attached
   (shop.accounts.personal_data: the orders domain claims them).
 - Deletion (customers only): refused while an order is open; the user row is deactivated and anonymised,
@@ -27,6 +29,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts import personal_data, tokens
 from shop.accounts.models import Role, User
+from shop.core.audit import record_action
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.links import absolute_url_for
@@ -54,6 +57,11 @@ class EmailInUse(DomainError):
 
 class OpenOrders(DomainError):
     pass
+
+
+def is_active_admin(user) -> bool:
+    """Whether ``user`` may grant access (invite staff or producer users, change roles): an active admin."""
+    return user is not None and getattr(user, "role", None) == Role.ADMIN and bool(getattr(user, "active", False))
 
 
 def normalise_email(email: str | None) -> str:
@@ -167,6 +175,8 @@ def reset_password(token: str, password: str) -> User:
 
 
 def _invite(email: str, role: Role, producer, *, by) -> User:
+    """The one place a user is given access by someone else: create or reuse the user, queue the invitation
+    and record it in the audit log (``user.invite``). The callers checked that ``by`` is an active admin."""
     address = normalise_email(email)
     user = get_user_by_email(address)
     if user is not None:
@@ -188,25 +198,29 @@ def _invite(email: str, role: Role, producer, *, by) -> User:
             subject = _("Uitnodiging voor de beheeromgeving van Lekker Oost-Vlaams")
     _queue_mail(user, "account_invitation", subject, link=link, days=7, producer=producer,
                 inviter=getattr(by, "name", "") or "")
+    detail = f"{user.email} ({role.value})" if producer is None else f"{user.email} ({role.value}: {producer.name})"
+    record_action("user.invite", by=by, subject_type="user", subject_id=user.id, detail=detail)
     return user
 
 
 def invite_producer_user(email: str, producer, *, by) -> User:
     """Create (or reuse, while never activated) a producer user of ``producer`` and queue the invitation.
 
-    The link (``/uitnodiging/<token>``) is valid 7 days and works once. Raises NotAllowed unless ``by`` is
-    staff or admin, EmailInUse when the address belongs to another (or an activated) account.
+    The link (``/uitnodiging/<token>``) is valid 7 days and works once. Raises NotAllowed unless ``by`` is an
+    active admin (a portal log-in is access, granted like staff access), EmailInUse when the address belongs
+    to another (or an activated) account. Recorded in the audit log. Never commits.
     """
-    if by is None or by.role not in (Role.STAFF, Role.ADMIN):
-        raise NotAllowed(_l("Alleen medewerkers van de winkel kunnen producenten uitnodigen."))
+    if not is_active_admin(by):
+        raise NotAllowed(_l("Alleen beheerders kunnen producenten uitnodigen."))
     if producer is None:
         raise DomainError(_l("Kies de producent voor deze gebruiker."))
     return _invite(email, Role.PRODUCER, producer, by=by)
 
 
 def invite_staff_user(email: str, role: Role, *, by) -> User:
-    """Invite a staff member or admin; only admins may. Raises NotAllowed, EmailInUse or DomainError."""
-    if by is None or by.role != Role.ADMIN:
+    """Invite a staff member or admin; only active admins may. Raises NotAllowed, EmailInUse or DomainError.
+    Recorded in the audit log. Never commits."""
+    if not is_active_admin(by):
         raise NotAllowed(_l("Alleen beheerders kunnen medewerkers uitnodigen."))
     if role not in (Role.STAFF, Role.ADMIN):
         raise DomainError(_l("Kies de rol medewerker of beheerder."))

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from shop.accounts.models import Role, User
-from shop.accounts.services import NotAllowed, invite_staff_user
+from shop.accounts.services import NotAllowed, invite_staff_user, is_active_admin
 from shop.core.audit import record_action
 from shop.core.errors import DomainError
 from shop.extensions import db
@@ -55,7 +55,7 @@ def count_active_admins() -> int:
 
 
 def _check_admin(by) -> None:
-    if by is None or getattr(by, "role", None) != Role.ADMIN or not getattr(by, "active", False):
+    if not is_active_admin(by):
         raise NotAllowed(_l("Alleen beheerders kunnen medewerkers beheren."))
 
 
@@ -80,7 +80,7 @@ def _keep_an_admin(user: User) -> None:
 
 
 def invite_staff(email: str, role: str, *, by) -> User:
-    """Invite a staff member or admin by e-mail (``services.invite_staff_user``) and record it.
+    """Invite a staff member or admin by e-mail (``services.invite_staff_user``, which records it).
 
     Raises DomainError for an address that does not look like one or a role other than staff or admin,
     NotAllowed unless ``by`` is an admin, EmailInUse when the address has an (activated) account. Never commits.
@@ -93,9 +93,7 @@ def invite_staff(email: str, role: str, *, by) -> User:
         raise DomainError(_l("Geef een e-mailadres zoals naam@voorbeeld.be."))
     if role not in {r.value for r in STAFF_ROLES}:
         raise DomainError(_l("Kies de rol medewerker of beheerder."))
-    user = invite_staff_user(address, Role(role), by=by)
-    record_action("user.invite", by=by, subject_type="user", subject_id=user.id, detail=f"{user.email} ({role})")
-    return user
+    return invite_staff_user(address, Role(role), by=by)
 
 
 def _set_active(user: User, active: bool) -> bool:

@@ -64,6 +64,14 @@ def _render_form(form, producer=None, invite_form=None, status=200):
     return render_template("backoffice/producer_form.html", form=form, producer=producer, **context), status
 
 
+@bp.get("/producenten/uitnodigen")
+@admin_required
+def producer_invite_start():
+    """The old address of a second invitation page. A producer's portal users are invited on the producer's
+    own page (``producer_invite``: admins only, like every grant of access), so this only leads there."""
+    return redirect(url_for("backoffice.producer_list"), 303)
+
+
 @bp.route("/producenten/nieuw", methods=["GET", "POST"])
 @admin_required
 def producer_new():

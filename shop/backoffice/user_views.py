@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from shop.accounts.auth import admin_required, staff_required
-from shop.accounts.forms import InviteProducerForm
-from shop.accounts.services import invite_producer_user, normalise_email
+from shop.accounts.auth import admin_required
 from shop.accounts.staff_admin import (
     activate_user,
     change_role,
@@ -21,7 +18,6 @@ from shop.accounts.staff_admin import (
 )
 from shop.backoffice.user_forms import ROLE_LABELS, ActionForm, InviteStaffForm, RoleForm
 from shop.backoffice.views import bp
-from shop.catalog.models import Producer
 from shop.core.errors import DomainError
 from shop.core.view_actions import run_and_flash
 from shop.extensions import db
@@ -105,30 +101,3 @@ def user_role(user_id: int):
               "success")
     return redirect(url_for("backoffice.user_list"), 303)
 
-
-@bp.route("/producenten/uitnodigen", methods=["GET", "POST"])
-@staff_required
-def invite_producer():
-    """Staff invite a portal user for any producer (admins also do it from the producer's page)."""
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-    form = InviteProducerForm()
-    form.producer_id.choices = [("", _("Kies een producent"))] + [(str(pid), name) for pid, name in producers]
-    if request.method == "GET":
-        return render_template("backoffice/invite_producer.html", form=form)
-    producer = None
-    if form.validate():
-        producer = db.session.get(Producer, int(form.producer_id.data))
-        if producer is None:
-            form.producer_id.errors = [_("Kies een producent uit de lijst.")]
-    if producer is None:
-        return render_template("backoffice/invite_producer.html", form=form), 422
-    try:
-        invite_producer_user(form.email.data, producer, by=current_user._get_current_object())
-    except DomainError as error:
-        db.session.rollback()
-        form.email.errors = [str(error)]
-        return render_template("backoffice/invite_producer.html", form=form), 422
-    db.session.commit()
-    flash(_("De uitnodiging voor %(email)s is verstuurd.", email=normalise_email(form.email.data)),
-          "success")
-    return redirect(url_for("backoffice.invite_producer"), 303)

@@ -298,7 +298,8 @@ def activate_producer(producer: Producer, *, by) -> None:
 
 
 def invite_user_for_producer(email: str, producer: Producer, *, by):
-    """Invite a portal user for the producer (``accounts.services.invite_producer_user``) and record it.
+    """Invite a portal user for the producer (``accounts.services.invite_producer_user``: admins only, recorded
+    in the audit log as ``user.invite``).
 
     Raises ProfileError for an address that does not look like one, ProducerStateError for an inactive
     producer, and what ``invite_producer_user`` raises (NotAllowed, EmailInUse). Never commits.
@@ -311,7 +312,4 @@ def invite_user_for_producer(email: str, producer: Producer, *, by):
     if not producer.active:
         raise ProducerStateError(_l("Activeer %(name)s eerst: een gedeactiveerde producent krijgt geen nieuwe "
                                     "gebruikers."), name=producer.name)
-    user = invite_producer_user(address, producer, by=by)
-    record_action("producer.invite_user", by=by, subject_type="producer", subject_id=producer.id,
-                  detail=user.email)
-    return user
+    return invite_producer_user(address, producer, by=by)

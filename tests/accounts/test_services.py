@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop.accounts import services, tokens
 from shop.accounts.export import export_personal_data
 from shop.accounts.models import Role, User
+from shop.core.audit import AuditEntry
 from shop.core.errors import DomainError
 from shop.invoicing.queries import get_invoice_of
 from shop.orders import lifecycle
@@ -139,10 +140,10 @@ def test_reset_refuses_a_weak_password_and_changes_nothing(db):
 # --- invitations --------------------------------------------------------------------------------------------
 
 
-def test_staff_invites_a_producer_user(db):
-    staff = make_user("personeel@voorbeeld.be", role=Role.STAFF)
+def test_an_admin_invites_a_producer_user(db):
+    admin = make_user("beheer@voorbeeld.be", role=Role.ADMIN)
     producer = make_producer("Hoeve De Kriek")
-    user = services.invite_producer_user(" Boer@Hoeve.be ", producer, by=staff)
+    user = services.invite_producer_user(" Boer@Hoeve.be ", producer, by=admin)
     assert (user.email, user.role, user.producer_id, user.password_hash, user.active) == (
         "boer@hoeve.be", Role.PRODUCER, producer.id, None, True)
     [mail] = _mails("boer@hoeve.be")
@@ -153,37 +154,59 @@ def test_staff_invites_a_producer_user(db):
 
 
 def test_inviting_again_reuses_the_unactivated_user(db):
-    staff = make_user(role=Role.STAFF)
+    admin = make_user(role=Role.ADMIN)
     producer = make_producer()
-    first = services.invite_producer_user("boer@hoeve.be", producer, by=staff)
-    second = services.invite_producer_user("boer@hoeve.be", producer, by=staff)
+    first = services.invite_producer_user("boer@hoeve.be", producer, by=admin)
+    second = services.invite_producer_user("boer@hoeve.be", producer, by=admin)
     assert first.id == second.id
     assert len(_mails("boer@hoeve.be")) == 2
     assert db.session.scalar(select(User.id).where(User.email == "boer@hoeve.be")) == first.id
 
 
 def test_inviting_an_existing_account_is_refused(db):
-    staff = make_user(role=Role.STAFF)
+    admin = make_user(role=Role.ADMIN)
     make_user("klant@voorbeeld.be")
     with pytest.raises(services.EmailInUse) as error:
-        services.invite_producer_user("klant@voorbeeld.be", make_producer(), by=staff)
+        services.invite_producer_user("klant@voorbeeld.be", make_producer(), by=admin)
     assert str(error.value) == "Er bestaat al een account met het e-mailadres klant@voorbeeld.be."
     assert _mails("klant@voorbeeld.be") == []
 
 
-@pytest.mark.parametrize("role", [Role.CUSTOMER, Role.PRODUCER])
-def test_only_staff_invite_producers(db, role):
-    by = make_user(role=role)
+def _invite_producer(by):
+    return services.invite_producer_user("boer@hoeve.be", make_producer("Hoeve Audit"), by=by)
+
+
+def _invite_staff(by):
+    return services.invite_staff_user("nieuw@lekkeroostvlaams.be", Role.STAFF, by=by)
+
+
+@pytest.mark.parametrize("invite", [_invite_producer, _invite_staff], ids=["producer", "staff"])
+@pytest.mark.parametrize("role, active", [(Role.CUSTOMER, True), (Role.PRODUCER, True), (Role.STAFF, True),
+                                          (Role.ADMIN, False)])
+def test_only_an_active_admin_grants_access(db, invite, role, active):
+    by = make_user(role=role, active=active)
     with pytest.raises(services.NotAllowed):
-        services.invite_producer_user("boer@hoeve.be", make_producer(), by=by)
+        invite(by)
     assert services.get_user_by_email("boer@hoeve.be") is None
+    assert services.get_user_by_email("nieuw@lekkeroostvlaams.be") is None
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert db.session.scalars(select(AuditEntry)).all() == []
 
 
-def test_only_admins_invite_staff(db):
-    staff = make_user(role=Role.STAFF)
+@pytest.mark.parametrize("invite, detail", [
+    (_invite_producer, "boer@hoeve.be (producer: Hoeve Audit)"),
+    (_invite_staff, "nieuw@lekkeroostvlaams.be (staff)"),
+], ids=["producer", "staff"])
+def test_every_invitation_is_recorded_in_the_audit_log(db, invite, detail):
+    admin = make_user("beheer@voorbeeld.be", role=Role.ADMIN)
+    user = invite(admin)
+    [entry] = db.session.scalars(select(AuditEntry)).all()
+    assert (entry.action, entry.by_user_id, entry.actor, entry.subject_type, entry.subject_id, entry.detail) == (
+        "user.invite", admin.id, "beheer@voorbeeld.be", "user", user.id, detail)
+
+
+def test_an_admin_invites_staff_but_not_customers(db):
     admin = make_user(role=Role.ADMIN)
-    with pytest.raises(services.NotAllowed):
-        services.invite_staff_user("nieuw@lekkeroostvlaams.be", Role.STAFF, by=staff)
     user = services.invite_staff_user("nieuw@lekkeroostvlaams.be", Role.STAFF, by=admin)
     assert (user.role, user.producer_id, user.password_hash) == (Role.STAFF, None, None)
     with pytest.raises(DomainError):
@@ -191,8 +214,8 @@ def test_only_admins_invite_staff(db):
 
 
 def test_invitation_link_works_once(db):
-    staff = make_user(role=Role.STAFF)
-    user = services.invite_producer_user("boer@hoeve.be", make_producer(), by=staff)
+    admin = make_user(role=Role.ADMIN)
+    user = services.invite_producer_user("boer@hoeve.be", make_producer(), by=admin)
     token = tokens.make_token(user, tokens.INVITATION)
     services.accept_invitation(token, "mijn-hoeve-wachtwoord", "Jef Boer")
     assert (user.name, services.authenticate("boer@hoeve.be", "mijn-hoeve-wachtwoord")) == ("Jef Boer", user)

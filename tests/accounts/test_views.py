@@ -271,9 +271,9 @@ def test_reset_link_expires_after_an_hour(client, db, monkeypatch):
 def test_invited_producer_chooses_a_password_and_lands_in_the_portal(client, db):
     from shop.accounts.services import invite_producer_user
 
-    staff = make_user(role=Role.STAFF)
+    admin = make_user(role=Role.ADMIN)
     producer = make_producer("Hoeve De Kriek")
-    invite_producer_user("boer@hoeve.be", producer, by=staff)
+    invite_producer_user("boer@hoeve.be", producer, by=admin)
     db.session.commit()
     link = _link("account_invitation", "boer@hoeve.be")
     assert link.startswith("/uitnodiging/")

@@ -203,22 +203,21 @@ def test_list_says_when_each_user_last_logged_in(client, db, admin):
     assert "nog nooit" in html
 
 
-def test_staff_invite_a_producer_user_from_the_back_office(client, db):
-    staff = make_user("personeel@voorbeeld.be", role=Role.STAFF)
+def test_the_old_invitation_page_leads_admins_to_the_producers_and_refuses_staff(client, db):
     producer = make_producer("Hoeve De Kriek")
-    customer = make_user("klant@voorbeeld.be")
+    staff = make_user("personeel@voorbeeld.be", role=Role.STAFF)
+    admin = make_staff("beheer@voorbeeld.be", role="admin")
     db.session.commit()
-    log_in_as(client, customer)
-    assert client.get("/beheer/producenten/uitnodigen").status_code == 403
-    client.post("/uitloggen")
     log_in_as(client, staff)
-    page = client.get("/beheer/producenten/uitnodigen")
-    assert page.status_code == 200 and "Hoeve De Kriek" in page.get_data(as_text=True)
-    bad = client.post("/beheer/producenten/uitnodigen", data={"email": "boer", "producer_id": ""})
-    assert bad.status_code == 422
-    assert "Kies een producent." in bad.get_data(as_text=True)
-    response = client.post("/beheer/producenten/uitnodigen",
-                           data={"email": "boer@hoeve.be", "producer_id": str(producer.id)})
-    assert response.status_code == 303
-    user = db.session.scalar(select(User).where(User.email == "boer@hoeve.be"))
-    assert (user.role, user.producer_id) == (Role.PRODUCER, producer.id)
+
+    assert client.get("/beheer/producenten/uitnodigen").status_code == 403
+    assert client.post("/beheer/producenten/uitnodigen",
+                       data={"email": "ik@hoeve.be", "producer_id": str(producer.id)}).status_code == 405
+    assert client.post(f"/beheer/producenten/{producer.id}/uitnodigen",
+                       data={"user_email": "ik@hoeve.be"}).status_code == 403
+    assert db.session.scalar(select(User).where(User.email == "ik@hoeve.be")) is None
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+
+    log_in_as(client, admin)
+    response = client.get("/beheer/producenten/uitnodigen")
+    assert (response.status_code, response.location) == (303, "/beheer/producenten")
