@@ -67,11 +67,9 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     security.init_app(app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from shop.accounts.models import User
+    from shop.accounts.auth import load_user
 
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -291,7 +291,7 @@ def log_in_as(client, user) -> None:
     from flask import g
 
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()  # the id with the session version (shop.accounts.auth)
         session["_fresh"] = True
     # Test requests share the test's app context, where Flask-Login caches the user it loaded last.
     g.pop("_login_user", None)

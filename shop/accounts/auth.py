@@ -1,4 +1,12 @@
-"""Who may see and change what: the one place that decides, used by every portal and back-office route."""
+"""Who is signed in, and who may see and change what: the one place that decides, used by every portal and
+back-office route.
+
+Sessions are revoked through the database, not a process: the session cookie holds ``User.get_id()``, the
+user's id with their ``session_version``, and ``load_user`` turns a cookie whose version is no longer the
+user's into an anonymous visitor. ``accounts.services.end_sessions`` raises the version (new password,
+log-out, deletion; ``staff_admin`` on deactivation and role changes), which every web instance sees at the
+next request.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,21 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from shop.accounts.models import Role
-from shop.extensions import login_manager
+from shop.accounts.models import Role, User
+from shop.extensions import db, login_manager
+
+
+def load_user(token: str):
+    """Flask-Login's user loader: the user of a session's ``"<id>:<version>"``, or None (anonymous) when the
+    token is malformed (also a bare id from before versions), the user is gone, or the version is not the
+    user's current one any more (the session was ended by a new password, a log-out, ...)."""
+    user_id, _, version = (token or "").partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def roles_required(*roles: Role):

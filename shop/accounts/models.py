@@ -40,10 +40,23 @@ class User(UserMixin, Timestamped, Base):
     # A deactivated account that was once confirmed is never reactivated by registering again.
     email_confirmed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]  # set at every log-in (shown to admins in the staff list)
+    # Part of every session's log-in (see get_id); raising it ends all sessions of this user on every web
+    # instance at once: a new password, a log-out, a deactivation or a role change.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the id and the session version (``"12:3"``).
+
+        This is Flask-Login's "alternative token" mechanism: the loader (``shop.accounts.auth.load_user``)
+        accepts the cookie only while the version in it is the user's current one, so raising
+        ``session_version`` in the database ends every session made before, also on other web instances
+        and in copied cookies.
+        """
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -13,6 +13,8 @@ Rules kept here:
   same transaction; registration creates an inactive customer that becomes active when the e-mailed
   confirmation link is followed. Only then are earlier guest orders with that (now proven) address attached
   (shop.accounts.personal_data: the orders domain claims them).
+- A new password (changed, reset, chosen through an invitation), a log-out and a deletion end every session of
+  the user (``end_sessions``: the session version in the database, checked at every request).
 - Deletion (customers only): refused while an order is open; the user row is deactivated and anonymised,
   orders keep their accounting data (number, lines, amounts, VAT, invoice, company billing data) and lose
   their contact data (name, e-mail, phone, recipient, street, gift message, tracking reference).
@@ -111,12 +113,22 @@ def record_login(user: User) -> None:
     user.last_login_at = utcnow()
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (all browsers, every web instance, copied cookies too): raise the
+    session version that each session's cookie must match (``shop.accounts.auth.load_user``). A browser
+    that should stay signed in logs in again after the commit. Never commits."""
+    user.session_version = User.session_version + 1  # in SQL: two requests at once both count
+    db.session.flush()
+
+
 def set_new_password(user: User, password: str, *, by) -> None:
-    """Set ``user``'s password after checking the rules; raises WeakPassword. Used links stop working."""
+    """Set ``user``'s password after checking the rules; raises WeakPassword. Used links stop working and
+    every open session of the user ends (``end_sessions``)."""
     problem = password_problem(password, user.email)
     if problem is not None:
         raise WeakPassword(problem)
     user.set_password(password)
+    end_sessions(user)
 
 
 def change_password(user: User, current_password: str, new_password: str, *, by) -> None:
@@ -328,5 +340,5 @@ def delete_account(user: User, password: str, *, by) -> None:
     user.name = ""
     user.password_hash = None
     user.active = False
-    db.session.flush()
+    end_sessions(user)
     db.session.expire_all()

@@ -6,8 +6,9 @@ Rules:
   one active admin: deactivating or demoting the last one is refused (``LastAdmin``), also when two admins
   act at the same time. The active admins' rows are locked first (``FOR UPDATE`` on PostgreSQL); on SQLite
   the conditional UPDATE takes the database's write lock before the admins are counted.
-- A deactivated user cannot log in (``services.authenticate``) and an open session stops working: Flask-Login's
-  ``is_authenticated`` follows ``User.is_active``, so every role-guarded page sends them to the log-in page.
+- A deactivated user cannot log in (``services.authenticate``) and every open session ends: the session
+  version is raised in the same UPDATE (``shop.accounts.auth.load_user``), as it is on a role change, so the
+  person logs in again and gets a session made for the new role.
 """
 
 from __future__ import annotations
@@ -98,17 +99,21 @@ def invite_staff(email: str, role: str, *, by) -> User:
 
 def _set_active(user: User, active: bool) -> bool:
     """Flip ``active`` only when it is not already so (a conditional UPDATE, so of two admins clicking at the
-    same time one wins); whether this call changed it. The user's row is read again either way."""
+    same time one wins); whether this call changed it. Deactivating ends the user's sessions. The user's row
+    is read again either way."""
+    values = {"active": active}
+    if not active:
+        values["session_version"] = User.session_version + 1
     changed = db.session.execute(
-        update(User).where(User.id == user.id, User.active.is_(not active)).values(active=active)
+        update(User).where(User.id == user.id, User.active.is_(not active)).values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(user, ["active", "role"])
+    db.session.refresh(user, ["active", "role", "session_version"])
     return changed == 1
 
 
 def deactivate_user(user: User, *, by) -> None:
-    """Deactivate a staff member or admin: no more log-in, open sessions stop working.
+    """Deactivate a staff member or admin: no more log-in, open sessions end.
 
     Raises NotAllowed (``by`` is no admin), OwnAccount (one's own account), LastAdmin (the last active
     admin), UserStateError (already inactive). Never commits.
@@ -136,7 +141,7 @@ def activate_user(user: User, *, by) -> None:
 
 
 def change_role(user: User, role: str, *, by) -> None:
-    """Make a staff member an admin or an admin a staff member.
+    """Make a staff member an admin or an admin a staff member; their open sessions end.
 
     Raises NotAllowed (``by`` is no admin), DomainError (not staff, unknown role), OwnAccount (one's own
     role), LastAdmin (demoting the last active admin), UserStateError (already that role). Never commits.
@@ -152,10 +157,11 @@ def change_role(user: User, role: str, *, by) -> None:
     if old_role == Role.ADMIN:
         _lock_active_admins()
     changed = db.session.execute(
-        update(User).where(User.id == user.id, User.role == old_role, User.role != new_role).values(role=new_role)
+        update(User).where(User.id == user.id, User.role == old_role, User.role != new_role)
+        .values(role=new_role, session_version=User.session_version + 1)  # their sessions end
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(user, ["active", "role"])
+    db.session.refresh(user, ["active", "role", "session_version"])
     if changed != 1:
         if user.role == new_role:
             raise UserStateError(_l("%(email)s heeft die rol al."), email=user.email)

@@ -2,7 +2,9 @@
 
 Log-in is rate-limited per account (the e-mail typed) and per address (Flask-Limiter; memory by default,
 Redis when SHOP_REDIS_URL is set). At log-in the session is renewed: everything in it is dropped except
-the chosen language (the cart lives in its own cookie and survives).
+the chosen language (the cart lives in its own cookie and survives). A log-out, a new password and a reset
+end every session of the user (``services.end_sessions``, checked by ``auth.load_user``); after changing
+their password the person's own browser is signed in again.
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ def login():
 
 @bp.post("/uitloggen")
 def logout():
+    if current_user.is_authenticated:
+        # End the session in the database too: a copy of this cookie (and every other session of the
+        # user) stops working, not just this browser's.
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     _clear_session_keep_language()
     flash(_("Je bent uitgelogd."), "success")
@@ -280,6 +287,8 @@ def change_password():
     except DomainError as error:
         return _refused("accounts/password_change.html", form, error, form.current_password, user=user)
     db.session.commit()
+    # The new password ended every session of the user; this browser stays signed in with a new one.
+    login_user(user, fresh=True)
     flash(_("Je nieuwe wachtwoord is bewaard."), "success")
     return redirect(url_for("accounts.account"), 303)
 

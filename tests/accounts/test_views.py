@@ -34,8 +34,10 @@ def _title(response) -> str:
 
 
 def _logged_in_user_id(client):
+    """The id of the user the session is logged in as (the session holds "<id>:<session version>")."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        login = session.get("_user_id")
+    return None if login is None else login.partition(":")[0]
 
 
 def _link(kind: str, to: str) -> str:

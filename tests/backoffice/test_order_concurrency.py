@@ -159,17 +159,19 @@ def test_the_same_transition_posted_by_two_browsers_at_once(app, db, setup):
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
-    def post(user_id: int) -> None:
+    def post(login: str) -> None:
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = login
             session["_fresh"] = True
         barrier.wait(timeout=30)
         response = client.post(f"/beheer/bestellingen/{setup['order']}/status",
                                data={"to_status": "in_preparation", "expected_status": "paid"})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=post, args=(user_id,)) for user_id in STAFF_IDS]
+    logins = [db.session.get(User, user_id).get_id() for user_id in STAFF_IDS]
+    db.session.commit()  # give the test's connection back to the pool
+    threads = [threading.Thread(target=post, args=(login,)) for login in logins]
     for thread in threads:
         thread.start()
     for thread in threads:

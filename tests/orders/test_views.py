@@ -73,7 +73,7 @@ def test_history_lists_the_customers_own_orders(client, db):
     other = make_order()
     db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
     html = _text(client.get("/account/bestellingen"))
     assert mine.number in html
     assert other.number not in html

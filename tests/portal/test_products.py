@@ -26,7 +26,7 @@ def _producer_user(db, producer, email):
 
 def _log_in(client, user):
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
