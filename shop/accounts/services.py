@@ -143,13 +143,17 @@ def change_password(user: User, current_password: str, new_password: str, *, by)
 # --- mail ------------------------------------------------------------------------------------------------
 
 
-def _queue_mail(user: User, name: str, subject_text, *, to: str | None = None, **context) -> None:
+def _queue_mail(user: User | None, name: str, subject_text, *, to: str | None = None, locale: str | None = None,
+                **context) -> None:
+    """Render ``emails/<name>`` in the user's language (or ``locale`` when there is no user) and queue it to
+    ``to`` (default: the user's address)."""
     from shop.core.settings import get_settings
 
     settings = get_settings()
-    with force_locale(user.locale or "nl"):
+    locale = (user.locale if user is not None else locale) or "nl"
+    with force_locale(locale):
         subject = str(subject_text)
-        body_context = dict(user=user, subject=subject, settings=settings, locale=user.locale or "nl", **context)
+        body_context = dict(user=user, subject=subject, settings=settings, locale=locale, **context)
         text = render_template(f"emails/{name}.txt", **body_context)
         html = render_template(f"emails/{name}.html", **body_context)
     enqueue(kind=name, to=to or user.email, subject=subject, text=text, html=html,
@@ -159,13 +163,21 @@ def _queue_mail(user: User, name: str, subject_text, *, to: str | None = None, *
 # --- password reset --------------------------------------------------------------------------------------
 
 
-def request_password_reset(email: str | None) -> bool:
-    """Queue a reset link (valid 1 hour, once) when an active account has this e-mail; True if queued.
+def request_password_reset(email: str | None, *, locale: str = "nl") -> bool:
+    """Queue a reset link (valid 1 hour, once) when an active account has this e-mail; True if it did.
 
-    The caller answers the same whatever the result (no account enumeration).
+    Any other address gets one mail too (``account_reset_unknown``, in ``locale``: no active account here,
+    how to register), so both paths do the same work (one look-up, one mail rendered and queued) and the
+    caller answers the same: neither the page nor its timing tells whether the address has an account.
     """
-    user = get_user_by_email(email)
+    address = normalise_email(email)
+    user = get_user_by_email(address)
     if user is None or not user.is_active:
+        with force_locale(locale):
+            subject = _("Een nieuw wachtwoord voor Lekker Oost-Vlaams")
+        _queue_mail(None, "account_reset_unknown", subject, to=address, locale=locale,
+                    link=absolute_url_for("accounts.forgot_password"),
+                    register_link=absolute_url_for("accounts.register"))
         return False
     link = absolute_url_for("accounts.reset_password", token=tokens.make_token(user, tokens.RESET))
     with force_locale(user.locale or "nl"):
@@ -260,6 +272,7 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
     - new address: an inactive customer is created and a confirmation link (7 days, once) is mailed;
     - a customer who registered but never confirmed: name and password are replaced, the link mailed again;
     - an existing account: a mail tells its owner so, with a link to reset the password.
+    Every path hashes the password once and queues one mail, so the time taken does not tell them apart.
     Raises WeakPassword before anything changes.
     """
     address = normalise_email(email)
@@ -268,6 +281,7 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
         raise WeakPassword(problem)
     user = get_user_by_email(address)
     if user is not None and (user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None):
+        User.hash_password(password)  # thrown away: the same expensive work as a new registration
         with force_locale(user.locale or "nl"):
             subject = _("Je hebt al een account bij Lekker Oost-Vlaams")
         _queue_mail(user, "account_exists", subject, link=absolute_url_for("accounts.forgot_password"),

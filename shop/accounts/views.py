@@ -30,6 +30,7 @@ from shop.accounts.forms import (
 )
 from shop.accounts.models import Role
 from shop.core.errors import DomainError
+from shop.core.i18n import current_language
 from shop.core.redirects import local_path
 from shop.extensions import db, limiter, login_manager
 
@@ -169,7 +170,7 @@ def forgot_password():
         return render_template("accounts/password_forgot.html", form=form)
     if not form.validate():
         return _invalid("accounts/password_forgot.html", form)
-    services.request_password_reset(form.email.data)
+    services.request_password_reset(form.email.data, locale=current_language())
     db.session.commit()
     return redirect(url_for("accounts.forgot_password_sent"), 303)
 
@@ -236,8 +237,6 @@ def register():
         return render_template("accounts/register.html", form=form)
     if not form.validate():
         return _invalid("accounts/register.html", form)
-    from shop.core.i18n import current_language
-
     try:
         services.register_customer(form.email.data, form.name.data, form.password.data, locale=current_language())
     except DomainError as error:

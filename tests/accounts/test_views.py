@@ -220,7 +220,7 @@ def test_forgot_password_answers_the_same_for_every_address(client, db, email):
     page = client.get(response.location)
     assert "Als er een account bestaat met dat e-mailadres" in _html(page)
     queued = db.session.scalars(select(OutboxMessage.to_address)).all()
-    assert queued == (["an@voorbeeld.be"] if email == "an@voorbeeld.be" else [])
+    assert queued == [email]  # a reset link, or word that the address has no active account
 
 
 def test_forgot_password_form_error(client, db):
