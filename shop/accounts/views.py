@@ -18,7 +18,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from shop.accounts import personal_data, services, tokens
 from shop.accounts.export import export_personal_data
-from shop.accounts.producer_names import producer_name
 from shop.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -29,9 +28,11 @@ from shop.accounts.forms import (
     RegistrationForm,
 )
 from shop.accounts.models import Role
+from shop.accounts.producer_names import producer_name
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.redirects import local_path
+from shop.core.security import personal
 from shop.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -181,6 +182,7 @@ def forgot_password_sent():
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@personal  # shows the account's address
 def reset_password(token: str):
     user = tokens.load_user_from_token(token, tokens.RESET)
     if user is None or not user.is_active:
@@ -202,6 +204,7 @@ def reset_password(token: str):
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@personal  # shows the invited address and producer
 def accept_invitation(token: str):
     user = tokens.load_user_from_token(token, tokens.INVITATION)
     if user is None or not user.is_active or user.password_hash is not None:
@@ -294,12 +297,12 @@ def change_password():
 
 @bp.get("/account/gegevens.json")
 @login_required
+@personal
 def export():
     data = export_personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="lekker-oost-vlaams-gegevens.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

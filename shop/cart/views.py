@@ -24,10 +24,12 @@ from shop.core.clock import shop_today
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.redirects import local_path
+from shop.core.security import mark_personal
 from shop.core.settings import get_settings
 from shop.extensions import db
 
 bp = Blueprint("cart", __name__)
+bp.before_request(mark_personal)  # a visitor's own cart: never kept by a cache
 
 CART_COOKIE = "lov_cart"
 CART_COOKIE_MAX_AGE = 30 * 24 * 60 * 60  # 30 days

@@ -16,6 +16,7 @@ from shop.checkout.forms import CheckoutForm, ReviewForm
 from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
+from shop.core.security import mark_personal
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
@@ -27,6 +28,7 @@ from shop.payments.services import refill_cart, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
 
 bp = Blueprint("checkout", __name__)
+bp.before_request(mark_personal)  # names, addresses and the order being placed
 
 SESSION_KEY = "checkout"
 

@@ -1,13 +1,51 @@
-"""Security headers sent with every response."""
+"""Security headers sent with every response, and which responses no cache may keep.
+
+A response to a signed-in person, and any response flagged personal (``mark_personal`` / ``@personal``: a
+guest's order behind its secret link, a cart, a checkout, a downloaded file), is sent with
+``Cache-Control: private, no-store`` and ``Vary: Cookie``: no browser back-button cache, proxy or CDN keeps
+it. Everything else (the anonymous shop front) gets no such header, so it can be cached later. The shop's
+own files (``static``, ``/media``) keep their caching rules for everyone: they are the same for all.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from functools import wraps
+
+from flask import Flask, abort, g, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+NO_STORE = "private, no-store"
+PUBLIC_FILE_ENDPOINTS = frozenset({"static", "core.media"})
+
+
+def mark_personal() -> None:
+    """Flag the response of this request as one person's data: it gets ``Cache-Control: private, no-store``.
+    Also usable as a blueprint's ``before_request`` (every page of the blueprint is personal)."""
+    g.personal_response = True
+
+
+def personal(view):
+    """Route decorator: the page shows one person's data (see ``mark_personal``)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        mark_personal()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def is_personal_response() -> bool:
+    """Whether this request's response must not be stored: flagged personal, or for a signed-in user."""
+    if g.get("personal_response"):
+        return True
+    if request.endpoint in PUBLIC_FILE_ENDPOINTS:
+        return False
+    return current_user.is_authenticated
 
 
 def init_app(app: Flask) -> None:
@@ -17,9 +55,19 @@ def init_app(app: Flask) -> None:
         if "\x00" in request.path:
             abort(404)
 
+    @app.before_request
+    def start_unflagged():
+        # g outlives a request when the caller keeps an app context open (the tests do): start every
+        # request unflagged (the app's before_request run before a blueprint's mark_personal).
+        g.pop("personal_response", None)
+
     @app.after_request
     def add_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if is_personal_response():
+            response.headers["Cache-Control"] = NO_STORE  # also over what a view set: never looser
+            response.headers.pop("Expires", None)
+            response.vary.add("Cookie")
         return response

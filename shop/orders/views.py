@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
+from shop.core.security import personal
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
@@ -32,6 +33,7 @@ def _retry_url(order) -> str | None:
 
 
 @bp.get("/bestelling/<token>")
+@personal  # the secret link shows a guest's name, address and order
 def status(token: str):
     order = get_order_by_token(token)
     if order is None:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop.core.security import mark_personal
 from shop.extensions import csrf, db
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.payments import services, webhook
@@ -19,6 +20,7 @@ from shop.payments.interface import InvalidWebhook, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
+bp.before_request(mark_personal)  # a customer's order paid, cancelled or to pay
 
 
 def _order_by_token(status_token: str) -> Order:
