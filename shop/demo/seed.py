@@ -40,6 +40,7 @@ from shop.catalog.models import (
 from shop.catalog.search import build_search_text, slugify
 from shop.catalog.services import product_search_text
 from shop.catalog.vat import VatCategory
+from shop.core.audit import record_action
 from shop.core.db import utcnow
 from shop.demo.data import geography, read_csv
 from shop.demo.data import packages as package_ref
@@ -789,8 +790,11 @@ class Seeder:
                         producer_id=producer.id if role == Role.PRODUCER else None)
             user.set_password(password)
             db.session.add(user)
+            db.session.flush()
+            # Access granted without an admin: the audit log says so (as it does for every invitation).
+            record_action("user.create", by=None, subject_type="user", subject_id=user.id,
+                          detail=f"{email} ({role.value}, demo seed)")
             logins.append((email, password, role.value))
-        db.session.flush()
         self.counts["users"] = len(logins)
         return logins
 

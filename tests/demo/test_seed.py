@@ -29,6 +29,7 @@ from shop.catalog.models import (
 from shop.catalog.producer_queries import get_producer_of
 from shop.catalog.services import missing_food_information, refresh_search_text
 from shop.catalog.vat import VatCategory
+from shop.core.audit import AuditEntry
 from shop.demo.data import read_csv
 from shop.demo.data.geography import LATITUDE_BOUNDS, LONGITUDE_BOUNDS
 from shop.demo.data.packages import SUBCATEGORY_PREFIX, THEMES
@@ -387,6 +388,10 @@ def test_demo_users_exist_with_their_roles(seeded):
     assert producer.products
     assert users["personeel@lekkeroostvlaams.be"].producer_id is None
     assert users["beheer@lekkeroostvlaams.be"].role == Role.ADMIN
+    # every account the seed hands out is in the audit log, as the system's doing
+    entries = seeded.session.execute(select(AuditEntry.subject_id, AuditEntry.actor).where(
+        AuditEntry.action == "user.create")).all()
+    assert sorted(entries) == sorted((users[email].id, "system") for email, *_ in DEMO_USERS)
 
 
 @pytest.mark.parametrize(
