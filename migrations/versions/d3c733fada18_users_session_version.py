@@ -1,7 +1,7 @@
 """users.session_version: raising it ends every session of the user (log-out, new password, deactivation)
 
 Revision ID: d3c733fada18
-Revises: d0cb11be0cd8
+Revises: 1b47fc401154
 Create Date: 2026-11-26 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd3c733fada18'
-down_revision = 'd0cb11be0cd8'
+down_revision = '1b47fc401154'
 branch_labels = None
 depends_on = None
 
