@@ -22,6 +22,8 @@ READY = {
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://shop@db.internal/shop",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    # The limiter is one object for the process: an app made here must not point it at a Redis that is not there.
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 
