@@ -10,13 +10,20 @@ from typing import Protocol
 
 from shop.core.errors import DomainError
 
+CURRENCY = "eur"  # the shop charges in euro only (Stripe's lower-case ISO code)
+
 
 class PaymentUnavailable(DomainError):
     """The payment provider could not be reached or refused the request; nothing was charged."""
 
 
 class InvalidWebhook(Exception):
-    """A webhook payload whose signature does not verify, or that is not a Stripe event."""
+    """A webhook payload whose signature does not verify."""
+
+
+class MalformedEvent(InvalidWebhook):
+    """A signed webhook payload that is not an event the shop can read: not a JSON object, or an event (or
+    the object it is about) without the fields the shop reads, or with a field of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,10 @@ class SessionState:
     # A complete session whose (async) payment the provider declined: the session stays complete and unpaid,
     # only its payment says so (Stripe: the PaymentIntent is back to requires_payment_method, or canceled).
     payment_failed: bool = False
+    # What the session charges (Stripe: amount_total, currency); None when the provider did not say. Only a
+    # paid session charging exactly the order's total in CURRENCY makes its order paid.
+    amount_total: int | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ ACTOR = "reconcile"
 @dataclass
 class Outcome:
     order_number: str
-    action: str  # paid | processing | failed | expired | expired-now | open | refund | error
+    action: str  # paid | processing | failed | expired | expired-now | open | amount_mismatch | refund | error
     detail: str = ""
 
 
@@ -32,6 +32,7 @@ OUTCOME_DETAILS = {
     services.SessionOutcome.PROCESSING: "wacht op een uitgestelde betaling",
     services.SessionOutcome.FAILED: "uitgestelde betaling geweigerd",
     services.SessionOutcome.OPEN: "klant betaalt nog",
+    services.SessionOutcome.AMOUNT_MISMATCH: "betaald bedrag wijkt af van de bestelling: gemarkeerd voor nazicht",
 }
 
 

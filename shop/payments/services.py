@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from shop.core.errors import DomainError
+from shop.core.money import cents_to_text
 from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
@@ -27,6 +28,7 @@ from shop.orders.refunds import REQUESTED as REFUNDS_REQUESTED
 from shop.orders.refunds import RefundRefused, list_requested_refunds, refund_made, request_refund, send_refund
 from shop.payments.gateway import gateway_named, get_gateway
 from shop.payments.interface import (
+    CURRENCY,
     CheckoutLine,
     CheckoutRequest,
     CheckoutSession,
@@ -70,8 +72,9 @@ def start_payment(order: Order, *, success_url: str = "", cancel_url: str = "",
     """Start paying a placed order: the gateway (the configured one unless given) makes its checkout session,
     which is recorded on the order. Returns the URL to send the customer to.
 
-    Call it after the order was committed (the provider is asked before anything is written; the session is
-    idempotent under the order's number, so asking again gives the same one); the caller commits the record.
+    Call it after the order was committed (the provider is asked before anything is written; Stripe's session
+    is idempotent under the order's number, so asking again gives the same one, while the demo makes a new
+    random id each time); the caller commits the record.
     Raises PaymentUnavailable (nothing recorded).
     """
     gateway = gateway or get_gateway()
@@ -181,6 +184,9 @@ class SessionOutcome(StrEnum):
     FAILED = "failed"  # the (async) payment was declined
     EXPIRED = "expired"  # the session ended unpaid
     OPEN = "open"  # the customer can still pay
+    # Paid, but not the order's total in euro (or the provider did not say how much): flagged for staff, the
+    # order is not paid (apply_session_state; session_outcome reads only the session, so never says this).
+    AMOUNT_MISMATCH = "amount_mismatch"
 
 
 def session_outcome(state: SessionState) -> SessionOutcome:
@@ -195,11 +201,43 @@ def session_outcome(state: SessionState) -> SessionOutcome:
     return SessionOutcome.OPEN
 
 
+def charges_the_order(order: Order, state: SessionState) -> bool:
+    """Whether the session charges exactly the order's total, in the shop's currency (an amount or currency the
+    provider did not give counts as a difference: a payment that cannot be checked is not trusted)."""
+    return (state.amount_total is not None and state.amount_total == order.total_cents
+            and (state.currency or "").lower() == CURRENCY)
+
+
+def flag_amount_mismatch(order: Order, state: SessionState) -> bool:
+    """A paid session that did not charge the order's total in euro: the order is not paid (nor refunded) but
+    flagged for staff with what was charged, once (the webhook, the success page and reconcile may each report
+    the same session). Returns True when flagged now."""
+    charged = ("een onbekend bedrag" if state.amount_total is None
+               else f"{cents_to_text(state.amount_total)} {(state.currency or '?').upper()}")
+    note = (f"Betaalsessie {order.payment_session_id} (betaling {state.payment_intent_id or '?'}) is betaald met "
+            f"{charged}, maar bestelling {order.number} kost {cents_to_text(order.total_cents)} "
+            f"{CURRENCY.upper()}: niet als betaald geboekt. Kijk de betaling na.")
+    if note in order.attention_note:
+        return False
+    order.needs_attention = True
+    order.attention_note = "\n".join(part for part in (order.attention_note, note) if part)
+    db.session.flush()
+    log.warning("Order %s: its paid session %s charged %s; flagged, not paid", order.number,
+                order.payment_session_id, charged)
+    return True
+
+
 def apply_session_state(order: Order, state: SessionState, *, actor: str) -> SessionOutcome:
     """Apply what the order's checkout session says (from the provider, the success page's look-up, a webhook
-    event or reconcile) through the outcome services above; idempotent like them. Returns the outcome."""
+    event or reconcile) through the outcome services above; idempotent like them. Returns the outcome.
+
+    A paid session pays its order only when it charged the order's total in euro; otherwise nothing changes
+    but the order's flag for staff (flag_amount_mismatch) and the outcome is AMOUNT_MISMATCH."""
     outcome = session_outcome(state)
     if outcome == SessionOutcome.PAID:
+        if not charges_the_order(order, state):
+            flag_amount_mismatch(order, state)
+            return SessionOutcome.AMOUNT_MISMATCH
         payment_succeeded(order, payment_intent_id=state.payment_intent_id, actor=actor)
     elif outcome == SessionOutcome.PROCESSING:
         payment_processing(order, payment_intent_id=state.payment_intent_id, actor=actor)
@@ -289,7 +327,8 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
             continue
         metadata = data.get("metadata") or {}
         if metadata.get("refund_id"):
-            own = db.session.get(Refund, int(metadata["refund_id"])) if str(metadata["refund_id"]).isdigit() else None
+            own_id = str(metadata["refund_id"])
+            own = db.session.get(Refund, int(own_id)) if own_id.isdecimal() and len(own_id) <= 18 else None
             if own is not None and own.order_id == order.id and own.provider_refund_id is None:
                 own.provider_refund_id = data["id"]
                 own.status = data.get("status") or own.status

@@ -16,7 +16,7 @@ from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatu
 from shop.payments import services, webhook
 from shop.payments.demo import demo_allowed
 from shop.payments.gateway import StripeGateway
-from shop.payments.interface import InvalidWebhook, PaymentUnavailable
+from shop.payments.interface import InvalidWebhook, MalformedEvent, PaymentUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
@@ -159,6 +159,10 @@ def stripe_webhook():
         abort(404)
     try:
         event = StripeGateway().parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+        webhook.check_event(event)
+    except MalformedEvent as error:  # signed, but not an event the shop can read: Stripe need not retry it
+        log.warning("Stripe webhook refused, malformed: %s", error)
+        return {"error": "malformed event"}, 400
     except InvalidWebhook as error:
         log.warning("Stripe webhook refused: %s", error)
         return {"error": "invalid signature"}, 400

@@ -94,3 +94,22 @@ def test_reconcile_without_stripe_does_nothing(app, db):
     assert result.exit_code == 0
     assert result.output == ("STRIPE_SECRET_KEY is niet ingesteld: alleen openstaande terugbetalingen (demobetalingen).\n"
                              "0 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en).\n")
+
+
+def test_reconcile_flags_a_session_paid_with_another_amount_and_does_not_pay_it(app, db, stripe_config):
+    product = make_product(price_cents=1000, stock=20)
+    order = place((product, 2))
+    start_stripe_checkout(order)
+    stripe_config.sessions[order.payment_session_id]["amount_total"] = 200  # not the order's 20,00
+    stripe_config.complete_session(order.payment_session_id)
+
+    first = app.test_cli_runner().invoke(args=["reconcile"])
+    second = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[0] == (
+        f"{order.number}: amount_mismatch (betaald bedrag wijkt af van de bestelling: gemarkeerd voor nazicht)")
+    assert second.output.splitlines()[0] == first.output.splitlines()[0]  # still pending, still reported
+    _reload(db, order, product)
+    assert (order.status, order.needs_attention, product.stock) == (OrderStatus.PENDING_PAYMENT, True, 18)
+    assert order.attention_note.count("is betaald met 2,00 EUR, maar bestelling") == 1  # flagged once

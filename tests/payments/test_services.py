@@ -108,7 +108,7 @@ def test_one_reading_of_a_session_state(state, outcome):
 
 
 @pytest.mark.parametrize(("state", "status", "payment_status", "stock"), [
-    (SessionState("complete", "paid", "pi_1"), OrderStatus.PAID, PaymentStatus.PAID, 8),
+    (SessionState("complete", "paid", "pi_1", amount_total=2500, currency="eur"), OrderStatus.PAID, PaymentStatus.PAID, 8),
     (SessionState("complete", "unpaid", "pi_1"), OrderStatus.PENDING_PAYMENT, PaymentStatus.PROCESSING, 8),
     (SessionState("complete", "unpaid", "pi_1", payment_failed=True), OrderStatus.CANCELLED, PaymentStatus.FAILED, 10),
     (SessionState("expired", "unpaid", None), OrderStatus.CANCELLED, PaymentStatus.EXPIRED, 10),
@@ -211,3 +211,35 @@ def test_a_crash_after_the_session_ended_is_settled_by_reconcile(app, db, stripe
     db.session.expire_all()
     assert (stripe_order.status, stripe_order.payment_status, cheese.stock) == (
         OrderStatus.CANCELLED, PaymentStatus.EXPIRED, 10)
+
+
+@pytest.mark.parametrize("state", [
+    SessionState("complete", "paid", "pi_1", amount_total=2400, currency="eur"),
+    SessionState("complete", "paid", "pi_1", amount_total=2500, currency="gbp"),
+    SessionState("complete", "no_payment_required", None, amount_total=0, currency="eur"),
+    SessionState("complete", "paid", "pi_1"),  # the provider did not say how much
+])
+def test_a_paid_session_that_did_not_charge_the_orders_total_in_euro_is_flagged_not_paid(db, order, cheese, told,
+                                                                                         state):
+    first = services.apply_session_state(order, state, actor="test")
+    again = services.apply_session_state(order, state, actor="reconcile")
+    db.session.commit()
+
+    db.session.refresh(cheese)
+    assert (first, again) == (SessionOutcome.AMOUNT_MISMATCH, SessionOutcome.AMOUNT_MISMATCH)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.PENDING_PAYMENT, PaymentStatus.UNPAID, 8)
+    assert order.needs_attention is True
+    assert len(order.attention_note.splitlines()) == 1  # once
+    assert order.number in order.attention_note and "niet als betaald geboekt" in order.attention_note
+    assert (order.refunds, told) == ([], [])
+
+
+def test_a_cancelled_order_paid_with_another_amount_is_flagged_not_refunded(db, order, told):
+    services.session_expired(order, actor="stripe")
+
+    outcome = services.apply_session_state(
+        order, SessionState("complete", "paid", "pi_1", amount_total=99, currency="eur"), actor="stripe")
+
+    assert outcome == SessionOutcome.AMOUNT_MISMATCH
+    assert (order.status, order.payment_status, order.needs_attention) == (OrderStatus.CANCELLED, "expired", True)
+    assert (order.refunds, told) == ([], [])

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from shop.orders import notifications
 from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
 from shop.payments.models import StripeEvent
-from tests.factories import make_refund, place, start_stripe_checkout
+from tests.factories import SUCCESS_URL, make_refund, place, start_stripe_checkout
 from tests.helpers import send_stripe_event
 
 
@@ -251,3 +251,199 @@ def test_charge_refunded_matches_the_shops_own_refund(client, db, stripe_config,
     _reload(db, pending)
     assert pending.refunded_cents == 1000
     assert [(r.id, r.amount_cents, r.reason) for r in db.session.query(Refund)] == [(own.id, 1000, "een kaas te weinig")]
+
+
+# -- which order an event is about
+
+def _nothing_recorded(db, order, cheese, status=OrderStatus.PENDING_PAYMENT, stock=8):
+    _reload(db, order, cheese)
+    assert (order.status, cheese.stock, order.needs_attention) == (status, stock, False)
+    assert db.session.query(StripeEvent).count() == 0
+
+
+@pytest.mark.parametrize("type_", ["checkout.session.completed", "checkout.session.expired"])
+def test_event_for_a_session_the_shop_does_not_know_changes_nothing(client, db, stripe_config, pending, cheese,
+                                                                     type_):
+    # Another session (not the one recorded on the order) naming the order in its metadata and reference: the
+    # order has a session of its own, so it adopts no other
+    session = stripe_config.complete_session(pending.payment_session_id)
+    stranger = {**session, "id": "cs_test_someone_elses", "status": "expired" if "expired" in type_ else "complete"}
+
+    _, response = send_stripe_event(client, stripe_config, type_, stranger)
+
+    assert (response.status_code, response.json) == (200, {"status": "unknown order"})
+    _nothing_recorded(db, pending, cheese)
+    assert pending.payment_session_id == session["id"]
+
+
+def _unrecorded_session(order):
+    """A session Stripe made for ``order`` whose id the shop never recorded (a crash or a time-out between
+    Stripe's answer and the commit): returns its id."""
+    from shop.payments.gateway import StripeGateway
+    from shop.payments.services import checkout_request
+
+    return StripeGateway().start_checkout(checkout_request(order, success_url=SUCCESS_URL)).id
+
+
+@pytest.fixture
+def unrecorded(stripe_config, db, cheese):
+    order = place((cheese, 2))
+    return order, _unrecorded_session(order)
+
+
+def test_a_session_never_recorded_is_adopted_by_its_order_when_id_and_number_match(client, db, stripe_config,
+                                                                                   unrecorded, cheese):
+    order, session_id = unrecorded
+    assert (order.payment_session_id, order.payment_provider) == (None, "demo")
+    expired = stripe_config.expire(session_id)
+
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.expired", expired)
+
+    assert (response.status_code, response.json) == (200, {"status": "expired"})
+    _reload(db, order, cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "expired", 10)
+    assert (order.payment_session_id, order.payment_provider) == (session_id, "stripe")
+
+
+@pytest.mark.parametrize("metadata", [
+    {"order_number": "{number}"},  # the number alone
+    {"order_id": "{id}"},  # the id alone
+    {"order_id": "{id}", "order_number": "LOV-2000-000001"},  # another order's number
+    {"order_id": "999999", "order_number": "{number}"},  # another order's id
+    {},  # only the client_reference_id
+])
+def test_an_unknown_session_is_not_adopted_unless_its_metadata_names_the_order_exactly(
+        client, db, stripe_config, unrecorded, cheese, metadata):
+    order, session_id = unrecorded
+    expired = stripe_config.expire(session_id)
+    expired["metadata"] = {key: value.format(id=order.id, number=order.number) for key, value in metadata.items()}
+    assert expired["client_reference_id"] == order.number
+
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.expired", expired)
+
+    assert response.json == {"status": "unknown order"}
+    _nothing_recorded(db, order, cheese)
+    assert order.payment_session_id is None
+
+
+# -- what was paid
+
+@pytest.mark.parametrize(("amount_total", "currency", "charged"), [
+    (2499, "eur", "24,99 EUR"),
+    (250000, "eur", "2500,00 EUR"),
+    (2500, "usd", "25,00 USD"),
+    (None, "eur", "een onbekend bedrag"),
+    (2500, None, "25,00 ?"),
+])
+@pytest.mark.parametrize("type_", ["checkout.session.completed", "checkout.session.async_payment_succeeded"])
+def test_a_payment_of_another_amount_or_currency_is_flagged_not_paid(client, db, stripe_config, pending, cheese,
+                                                                      type_, amount_total, currency, charged):
+    session = {**stripe_config.complete_session(pending.payment_session_id), "amount_total": amount_total,
+               "currency": currency}
+
+    _, response = send_stripe_event(client, stripe_config, type_, session)
+    send_stripe_event(client, stripe_config, type_, session)  # again, under another event id
+
+    assert (response.status_code, response.json) == (200, {"status": "amount_mismatch"})
+    _reload(db, pending, cheese)
+    assert (pending.status, pending.payment_status, pending.paid_at, cheese.stock) == (
+        OrderStatus.PENDING_PAYMENT, "unpaid", None, 8)
+    assert pending.needs_attention is True
+    assert pending.attention_note == (
+        f"Betaalsessie {pending.payment_session_id} (betaling {session['payment_intent']}) is betaald met "
+        f"{charged}, maar bestelling {pending.number} kost 25,00 EUR: niet als betaald geboekt. Kijk de betaling na.")
+    assert db.session.query(Refund).count() == 0
+
+
+def test_the_exact_amount_in_upper_case_euro_pays(client, db, stripe_config, pending):
+    session = {**stripe_config.complete_session(pending.payment_session_id), "currency": "EUR"}
+
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.completed", session)
+
+    assert response.json == {"status": "paid"}
+    _reload(db, pending)
+    assert (pending.status, pending.needs_attention) == (OrderStatus.PAID, False)
+
+
+# -- what is an event
+
+def _post_raw(client, fake, payload: str):
+    return client.post("/stripe/webhook", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": fake.sign(payload)})
+
+
+def _event(type_="checkout.session.completed", **fields):
+    event = {"id": "evt_test_1", "object": "event", "type": type_, "data": {"object": {"id": "cs_test_1"}}}
+    event.update(fields)
+    return event
+
+
+def _with_object(type_, **fields):
+    return _event(type_, data={"object": {"id": "cs_test_1", "object": "checkout.session", **fields}})
+
+
+MALFORMED = {
+    "a list": [],
+    "an empty object": {},
+    "null": None,
+    "a number": 1,
+    "a string": "evt_1",
+    "a list of events": [_event()],
+    "no id": {key: value for key, value in _event().items() if key != "id"},
+    "an empty id": _event(id=""),
+    "a numeric id": _event(id=1),
+    "an id too long": _event(id="evt_" + "x" * 300),
+    "no type": {key: value for key, value in _event().items() if key != "type"},
+    "a list as type": _event(type=["checkout.session.completed"]),
+    "no data": {key: value for key, value in _event().items() if key != "data"},
+    "data without object": _event(data={}),
+    "data as a list": _event(data=[{"object": {}}]),
+    "an object that is a list": _event(data={"object": []}),
+    "an ignored type without object": _event("customer.created", data={}),
+    "a session without id": _event(data={"object": {"object": "checkout.session", "payment_status": "paid"}}),
+    "a session with a numeric id": _event(data={"object": {"id": 7}}),
+    "an amount as text": _with_object("checkout.session.completed", amount_total="2500", currency="eur"),
+    "an amount as a boolean": _with_object("checkout.session.completed", amount_total=True, currency="eur"),
+    "a currency as a number": _with_object("checkout.session.completed", amount_total=2500, currency=978),
+    "a payment status as a list": _with_object("checkout.session.expired", payment_status=["unpaid"]),
+    "metadata as a list": _with_object("checkout.session.expired", metadata=["order_id", "1"]),
+    "a numeric order id in metadata": _with_object("checkout.session.expired", metadata={"order_id": 1}),
+    "an intent as a number": _with_object("checkout.session.completed", payment_intent=12),
+    "a charge refunded as text": _event("charge.refunded", data={"object": {"id": "ch_1", "amount_refunded": "7"}}),
+    "refunds as a list": _event("charge.refunded", data={"object": {"id": "ch_1", "refunds": []}}),
+    "a refund that is a number": _event("charge.refunded", data={"object": {"id": "ch_1", "refunds": {"data": [1]}}}),
+    "a NUL in the id": _event(id="evt_\x00"),
+    "a lone surrogate in a key": _event(data={"object": {"id": "cs_test_1", "\ud800": 1}}),
+    "a lone surrogate in the currency": _with_object("checkout.session.completed", amount_total=2500, currency="\udfff"),
+    "a negative amount": _with_object("checkout.session.completed", amount_total=-2500, currency="eur"),
+    "an amount out of range": _with_object("checkout.session.completed", amount_total=2**63, currency="eur"),
+    "an amount as a float": _with_object("checkout.session.completed", amount_total=2500.0, currency="eur"),
+    "a refund without amount": _event("charge.refunded", data={"object": {
+        "id": "ch_1", "payment_intent": "pi_1", "refunds": {"data": [{"id": "re_1"}], "has_more": False}}}),
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_signed_body_that_is_no_event_answers_400_and_changes_nothing(client, db, stripe_config, pending, cheese,
+                                                                         body):
+    response = stripe_config.post_event(client, body)
+
+    assert (response.status_code, response.json) == (400, {"error": "malformed event"})
+    _nothing_recorded(db, pending, cheese)
+
+
+@pytest.mark.parametrize("payload", ["", "not json", "{", "[1, 2", "\u00e9\u00e9n"])
+def test_a_signed_body_that_is_not_json_answers_400(client, db, stripe_config, pending, cheese, payload):
+    response = _post_raw(client, stripe_config, payload)
+
+    assert response.status_code == 400
+    _nothing_recorded(db, pending, cheese)
+
+
+def test_a_malformed_session_about_a_real_order_changes_nothing(client, db, stripe_config, pending, cheese):
+    session = {**stripe_config.complete_session(pending.payment_session_id), "amount_total": "2500"}
+
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.completed", session)
+
+    assert response.status_code == 400
+    _nothing_recorded(db, pending, cheese)
