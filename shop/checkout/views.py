@@ -21,6 +21,7 @@ from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle
+from shop.orders.browser_orders import remember_placed
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
 from shop.payments.interface import PaymentUnavailable
@@ -191,6 +192,7 @@ def place():
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)
     db.session.commit()
+    remember_placed(order)  # only this browser is shown the order when the provider sends it back
 
     # Absolute: the provider sends the customer back to them. Stripe fills in {CHECKOUT_SESSION_ID}.
     success_url = url_for("payments.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"

@@ -25,7 +25,8 @@ def _status_dates(order) -> dict[str, object]:
 def _retry_url(order) -> str | None:
     """Where a customer whose payment is still open can pay (again): the demo payment page.
 
-    With Stripe there is no such page: the customer's way back is Stripe's cancel link, which refills the cart.
+    With Stripe there is no such page: the customer's way back is Stripe's cancel link, whose page offers to
+    cancel the order and put its lines back in the cart.
     """
     if order.status != OrderStatus.PENDING_PAYMENT or current_app.config.get("STRIPE_SECRET_KEY"):
         return None

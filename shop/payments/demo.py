@@ -4,9 +4,14 @@ Its "session" lives on the demo page (payments.demo): there a person pays, fails
 applies that outcome itself through the same services as Stripe's webhook. So the demo provider keeps
 nothing: a demo session reads as open until its order is settled, and expiring it needs nothing. It refuses
 to exist in production configuration.
+
+A demo session id is random, like Stripe's: it is what the success page finds an order by, so it must not be
+made from anything that can be guessed (the order number is counted).
 """
 
 from __future__ import annotations
+
+import secrets
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -28,8 +33,8 @@ class DemoGateway:
             raise PaymentUnavailable(_l("Online betalen is tijdelijk niet mogelijk."))
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        """The demo page of the order is its payment page."""
-        return CheckoutSession(f"{DEMO_SESSION_PREFIX}{request.order_number}",
+        """The demo page of the order is its payment page; each call makes a new random session id."""
+        return CheckoutSession(f"{DEMO_SESSION_PREFIX}{secrets.token_urlsafe(32)}",
                                url_for("payments.demo", status_token=request.status_token),
                                SessionState("open", "unpaid", None))
 

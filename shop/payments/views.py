@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.core.security import mark_personal
 from shop.extensions import csrf, db
+from shop.orders.browser_orders import is_placed_here
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
 from shop.payments import services, webhook
 from shop.payments.demo import demo_allowed
@@ -36,7 +37,13 @@ def _status_redirect(order: Order):
 
 @bp.get("/afrekenen/bevestiging")
 def success():
-    """Stripe's success_url: confirm by retrieving the session (the webhook may still be on its way)."""
+    """Stripe's success_url: confirm by retrieving the session (the webhook may still be on its way).
+
+    The session id in the link is no secret of the buyer's (it sits in URLs, histories and logs): whoever has
+    it gets the payment confirmed (harmless), but only the browser that placed the order (or its logged-in
+    customer) is sent on to the order's status page, with the recipient, address and gift message; any other
+    sees a thank-you page that shows nothing of the order.
+    """
     session_id = request.args.get("session_id", "")
     order = db.session.scalars(select(Order).where(Order.payment_session_id == session_id)).first() if session_id else None
     if order is None:
@@ -54,6 +61,8 @@ def success():
             db.session.rollback()
         services.send_requested_refunds(order)  # a payment after cancellation is paid back
         db.session.refresh(order)
+    if not is_placed_here(order):
+        return render_template("payments/payment_thanks.html")
     if order.status == OrderStatus.PENDING_PAYMENT:
         flash(_("We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."), "info")
     elif order.payment_status == PaymentStatus.PAID_AFTER_CANCELLATION:
@@ -93,9 +102,21 @@ def _give_up(order: Order, *, actor: str, failed: bool = False):
     return _back_to_cart(cart, _("Je betaling is geannuleerd; je winkelmand staat klaar."))
 
 
-@bp.route("/afrekenen/geannuleerd/<status_token>", methods=["GET", "POST"])
+@bp.get("/afrekenen/geannuleerd/<status_token>")
 def cancel(status_token: str):
-    """Stripe's cancel_url: expire the session so it can no longer be paid, then cancel the order."""
+    """Stripe's cancel_url: the buyer came back from Stripe without paying. A GET changes nothing (a link can be
+    opened by anyone, or by a browser fetching ahead): it shows the order still waiting for its payment, with
+    a button that cancels it (cancel_action)."""
+    order = _order_by_token(status_token)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return _status_redirect(order)
+    return render_template("payments/payment_cancel.html", order=order)
+
+
+@bp.post("/afrekenen/geannuleerd/<status_token>")
+def cancel_action(status_token: str):
+    """The buyer gives up paying: expire the session so it can no longer be paid, then cancel the order and
+    put its lines back in the cart."""
     order = _order_by_token(status_token)
     if order.status != OrderStatus.PENDING_PAYMENT:
         if order.status == OrderStatus.CANCELLED:

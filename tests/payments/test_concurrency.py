@@ -37,7 +37,9 @@ def test_success_page_and_webhooks_racing_pay_the_order_once(app, db, stripe_con
 
     db.session.expire_all()
     db.session.refresh(order)
-    assert sorted(statuses) == [200] * 7 + [303] * 5
+    # The webhooks answer 200; so do the success pages, in browsers that did not place the order (a thank-you
+    # page without the order), yet each of them may settle the payment.
+    assert sorted(statuses) == [200] * 12
     assert order.status == OrderStatus.PAID
     assert db.session.query(OrderTransition).filter_by(order_id=order.id, to_status=OrderStatus.PAID).count() == 1
     assert db.session.query(StripeEvent).count() == 6

@@ -27,7 +27,7 @@ def _reload(db, *objects):
         db.session.refresh(obj)
 
 
-def test_full_purchase_of_a_package_and_loose_products_through_stripe(client, db, stripe_config):
+def test_full_purchase_of_a_package_and_loose_products_through_stripe(app, client, db, stripe_config):
     fake = stripe_config
     honey = make_product("Honing", price_cents=650, stock=10)
     ham = make_product("Ganda ham", price_cents=1400, stock=10)
@@ -44,11 +44,15 @@ def test_full_purchase_of_a_package_and_loose_products_through_stripe(client, db
     paid = fake.complete_session(order.payment_session_id)
     success_url = session["success_url"].replace("{CHECKOUT_SESSION_ID}", order.payment_session_id)
     back = client.get(success_url.replace("http://localhost", ""))
+    elsewhere = app.test_client().get(success_url.replace("http://localhost", ""))  # the link, in another browser
     event = fake.event("checkout.session.completed", paid)
     assert fake.post_event(client, event).status_code == 200
     assert fake.post_event(client, event).json == {"status": "already processed"}
 
     assert (back.status_code, back.headers["Location"]) == (303, f"/bestelling/{order.status_token}")
+    assert elsewhere.status_code == 200
+    assert order.number not in elsewhere.get_data(as_text=True)
+    assert order.status_token not in elsewhere.get_data(as_text=True)
     _reload(db, order, honey, ham)
     assert (order.status, order.payment_intent_id) == (OrderStatus.PAID, paid["payment_intent"])
     assert [t.to_status for t in order.transitions] == [OrderStatus.PENDING_PAYMENT, OrderStatus.PAID]
@@ -61,7 +65,12 @@ def test_customer_cancels_on_stripe_and_finds_the_cart_again(client, db, stripe_
     order = db.session.scalars(select(Order)).one()
     cancel_url = stripe_config.sessions[order.payment_session_id]["cancel_url"]
 
-    response = client.get(cancel_url.replace("http://localhost", ""))
+    # Stripe sends the buyer back with a GET: a page with a button, nothing cancelled yet
+    page = client.get(cancel_url.replace("http://localhost", ""))
+    _reload(db, order, honey)
+    assert (page.status_code, order.status, honey.stock) == (200, OrderStatus.PENDING_PAYMENT, 7)
+
+    response = client.post(cancel_url.replace("http://localhost", ""))
 
     assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
     _reload(db, order, honey)

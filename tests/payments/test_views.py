@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shop.cart.models import Cart
+from shop.orders.browser_orders import SESSION_KEY as PLACED_ORDERS
 from shop.orders.models import OrderStatus, PaymentProvider
 from shop.payments.demo import DemoGateway
 from shop.payments.services import start_payment
-from tests.factories import make_package, make_product, place, start_stripe_checkout
+from tests.factories import make_order_data, make_package, make_product, place, start_stripe_checkout
 
 
 def _reload(db, *objects):
@@ -22,6 +25,13 @@ def _flashes(client):
         return [message for _, message in session.get("_flashes", [])]
 
 
+def _placed_in(client, order):
+    """``order`` was placed in the browser of ``client`` (as the checkout remembers it)."""
+    with client.session_transaction() as session:
+        session[PLACED_ORDERS] = [order.id]
+    return order
+
+
 def _cart_lines(client, db):
     cookie = client.get_cookie("lov_cart")
     assert cookie is not None
@@ -32,7 +42,7 @@ def _cart_lines(client, db):
 # -- Stripe success page
 
 def test_success_page_confirms_a_paid_session(client, db, stripe_config, cheese):
-    order = place((cheese, 2))
+    order = _placed_in(client, place((cheese, 2)))
     session_id = start_stripe_checkout(order)
     stripe_config.complete_session(session_id)
 
@@ -46,7 +56,7 @@ def test_success_page_confirms_a_paid_session(client, db, stripe_config, cheese)
 
 
 def test_success_page_with_async_payment_says_it_is_being_confirmed(client, db, stripe_config, cheese):
-    order = place((cheese, 2))
+    order = _placed_in(client, place((cheese, 2)))
     session_id = start_stripe_checkout(order)
     stripe_config.complete_session(session_id, paid=False)
 
@@ -59,7 +69,7 @@ def test_success_page_with_async_payment_says_it_is_being_confirmed(client, db, 
 
 
 def test_success_page_for_a_declined_async_payment_cancels_the_order(client, db, stripe_config, cheese):
-    order = place((cheese, 2))
+    order = _placed_in(client, place((cheese, 2)))
     session_id = start_stripe_checkout(order)
     stripe_config.complete_session(session_id, paid=False)
     stripe_config.settle_async(session_id, succeeded=False)  # its webhook never came
@@ -73,7 +83,7 @@ def test_success_page_for_a_declined_async_payment_cancels_the_order(client, db,
 
 
 def test_success_page_when_stripe_is_down_still_shows_the_order(client, db, stripe_config, cheese):
-    order = place((cheese, 2))
+    order = _placed_in(client, place((cheese, 2)))
     session_id = start_stripe_checkout(order)
     stripe_config.fail_next(status=500)
 
@@ -91,7 +101,7 @@ def test_success_page_for_an_order_cancelled_meanwhile_refunds_the_payment(clien
 
     told = []
     monkeypatch.setattr(notifications, "payment_after_cancellation", lambda order: told.append(order.number))
-    order = place((cheese, 2))
+    order = _placed_in(client, place((cheese, 2)))
     session_id = start_stripe_checkout(order)
     services.session_expired(order, actor="stripe")  # the expiry was handled first
     db.session.commit()
@@ -109,20 +119,111 @@ def test_success_page_for_an_order_cancelled_meanwhile_refunds_the_payment(clien
             "automatisch terug en sturen je een e-mail.") in _flashes(client)
 
 
+def test_success_page_of_a_session_paid_with_another_amount_flags_the_order_and_does_not_pay_it(
+        client, db, stripe_config, cheese):
+    order = _placed_in(client, place((cheese, 2)))
+    session_id = start_stripe_checkout(order)
+    stripe_config.sessions[session_id]["amount_total"] = 1  # one cent for 25,00
+    stripe_config.complete_session(session_id)
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert response.headers["Location"] == f"/bestelling/{order.status_token}"
+    _reload(db, order, cheese)
+    assert (order.status, order.needs_attention, cheese.stock) == (OrderStatus.PENDING_PAYMENT, True, 8)
+    assert "is betaald met 0,01 EUR, maar bestelling" in order.attention_note
+
+
 @pytest.mark.parametrize("query", ["", "?session_id=", "?session_id=cs_test_unknown"])
 def test_success_page_for_an_unknown_session_is_404(client, db, query):
     assert client.get(f"/afrekenen/bevestiging{query}").status_code == 404
 
 
+@pytest.fixture
+def gift(db, cheese):
+    """A gift delivered at home: what a stranger must not see (recipient, address, message)."""
+    data = make_order_data("delivery", recipient_name="Oma Verhaeghe", street="Korenmarkt 10", is_gift=True,
+                           gift_message="Zalige kerst, oma!", email="lotte@voorbeeld.be")
+    return place((cheese, 2), data=data)
+
+
+def test_success_page_in_another_browser_records_the_payment_but_shows_nothing_of_the_order(
+        app, client, db, stripe_config, gift):
+    session_id = start_stripe_checkout(gift)
+    stripe_config.complete_session(session_id)
+    _placed_in(client, gift)  # the buyer's browser
+    stranger = app.test_client()
+
+    response = stranger.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Bedankt voor je bestelling" in html
+    for secret in (gift.number, gift.status_token, "Oma Verhaeghe", "Korenmarkt", "Zalige kerst", "lotte@",
+                   "/bestelling/", "/afrekenen/geannuleerd/"):
+        assert secret not in html
+    _reload(db, gift)
+    assert (gift.status, gift.payment_status) == (OrderStatus.PAID, "paid")  # confirmed all the same
+    # and the buyer's browser is still sent on to the order
+    assert client.get(f"/afrekenen/bevestiging?session_id={session_id}").headers["Location"] == (
+        f"/bestelling/{gift.status_token}")
+
+
+def test_success_page_of_an_unpaid_session_in_another_browser_shows_nothing_either(app, db, stripe_config, gift):
+    session_id = start_stripe_checkout(gift)
+
+    response = app.test_client().get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert response.status_code == 200
+    assert gift.number not in response.get_data(as_text=True)
+    _reload(db, gift)
+    assert gift.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_success_page_takes_the_logged_in_customer_to_their_own_order(client, db, stripe_config, cheese):
+    from shop.accounts.models import User
+
+    user = User(email="klant@voorbeeld.be")
+    db.session.add(user)
+    db.session.flush()
+    order = place((cheese, 1), by=user)
+    session_id = start_stripe_checkout(order)
+    with client.session_transaction() as session:  # logged in, in another browser than the one that ordered
+        session["_user_id"] = str(user.id)
+
+    response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{order.status_token}")
+
+
 # -- Stripe cancel page
 
-def test_cancel_page_expires_the_session_returns_stock_and_refills_the_cart(client, db, stripe_config, cheese):
+def test_cancel_link_shows_a_page_with_a_button_and_changes_nothing(client, db, stripe_config, cheese):
+    order = place((cheese, 2))
+    session_id = start_stripe_checkout(order)
+
+    response = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+    client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Je betaling is niet afgerond" in html
+    assert f'<form method="post" action="/afrekenen/geannuleerd/{order.status_token}"' in html
+    assert "Bestelling annuleren en terug naar je winkelmand" in html
+    _reload(db, order, cheese)
+    assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.PENDING_PAYMENT, "unpaid", 8)
+    assert stripe_config.sessions[session_id]["status"] == "open"
+    assert client.get_cookie("lov_cart") is None  # no cart refilled
+    assert _flashes(client) == []
+
+
+def test_cancel_button_expires_the_session_returns_stock_and_refills_the_cart(client, db, stripe_config, cheese):
     package = make_package([(make_product(price_cents=800, stock=5), 2)], price_cents=3500)
     order = place((cheese, 2), (package, 1))
     session_id = start_stripe_checkout(order)
 
-    response = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
-    again = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+    response = client.post(f"/afrekenen/geannuleerd/{order.status_token}")
+    again = client.post(f"/afrekenen/geannuleerd/{order.status_token}")
 
     assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
     assert again.status_code == 303
@@ -131,9 +232,12 @@ def test_cancel_page_expires_the_session_returns_stock_and_refills_the_cart(clie
     assert (order.status, order.payment_status, cheese.stock) == (OrderStatus.CANCELLED, "abandoned", 10)
     assert _cart_lines(client, db) == [(cheese.id, None, 2), (None, package.id, 1)]
     assert "Je betaling is geannuleerd; je winkelmand staat klaar." in _flashes(client)
+    # the link of a cancelled order now leads to its status page
+    assert client.get(f"/afrekenen/geannuleerd/{order.status_token}").headers["Location"] == (
+        f"/bestelling/{order.status_token}")
 
 
-def test_cancel_page_for_a_session_paid_meanwhile_keeps_the_order(client, db, stripe_config, cheese):
+def test_cancel_button_for_a_session_paid_meanwhile_keeps_the_order(client, db, stripe_config, cheese):
     order = place((cheese, 2))
     session_id = start_stripe_checkout(order)
     stripe_config.complete_session(session_id)
@@ -145,12 +249,12 @@ def test_cancel_page_for_a_session_paid_meanwhile_keeps_the_order(client, db, st
     assert (order.status, cheese.stock) == (OrderStatus.PAID, 8)
 
 
-def test_cancel_page_when_stripe_is_down_cancels_nothing(client, db, stripe_config, cheese):
+def test_cancel_button_when_stripe_is_down_cancels_nothing(client, db, stripe_config, cheese):
     order = place((cheese, 2))
     start_stripe_checkout(order)
     stripe_config.fail_next(times=2, status=500)
 
-    response = client.get(f"/afrekenen/geannuleerd/{order.status_token}")
+    response = client.post(f"/afrekenen/geannuleerd/{order.status_token}")
 
     assert response.headers["Location"] == f"/bestelling/{order.status_token}"
     _reload(db, order, cheese)
@@ -158,8 +262,41 @@ def test_cancel_page_when_stripe_is_down_cancels_nothing(client, db, stripe_conf
     assert _flashes(client) == ["We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."]
 
 
-def test_cancel_page_for_an_unknown_token_is_404(client, db):
-    assert client.get("/afrekenen/geannuleerd/nope").status_code == 404
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_cancel_page_for_an_unknown_token_is_404(client, db, method):
+    assert getattr(client, method)("/afrekenen/geannuleerd/nope").status_code == 404
+
+
+# -- CSRF: every change is a POST with the form's token
+
+@pytest.fixture
+def csrf(app):
+    """CSRF protection on, as in production (the tests run without it)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def test_cancel_button_needs_the_pages_csrf_token(client, db, stripe_config, cheese, csrf):
+    order = place((cheese, 2))
+    start_stripe_checkout(order)
+    url = f"/afrekenen/geannuleerd/{order.status_token}"
+
+    forged = client.post(url)  # e.g. a form on another site
+    _reload(db, order, cheese)
+    assert (forged.status_code, order.status, cheese.stock) == (400, OrderStatus.PENDING_PAYMENT, 8)
+
+    response = client.post(url, data={"csrf_token": _csrf_token(client.get(url).get_data(as_text=True))})
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
+    _reload(db, order)
+    assert order.status == OrderStatus.CANCELLED
 
 
 # -- demo page
@@ -172,6 +309,53 @@ def demo_order(app, db, cheese):
     db.session.commit()
     assert url == f"/betalen/demo/{order.status_token}"
     return order
+
+
+def test_demo_session_ids_are_random_not_the_order_number(app, client, db, demo_order, cheese):
+    other = place((cheese, 1))
+    with app.test_request_context():
+        start_payment(other, gateway=DemoGateway())
+    db.session.commit()
+
+    ids = [demo_order.payment_session_id, other.payment_session_id]
+
+    assert ids[0] != ids[1]
+    for order, session_id in zip((demo_order, other), ids, strict=True):
+        assert session_id.startswith("demo_") and len(session_id) >= 40
+        assert order.number not in session_id and order.number.rsplit("-", 1)[1] not in session_id
+    # the guessable id of before finds nothing
+    assert client.get(f"/afrekenen/bevestiging?session_id=demo_{demo_order.number}").status_code == 404
+
+
+def test_demo_session_id_in_another_browser_shows_nothing_of_the_order(app, db, demo_order):
+    response = app.test_client().get(f"/afrekenen/bevestiging?session_id={demo_order.payment_session_id}")
+
+    assert response.status_code == 200
+    assert demo_order.number not in response.get_data(as_text=True)
+    assert demo_order.status_token not in response.get_data(as_text=True)
+
+
+def test_demo_page_changes_nothing_by_itself(client, db, demo_order, cheese):
+    client.get(f"/betalen/demo/{demo_order.status_token}")
+    client.get(f"/betalen/demo/{demo_order.status_token}")
+
+    _reload(db, demo_order, cheese)
+    assert (demo_order.status, demo_order.payment_status, cheese.stock) == (OrderStatus.PENDING_PAYMENT, "unpaid", 8)
+
+
+@pytest.mark.parametrize("action", ["pay", "fail", "abandon"])
+def test_demo_actions_need_the_pages_csrf_token(client, db, demo_order, cheese, csrf, action):
+    url = f"/betalen/demo/{demo_order.status_token}"
+
+    forged = client.post(url, data={"action": action})
+    _reload(db, demo_order, cheese)
+    assert (forged.status_code, demo_order.status, cheese.stock) == (400, OrderStatus.PENDING_PAYMENT, 8)
+
+    response = client.post(url, data={"action": action, "csrf_token": _csrf_token(client.get(url).get_data(as_text=True))})
+
+    assert response.status_code == 303
+    _reload(db, demo_order)
+    assert demo_order.status == (OrderStatus.PAID if action == "pay" else OrderStatus.CANCELLED)
 
 
 def test_demo_page_is_clearly_labelled_with_the_order(client, demo_order):
