@@ -212,3 +212,14 @@ def production_config(app):
 @pytest.fixture
 def cheese(db):
     return make_product("Oude Brugge", price_cents=1250, stock=10)
+
+
+# --- e-invoices: the offline Peppol validator, loaded once per test session ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ubl_validator():
+    """The process's UBL validator (shop.invoicing.validation), loaded once (it takes most of a second)."""
+    from shop.invoicing.validation import get_validator
+
+    return get_validator()
