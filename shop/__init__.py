@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
+    from shop.invoicing.commands import COMMANDS as invoicing_commands
     from shop.operations.commands import COMMANDS as operations_commands
     from shop.operations.views import bp as operations_bp
     from shop.orders.views import bp as orders_bp
@@ -101,7 +102,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")
     app.register_blueprint(backoffice_bp, url_prefix="/beheer")
-    for command in [*payment_commands, *outbox_commands, *portal_commands, *reference_commands, *operations_commands]:
+    commands = [
+        *payment_commands,
+        *outbox_commands,
+        *portal_commands,
+        *reference_commands,
+        *invoicing_commands,
+        *operations_commands,
+    ]
+    for command in commands:
         app.cli.add_command(command)
 
 

@@ -313,7 +313,8 @@ def _issue_date(document: Invoice | CreditNote) -> date:
 
 def render_ubl(document: Invoice | CreditNote, pdf: bytes | None = None) -> bytes:
     """The invoice (type 380) or credit note (type 381, referring to its invoice) as Peppol BIS Billing 3.0
-    UBL, UTF-8, with ``pdf`` embedded (by default the invoice's PDF; a credit note's only when given).
+    UBL, UTF-8, with ``pdf`` embedded: by default the invoice's own PDF (shop.invoicing.pdf); a credit note's
+    only when given; ``b""`` embeds none.
 
     Raises ValueError for a document whose lines and VAT lines disagree on the rates."""
     kind = "CreditNote" if isinstance(document, CreditNote) else "Invoice"
