@@ -24,8 +24,10 @@ from shop.orders.models import (
     OrderLineComponent,
     OrderStatus,
     OrderTransition,
+    PaymentProvider,
     Shipment,
 )
+from shop.payments.gateway import configured_provider
 
 
 class EmptyCart(DomainError):
@@ -151,6 +153,9 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     order = Order(
         number=number,
         status=OrderStatus.PENDING_PAYMENT,
+        # The provider it will be paid with, known from the start: an order whose payment session was never
+        # recorded (a crash in between) is still settled at the right provider (shop.payments.reconcile).
+        payment_provider=PaymentProvider(configured_provider()),
         status_token=secrets.token_urlsafe(32),
         user_id=getattr(by, "id", None),
         locale=locale,

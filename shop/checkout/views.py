@@ -25,7 +25,7 @@ from shop.orders.browser_orders import remember_placed
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
 from shop.payments.interface import PaymentUnavailable
-from shop.payments.services import refill_cart, start_payment
+from shop.payments.services import refill_cart, return_urls, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
 
 bp = Blueprint("checkout", __name__)
@@ -194,11 +194,8 @@ def place():
     db.session.commit()
     remember_placed(order)  # only this browser is shown the order when the provider sends it back
 
-    # Absolute: the provider sends the customer back to them. Stripe fills in {CHECKOUT_SESSION_ID}.
-    success_url = url_for("payments.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
-    cancel_url = url_for("payments.cancel", status_token=order.status_token, _external=True)
     try:
-        payment_url = start_payment(order, success_url=success_url, cancel_url=cancel_url)
+        payment_url = start_payment(order, **return_urls(order))
     except PaymentUnavailable as error:
         db.session.rollback()
         _undo_order(order, cart, note=f"betaling kon niet starten: {error}")

@@ -40,6 +40,7 @@ from shop.payments.interface import (
     InvalidWebhook,
     MalformedEvent,
     PaymentGateway,
+    PaymentRefused,
     PaymentUnavailable,
     ProviderRefund,
     SessionState,
@@ -59,9 +60,14 @@ def _unavailable() -> PaymentUnavailable:
     )
 
 
+def configured_provider() -> str:
+    """The provider new orders are paid with: Stripe when STRIPE_SECRET_KEY is configured, else the demo."""
+    return STRIPE if current_app.config.get("STRIPE_SECRET_KEY") else DEMO
+
+
 def get_gateway() -> PaymentGateway:
     """Stripe when STRIPE_SECRET_KEY is configured, else the demo gateway (never in production)."""
-    return gateway_named(STRIPE if current_app.config.get("STRIPE_SECRET_KEY") else DEMO)
+    return gateway_named(configured_provider())
 
 
 def gateway_named(provider: str) -> PaymentGateway:
@@ -115,9 +121,10 @@ class StripeGateway:
         expires_at = utcnow() + expiry
         if request.placed_at is not None:
             # Asking again for the same order must send the same parameters (the idempotency key checkout-<number>
-            # demands it), so the expiry counts from when the order was placed, not from this call; the extra
-            # minute covers placing to asking, as Stripe wants at least 30 minutes from the session's creation.
-            expires_at = max(as_utc(request.placed_at) + expiry + timedelta(minutes=1), expires_at)
+            # demands it; reconcile asks again for a half-made order), so the expiry counts from when the order
+            # was placed, never from this call; the extra minute covers placing to asking (the same request), as
+            # Stripe wants at least 30 minutes from the session's creation.
+            expires_at = as_utc(request.placed_at) + expiry + timedelta(minutes=1)
         metadata = {"order_id": str(request.order_id), "order_number": request.order_number}
         params: stripe.params.checkout.SessionCreateParams = {
             "mode": "payment",
@@ -143,6 +150,9 @@ class StripeGateway:
         try:
             session = self.client.v1.checkout.sessions.create(
                 params, {"idempotency_key": f"checkout-{request.order_number}"})
+        except (stripe.InvalidRequestError, stripe.IdempotencyError) as error:
+            log.warning("Stripe refused the checkout session for %s: %s", request.order_number, error)
+            raise PaymentRefused(_unavailable().message) from error
         except stripe.StripeError as error:
             log.warning("Stripe checkout session for %s failed: %s", request.order_number, error)
             raise _unavailable() from error

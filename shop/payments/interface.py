@@ -17,6 +17,11 @@ class PaymentUnavailable(DomainError):
     """The payment provider could not be reached or refused the request; nothing was charged."""
 
 
+class PaymentRefused(PaymentUnavailable):
+    """The provider answered and refused this very request (invalid, or an idempotency key reused with other
+    parameters): asking again the same way will not help. Nothing was made by it."""
+
+
 class InvalidWebhook(Exception):
     """A webhook payload whose signature does not verify."""
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from shop.core.errors import DomainError
+from shop.core.links import absolute_url_for
 from shop.core.money import cents_to_text
 from shop.extensions import db
 from shop.orders import notifications
@@ -47,6 +48,16 @@ def gateway_for(order: Order) -> PaymentGateway:
 
 
 # ---------------------------------------------------------------------------------------------- starting
+
+def return_urls(order: Order) -> dict[str, str]:
+    """Where the provider sends the customer back: the success page (Stripe fills in {CHECKOUT_SESSION_ID}) and
+    the order's cancel page, absolute from SHOP_BASE_URL, never from the request's Host. The same for every
+    call, so that asking the provider again for the order's session (reconcile) sends the same parameters."""
+    return {
+        "success_url": absolute_url_for("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": absolute_url_for("payments.cancel", status_token=order.status_token),
+    }
+
 
 def checkout_request(order: Order, *, success_url: str = "", cancel_url: str = "") -> CheckoutRequest:
     """What the adapter needs of ``order`` to start its checkout session: one line per order line, and the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +11,12 @@ from shop.cart.models import CartLine
 from shop.orders.models import Order, OrderStatus
 from shop.scheduling.days import pickup_days
 from tests.factories import make_order_cart, make_package, make_product
+
+
+def _local(url: str) -> str:
+    """The path and query of a return address the shop gave Stripe (absolute from SHOP_BASE_URL)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _buy(client, db, *items):
@@ -40,11 +48,14 @@ def test_full_purchase_of_a_package_and_loose_products_through_stripe(app, clien
     assert (response.status_code, response.headers["Location"]) == (303, session["url"])
     assert session["amount_total"] == order.total_cents == 2 * 650 + 3200
     assert session["client_reference_id"] == order.number
+    # The return addresses come from SHOP_BASE_URL, not from the Host the request named (localhost).
+    assert session["success_url"] == app.config["SHOP_BASE_URL"] + "/afrekenen/bevestiging?session_id={CHECKOUT_SESSION_ID}"
+    assert session["cancel_url"].startswith(app.config["SHOP_BASE_URL"] + "/afrekenen/geannuleerd/")
     # The customer pays on Stripe, returns to the success page; the webhook arrives too (and again).
     paid = fake.complete_session(order.payment_session_id)
     success_url = session["success_url"].replace("{CHECKOUT_SESSION_ID}", order.payment_session_id)
-    back = client.get(success_url.replace("http://localhost", ""))
-    elsewhere = app.test_client().get(success_url.replace("http://localhost", ""))  # the link, in another browser
+    back = client.get(_local(success_url))
+    elsewhere = app.test_client().get(_local(success_url))  # the link, in another browser
     event = fake.event("checkout.session.completed", paid)
     assert fake.post_event(client, event).status_code == 200
     assert fake.post_event(client, event).json == {"status": "already processed"}
@@ -66,11 +77,11 @@ def test_customer_cancels_on_stripe_and_finds_the_cart_again(client, db, stripe_
     cancel_url = stripe_config.sessions[order.payment_session_id]["cancel_url"]
 
     # Stripe sends the buyer back with a GET: a page with a button, nothing cancelled yet
-    page = client.get(cancel_url.replace("http://localhost", ""))
+    page = client.get(_local(cancel_url))
     _reload(db, order, honey)
     assert (page.status_code, order.status, honey.stock) == (200, OrderStatus.PENDING_PAYMENT, 7)
 
-    response = client.post(cancel_url.replace("http://localhost", ""))
+    response = client.post(_local(cancel_url))
 
     assert (response.status_code, response.headers["Location"]) == (303, "/winkelmand")
     _reload(db, order, honey)

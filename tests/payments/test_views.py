@@ -189,7 +189,7 @@ def test_success_page_takes_the_logged_in_customer_to_their_own_order(client, db
     order = place((cheese, 1), by=user)
     session_id = start_stripe_checkout(order)
     with client.session_transaction() as session:  # logged in, in another browser than the one that ordered
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
 
     response = client.get(f"/afrekenen/bevestiging?session_id={session_id}")
 

@@ -294,7 +294,7 @@ def unrecorded(stripe_config, db, cheese):
 def test_a_session_never_recorded_is_adopted_by_its_order_when_id_and_number_match(client, db, stripe_config,
                                                                                    unrecorded, cheese):
     order, session_id = unrecorded
-    assert (order.payment_session_id, order.payment_provider) == (None, "demo")
+    assert (order.payment_session_id, order.payment_provider) == (None, "stripe")  # known at placing
     expired = stripe_config.expire(session_id)
 
     _, response = send_stripe_event(client, stripe_config, "checkout.session.expired", expired)
