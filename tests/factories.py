@@ -407,3 +407,23 @@ def start_stripe_checkout(order):
     start_payment(order, success_url=SUCCESS_URL, cancel_url=f"http://localhost/afrekenen/geannuleerd/{order.status_token}")
     db.session.commit()
     return order.payment_session_id
+
+
+# --- company customers ------------------------------------------------------------------------------------------
+
+COMPANY_VAT_NUMBER = "BE0123456749"
+
+
+def make_company_customer(email: str | None = None, *, prices_excl_vat: bool = True, **profile):
+    """A customer with a company profile (Brouwerij Het Anker Gent bv, BE 0123.456.749, Korenmarkt 1, 9000 Gent);
+    by default it chose to see prices excluding VAT."""
+    from shop.accounts.models import CompanyProfile
+
+    user = make_user(email or f"bedrijf{_n()}@voorbeeld.be", name="Els Bedrijf")
+    fields = dict(legal_name="Brouwerij Het Anker Gent bv", vat_number=COMPANY_VAT_NUMBER, street="Korenmarkt 1",
+                  postcode="9000", city="Gent", prices_excl_vat=prices_excl_vat)
+    fields.update(profile)
+    db.session.add(CompanyProfile(user_id=user.id, **fields))
+    db.session.flush()
+    db.session.expire(user, ["company_profile"])
+    return user

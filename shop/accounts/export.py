@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from shop.accounts import personal_data
+from shop.accounts.company import export_company_profile
 from shop.accounts.producer_names import producer_name
 from shop.accounts.services import normalise_email
 from shop.extensions import db
@@ -22,8 +23,8 @@ def as_iso(value: date | datetime | None) -> str | None:
 
 
 def export_personal_data(user) -> dict[str, Any]:
-    """Profile, orders (lines, shipments, gift messages, invoices' buyer data) and the mails sent to the
-    person's address (kind, subject, dates; not the bodies, which repeat the order data)."""
+    """Profile, company profile, orders (lines, shipments, gift messages, invoices' buyer data) and the mails
+    sent to the person's address (kind, subject, dates; not the bodies, which repeat the order data)."""
     mails = db.session.scalars(
         select(OutboxMessage)
         .where(func.lower(OutboxMessage.to_address) == normalise_email(user.email))
@@ -40,6 +41,7 @@ def export_personal_data(user) -> dict[str, Any]:
             "active": user.active,
             "created_at": as_iso(getattr(user, "created_at", None)),
         },
+        "company_profile": export_company_profile(user),
         **personal_data.export(user),
         "emails": [
             {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
+from shop.accounts.company import CITY_MAX, LEGAL_NAME_MAX, STREET_MAX, CompanyDetails
 from shop.accounts.models import Role
 from shop.accounts.services import password_problem
 from shop.core.email_address import EMAIL
@@ -94,3 +97,33 @@ class DeleteAccountForm(FlaskForm):
 
 
 STAFF_ROLES = [(Role.STAFF.value, _l("Medewerker")), (Role.ADMIN.value, _l("Beheerder"))]
+
+
+class CompanyProfileForm(FlaskForm):
+    """The company profile: the rules are checked by shop.accounts.company (check_company_details), whose
+    errors the view puts at these fields (same names as CompanyDetails)."""
+
+    legal_name = StringField(_l("Naam van het bedrijf"), filters=[_strip], render_kw={"maxlength": LEGAL_NAME_MAX})
+    vat_number = StringField(_l("Btw-nummer"), filters=[_strip])
+    street = StringField(_l("Straat en huisnummer"), filters=[_strip], render_kw={"maxlength": STREET_MAX})
+    postcode = StringField(_l("Postcode"), filters=[_strip])
+    city = StringField(_l("Gemeente"), filters=[_strip], render_kw={"maxlength": CITY_MAX})
+    invoice_email = EmailField(_l("E-mailadres voor facturen"), filters=[_strip])
+    peppol_id = StringField(_l("Peppol-adres voor e-facturen"), filters=[_strip])
+    prices_excl_vat = BooleanField(_l("Toon prijzen exclusief btw"))
+
+    def to_details(self) -> CompanyDetails:
+        return CompanyDetails(
+            legal_name=self.legal_name.data or "", vat_number=self.vat_number.data or "",
+            street=self.street.data or "", postcode=self.postcode.data or "", city=self.city.data or "",
+            peppol_id=self.peppol_id.data or "", invoice_email=self.invoice_email.data or "",
+            prices_excl_vat=bool(self.prices_excl_vat.data),
+        )
+
+    def fill_from(self, details: CompanyDetails) -> None:
+        for name, value in asdict(details).items():
+            getattr(self, name).data = value
+
+    def show_errors(self, errors: dict) -> None:
+        for name, message in errors.items():
+            getattr(self, name).errors = [message]

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.core.db import Base, Timestamped, str_enum
@@ -43,6 +43,11 @@ class User(UserMixin, Timestamped, Base):
     # Part of every session's log-in (see get_id); raising it ends all sessions of this user on every web
     # instance at once: a new password, a log-out, a deactivation or a role change.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The company this customer buys for, if any (shop.accounts.company). Read through the relationship so that
+    # a page asking it for every price it shows loads it once.
+    company_profile: Mapped[CompanyProfile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
@@ -100,6 +105,8 @@ class CompanyProfile(Base):
     invoice_email: Mapped[str] = mapped_column(String(254), default="")
     # Show prices excluding VAT (with the VAT apart) on catalogue pages, the cart and checkout.
     prices_excl_vat: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(back_populates="company_profile")
 
     @property
     def enterprise_number(self) -> str:

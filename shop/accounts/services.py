@@ -17,7 +17,8 @@ Rules kept here:
   the user (``end_sessions``: the session version in the database, checked at every request).
 - Deletion (customers only): refused while an order is open; the user row is deactivated and anonymised,
   orders keep their accounting data (number, lines, amounts, VAT, invoice, company billing data) and lose
-  their contact data (name, e-mail, phone, recipient, street, gift message, tracking reference).
+  their contact data (name, e-mail, phone, recipient, street, gift message, tracking reference); the company
+  profile (shop.accounts.company) is deleted.
 """
 
 from __future__ import annotations
@@ -333,6 +334,7 @@ def delete_account(user: User, password: str, *, by) -> None:
 
     old_email = normalise_email(user.email)
     anonymous = f"deleted-{user.id}@invalid"
+    user.company_profile = None  # the company profile goes with the account (orders keep their invoice data)
     personal_data.erase(user, old_email=old_email, anonymous=anonymous)
     # Mails to the address: unsent ones are dropped; sent ones keep kind, subject and dates, not the body.
     to_this_address = func.lower(OutboxMessage.to_address) == old_email

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from shop.accounts import personal_data, services, tokens
+from shop.accounts import company, personal_data, services, tokens
 from shop.accounts.export import export_personal_data
 from shop.accounts.forms import (
     ChangePasswordForm,
+    CompanyProfileForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     InvitationForm,
@@ -33,6 +34,7 @@ from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.redirects import local_path
 from shop.core.security import personal
+from shop.core.vat_number import InvalidVatNumber, default_peppol_id, format_enterprise_number, normalise_vat_number
 from shop.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -271,7 +273,8 @@ def confirm(token: str):
 @bp.get("/account")
 @login_required
 def account():
-    return render_template("accounts/account.html", user=current_user)
+    return render_template("accounts/account.html", user=current_user,
+                           company_profile=company.get_company_profile(current_user))
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
@@ -292,6 +295,62 @@ def change_password():
     # The new password ended every session of the user; this browser stays signed in with a new one.
     login_user(user, fresh=True)
     flash(_("Je nieuwe wachtwoord is bewaard."), "success")
+    return redirect(url_for("accounts.account"), 303)
+
+
+def _company_page(form, profile, status: int = 200):
+    """The company profile page; the enterprise number and the default Peppol id are derived from the VAT
+    number typed (when it is valid) or else the saved one."""
+    try:
+        vat_number = normalise_vat_number(form.vat_number.data)
+    except InvalidVatNumber:
+        vat_number = profile.vat_number if profile is not None else ""
+    return render_template(
+        "accounts/company_profile.html", form=form, profile=profile,
+        enterprise_number=format_enterprise_number(vat_number) if vat_number else "",
+        default_peppol_id=default_peppol_id(vat_number) if vat_number else "",
+    ), status
+
+
+@bp.route("/account/bedrijf", methods=["GET", "POST"])
+@login_required
+def company_profile():
+    user = current_user._get_current_object()
+    if user.role != Role.CUSTOMER:
+        abort(404)
+    profile = company.get_company_profile(user)
+    form = CompanyProfileForm()
+    if request.method == "GET":
+        if profile is not None:
+            form.fill_from(company.details_of(profile))
+        return _company_page(form, profile)
+    if not form.validate():
+        return _company_page(form, profile, 422)
+    try:
+        company.save_company_profile(user, form.to_details(), by=user)
+    except company.InvalidCompanyDetails as error:
+        db.session.rollback()
+        form.show_errors(error.errors)
+        return _company_page(form, company.get_company_profile(user), 422)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _company_page(form, company.get_company_profile(user), 422)
+    db.session.commit()
+    flash(_("Je bedrijfsgegevens zijn bewaard."), "success")
+    return redirect(url_for("accounts.account"), 303)
+
+
+@bp.post("/account/bedrijf/verwijderen")
+@login_required
+def remove_company_profile():
+    user = current_user._get_current_object()
+    if user.role != Role.CUSTOMER:
+        abort(404)
+    company.remove_company_profile(user, by=user)
+    db.session.commit()
+    flash(_("Je bedrijfsgegevens zijn verwijderd. Je volgende bestellingen zijn op je eigen naam, tenzij je bij "
+            "het afrekenen een bedrijf invult."), "success")
     return redirect(url_for("accounts.account"), 303)
 
 

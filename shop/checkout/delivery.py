@@ -7,7 +7,6 @@ is shop.scheduling.days.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +16,7 @@ from sqlalchemy import exists, select
 
 from shop.core.clock import shop_now
 from shop.core.errors import DomainError
+from shop.core.postcode import belgian_postcode
 from shop.core.settings import DeliveryZone, ShopSettings, get_settings
 from shop.orders.models import DeliveryMethod
 from shop.scheduling.days import delivery_days, pickup_days
@@ -33,16 +33,13 @@ class DeliveryError(DomainError):
         self.field = field
 
 
-_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
-
-
 def normalise_postcode(text: str | None) -> str:
     """A Belgian postcode: four digits, 1000–9999; surrounding spaces are ignored.
 
     Raises DeliveryError (field ``postcode``) for anything else ("900", "B-9000", "90000").
     """
-    value = (text or "").strip()
-    if not _POSTCODE.match(value):
+    value = belgian_postcode(text)
+    if value is None:
         raise DeliveryError(_l("Geef een Belgische postcode, zoals 9000."), field="postcode")
     return value
 

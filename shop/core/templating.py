@@ -1,4 +1,5 @@
-"""Template helpers shared by every page: translated catalogue texts, image URLs, numbers, the shop's settings."""
+"""Template helpers shared by every page: translated catalogue texts, image URLs, numbers, VAT numbers, the shop's
+settings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import Flask, url_for
 
 from shop.core.i18n import current_language
 from shop.core.settings import get_settings
+from shop.core.vat_number import format_vat_number
 
 
 def tr(obj, field: str = "name") -> str:
@@ -33,8 +35,14 @@ def shop_settings():
     return get_settings()
 
 
+def vat_number(value: str | None) -> str:
+    """A normalised Belgian VAT number as printed: BE0123456749 → BE 0123.456.749 (anything else as it is)."""
+    return format_vat_number(value) if value and value.startswith("BE") and len(value) == 12 else (value or "")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["vat_number"] = vat_number
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["format_percent"] = format_number
     app.jinja_env.globals["shop_settings"] = shop_settings

@@ -59,6 +59,11 @@ def format_vat_number(number: str) -> str:
     return f"BE {digits[:4]}.{digits[4:7]}.{digits[7:]}"
 
 
+def format_enterprise_number(vat_number: str) -> str:
+    """The enterprise number of a normalised VAT number as it is usually written: BE0123456749 → 0123.456.749."""
+    return format_vat_number(vat_number)[3:]
+
+
 def enterprise_number(vat_number: str) -> str:
     """The enterprise number (KBO/BCE) inside a normalised Belgian VAT number: BE0123456749 → 0123456749.
 
