@@ -116,10 +116,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     """The helpers every template may call, one templating module per domain (core's is set up with i18n)."""
+    from shop.accounts import templating as accounts_templating
     from shop.backoffice import templating as backoffice_templating
     from shop.cart import templating as cart_templating
     from shop.catalog import templating as catalog_templating
+    from shop.packages import templating as packages_templating
     from shop.portal import templating as portal_templating
 
-    for module in (catalog_templating, cart_templating, portal_templating, backoffice_templating):
+    for module in (accounts_templating, catalog_templating, packages_templating, cart_templating, portal_templating,
+                   backoffice_templating):
         module.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -76,6 +77,28 @@ def vat_lines(gross_by_rate: Mapping[int, int]) -> list[dict[str, int]]:
         vat = vat_in_gross(gross, rate)
         lines.append({"rate": rate, "gross_cents": gross, "vat_cents": vat, "base_cents": gross - vat})
     return lines
+
+
+@dataclass(frozen=True)
+class NetPrice:
+    """A gross (VAT-inclusive) price told apart: what it is without VAT, and the VAT inside it."""
+
+    gross_cents: int
+    net_cents: int
+    vat_cents: int
+
+
+def net_price(gross_cents: int, rated_weights: Sequence[tuple[int, int]]) -> NetPrice:
+    """The net and VAT inside a gross price whose parts carry VAT rates, as a company customer sees it.
+
+    ``rated_weights`` are (VAT rate, weight) pairs, as for ``split_over_rates``: one product is ``[(rate, 1)]``,
+    a package its components' shares, a cart its gross per rate. The gross is split over the rates (largest
+    remainder), and the VAT is counted once per rate (``vat_lines``), so the net of a cart equals the sum of
+    its VAT lines' bases. The amount charged stays the gross: net + VAT == gross, always.
+    """
+    lines = vat_lines(gross_per_rate(split_over_rates(gross_cents, rated_weights)))
+    vat = sum(line["vat_cents"] for line in lines)
+    return NetPrice(gross_cents=gross_cents, net_cents=gross_cents - vat, vat_cents=vat)
 
 
 def round_half_up(numerator: int, denominator: int) -> int:
