@@ -2,8 +2,10 @@ import pytest
 
 from shop.core.money import (
     MoneyParseError,
+    NetPrice,
     format_eur,
     gross_per_rate,
+    net_price,
     parse_cents,
     price_per_kg_cents,
     split_largest_remainder,
@@ -74,3 +76,16 @@ def test_split_over_rates_keeps_each_part_s_rate_and_sums_exactly():
 def test_gross_per_rate_adds_up_per_rate():
     assert gross_per_rate([(6, 1464), (6, 780), (21, 1755)]) == {6: 2244, 21: 1755}
     assert gross_per_rate([]) == {}
+
+
+def test_net_price_tells_a_gross_price_apart_per_rate_and_keeps_the_gross():
+    assert net_price(1060, [(6, 1)]) == NetPrice(gross_cents=1060, net_cents=1000, vat_cents=60)
+    # 20,00 over 9,34 at 6 % and 10,66 at 21 %: VAT 0,53 + 1,85, counted once per rate
+    assert net_price(2000, [(6, 934), (21, 1066)]) == NetPrice(gross_cents=2000, net_cents=1762, vat_cents=238)
+    # a cart's VAT lines as weights give back the sum of their bases
+    lines = vat_lines({6: 3054, 21: 1066})
+    price = net_price(4120, [(line["rate"], line["gross_cents"]) for line in lines])
+    assert price.net_cents == sum(line["base_cents"] for line in lines) == 3762
+    for gross in range(0, 500, 7):
+        split = net_price(gross, [(6, 3), (21, 2), (12, 1)])
+        assert split.net_cents + split.vat_cents == gross
