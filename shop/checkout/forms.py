@@ -15,12 +15,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from shop.accounts.company import (
+    CITY_MAX,
+    LEGAL_NAME_MAX,
+    STREET_MAX,
+    CompanyDetails,
+    InvalidCompanyDetails,
+    check_company_details,
+)
 from shop.checkout.delivery import DeliveryError, normalise_postcode
 from shop.checkout.services import CheckoutData
-from shop.core.vat_number import InvalidVatNumber, normalise_vat_number
 from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
 from shop.core.settings import get_settings
+from shop.core.vat_number import InvalidPurchaseOrder, normalise_purchase_order
 from shop.orders.models import DeliveryMethod
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./()\-]{6,24}$")
@@ -53,12 +61,20 @@ class CheckoutForm(FlaskForm):
     gift_message = TextAreaField(_l("Boodschap op het kaartje"), filters=[_strip])
     hide_prices = BooleanField(_l("Geen prijzen in het pakket"), default=True)
 
+    # The company block: checked by shop.accounts.company.check_company_details, as the account's company profile.
     is_company = BooleanField(_l("Ik wil een factuur op naam van een bedrijf"))
-    company_name = StringField(_l("Bedrijfsnaam"), filters=[_strip], validators=[Length(max=160)])
+    company_name = StringField(_l("Bedrijfsnaam"), filters=[_strip], render_kw={"maxlength": LEGAL_NAME_MAX})
     vat_number = StringField(_l("Btw-nummer"), filters=[_strip])
-    billing_street = StringField(_l("Straat en huisnummer (facturatie)"), filters=[_strip], validators=[Length(max=160)])
+    billing_street = StringField(_l("Straat en huisnummer (facturatie)"), filters=[_strip],
+                                 render_kw={"maxlength": STREET_MAX})
     billing_postcode = StringField(_l("Postcode (facturatie)"), filters=[_strip])
-    billing_city = StringField(_l("Gemeente (facturatie)"), filters=[_strip], validators=[Length(max=120)])
+    billing_city = StringField(_l("Gemeente (facturatie)"), filters=[_strip], render_kw={"maxlength": CITY_MAX})
+    purchase_order = StringField(_l("Bestelbonnummer"), filters=[_strip])
+    peppol_id = StringField(_l("Peppol-adres voor e-facturen"), filters=[_strip])
+
+    # check_company_details' field names → this form's
+    COMPANY_FIELDS = {"legal_name": "company_name", "vat_number": "vat_number", "street": "billing_street",
+                      "postcode": "billing_postcode", "city": "billing_city", "peppol_id": "peppol_id"}
 
     def set_day_choices(self, pickup_days: list[date], delivery_days: list[date], format_day) -> None:
         self.pickup_date.choices = [(d.isoformat(), format_day(d)) for d in pickup_days]
@@ -119,19 +135,33 @@ class CheckoutForm(FlaskForm):
                 )
 
         if self.is_company.data:
-            self._require(self.company_name, _l("Geef de naam van het bedrijf."))
-            try:
-                self.vat_number.data = normalise_vat_number(self.vat_number.data)
-            except InvalidVatNumber as error:
-                self.vat_number.errors.append(error.message)
-            self._require(self.billing_street, _l("Geef de straat en het huisnummer van het facturatieadres."))
-            if self._require(self.billing_postcode, _l("Geef een Belgische postcode, zoals 9000.")):
-                try:
-                    self.billing_postcode.data = normalise_postcode(self.billing_postcode.data)
-                except DeliveryError as error:
-                    self.billing_postcode.errors.append(error.message)
-            self._require(self.billing_city, _l("Geef de gemeente van het facturatieadres."))
+            self._validate_company()
         return ok and not any(field.errors for field in self)
+
+    def _validate_company(self) -> None:
+        """The company block: the same rules and messages as the company profile; the values normalised."""
+        try:
+            checked = check_company_details(self.company_details())
+        except InvalidCompanyDetails as error:
+            for name, message in error.errors.items():
+                getattr(self, self.COMPANY_FIELDS[name]).errors.append(message)
+        else:
+            for name, form_name in self.COMPANY_FIELDS.items():
+                getattr(self, form_name).data = getattr(checked, name)
+        try:
+            self.purchase_order.data = normalise_purchase_order(self.purchase_order.data)
+        except InvalidPurchaseOrder as error:
+            self.purchase_order.errors.append(str(error))
+
+    def company_details(self) -> CompanyDetails:
+        values = {name: getattr(self, form_name).data or "" for name, form_name in self.COMPANY_FIELDS.items()}
+        return CompanyDetails(**values)
+
+    def fill_company_from(self, details: CompanyDetails) -> None:
+        """Pre-fill (and tick) the company block from an account's company profile."""
+        self.is_company.data = True
+        for name, form_name in self.COMPANY_FIELDS.items():
+            getattr(self, form_name).data = getattr(details, name)
 
     def to_data(self) -> CheckoutData:
         delivery = self.method.data == DeliveryMethod.DELIVERY
@@ -157,6 +187,8 @@ class CheckoutForm(FlaskForm):
             billing_street=self.billing_street.data if company else "",
             billing_postcode=self.billing_postcode.data if company else "",
             billing_city=self.billing_city.data if company else "",
+            purchase_order=self.purchase_order.data if company else "",
+            peppol_id=self.peppol_id.data if company else "",
         )
 
     def fill_from(self, data: CheckoutData) -> None:

@@ -8,12 +8,14 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
+from shop.accounts.company import CompanyDetails, check_company_details
 from shop.catalog.models import Product
 from shop.checkout.delivery import ShipmentPlan, plan_shipment
 from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.numbering import next_order_number
+from shop.core.vat_number import normalise_purchase_order
 from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import OutOfStock, take_stock
@@ -73,6 +75,17 @@ class CheckoutData:
     billing_street: str = ""
     billing_postcode: str = ""
     billing_city: str = ""
+    purchase_order: str = ""
+    peppol_id: str = ""  # as typed; empty: the company's default (0208:<enterprise number>)
+
+    def company_details(self) -> CompanyDetails:
+        return CompanyDetails(legal_name=self.company_name, vat_number=self.vat_number, street=self.billing_street,
+                              postcode=self.billing_postcode, city=self.billing_city, peppol_id=self.peppol_id)
+
+    @property
+    def participant_id(self) -> str:
+        """The company's Peppol participant id (the default when none was typed); empty for a consumer."""
+        return self.company_details().participant_id if self.is_company and self.vat_number else ""
 
     def to_session(self) -> dict:
         """Plain JSON values for the Flask session (dates as ISO strings)."""
@@ -135,8 +148,13 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     order's locale, unit, unit price, VAT rate, perishable; package components with producer, list price,
     rate and share), numbers the order, takes the stock and empties the cart.
 
-    Raises EmptyCart, CartChanged, DeliveryError, or OrderOutOfStock (an OutOfStock naming the product);
-    on any of them the caller rolls back and nothing is created.
+    An order for a company stores the company's details as ``check_company_details`` normalises them, its
+    purchase-order reference and its Peppol participant id (the default 0208:<enterprise number> when none was
+    given).
+
+    Raises EmptyCart, CartChanged, DeliveryError, InvalidCompanyDetails or InvalidPurchaseOrder (an
+    InvalidCompanyData), or OrderOutOfStock (an OutOfStock naming the product); on any of them the caller
+    rolls back and nothing is created.
     """
     from shop.cart.services import clear_cart, price_cart
 
@@ -144,6 +162,11 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     day = day or now.date()
     if cart is None:
         raise EmptyCart(_l("Je winkelmand is leeg."))
+    company = None
+    purchase_order = ""
+    if data.is_company:
+        company = check_company_details(data.company_details())
+        purchase_order = normalise_purchase_order(data.purchase_order)
     priced = price_cart(cart, day)
     check_cart(priced, locale)
     plan = plan_for(data, priced, now)
@@ -162,11 +185,13 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
         email=data.email.strip(),
         name=data.name.strip(),
         phone=data.phone.strip(),
-        company_name=data.company_name.strip() if data.is_company else "",
-        vat_number=data.vat_number if data.is_company else "",
-        billing_street=data.billing_street.strip() if data.is_company else "",
-        billing_postcode=data.billing_postcode.strip() if data.is_company else "",
-        billing_city=data.billing_city.strip() if data.is_company else "",
+        company_name=company.legal_name if company else "",
+        vat_number=company.vat_number if company else "",
+        billing_street=company.street if company else "",
+        billing_postcode=company.postcode if company else "",
+        billing_city=company.city if company else "",
+        purchase_order=purchase_order,
+        peppol_id=company.participant_id if company else "",
         goods_cents=priced.goods_cents,
         delivery_fee_cents=plan.fee_cents,
         total_cents=priced.goods_cents + plan.fee_cents,

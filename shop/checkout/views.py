@@ -11,6 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop.accounts.company import InvalidCompanyDetails, details_of, get_company_profile
 from shop.checkout.delivery import DeliveryError, delivery_fee_cents, shop_now
 from shop.checkout.forms import CheckoutForm, ReviewForm
 from shop.checkout.services import CartChanged, CheckoutData, EmptyCart, place_order, plan_for
@@ -18,6 +19,7 @@ from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.security import mark_personal
 from shop.core.settings import get_settings
+from shop.core.vat_number import InvalidCompanyData
 from shop.extensions import db
 from shop.inventory.services import OutOfStock
 from shop.orders import lifecycle
@@ -96,6 +98,10 @@ def start():
     saved = CheckoutData.from_session(session.get(SESSION_KEY))
     if saved:
         form.fill_from(saved)
+    else:
+        profile = get_company_profile(_current_user())
+        if profile is not None:
+            form.fill_company_from(details_of(profile))
     if pdays and form.pickup_date.data not in {d.isoformat() for d in pdays}:
         # UX §8: a day that is no longer possible is replaced by the next one, preselected.
         form.pickup_date.data = pdays[0].isoformat()
@@ -187,7 +193,7 @@ def place():
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("cart.show"), 303)
-    except DeliveryError as error:
+    except (DeliveryError, InvalidCompanyDetails, InvalidCompanyData) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)

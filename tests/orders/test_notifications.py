@@ -111,6 +111,26 @@ def test_confirmation_names_the_company_on_the_invoice(app, db):
     assert f"<p>{line}</p>" in _plain(message.body_html)
 
 
+def test_confirmation_of_a_company_order_gives_the_po_reference_and_says_no_withdrawal_right(app, db):
+    order = make_sample_order(company=True)
+    order.purchase_order = "PO 2026/17"
+
+    message = _confirm(order)
+
+    text = _plain(message.body_text)
+    note = "Je bestelde als bedrijf: het herroepingsrecht geldt niet, want dat is er alleen voor consumenten."
+    assert f"\nJe bestelbonnummer: PO 2026/17\n{note}\n\nVolg je bestelling hier:" in text
+    assert f"<p>{note}</p>" in _plain(message.body_html)
+    assert "<p>Je bestelbonnummer: PO 2026/17</p>" in _plain(message.body_html)
+
+
+def test_confirmation_of_a_consumer_order_says_nothing_about_companies(app, db):
+    message = _confirm(make_sample_order())
+    for body in (message.body_text, message.body_html):
+        assert "bedrijf" not in body and "bestelbon" not in body
+    assert ".\n\nVolg je bestelling hier:" in _plain(message.body_text)
+
+
 def test_confirmation_is_queued_once(app, db):
     order = make_sample_order()
     _confirm(order)
