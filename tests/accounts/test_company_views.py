@@ -64,7 +64,7 @@ def test_the_saved_profile_is_shown_with_the_derived_enterprise_number_and_peppo
     html = _html(client.get("/account/bedrijf"))
     assert 'value="Brouwerij Het Anker Gent bv"' in html
     assert '<input checked id="prices_excl_vat" name="prices_excl_vat" type="checkbox" value="y">' in html
-    assert "Ondernemingsnummer: 0123.456.749 (dezelfde cijfers als het btw-nummer)" in html
+    assert "Ondernemingsnummer: 0123.456.749 (dezelfde cijfers als het btw-nummer)." in html
     assert "Laat leeg om 0208:0123456749 te gebruiken: 0208 en het ondernemingsnummer." in html
     assert "Verwijder de bedrijfsgegevens" in html
     assert "geen herroepingsrecht" in html
