@@ -49,10 +49,14 @@ def _connect_domains() -> None:
 
 def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
-    from shop.core import i18n, security, templating
+    from shop.core import i18n, ids, security, templating
     from shop.core.db import configure_sqlite
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    # Before every route and every other check: ids in routes that the database can hold, no control
+    # characters in a request's query string or form.
+    ids.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -65,7 +69,6 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
-    security.init_app(app)
 
     from shop.accounts.auth import load_user
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,6 +29,11 @@ from tests.factories import (
 )
 from tests.fakes.stripe_server import FakeStripe
 from tests.helpers import empty_all_tables
+
+# Hypothesis (generated inputs): the same examples on every run, so a failure in CI fails the same way on a
+# developer's machine; no example database in the work tree; no deadline (a slow shared machine is no failure).
+settings.register_profile("shop", derandomize=True, database=None, deadline=None)
+settings.load_profile("shop")
 
 
 @contextmanager

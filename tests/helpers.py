@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: emptying the database, counting the SQL statements a block runs, racing threads on
-one database, posting a Stripe event."""
+"""Helpers shared by the tests: emptying the database, reading every row, counting the SQL statements a block runs,
+racing threads on one database, posting a Stripe event."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ def empty_all_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+def table_rows() -> dict[str, list[tuple]]:
+    """Every row of every table, read on a fresh connection (not the session's cache): compare two of them to
+    see that a request changed nothing."""
+    rows = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows[table.name] = [tuple(row) for row in connection.execute(table.select().order_by(*order))]
+    return rows
 
 
 @contextmanager

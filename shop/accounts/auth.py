@@ -16,6 +16,7 @@ from flask import abort
 from flask_login import current_user
 
 from shop.accounts.models import Role, User
+from shop.core.ids import parse_id
 from shop.extensions import db, login_manager
 
 
@@ -24,9 +25,10 @@ def load_user(token: str):
     token is malformed (also a bare id from before versions), the user is gone, or the version is not the
     user's current one any more (the session was ended by a new password, a log-out, ...)."""
     user_id, _, version = (token or "").partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    key = parse_id(user_id)
+    if key is None or not (version.isascii() and version.isdigit()) or len(version) > 9:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, key)
     if user is None or user.session_version != int(version):
         return None
     return user

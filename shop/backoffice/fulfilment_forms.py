@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from wtforms.widgets import HiddenInput
 
 from shop.core.form_fields import DayField
+from shop.core.ids import MAX_ID, parse_id
 from shop.orders.queries import MAX_SELECTION
 from shop.supply.purchase_lists import MAX_PERIOD_DAYS
 
@@ -27,10 +28,11 @@ class OrderIdsField(Field):
         ids = []
         for raw in valuelist:
             text = (raw or "").strip()
-            if not text.isdigit() or len(text) > 12:
+            key = parse_id(text)
+            if key is None:
                 raise ValueError(str(_l("“%(value)s” is geen bestelling; geef bestellingen aan met hun nummer-id "
                                         "(order=12).", value=text[:20])))
-            ids.append(int(text))
+            ids.append(key)
         if len(ids) > MAX_SELECTION:
             raise ValueError(str(_l("Kies hoogstens %(max)s bestellingen tegelijk.", max=MAX_SELECTION)))
         self.data = list(dict.fromkeys(ids))
@@ -72,7 +74,7 @@ class SendPurchaseListForm(FlaskForm):
                    widget=HiddenInput())
     tot = DayField(_l("Tot en met"), validators=[InputRequired(_l("Geef de laatste dag als JJJJ-MM-DD, bv. 2026-12-07."))],
                    widget=HiddenInput())
-    verstuurd = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0)])
+    verstuurd = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
 
     def validate_tot(self, field):
         _check_period(self)

@@ -15,6 +15,7 @@ from shop.backoffice.order_forms import BulkForm, CancelForm, NoteForm, RefundFo
 from shop.backoffice.views import bp
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
+from shop.core.ids import parse_id
 from shop.core.redirects import local_path
 from shop.extensions import db
 from shop.invoicing.queries import get_invoice_of
@@ -71,7 +72,7 @@ def order_bulk():
     if not BulkForm().validate():
         flash(_("Het formulier is verlopen. Probeer het opnieuw."), "error")
         return redirect(back, code=303)
-    ids = sorted({int(value) for value in request.form.getlist("order") if value.isdigit() and len(value) < 10})
+    ids = sorted({key for value in request.form.getlist("order") if (key := parse_id(value)) is not None})
     if not ids:
         flash(_("Kies eerst een of meer bestellingen."), "warning")
         return redirect(back, code=303)

@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 
 from shop.core.form_fields import CheckboxesField
 from shop.core.form_fields import strip as _strip
+from shop.core.ids import parse_whole_number
 from shop.core.money import cents_to_text
 from shop.packages.admin import TRANSLATED_LANGUAGES, PackageData
 from shop.packages.admin_queries import list_occasions
@@ -65,8 +66,7 @@ class PackageForm(FlaskForm):
 
 
 def _whole_number(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+    return parse_whole_number(text, maximum=999_999)
 
 
 class ComponentAddForm(FlaskForm):

@@ -9,6 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from shop.core.form_fields import WholeNumberField
+from shop.core.ids import parse_id
 from shop.supply.shortage_resolution import NOTE_MAX_LENGTH
 
 
@@ -51,8 +52,6 @@ class StaffShortageForm(FlaskForm):
         ]
 
     def chosen(self) -> tuple[int, int] | None:
-        try:
-            line_id, product_id = (int(part) for part in (self.item.data or "").split("-"))
-        except ValueError:
-            return None
-        return line_id, product_id
+        line_id, _dash, product_id = (self.item.data or "").partition("-")
+        ids = parse_id(line_id), parse_id(product_id)
+        return None if None in ids else ids

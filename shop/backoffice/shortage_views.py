@@ -14,6 +14,7 @@ from shop.backoffice.views import bp
 from shop.catalog.models import Product
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
+from shop.core.ids import parse_id
 from shop.extensions import db
 from shop.orders.models import Order, OrderStatus
 from shop.payments.services import send_requested_refunds
@@ -131,7 +132,7 @@ def shortage_refund(report_id: int):
 @staff_required
 def shortage_new():
     """A shortage found while picking: choose the order (by number), then the product, the units and a note."""
-    order_id = request.args.get("order", type=int)
+    order_id = parse_id(request.args.get("order"))
     if order_id is None:
         number = (request.args.get("nummer") or "").strip().upper()[:20]
         if number:

@@ -8,6 +8,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from shop.backoffice.shortage_forms import WholeNumberField
+from shop.core.ids import parse_whole_number
 from shop.inventory.services import CORRECTION_REASON_MAX, CORRECTION_REASON_MIN, MAX_CORRECTED_STOCK
 
 
@@ -25,5 +26,4 @@ class StockCorrectionForm(FlaskForm):
     expected_stock = HiddenField()
 
     def expected(self) -> int | None:
-        value = (self.expected_stock.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_whole_number(self.expected_stock.data)

@@ -11,9 +11,9 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import NumberInput
 
 from shop.cart.services import MAX_LINE_QUANTITY
+from shop.core.ids import parse_id
 
 _WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d{1,9}\s*$")
-_ID = re.compile(r"^\s*\d{1,9}\s*$")
 
 
 class QuantityError(ValueError):
@@ -40,14 +40,6 @@ def parse_quantity(text: str | None, *, allow_zero: bool = False) -> int:
                max=MAX_LINE_QUANTITY)
         )
     return quantity
-
-
-def parse_id(text: str | None) -> int | None:
-    """A posted database id, or None when it is missing or not a plain positive number."""
-    if text is None or not _ID.match(str(text)):
-        return None
-    value = int(text)
-    return value if value > 0 else None
 
 
 class QuantityField(Field):

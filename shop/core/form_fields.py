@@ -8,6 +8,8 @@ from wtforms import DateField, IntegerField, SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from shop.core.ids import MAX_ID, parse_whole_number
+
 
 def strip(value):
     """Field filter: surrounding spaces never count."""
@@ -34,7 +36,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 class WholeNumberField(IntegerField):
-    """An IntegerField with our own (translated) message for text that is not a whole number; empty is None."""
+    """An IntegerField with our own (translated) message for text that is not a whole number, or one larger than
+    the database's integer columns hold (an id or an amount beyond 2**31-1); empty is None."""
 
     widget = TextInput()
 
@@ -46,11 +49,9 @@ class WholeNumberField(IntegerField):
         if not valuelist or valuelist[0].strip() == "":
             self.data = None
             return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(self.invalid_message)) from error
+        self.data = parse_whole_number(valuelist[0], minimum=-MAX_ID, maximum=MAX_ID)
+        if self.data is None:
+            raise ValueError(str(self.invalid_message))
 
     def pre_validate(self, form):
         if self.process_errors:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from shop.core.ids import parse_whole_number
+
 SEARCH_MAX = 100
+# The highest page number read from a link; the lists show their last page for any page past theirs.
+MAX_PAGE = 99_999
 
 
 def search_text(args) -> str:
@@ -14,8 +18,12 @@ def search_text(args) -> str:
 
 
 def page_number(args) -> int:
-    """The page asked for (``?pagina=``): 1 when it is missing, not a whole number or below 1."""
-    return max(args.get("pagina", 1, type=int) or 1, 1)
+    """The page asked for (``?pagina=``): 1 when it is missing, not a whole number or below 1; ``MAX_PAGE``
+    for a larger one (a page past the last, never a number too large for the database's OFFSET)."""
+    raw = (args.get("pagina") or "").strip()
+    if raw.isascii() and raw.isdigit() and raw.lstrip("0") and parse_whole_number(raw, maximum=MAX_PAGE) is None:
+        return MAX_PAGE
+    return parse_whole_number(raw, minimum=1, maximum=MAX_PAGE) or 1
 
 
 def period_from_query(args, form_class, default: tuple[date, date]):

@@ -1,4 +1,5 @@
-"""Security headers sent with every response, and which responses no cache may keep.
+"""What every request is checked for before a view sees it, the security headers sent with every response, and
+which responses no cache may keep.
 
 A response to a signed-in person, and any response flagged personal (``mark_personal`` / ``@personal``: a
 guest's order behind its secret link, a cart, a checkout, a downloaded file), is sent with
@@ -9,10 +10,13 @@ own files (``static``, ``/media``) keep their caching rules for everyone: they a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import wraps
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -47,8 +51,42 @@ def is_personal_response() -> bool:
         return False
     return current_user.is_authenticated
 
+# The C0 control characters except tab, line feed and carriage return (which a multi-line text field sends). No
+# form or link of the shop sends them; PostgreSQL refuses NUL in any text, and the others would end up in names,
+# addresses and notes printed on slips and invoices.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# The bodies the browser sends a form as; any other body (the payment provider's JSON) is not a form.
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+class ControlCharacters(BadRequest):
+    """A query argument, form field or uploaded file's name held a control character: the request is refused
+    whole (400) before any view runs, so nothing is read from or written to the database."""
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def _request_texts() -> Iterator[str]:
+    """Every text of the query string and, for a form post, of the form: names and values, and the names of
+    the uploaded files."""
+    for name, value in request.args.items(multi=True):
+        yield name
+        yield value
+    if request.mimetype in FORM_MIMETYPES:
+        for name, value in request.form.items(multi=True):
+            yield name
+            yield value
+        for name, upload in request.files.items(multi=True):
+            yield name
+            yield upload.filename or ""
+
 
 def init_app(app: Flask) -> None:
+    """Registered before the other extensions (CSRF, rate limits): a refused request is refused first."""
+
     @app.before_request
     def refuse_nul_in_path():
         # A NUL byte can never be part of a slug; PostgreSQL refuses it in any string, so stop it here.
@@ -60,6 +98,11 @@ def init_app(app: Flask) -> None:
         # g outlives a request when the caller keeps an app context open (the tests do): start every
         # request unflagged (the app's before_request run before a blueprint's mark_personal).
         g.pop("personal_response", None)
+
+    @app.before_request
+    def refuse_control_characters():
+        if any(has_control_characters(text) for text in _request_texts()):
+            raise ControlCharacters()
 
     @app.after_request
     def add_headers(response):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session
 
 from shop.core.redirects import local_path
+from shop.core.security import ControlCharacters
 
 bp = Blueprint("core", __name__)
 
@@ -29,6 +30,11 @@ def not_found(error):
 @bp.app_errorhandler(413)
 def too_large(error):
     return render_template("errors/413.html"), 413
+
+
+@bp.app_errorhandler(ControlCharacters)
+def control_characters(error):
+    return render_template("errors/400.html"), 400
 
 
 @bp.app_errorhandler(500)

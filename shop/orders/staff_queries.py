@@ -14,6 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Producer, Product
+from shop.core.ids import parse_id, parse_whole_number
+from shop.core.query_string import MAX_PAGE
 from shop.extensions import db
 from shop.orders.models import (
     DeliveryMethod,
@@ -95,9 +97,8 @@ def parse_order_filters(args: Mapping[str, str]) -> OrderFilters:
         filters.date_from = filters.date_to = None
     producer = (args.get("producent") or "").strip()
     if producer:
-        if producer.isdigit() and 0 < int(producer) < 2**31:
-            filters.producer_id = int(producer)
-        else:
+        filters.producer_id = parse_id(producer)
+        if filters.producer_id is None:
             errors.append(str(_l("Onbekende producent; die filter is genegeerd.")))
     q = (args.get("q") or "").strip()
     if len(q) > Q_MAX:
@@ -106,8 +107,9 @@ def parse_order_filters(args: Mapping[str, str]) -> OrderFilters:
     filters.q = q
     page = (args.get("pagina") or "").strip()
     if page:
-        if page.isdigit() and 0 < int(page) < 100_000:
-            filters.page = int(page)
+        number = parse_whole_number(page, minimum=1, maximum=MAX_PAGE)
+        if number is not None:
+            filters.page = number
         else:
             errors.append(str(_l("Ongeldig paginanummer; pagina 1 wordt getoond.")))
     return filters

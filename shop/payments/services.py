@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from shop.core.errors import DomainError
+from shop.core.ids import parse_id
 from shop.core.links import absolute_url_for
 from shop.core.money import cents_to_text
 from shop.extensions import db
@@ -338,8 +339,8 @@ def record_refunds(order: Order, *, amount_refunded: int, refunds: list[dict]) -
             continue
         metadata = data.get("metadata") or {}
         if metadata.get("refund_id"):
-            own_id = str(metadata["refund_id"])
-            own = db.session.get(Refund, int(own_id)) if own_id.isdecimal() and len(own_id) <= 18 else None
+            refund_id = parse_id(metadata["refund_id"])
+            own = db.session.get(Refund, refund_id) if refund_id is not None else None
             if own is not None and own.order_id == order.id and own.provider_refund_id is None:
                 own.provider_refund_id = data["id"]
                 own.status = data.get("status") or own.status

@@ -22,6 +22,7 @@ from tests.factories import (
     make_staff,
     make_user,
 )
+from tests.helpers import table_rows
 
 PREFIX = "/beheer"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -68,15 +69,6 @@ def _calls(app, ids):
             yield rule, method, adapter.build(rule.endpoint, values, method=method)
 
 
-def _snapshot(db) -> dict[str, list]:
-    snapshot = {}
-    with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            snapshot[table.name] = [tuple(row) for row in connection.execute(table.select().order_by(*order))]
-    return snapshot
-
-
 def _call(client, method, url):
     return client.open(url, method=method, data={}, follow_redirects=False)
 
@@ -86,7 +78,7 @@ def test_back_office_has_routes_to_sweep(app):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, db, objects):
-    before = _snapshot(db)
+    before = table_rows()
     failures = []
     for _rule, method, url in _calls(app, objects):
         response = _call(client, method, url)
@@ -95,7 +87,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, db, objects):
         elif response.status_code != 401 and PREFIX in response.headers["Location"].split("?")[0]:
             failures.append(f"{method} {url} redirected an anonymous visitor into the back office")
     assert failures == []
-    assert _snapshot(db) == before
+    assert table_rows() == before
 
 
 @pytest.mark.parametrize("role", ["customer", "producer"])
@@ -103,12 +95,12 @@ def test_customers_and_producers_get_403(app, client, db, objects, role):
     user = make_user(role=role)
     db.session.commit()
     log_in_as(client, user)
-    before = _snapshot(db)
+    before = table_rows()
     failures = [f"{method} {url} answered {response.status_code}"
                 for _rule, method, url in _calls(app, objects)
                 if (response := _call(client, method, url)).status_code != 403]
     assert failures == []
-    assert _snapshot(db) == before
+    assert table_rows() == before
 
 
 def test_staff_get_403_on_admin_pages_while_the_other_pages_open(app, client, db, objects):
@@ -119,11 +111,11 @@ def test_staff_get_403_on_admin_pages_while_the_other_pages_open(app, client, db
     for rule, method, url in _calls(app, objects):
         if not rule.endpoint.startswith(ADMIN_ONLY_PREFIXES):
             continue
-        before = _snapshot(db)
+        before = table_rows()
         response = _call(client, method, url)
         if response.status_code != 403:
             failures.append(f"{method} {url} answered {response.status_code} to staff (admin only)")
-        if _snapshot(db) != before:
+        if table_rows() != before:
             failures.append(f"{method} {url} changed the database for staff (admin only)")
     assert failures == []
     # ... and every other GET page opens for staff.

@@ -28,8 +28,11 @@ def test_search_text_drops_spaces_and_keeps_at_most_100_characters(raw, text):
     assert search_text(args) == text
 
 
-@pytest.mark.parametrize(("raw", "page"), [(None, 1), ("", 1), ("abc", 1), ("0", 1), ("-3", 1), ("1", 1), ("7", 7)])
-def test_page_number_is_at_least_one(raw, page):
+@pytest.mark.parametrize(("raw", "page"), [
+    (None, 1), ("", 1), ("abc", 1), ("0", 1), ("-3", 1), ("1", 1), ("7", 7), ("²", 1), ("٣", 1), ("000", 1),
+    ("99999", 99_999), ("100000", 99_999), ("9" * 5000, 99_999),
+])
+def test_page_number_is_between_one_and_the_highest_page(raw, page):
     args = MultiDict({} if raw is None else {"pagina": raw})
     assert page_number(args) == page
 

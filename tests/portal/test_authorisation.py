@@ -24,12 +24,14 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from shop.catalog.models import ProductImage
 from shop.orders.lifecycle import transition
 from shop.orders.models import OrderLine, OrderStatus
 from shop.supply.models import ProducerOrderList, ShortageReport
 from tests.factories import log_in_as, make_order, make_producer, make_product, make_user
+from tests.helpers import table_rows
 
 PORTAL_PREFIX = "/portaal"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -80,16 +82,6 @@ def _portal_rules(app):
     return sorted((r for r in app.url_map.iter_rules() if r.rule.startswith(PORTAL_PREFIX)), key=lambda r: r.rule)
 
 
-def _snapshot(db) -> dict[str, list]:
-    """Every row of every table, read on a fresh connection (not the session's cache)."""
-    snapshot = {}
-    with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            snapshot[table.name] = [tuple(row) for row in connection.execute(table.select().order_by(*order))]
-    return snapshot
-
-
 def _diff(before, after) -> list[str]:
     return [name for name in before if before[name] != after[name]]
 
@@ -110,7 +102,7 @@ def _values(rule, own, other, mix):
 
 
 def _non_int_arguments(rule) -> list[str]:
-    return [name for name, converter in rule._converters.items() if type(converter).__name__ != "IntegerConverter"]
+    return [name for name, converter in rule._converters.items() if not isinstance(converter, IntegerConverter)]
 
 
 def test_portal_has_routes_to_sweep(app):
@@ -121,7 +113,7 @@ def test_portal_has_routes_to_sweep(app):
 def test_another_producers_ids_answer_404_and_change_nothing(app, client, db, two_producers):
     log_in_as(client, two_producers["user"])
     own, other = two_producers["own"], two_producers["other"]
-    before = _snapshot(db)
+    before = table_rows()
     failures, exercised = [], 0
     for rule in _portal_rules(app):
         if not rule.arguments:
@@ -146,10 +138,10 @@ def test_another_producers_ids_answer_404_and_change_nothing(app, client, db, tw
                     failures.append(f"{method} {url} ({rule.endpoint}, B's ids for "
                                     f"{[n for n, o in zip(sorted(rule.arguments), mix, strict=True) if o]}) "
                                     f"answered {response.status_code}, expected 404/403")
-                changed = _diff(before, _snapshot(db))
+                changed = _diff(before, table_rows())
                 if changed:
                     failures.append(f"{method} {url} changed tables {changed}")
-                    before = _snapshot(db)
+                    before = table_rows()
     assert exercised > 0
     assert failures == []
 
@@ -179,7 +171,7 @@ def _every_call(app, ids):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, db, two_producers):
-    before = _snapshot(db)
+    before = table_rows()
     failures = []
     for method, url in _every_call(app, two_producers["own"]):
         response = _call(client, method, url)
@@ -188,7 +180,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, db, two_producers):
         elif response.status_code in (302, 303) and PORTAL_PREFIX in response.headers["Location"].split("?")[0]:
             failures.append(f"{method} {url} redirected an anonymous visitor into the portal")
     assert failures == []
-    assert _diff(before, _snapshot(db)) == []
+    assert _diff(before, table_rows()) == []
 
 
 @pytest.mark.parametrize("role", ["customer", "staff", "admin"])
@@ -196,11 +188,11 @@ def test_other_roles_get_403(app, client, db, two_producers, role):
     user = make_user(role=role)
     db.session.commit()
     log_in_as(client, user)
-    before = _snapshot(db)
+    before = table_rows()
     failures = []
     for method, url in _every_call(app, two_producers["own"]):
         response = _call(client, method, url)
         if response.status_code != 403:
             failures.append(f"{method} {url} answered {response.status_code} to a {role}")
     assert failures == []
-    assert _diff(before, _snapshot(db)) == []
+    assert _diff(before, table_rows()) == []
