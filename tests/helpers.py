@@ -1,5 +1,5 @@
 """Helpers shared by the tests: emptying the database, reading every row, counting the SQL statements a block runs,
-racing threads on one database, posting a Stripe event."""
+making the database fail, racing threads on one database, posting a Stripe event."""
 
 from __future__ import annotations
 
@@ -48,6 +48,40 @@ def count_queries(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def failing_database(engine: Engine, *, unreachable: bool = False, statement: str = "") -> Iterator[None]:
+    """The database in trouble while the block runs, as the driver reports it (SQLAlchemy wraps the errors).
+
+    ``unreachable``: every statement fails with the driver's OperationalError, as when the server is down or the
+    connection was lost. Otherwise the first statement whose SQL contains ``statement`` fails with a DataError
+    (a value the database refuses), and every statement after it with an InternalError until the transaction is
+    rolled back: what PostgreSQL does ("current transaction is aborted"), and SQLite does not.
+    """
+    dbapi = engine.dialect.loaded_dbapi
+    state = {"failed": False}
+
+    def fail(conn, cursor, sql, parameters, context, executemany):
+        if unreachable:
+            raise dbapi.OperationalError("server closed the connection unexpectedly (test)")
+        if state["failed"]:
+            raise dbapi.InternalError("current transaction is aborted, commands ignored until end of transaction "
+                                      "block (test)")
+        if statement in sql:
+            state["failed"] = True
+            raise dbapi.DataError("invalid byte sequence (test)")
+
+    def rolled_back(conn):
+        state["failed"] = False
+
+    event.listen(engine, "before_cursor_execute", fail)
+    event.listen(engine, "rollback", rolled_back)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail)
+        event.remove(engine, "rollback", rolled_back)
 
 
 def race(

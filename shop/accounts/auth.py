@@ -14,8 +14,10 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from shop.accounts.models import Role, User
+from shop.core import database_errors
 from shop.core.ids import parse_id
 from shop.extensions import db, login_manager
 
@@ -28,7 +30,15 @@ def load_user(token: str):
     key = parse_id(user_id)
     if key is None or not (version.isascii() and version.isdigit()) or len(version) > 9:
         return None
-    user = db.session.get(User, key)
+    try:
+        user = db.session.get(User, key)
+    except SQLAlchemyError:
+        if not database_errors.is_error_page():
+            raise
+        # Flask-Login reads the user for every template: an error page is shown as to a visitor rather than not
+        # at all.
+        database_errors.rollback_quietly()
+        return None
     if user is None or user.session_version != int(version):
         return None
     return user

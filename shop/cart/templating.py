@@ -6,10 +6,13 @@ from flask import Flask, g
 
 from shop.cart.services import MAX_LINE_QUANTITY, count_items
 from shop.cart.views import cart_token
+from shop.core.database_errors import fail_soft
 
 
-def cart_item_count() -> int:
-    """Items in the visitor's cart for the header: one small query, none without a cookie."""
+@fail_soft(None)
+def cart_item_count() -> int | None:
+    """Items in the visitor's cart for the header: one small query, none without a cookie. None when the
+    database cannot tell (the header then shows the cart without a number)."""
     if "cart_item_count" not in g:
         g.cart_item_count = count_items(cart_token())
     return g.cart_item_count
