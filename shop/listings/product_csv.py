@@ -23,6 +23,7 @@ from shop.catalog.models import Product, ProductStatus
 from shop.catalog.services import FIELD_LABELS, missing_food_information
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
+from shop.core.downloads import csv_bytes
 from shop.core.errors import DomainError
 from shop.core.money import cents_to_text, format_eur, parse_cents
 from shop.extensions import db
@@ -209,13 +210,12 @@ def apply_supply_changes(producer_id: int, changes: Sequence[SupplyChange], *, b
 
 
 def export_products_csv(products: Iterable[Product], locale: str = "nl") -> bytes:
-    """The products as Belgian Excel opens them: UTF-8 with BOM, semicolons, decimal comma, CRLF."""
+    """The products as Belgian Excel opens them: UTF-8 with BOM, semicolons, decimal comma, CRLF; a name that
+    starts like a formula is written as text (``csv_bytes``)."""
     today = shop_today()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(EXPORT_HEADER)
+    rows: list[Sequence[object]] = [EXPORT_HEADER]
     for product in products:
-        writer.writerow([
+        rows.append([
             product.id,
             product.name,
             product.unit,
@@ -226,7 +226,7 @@ def export_products_csv(products: Iterable[Product], locale: str = "nl") -> byte
             product.category.t("name", locale) if product.category else "",
             _vat_rate(product, today),
         ])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(rows)
 
 
 def _vat_rate(product: Product, today) -> str:

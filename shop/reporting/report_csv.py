@@ -1,36 +1,20 @@
 """The reports as CSV files the way Belgian Excel opens them (like the product CSV of shop.listings.product_csv):
 UTF-8 with a BOM, ``;`` between fields, CRLF line ends, amounts in euro with a decimal comma (``1234,50``),
-a header row; names and reasons that start like a formula are quoted. A report with two parts (VAT and refunds, products and packages) has them one under the other,
+a header row; a cell that starts like a formula is written as text (shop.core.downloads.csv_bytes, the one CSV
+writer). A report with two parts (VAT and refunds, products and packages) has them one under the other,
 separated by an empty row, each with its own header row.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
-
 from flask_babel import gettext as _
 
+from shop.core.downloads import csv_bytes
 from shop.core.money import cents_to_text
 from shop.reporting.reports import BestsellersReport, SalesReport, VatReport
 
 # Cents as euro with a decimal comma and no thousands separator: 123450 -> "1234,50", -5 -> "-0,05".
 euro = cents_to_text
-
-
-def text(value: str) -> str:
-    """A name or reason as a cell Excel will not run as a formula (a leading = + - @ gets a quote)."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def write_csv(rows: Iterable[Sequence[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    for row in rows:
-        writer.writerow(["" if value is None else str(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def report_filename(slug: str, start, end) -> str:
@@ -44,7 +28,7 @@ def sales_csv(report: SalesReport) -> bytes:
         header += [_("Maatstaf %(rate)s %%", rate=rate), _("Btw %(rate)s %%", rate=rate)]
     rows: list[list[object]] = [header]
     for row in report.rows:
-        line: list[object] = [text(row.name), row.producer_id, row.order_count, row.units, euro(row.total_cents)]
+        line: list[object] = [row.name, row.producer_id, row.order_count, row.units, euro(row.total_cents)]
         for rate in report.rates:
             part = row.by_rate.get(rate)
             line += [euro(part.base_cents), euro(part.vat_cents)] if part else [euro(0), euro(0)]
@@ -54,7 +38,7 @@ def sales_csv(report: SalesReport) -> bytes:
         total = report.totals_by_rate[rate]
         totals += [euro(total.base_cents), euro(total.vat_cents)]
     rows.append(totals)
-    return write_csv(rows)
+    return csv_bytes(rows)
 
 
 def vat_csv(report: VatReport) -> bytes:
@@ -68,18 +52,18 @@ def vat_csv(report: VatReport) -> bytes:
     rows.append([_("Terugbetaling op"), _("Bestelling"), _("Bedrag"), _("Status"), _("Reden")])
     for refund in report.refunds:
         rows.append([refund.day.isoformat(), refund.order_number, euro(refund.amount_cents), refund.status_label,
-                     text(refund.reason)])
+                     refund.reason])
     rows.append([_("Totaal terugbetaald"), "", euro(report.refunded_cents), "", ""])
-    return write_csv(rows)
+    return csv_bytes(rows)
 
 
 def bestsellers_csv(report: BestsellersReport) -> bytes:
     """The products (rank, name, producer, units, revenue), an empty row, then the packages."""
     rows: list[list[object]] = [[_("Rang"), _("Product"), _("Producent"), _("Aantal"), _("Omzet incl. btw")]]
     for rank, row in enumerate(report.products, 1):
-        rows.append([rank, text(row.name), text(row.producer), row.units, euro(row.revenue_cents)])
+        rows.append([rank, row.name, row.producer, row.units, euro(row.revenue_cents)])
     rows.append([])
     rows.append([_("Rang"), _("Pakket"), "", _("Aantal"), _("Omzet incl. btw")])
     for rank, row in enumerate(report.packages, 1):
-        rows.append([rank, text(row.name), "", row.units, euro(row.revenue_cents)])
-    return write_csv(rows)
+        rows.append([rank, row.name, "", row.units, euro(row.revenue_cents)])
+    return csv_bytes(rows)
