@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Locality, Producer, Product
+from shop.catalog.places import place_key
 from shop.catalog.services import refresh_search_text
 from shop.core.email_address import EMAIL
 from shop.core.errors import DomainError
@@ -70,14 +71,14 @@ def find_locality(postcode: str, place: str = "") -> Locality:
         raise ProfileError("postcode", _l("Deze postcode ligt niet in Oost-Vlaanderen."))
     if len(localities) == 1 and not place.strip():
         return localities[0]
-    wanted = place.strip().casefold()
+    wanted = place_key(place)
     for locality in localities:
-        if wanted and wanted in (locality.name.casefold(), locality.municipality.name.casefold()):
-            if wanted == locality.name.casefold() or len(localities) == 1:
+        if wanted and wanted in (place_key(locality.name), place_key(locality.municipality.name)):
+            if wanted == place_key(locality.name) or len(localities) == 1:
                 return locality
     if not wanted:
         for locality in localities:  # the main locality carries the municipality's name
-            if locality.name.casefold() == locality.municipality.name.casefold():
+            if place_key(locality.name) == place_key(locality.municipality.name):
                 return locality
     names = ", ".join(locality.name for locality in localities)
     raise ProfileError("place", _l("Kies de plaats bij postcode %(postcode)s: %(names)s."), postcode=postcode,

@@ -14,6 +14,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
+from shop.catalog.places import places_at
 from shop.core.clock import shop_now
 from shop.core.errors import DomainError
 from shop.core.postcode import belgian_postcode
@@ -42,6 +43,24 @@ def normalise_postcode(text: str | None) -> str:
     if value is None:
         raise DeliveryError(_l("Geef een Belgische postcode, zoals 9000."), field="postcode")
     return value
+
+
+def check_place(postcode: str, place: str, *, field: str = "city") -> None:
+    """The place typed in an address belongs to its postcode (``9000`` with ``Gent``, not ``Brussel``), so that
+    a slip or invoice never names two places. Only postcodes the reference data knows (Oost-Vlaanderen) can be
+    checked; an empty postcode or place is left to the form's "required" messages.
+
+    Raises DeliveryError on ``field`` with the names that do belong to the postcode.
+    """
+    if not postcode or not place:
+        return
+    places = places_at(postcode)
+    if places is not None and not places.has(place):
+        raise DeliveryError(
+            _l("“%(place)s” hoort niet bij postcode %(postcode)s (plaatsen met die postcode: %(names)s). Kijk de "
+               "postcode en de gemeente na."),
+            field=field, place=place, postcode=postcode, names=", ".join(places.names),
+        )
 
 
 def is_province_postcode(postcode: str) -> bool:

@@ -23,7 +23,7 @@ from shop.accounts.company import (
     InvalidCompanyDetails,
     check_company_details,
 )
-from shop.checkout.delivery import DeliveryError, normalise_postcode
+from shop.checkout.delivery import DeliveryError, check_place, normalise_postcode
 from shop.checkout.services import CheckoutData
 from shop.core.email_address import EMAIL
 from shop.core.form_fields import strip as _strip
@@ -91,6 +91,13 @@ class CheckoutForm(FlaskForm):
         return True
 
     @staticmethod
+    def _check_place(postcode_field, city_field) -> None:
+        try:
+            check_place(postcode_field.data, city_field.data, field=city_field.name)
+        except DeliveryError as error:
+            city_field.errors.append(str(error))
+
+    @staticmethod
     def _date(field) -> date | None:
         try:
             return date.fromisoformat(field.data) if field.data else None
@@ -120,7 +127,8 @@ class CheckoutForm(FlaskForm):
                     self.postcode.data = normalise_postcode(self.postcode.data)
                 except DeliveryError as error:
                     self.postcode.errors.append(error.message)
-            self._require(self.city, _l("Geef de gemeente."))
+            if self._require(self.city, _l("Geef de gemeente.")) and not self.postcode.errors:
+                self._check_place(self.postcode, self.city)
             if self.desired_date.data and self._date(self.desired_date) is None:
                 self.desired_date.errors.append(_l("Kies een leverdag uit de lijst."))
         else:
@@ -148,6 +156,8 @@ class CheckoutForm(FlaskForm):
         else:
             for name, form_name in self.COMPANY_FIELDS.items():
                 getattr(self, form_name).data = getattr(checked, name)
+        if not (self.billing_postcode.errors or self.billing_city.errors):
+            self._check_place(self.billing_postcode, self.billing_city)  # 9000 with Gent, not with Brussel
         try:
             self.purchase_order.data = normalise_purchase_order(self.purchase_order.data)
         except InvalidPurchaseOrder as error:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop.accounts.company import CompanyDetails, check_company_details
 from shop.catalog.models import Product
-from shop.checkout.delivery import ShipmentPlan, plan_shipment
+from shop.checkout.delivery import ShipmentPlan, check_place, plan_shipment
 from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
@@ -109,7 +109,12 @@ class CheckoutData:
 
 
 def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> ShipmentPlan:
-    """The delivery rules applied to ``data`` and a priced cart (raises DeliveryError)."""
+    """The delivery rules applied to ``data`` and a priced cart, the places of its addresses checked against
+    their postcodes (raises DeliveryError)."""
+    if data.method == DeliveryMethod.DELIVERY:
+        check_place(data.postcode.strip(), data.city.strip(), field="city")
+    if data.is_company:
+        check_place(data.billing_postcode.strip(), data.billing_city.strip(), field="billing_city")
     return plan_shipment(
         data.method,
         goods_cents=priced.goods_cents,

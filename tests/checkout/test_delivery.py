@@ -38,7 +38,7 @@ def test_postcode_refused_with_example(app, text):
 
 
 def test_zone_by_postcode_of_the_provinces_localities(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     make_locality("2070", "Zwijndrecht")
     assert zone_for_postcode("9000").code == "oost-vlaanderen"
     assert zone_for_postcode(" 2070 ").code == "oost-vlaanderen"
@@ -64,7 +64,7 @@ def test_perishables_only_within_the_province(app):
 
 
 def test_plan_delivery_to_the_province(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     plan = plan_shipment("delivery", goods_cents=3000, has_perishables=True, postcode="9000",
                          desired_date=date(2026, 12, 4), now=FRIDAY_MORNING)
     assert (plan.method, plan.zone, plan.fee_cents, plan.scheduled_date) == (
@@ -72,7 +72,7 @@ def test_plan_delivery_to_the_province(db):
 
 
 def test_plan_refuses_perishables_to_antwerp(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     with pytest.raises(DeliveryError) as error:
         plan_shipment("delivery", goods_cents=3000, has_perishables=True, postcode="2000", now=FRIDAY_MORNING)
     assert error.value.field == "postcode"
@@ -80,7 +80,7 @@ def test_plan_refuses_perishables_to_antwerp(db):
 
 @pytest.mark.parametrize("day", [date(2026, 11, 30), date(2026, 11, 28), date(2026, 12, 6), date(2027, 6, 1)])
 def test_desired_day_must_be_a_feasible_delivery_day(db, day):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     with pytest.raises(DeliveryError) as error:
         plan_shipment("delivery", goods_cents=3000, has_perishables=False, postcode="9000", desired_date=day,
                       now=FRIDAY_MORNING)

@@ -81,7 +81,7 @@ def test_order_numbers_follow_each_other_per_year(db):
 
 
 def test_delivery_order_has_fee_zone_and_address(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     product = make_product(price_cents=1000, stock=10)
     order = make_order((product, 2), data=make_order_data("delivery", is_gift=True, gift_message="Gelukkige verjaardag!",
                                                            hide_prices=True))
@@ -148,7 +148,7 @@ def test_package_and_loose_product_sharing_a_component_cannot_oversell(db):
 
 
 def test_perishables_to_antwerp_are_refused(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     product = make_product(perishable=True)
     with pytest.raises(DeliveryError):
         make_order((product, 1), data=make_order_data("delivery", postcode="2000", city="Antwerpen"))

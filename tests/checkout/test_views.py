@@ -82,7 +82,7 @@ def test_nothing_filled_in_answers_422_with_messages(client, db):
 
 @pytest.mark.parametrize("postcode", ["B-9000", "900", "90000"])
 def test_bad_postcode_is_refused_and_input_kept(client, db, postcode):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     _with_cart(client, db, (make_product(stock=5), 1))
     response = client.post("/afrekenen", data=_delivery_form(postcode=postcode, street="Kouter 12"))
     html = _text(response)
@@ -92,7 +92,7 @@ def test_bad_postcode_is_refused_and_input_kept(client, db, postcode):
 
 
 def test_perishables_outside_the_province_are_explained(client, db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     _with_cart(client, db, (make_product("Verse kaas", perishable=True, stock=5), 1))
     response = client.post("/afrekenen", data=_delivery_form(postcode="2000", city="Antwerpen"))
     assert response.status_code == 422
@@ -132,7 +132,7 @@ def test_pickup_day_gone_preselects_the_next_day(client, db):
 
 
 def test_undeliverable_desired_day(client, db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     _with_cart(client, db, (make_product(stock=5), 1))
     monday = next(d for d in (date.today() + timedelta(days=n) for n in range(3, 10)) if d.weekday() == 0)
     response = client.post("/afrekenen", data=_delivery_form(desired_date=monday.isoformat()))
@@ -141,7 +141,7 @@ def test_undeliverable_desired_day(client, db):
 
 
 def test_review_shows_lines_fee_vat_total_and_the_pay_button(client, db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     _with_cart(client, db, (make_product("Oude Brugge", price_cents=1250, stock=5), 2))
     response = client.post("/afrekenen", data=_delivery_form(is_gift="y", gift_message="Proficiat!"))
     assert response.status_code == 303

@@ -22,7 +22,7 @@ def test_no_fee_changes_nothing():
 
 
 def test_order_vat_lines_from_products_package_shares_and_fee(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     wine = make_product(price_cents=1000, stock=10, vat=make_vat_category("alcohol", 21))
     jam = make_product(price_cents=500, stock=10)
     package = make_package([(wine, 1), (jam, 2)], price_cents=1800)  # shares 900 / 900
@@ -56,7 +56,7 @@ def test_list_orders_for_user_newest_first(db):
 
 
 def test_the_shipment_of_an_order_is_its_first_one_or_none(db):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     order = make_order(data=make_order_data("delivery"))
     first = order.shipments[0]
     assert order.shipment is first

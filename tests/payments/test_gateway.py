@@ -72,7 +72,7 @@ def test_checkout_session_matches_the_order(stripe_config, db, cheese):
 
 
 def test_delivery_fee_is_its_own_line_and_the_total_matches(stripe_config, db, cheese):
-    make_locality("9000")
+    make_locality("9000", "Gent")
     order = place((cheese, 1), data=make_order_data("delivery"))
     assert order.delivery_fee_cents == 695
 
