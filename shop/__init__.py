@@ -48,10 +48,8 @@ def _connect_domains() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from shop import models  # noqa: F401  (registers every model on the metadata)
-    from shop.core import database_errors, i18n, ids, security, templating
+    from shop.core import i18n, ids, security, templating
     from shop.core.db import configure_sqlite
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 

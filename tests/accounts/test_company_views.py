@@ -79,7 +79,7 @@ def test_the_saved_profile_is_shown_with_the_derived_enterprise_number_and_peppo
     ({"street": ""}, "street", "Geef de straat en het huisnummer van het facturatieadres."),
     ({"postcode": ""}, "postcode", "Geef een Belgische postcode, zoals 9000."),
     ({"city": ""}, "city", "Geef de gemeente van het facturatieadres."),
-    ({"legal_name": "Anker\x07bv"}, "legal_name", "Gebruik in dit veld alleen gewone tekens, zonder tabs of regeleinden."),
+    ({"legal_name": "Anker\tbv"}, "legal_name", "Gebruik in dit veld alleen gewone tekens, zonder tabs of regeleinden."),
     ({"legal_name": "x" * 161}, "legal_name", "Geef een bedrijfsnaam van hoogstens 160 tekens."),
     ({"invoice_email": "boekhouding"}, "invoice_email", "Geef een geldig e-mailadres, zoals naam@voorbeeld.be."),
 ])

@@ -55,6 +55,8 @@ def test_a_failed_statement_gives_the_500_page_with_a_complete_header(client, db
     assert response.status_code == 500
     assert "Er ging bij ons iets mis" in html and ADVICE in html and SHOP_PAGE in html
     assert "Retry-After" not in response.headers
+    # The page names the request's id, as the log line and the X-Request-ID header do.
+    assert f"Noem dan deze code: {response.headers['X-Request-ID']}" in html
     # The handler rolled back first: the header still reads the cart and the signed-in user.
     if items:
         assert f'<span class="cart-link__count">{items}<' in _header(html)
@@ -71,6 +73,7 @@ def test_an_unreachable_database_gives_the_503_page_with_the_advice(client, db, 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert "De winkel is even niet bereikbaar" in html and ADVICE in html and SHOP_PAGE in html
+    assert f"Noem dan deze code: {response.headers['X-Request-ID']}" in html
     # The header cannot read the database: the cart link without a count (a visitor without a cart has none to
     # read), the menu of a visitor.
     assert ("cart-link__count" in html) == (who == "visitor")
