@@ -69,6 +69,12 @@ class Config:
     # Absolute links in e-mails written outside a request (worker, webhooks, CLI).
     SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:5000")
     MAIL_FROM = os.environ.get("SHOP_MAIL_FROM", "Lekker Oost-Vlaams <bestellingen@lekkeroostvlaams.be>")
+    # E-invoices of companies (shop.invoicing.access_point): through a Peppol access point's REST API when its URL
+    # is set, otherwise mailed to the buyer (PDF and UBL) with a copy of each under EINVOICE_DIR.
+    ACCESS_POINT_URL = os.environ.get("SHOP_ACCESS_POINT_URL") or None
+    ACCESS_POINT_KEY = os.environ.get("SHOP_ACCESS_POINT_KEY") or None
+    ACCESS_POINT_TIMEOUT_SECONDS = 10
+    EINVOICE_DIR = str(INSTANCE_DIR / "einvoices")
 
     LANGUAGES = ("nl", "fr", "en")
     BABEL_DEFAULT_LOCALE = "nl"

@@ -27,6 +27,7 @@ from tests.factories import (
     make_region,
     make_vat_category,
 )
+from tests.fakes.access_point import FakeAccessPoint
 from tests.fakes.stripe_server import FakeStripe
 from tests.helpers import empty_all_tables
 
@@ -75,6 +76,7 @@ def app():
             "SQLALCHEMY_DATABASE_URI": database.__enter__(),
             "MEDIA_ROOT": os.path.join(tmp.name, "media"),
             "MAIL_DIR": os.path.join(tmp.name, "mail"),
+            "EINVOICE_DIR": os.path.join(tmp.name, "einvoices"),
         }
     )
     with app.app_context():
@@ -205,6 +207,39 @@ def stripe_config(app, fake_stripe):
             app.config.pop(key, None)
         else:
             app.config[key] = value
+
+
+# --- e-invoices: the stand-in access point and an app pointed at it for one test ------------------------------
+
+@pytest.fixture
+def fake_access_point():
+    fake = FakeAccessPoint().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def access_point_config(app, fake_access_point):
+    """Point the (session-wide) app at the stand-in access point for this test; restore the config after."""
+    values = {"ACCESS_POINT_URL": fake_access_point.url, "ACCESS_POINT_KEY": fake_access_point.api_key,
+              "ACCESS_POINT_TIMEOUT_SECONDS": 2}
+    saved = {key: app.config.get(key, _MISSING) for key in values}
+    app.config.update(values)
+    yield fake_access_point
+    for key, value in saved.items():
+        if value is _MISSING:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
+
+
+@pytest.fixture
+def einvoice_dir(app, tmp_path):
+    """A fresh folder for this test's e-invoice files (the mail adapter writes there)."""
+    saved = app.config["EINVOICE_DIR"]
+    app.config["EINVOICE_DIR"] = str(tmp_path / "einvoices")
+    yield tmp_path / "einvoices"
+    app.config["EINVOICE_DIR"] = saved
 
 
 @pytest.fixture
