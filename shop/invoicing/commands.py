@@ -5,6 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def _report(outcomes, what: str) -> None:
+    for outcome in outcomes:
+        click.echo(f"{outcome.number}: {outcome.action}" + (f" ({outcome.detail})" if outcome.detail else ""))
+    errors = sum(1 for outcome in outcomes if outcome.action == "error")
+    click.echo(f"{len(outcomes)} e-factuur/e-facturen {what}, {errors} fout(en).")
+    if errors:
+        raise SystemExit(1)
+
+
+@click.command("send-einvoices")
+@click.option("--limit", default=100, show_default=True, help="At most this many e-invoices per run.")
+@with_appcontext
+def send_einvoices_command(limit: int) -> None:
+    """Send the queued e-invoices of companies: through the access point (SHOP_ACCESS_POINT_URL) or, without
+    one, by e-mail to the buyer with a copy under instance/einvoices. One that cannot be sent now stays queued."""
+    from shop.invoicing.delivery import send_queued_einvoices
+
+    if not current_app.config.get("ACCESS_POINT_URL"):
+        click.echo("SHOP_ACCESS_POINT_URL is niet ingesteld: e-facturen gaan per e-mail naar de koper.")
+    _report(send_queued_einvoices(limit), "verwerkt")
+
+
+@click.command("poll-einvoices")
+@click.option("--limit", default=500, show_default=True, help="At most this many e-invoices per run.")
+@with_appcontext
+def poll_einvoices_command(limit: int) -> None:
+    """Ask the access point whether the e-invoices it took were delivered or rejected, and record it."""
+    from shop.invoicing.delivery import poll_einvoices
+
+    _report(poll_einvoices(limit), "bijgewerkt")
 
 
 @click.command("validate-ubl")
@@ -28,4 +62,4 @@ def validate_ubl_command(files: tuple[Path, ...]) -> None:
         raise SystemExit(1)
 
 
-COMMANDS: list = [validate_ubl_command]
+COMMANDS: list = [validate_ubl_command, send_einvoices_command, poll_einvoices_command]

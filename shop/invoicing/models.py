@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -114,6 +115,20 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"  # the access point confirmed delivery to the buyer's access point
     REJECTED = "rejected"  # the access point or the buyer refused it (reason recorded)
 
+    @property
+    def label(self) -> str:
+        """The word staff read (the back office's order page): "Afgeleverd"."""
+        return DELIVERY_STATUS_WORDS[self]
+
+
+DELIVERY_STATUS_WORDS = {
+    DeliveryStatus.QUEUED: _l("Wacht om verstuurd te worden"),
+    DeliveryStatus.INVALID: _l("Ongeldig, niet verstuurd"),
+    DeliveryStatus.SENT: _l("Verstuurd"),
+    DeliveryStatus.DELIVERED: _l("Afgeleverd"),
+    DeliveryStatus.REJECTED: _l("Geweigerd"),
+}
+
 
 class EInvoiceDelivery(Base):
     """The e-invoice (UBL) of one invoice or credit note: its validation findings and its delivery state.
@@ -137,12 +152,25 @@ class EInvoiceDelivery(Base):
     findings: Mapped[list[Any]] = mapped_column(default=list)
     reason: Mapped[str] = mapped_column(Text, default="")  # why rejected, or the last sending error
     provider_reference: Mapped[str] = mapped_column(String(120), default="")  # the access point's id for it
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # tries to hand it over in this round (one per sending run)
+    # 1, and one more each time staff send it again: the idempotency key is einvoice-<id>-<round>, so a retry after
+    # a time-out is the same sending to the access point and a resend is a new one.
+    sending_round: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     invoice: Mapped[Invoice | None] = relationship()
     credit_note: Mapped[CreditNote | None] = relationship()
+
+    @property
+    def document(self) -> Invoice | CreditNote:
+        """The invoice or credit note this is the e-invoice of."""
+        return self.invoice if self.invoice is not None else self.credit_note  # type: ignore[return-value]
+
+    @property
+    def needs_attention(self) -> bool:
+        """Not sent and not going to be without staff: invalid, or rejected by the access point or the buyer."""
+        return self.status in (DeliveryStatus.INVALID, DeliveryStatus.REJECTED)
 
 
 class ImmutableDocument(Exception):

@@ -30,6 +30,7 @@ from shop.core.numbering import next_value
 from shop.core.settings import get_settings
 from shop.core.vat_number import default_peppol_id, enterprise_number
 from shop.extensions import db
+from shop.invoicing.delivery import record_einvoice
 from shop.invoicing.models import CreditNote, Invoice
 from shop.invoicing.queries import export_invoices, get_invoice_of
 from shop.orders.customers import add_export_entry
@@ -328,17 +329,21 @@ def invoice_mail_context(order: Order) -> dict[str, Invoice | None]:
 
 
 def _invoice_when_paid(order: Order, from_status: OrderStatus, **_context) -> None:
-    issue_invoice(order)
+    record_einvoice(issue_invoice(order))
 
 
 def _credit_note_when_refunded(refund: Refund) -> None:
-    issue_credit_note(refund)
+    note = issue_credit_note(refund)
+    if note is not None:
+        record_einvoice(note.invoice)  # an invoice issued just now for it (a payment after cancellation)
+        record_einvoice(note)
 
 
 def connect_to_orders() -> None:
-    """An order that is paid gets its invoice, a refund the provider made gets its credit note, the confirmation
-    mail attaches the invoice and names its number, and the personal-data export gives it with its order (called
-    by create_app). Orders know nothing of invoices."""
+    """An order that is paid gets its invoice, a refund the provider made gets its credit note (a company's
+    documents their e-invoice, queued to be sent: shop.invoicing.delivery), the confirmation mail attaches the
+    invoice and names its number, and the personal-data export gives it with its order (called by create_app).
+    Orders know nothing of invoices."""
     add_effect(OrderStatus.PAID, _invoice_when_paid)
     add_refund_effect(_credit_note_when_refunded)
     add_attachments("order_confirmed", invoice_attachments)
