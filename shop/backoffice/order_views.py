@@ -18,6 +18,7 @@ from shop.core.i18n import eur
 from shop.core.ids import parse_id
 from shop.core.redirects import local_path
 from shop.extensions import db
+from shop.invoicing.delivery import list_einvoices_of
 from shop.invoicing.queries import get_invoice_of
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
@@ -125,6 +126,7 @@ def _render(order, *, failed=None, status: int = 200, **forms):
     )
     if failed is not None:
         context["form"] = failed  # base.html puts "Fout:" in the title
+    context["einvoices"] = list_einvoices_of(order)  # templates/backoffice/_einvoices.html
     return render_template("backoffice/order_detail.html", **context), status
 
 

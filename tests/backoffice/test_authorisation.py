@@ -11,6 +11,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from shop.invoicing.models import CreditNote, EInvoiceDelivery
+from shop.orders.models import OrderStatus
+from shop.payments.services import payment_succeeded
 from shop.supply.models import ShortageReport
 from tests.factories import (
     log_in_as,
@@ -19,6 +22,8 @@ from tests.factories import (
     make_paid_order,
     make_producer,
     make_product,
+    make_refund,
+    make_sample_order,
     make_staff,
     make_user,
 )
@@ -41,6 +46,12 @@ def objects(db):
     report = ShortageReport(order_line_id=order.lines[0].id, product_id=product.id, producer_id=producer.id, quantity=1)
     _db.session.add(report)
     staff_user = make_staff()
+    # A company's paid and partly refunded order: an invoice and a credit note, each with its e-invoice.
+    company_order = make_sample_order(company=True, status=OrderStatus.PENDING_PAYMENT)
+    payment_succeeded(company_order, payment_intent_id=None, actor="test")
+    _db.session.commit()
+    make_refund(company_order, 100, reason="Sweep")
+    note = _db.session.scalar(select(CreditNote).where(CreditNote.order_id == company_order.id))
     _db.session.flush()
     ids = {
         "order_id": order.id,
@@ -49,6 +60,10 @@ def objects(db):
         "producer_id": producer.id,
         "report_id": report.id,
         "user_id": staff_user.id,
+        "invoice_id": note.invoice_id,
+        "credit_note_id": note.id,
+        "delivery_id": _db.session.scalar(
+            select(EInvoiceDelivery.id).where(EInvoiceDelivery.invoice_id == note.invoice_id)),
     }
     _db.session.commit()
     assert _db.session.scalar(select(ShortageReport.id).where(ShortageReport.id == report.id)) == report.id
