@@ -4,11 +4,12 @@
 The steps, so that the access point is never called inside an open database transaction (STYLE: outside calls):
 
 1. ``record_einvoice(document)``, in the transaction that issues a company's invoice or credit note
-   (shop.invoicing.services' order and refund effects): the UBL is rendered and validated offline
-   (shop.invoicing.validation); a blocking finding makes the delivery ``invalid`` (the findings kept for staff,
-   nothing is sent), otherwise it is ``queued``. The caller commits.
+   (shop.invoicing.services' order and refund effects): the UBL is rendered (without its PDF, which takes long
+   to draw) and validated offline (shop.invoicing.validation); a blocking finding makes the delivery
+   ``invalid`` (the findings kept for staff, nothing is sent), otherwise it is ``queued``. The caller commits.
 2. ``send_queued_einvoices()``, between transactions (``flask --app shop send-einvoices``, run by the scheduler):
-   per queued delivery the UBL is rendered and validated again (what leaves is what was checked), one more
+   per queued delivery the UBL, with the PDF embedded, is rendered and validated again (what leaves is what was
+   checked, and this check decides), one more
    attempt is committed, the access point is called with ``einvoice-<id>-<round>`` as idempotency key, and its
    answer is committed: ``sent``, or ``rejected`` with the reason when it refused the document. An access point
    that cannot be reached leaves it ``queued`` with the error as reason; the next run sends it with the same
@@ -80,12 +81,17 @@ def _finding_dict(finding) -> dict:
             "ruleset": finding.ruleset, "blocking": bool(finding.blocking)}
 
 
-def _check(delivery: EInvoiceDelivery, document: Document) -> tuple[bytes, bytes | None] | None:
+def _check(delivery: EInvoiceDelivery, document: Document, *,
+           with_pdf: bool = True) -> tuple[bytes, bytes | None] | None:
     """Render and validate the document; record the findings, and mark the delivery invalid when one blocks.
-    Returns the UBL and PDF when it may be sent."""
+    Returns the UBL and PDF when it may be sent.
+
+    ``with_pdf=False`` checks the UBL without its embedded PDF: drawing the PDF takes most of a second, too long
+    for the transaction that issues the document (it holds the number's counter row until it commits). The
+    sending run checks the UBL with the PDF again, and that check decides."""
     try:
-        pdf = document_pdf(document)
-        xml = render_ubl(document, pdf)
+        pdf = document_pdf(document) if with_pdf else None
+        xml = render_ubl(document, pdf if with_pdf else b"")  # b"" embeds none (None would draw the default)
         findings = validate_ubl(xml)
     except Exception as error:  # noqa: BLE001
         # A failure to render must not undo the payment or refund that issued the document: the document stays
@@ -145,7 +151,7 @@ def record_einvoice(document: Document) -> EInvoiceDelivery | None:
         receiver=document.buyer.get("peppol_id", ""),
         status=DeliveryStatus.QUEUED,
     )
-    _check(delivery, document)
+    _check(delivery, document, with_pdf=False)
     db.session.add(delivery)
     db.session.flush()
     return delivery
@@ -292,7 +298,7 @@ def resend_einvoice(delivery: EInvoiceDelivery, *, by) -> EInvoiceDelivery:
     delivery.receiver = document.buyer.get("peppol_id", "")
     delivery.channel = get_access_point().channel
     delivery.status = DeliveryStatus.QUEUED
-    _check(delivery, document)
+    _check(delivery, document, with_pdf=False)
     db.session.flush()
     record_action("einvoice.resend", by=by, subject_type="order", subject_id=document.order_id,
                   detail=f"{document.number}: {delivery.status.value}")

@@ -14,6 +14,7 @@ from shop.invoicing.access_point import CREDIT_NOTE_DOCUMENT_TYPE, INVOICE_DOCUM
 from shop.invoicing.delivery import poll_einvoices, send_queued_einvoices
 from shop.invoicing.models import CreditNote, DeliveryStatus, EInvoiceDelivery
 from shop.invoicing.queries import get_invoice_of
+from shop.invoicing.validation import Finding
 from shop.orders.models import OrderStatus
 from shop.outbox.models import OutboxMessage
 from shop.payments.services import payment_succeeded
@@ -113,6 +114,22 @@ def test_a_document_that_cannot_be_rendered_is_invalid_and_the_payment_is_still_
     assert [(f["rule"], f["message"]) for f in delivery.findings] == [("RENDER", "ValueError: no template for this")]
 
 
+def test_the_sending_run_validates_again_and_sends_nothing_that_fails_now(db, access_point_config, monkeypatch):
+    """Queued when recorded, but the check at sending (with the PDF embedded) finds a blocking rule: invalid."""
+    order = _paid()
+    assert _delivery_of_invoice(order).status == DeliveryStatus.QUEUED
+    monkeypatch.setattr("shop.invoicing.delivery.validate_ubl", lambda xml: [
+        Finding("BR-CL-24", "fatal", "/Invoice/AdditionalDocumentReference", "mimeCode not allowed", "EN16931")])
+
+    [outcome] = send_queued_einvoices()
+
+    assert (outcome.action, outcome.detail) == ("invalid", "BR-CL-24")
+    delivery = _delivery_of_invoice(order)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.INVALID, 0)
+    assert [f["rule"] for f in delivery.findings] == ["BR-CL-24"]
+    assert access_point_config.requests == []
+
+
 # ---------------------------------------------------------------------------------------------- mail adapter
 
 def test_mail_adapter_sends_each_einvoice_once_with_its_files_pdf_and_ubl(db, einvoice_dir):
@@ -126,6 +143,7 @@ def test_mail_adapter_sends_each_einvoice_once_with_its_files_pdf_and_ubl(db, ei
     assert (delivery.status, delivery.attempts, delivery.channel) == (DeliveryStatus.SENT, 1, "mail")
     xml = (einvoice_dir / f"{number}.xml").read_bytes()
     assert xml.startswith(b"<?xml") and number.encode() in xml
+    assert b'mimeCode="application/pdf"' in xml  # the PDF travels inside the UBL too
     assert (einvoice_dir / f"{number}.pdf").read_bytes().startswith(b"%PDF")
     [mail] = _einvoice_mails()
     assert mail.to_address == order.email
