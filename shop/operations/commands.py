@@ -21,7 +21,8 @@ from shop.operations.schedule import run_due_jobs
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between looks at the schedule.")
 @with_appcontext
 def scheduler_command(once: bool, interval: float) -> None:
-    """Run the shop's periodic jobs (reconcile payments, producers' order lists, cleaning) when they are due.
+    """Run the shop's periodic jobs (reconcile payments, producers' order lists, companies' e-invoices,
+    cleaning) when they are due.
 
     Runs until SIGTERM or Ctrl-C (the job in hand finishes first); a database outage is logged and retried
     (shop.core.supervisor). Several schedulers may run: each job runs in one of them at a time.

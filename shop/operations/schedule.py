@@ -50,6 +50,17 @@ def _order_lists(now: datetime) -> str:
     return f"{sent} lists sent"
 
 
+def _einvoices(now: datetime) -> str:
+    """Companies' queued e-invoices sent, and the access point asked how those it took stand (shop.invoicing)."""
+    from shop.invoicing.delivery import poll_einvoices, send_queued_einvoices
+
+    sent = send_queued_einvoices(limit=100)
+    polled = poll_einvoices(limit=500)
+    waiting = sum(1 for outcome in sent if outcome.action == "queued")
+    errors = sum(1 for outcome in [*sent, *polled] if outcome.action == "error")
+    return f"{len(sent) - waiting} e-invoices handled, {waiting} still queued, {len(polled)} updated, {errors} errors"
+
+
 def _clean(now: datetime) -> str:
     """Stale carts, old Stripe events and attachments of mails long sent."""
     from shop.cart.cleanup import delete_stale_carts
@@ -66,6 +77,7 @@ def _clean(now: datetime) -> str:
 JOBS: tuple[Job, ...] = (
     Job("reconcile", timedelta(minutes=5), _reconcile),
     Job("order-lists", timedelta(minutes=15), _order_lists),
+    Job("einvoices", timedelta(minutes=5), _einvoices),
     Job("clean", timedelta(hours=6), _clean),
 )
 

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from shop.cart.models import Cart, CartLine
+from shop.invoicing.models import DeliveryStatus, EInvoiceDelivery
 from shop.operations.models import JobRun
 from shop.operations.schedule import JOBS, Job, run_due_jobs
+from shop.orders.models import OrderStatus
 from shop.outbox.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from shop.outbox.services import enqueue
 from shop.payments.models import StripeEvent
-from tests.factories import make_product
+from shop.payments.services import payment_succeeded
+from tests.factories import make_product, make_sample_order
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -62,7 +65,20 @@ def test_a_job_held_by_another_scheduler_is_left_alone_until_its_lease_runs_out(
 
 
 def test_the_shop_schedules_reconcile_order_lists_and_cleaning():
-    assert {job.name for job in JOBS} >= {"reconcile", "order-lists", "clean"}
+    assert {job.name for job in JOBS} >= {"reconcile", "order-lists", "clean", "einvoices"}
+
+
+def test_the_einvoices_job_sends_a_companys_queued_einvoice(db, einvoice_dir):
+    order = make_sample_order(company=True, status=OrderStatus.PENDING_PAYMENT)
+    payment_succeeded(order, payment_intent_id=None, actor="test")
+    db.session.commit()
+
+    [(name, summary)] = run_due_jobs(NOW, tuple(job for job in JOBS if job.name == "einvoices"))
+
+    assert summary == "1 e-invoices handled, 0 still queued, 0 updated, 0 errors"
+    delivery = db.session.scalar(select(EInvoiceDelivery))
+    assert delivery.status == DeliveryStatus.SENT
+    assert (einvoice_dir / f"{delivery.invoice.number}.xml").exists()
 
 
 def test_cleaning_removes_stale_carts_old_events_and_sent_attachments_only(db):
