@@ -178,7 +178,10 @@ def list_queued_ids(limit: int | None = None) -> list[int]:
 
 def send_queued_einvoices(limit: int | None = None, access_point: AccessPoint | None = None) -> list[Outcome]:
     """Send every queued e-invoice (oldest first, at most ``limit``), committing each on its own; runs between
-    transactions, so it commits (step 2 of the module's docstring). One outcome per e-invoice."""
+    transactions, so it commits (step 2 of the module's docstring). One outcome per e-invoice tried.
+
+    The run stops at the first e-invoice the access point could not take for want of an answer: the others
+    would wait for the same time-out, so they stay queued, untried, for the next run."""
     ids = list_queued_ids(limit)
     db.session.commit()
     if not ids:
@@ -194,6 +197,8 @@ def send_queued_einvoices(limit: int | None = None, access_point: AccessPoint | 
             outcome = Outcome(str(delivery_id), "error", f"{type(error).__name__}: {error}")
         if outcome is not None:
             outcomes.append(outcome)
+            if outcome.action == "queued":
+                break
     return outcomes
 
 
@@ -237,7 +242,8 @@ def send_einvoice(delivery_id: int, access_point: AccessPoint) -> Outcome | None
 
 def poll_einvoices(limit: int | None = None) -> list[Outcome]:
     """Ask the access point how each e-invoice it took stands and record it: delivered, or rejected with the
-    reason; one still on its way stays sent. Commits each change (between transactions)."""
+    reason; one still on its way stays sent. Commits each change (between transactions). Stops at the first
+    question the access point does not answer (one error outcome); the next run asks again."""
     query = (select(EInvoiceDelivery.id, EInvoiceDelivery.provider_reference)
              .where(EInvoiceDelivery.status == DeliveryStatus.SENT, EInvoiceDelivery.channel == HTTP,
                     EInvoiceDelivery.provider_reference != "")
@@ -258,7 +264,7 @@ def poll_einvoices(limit: int | None = None) -> list[Outcome]:
             answer = access_point.get_status(reference)
         except AccessPointUnavailable as error:
             outcomes.append(Outcome(reference, "error", str(error)))
-            continue
+            break
         delivery = db.session.get(EInvoiceDelivery, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.SENT or delivery.provider_reference != reference:
             db.session.commit()  # resent meanwhile: this answer is about an earlier sending

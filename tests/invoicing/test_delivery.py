@@ -255,6 +255,20 @@ def test_an_unreachable_access_point_leaves_it_queued_counts_the_attempt_and_it_
     assert len(fake.documents) == 1
 
 
+def test_a_run_stops_at_the_first_einvoice_the_access_point_cannot_take(db, app, access_point_config):
+    first, second = _paid(), _paid(email="jan@example.be")
+    url = app.config["ACCESS_POINT_URL"]
+    app.config["ACCESS_POINT_URL"] = _closed_port_url()
+
+    [outcome] = send_queued_einvoices()
+
+    assert outcome.number == get_invoice_of(first).number
+    assert [(_delivery_of_invoice(order).status, _delivery_of_invoice(order).attempts) for order in (first, second)] == [
+        (DeliveryStatus.QUEUED, 1), (DeliveryStatus.QUEUED, 0)]
+    app.config["ACCESS_POINT_URL"] = url
+    assert [outcome.action for outcome in send_queued_einvoices()] == ["sent", "sent"]
+
+
 def test_a_time_out_after_the_access_point_took_it_never_sends_it_twice(db, app, access_point_config):
     """The access point took the document but its answer came too late: the next run asks again under the same
     idempotency key and gets the same document back."""
@@ -276,15 +290,18 @@ def test_a_time_out_after_the_access_point_took_it_never_sends_it_twice(db, app,
     assert len(fake.posts()) == 2 and len(keys) == 1
 
 
-def test_polling_when_the_access_point_is_down_changes_nothing(db, access_point_config):
-    order = _paid()
+def test_polling_when_the_access_point_is_down_changes_nothing_and_stops_asking(db, access_point_config):
+    orders = [_paid(), _paid(email="jan@example.be")]
     send_queued_einvoices()
+    for order in orders:
+        access_point_config.deliver(_delivery_of_invoice(order).provider_reference)
     access_point_config.fail_next(status=503)
 
     [outcome] = poll_einvoices()
 
     assert outcome.action == "error"
-    assert _delivery_of_invoice(order).status == DeliveryStatus.SENT
+    assert [_delivery_of_invoice(order).status for order in orders] == [DeliveryStatus.SENT, DeliveryStatus.SENT]
+    assert [outcome.action for outcome in poll_einvoices()] == ["delivered", "delivered"]
 
 
 # ---------------------------------------------------------------------------------------------- commands
