@@ -4,6 +4,7 @@ making the database fail, racing threads on one database, posting a Stripe event
 from __future__ import annotations
 
 import ast
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -179,3 +180,91 @@ def code_texts(source: str) -> list[CodeText]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             found.append(CodeText(line, "string", node.value))
     return found
+
+
+# --- the text of the shop's own PDFs ----------------------------------------------------------------------------
+
+_PDF_OBJECT = re.compile(rb"(\d+) 0 obj\s*<<(.*?)>>\s*(stream\r?\n)?", re.S)
+_PDF_STRING = rb"\(((?:\\.|[^\\)])*)\)"
+# A font (Tf), a position (Td), a string shown (Tj) or an array of strings and spacings shown (TJ).
+_PDF_TEXT_OP = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf|([-\d.]+)\s+([-\d.]+)\s+Td|" + _PDF_STRING + rb"\s*Tj|"
+                          rb"\[((?:\s*(?:" + _PDF_STRING + rb"|[-\d.]+))*)\s*\]\s*TJ", re.S)
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _pdf_objects(data: bytes) -> dict[int, tuple[bytes, bytes]]:
+    """Object number -> (its dictionary, its stream or b"") of an uncompressed PDF."""
+    objects: dict[int, tuple[bytes, bytes]] = {}
+    for match in _PDF_OBJECT.finditer(data):
+        stream = b""
+        if match.group(3):
+            length = int(re.search(rb"/Length (\d+)", match.group(2)).group(1))
+            stream = data[match.end():match.end() + length]
+        objects[int(match.group(1))] = (match.group(2), stream)
+    return objects
+
+
+def _pdf_unescape(literal: bytes) -> bytes:
+    out, i = bytearray(), 0
+    while i < len(literal):
+        char = literal[i:i + 1]
+        if char != b"\\":
+            out += char
+            i += 1
+            continue
+        following = literal[i + 1:i + 2]
+        octal = re.match(rb"[0-7]{1,3}", literal[i + 1:i + 4])
+        if octal:
+            out.append(int(octal.group(0), 8) & 0xFF)
+            i += 1 + len(octal.group(0))
+        else:
+            out += _PDF_ESCAPES.get(following, following)
+            i += 2
+    return bytes(out)
+
+
+def _pdf_to_unicode(cmap: bytes) -> dict[int, str]:
+    mapping: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            mapping[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, start in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                mapping[int(low, 16) + offset] = chr(int(start, 16) + offset)
+    return mapping
+
+
+def pdf_rows(data: bytes) -> list[list[str]]:
+    """The visible text of a PDF the shop drew with fpdf2 (uncompressed: ``compress=False``), as rows of cells:
+    page by page, top to bottom, each row the texts written on one baseline from left to right.
+
+    Reads only what fpdf2 writes (``Td`` then ``Tj``, or ``TJ`` for a justified line, per cell; Type0 fonts with
+    a ToUnicode map), so the tests can
+    compare the figures a document prints with its data without a PDF library."""
+    objects = _pdf_objects(data)
+    fonts: dict[bytes, dict[int, str]] = {}
+    for name, number in re.findall(rb"/(F\d+) (\d+) 0 R", b"".join(head for head, _ in objects.values())):
+        head = objects[int(number)][0]
+        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", head)
+        fonts[name] = _pdf_to_unicode(objects[int(to_unicode.group(1))][1]) if to_unicode else {}
+    pages_root = next(head for head, _ in objects.values() if b"/Type /Pages" in head)
+    rows: list[list[str]] = []
+    for page in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids \[(.*?)\]", pages_root, re.S).group(1)):
+        content = objects[int(re.search(rb"/Contents (\d+) 0 R", objects[int(page)][0]).group(1))][1]
+        font: dict[int, str] = {}
+        position = (0.0, 0.0)
+        cells: dict[float, list[tuple[float, str]]] = {}
+        for match in _PDF_TEXT_OP.finditer(content):
+            if match.group(1):
+                font = fonts.get(match.group(1), {})
+            elif match.group(2):
+                position = (float(match.group(2)), float(match.group(3)))
+            else:
+                strings = [match.group(4)] if match.group(4) is not None else re.findall(_PDF_STRING, match.group(5))
+                raw = b"".join(_pdf_unescape(string) for string in strings)
+                text = "".join(font.get(int.from_bytes(raw[i:i + 2], "big"), "?") for i in range(0, len(raw), 2))
+                cells.setdefault(round(position[1], 1), []).append((position[0], text.strip()))
+        for _y, texts in sorted(cells.items(), key=lambda item: -item[0]):
+            rows.append([text for _x, text in sorted(texts) if text])
+    return [row for row in rows if row]

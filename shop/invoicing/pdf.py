@@ -1,4 +1,6 @@
-"""The invoice PDF, drawn with fpdf2 from the invoice's data (never from the live order or catalogue).
+"""The invoice and credit-note PDFs, drawn with fpdf2 from the document's data (never from the live order or
+catalogue). One layout serves both (``_render_document``); a credit note differs only in its words, the invoice
+it corrects and its reason.
 
 The page and its embedded font come from shop.core.pdf.
 """
@@ -13,13 +15,51 @@ from flask_babel import gettext as _
 from shop.core.clock import shop_day
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
-from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row, write_vat_summary
-from shop.invoicing.models import Invoice
+from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row
+from shop.invoicing.models import CreditNote, Invoice, InvoiceDocument
 
 
 def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
-    """A4 invoice: seller, buyer (with VAT number), number and dates, lines, VAT per rate, total, payment."""
-    locale = (invoice.order.locale if invoice.order is not None else None) or "nl"
+    """A4 invoice: seller, buyer (a company with its VAT number, enterprise number, Peppol id and purchase-order
+    reference), number and dates, lines, VAT per rate, total, payment."""
+    return _render_document(invoice, compress=compress)
+
+
+def render_credit_note_pdf(note: CreditNote, *, compress: bool = True) -> bytes:
+    """A4 credit note, laid out as the invoice: "Creditnota", its number and date, the invoice it corrects
+    (number and date), the reason, the lines and VAT per rate credited, and the total paid back."""
+    return _render_document(note, compress=compress)
+
+
+def _buyer_lines(buyer: dict) -> list[str]:
+    """The buyer as printed: company and person, address (or pickup), and a company's identifiers."""
+    lines = []
+    if buyer.get("company_name"):
+        lines.append(buyer["company_name"])
+    lines.append(buyer.get("name", ""))
+    lines.extend(line for line in buyer.get("address", []) if line)
+    if buyer.get("pickup"):
+        lines.append(_("Afhaling in het Groot Vleeshuis"))
+    if buyer.get("vat_number"):
+        lines.append(_("Btw-nummer: %(vat)s", vat=buyer["vat_number"]))
+        if buyer.get("enterprise_number"):
+            lines.append(_("Ondernemingsnummer: %(number)s", number=buyer["enterprise_number"]))
+        if buyer.get("peppol_id"):
+            lines.append(_("Peppol-id: %(id)s", id=buyer["peppol_id"]))
+    if buyer.get("purchase_order"):
+        lines.append(_("Uw referentie (bestelbon): %(reference)s", reference=buyer["purchase_order"]))
+    if buyer.get("email"):
+        lines.append(buyer["email"])
+    return lines
+
+
+def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
+    """An invoice or a credit note as an A4 PDF: the seller and the title block, the buyer, the lines, VAT per
+    rate (base, VAT, gross), the totals of base and VAT, the rounding when there is one (so base + VAT +
+    rounding is the total), the total, and how it was paid or paid back."""
+    is_credit = isinstance(document, CreditNote)
+    order = document.order
+    locale = (order.locale if order is not None else None) or "nl"
     money_locale = MONEY_LOCALES.get(locale, "nl_BE")
 
     def eur(cents: int) -> str:
@@ -27,8 +67,11 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
 
     with force_locale(locale):
         pdf = new_pdf(compress)
-        pdf.set_title(_("Factuur %(number)s", number=invoice.number))
-        pdf.set_author(invoice.seller.get("name", ""))
+        if is_credit:
+            pdf.set_title(_("Creditnota %(number)s", number=document.number))
+        else:
+            pdf.set_title(_("Factuur %(number)s", number=document.number))
+        pdf.set_author(document.seller.get("name", ""))
         pdf.set_creator("Lekker Oost-Vlaams")
         pdf.add_page()
         width = pdf.epw
@@ -36,51 +79,53 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         # Seller (left) and the title block (right).
         top = pdf.get_y()
         pdf.set_font(FONT, "B", 12)
-        pdf.multi_cell(width / 2, 6, invoice.seller.get("name", ""), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width / 2, 6, document.seller.get("name", ""), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
-        for text in invoice.seller.get("address", []):
+        for text in document.seller.get("address", []):
             pdf.cell(width / 2, LINE_HEIGHT, text, new_x="LMARGIN", new_y="NEXT")
-        if invoice.seller.get("vat_number"):
-            pdf.cell(width / 2, LINE_HEIGHT, _("Btw-nummer: %(vat)s", vat=invoice.seller["vat_number"]),
+        if document.seller.get("vat_number"):
+            pdf.cell(width / 2, LINE_HEIGHT, _("Btw-nummer: %(vat)s", vat=document.seller["vat_number"]),
                      new_x="LMARGIN", new_y="NEXT")
-        if invoice.seller.get("email"):
-            pdf.cell(width / 2, LINE_HEIGHT, invoice.seller["email"], new_x="LMARGIN", new_y="NEXT")
+        if document.seller.get("email"):
+            pdf.cell(width / 2, LINE_HEIGHT, document.seller["email"], new_x="LMARGIN", new_y="NEXT")
         seller_bottom = pdf.get_y()
 
         pdf.set_xy(pdf.l_margin + width / 2, top)
         pdf.set_font(FONT, "B", 18)
-        pdf.cell(width / 2, 9, _("Factuur"), align="R", new_x="LEFT", new_y="NEXT")
+        pdf.cell(width / 2, 9, _("Creditnota") if is_credit else _("Factuur"), align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
-        issued_day = shop_day(invoice.issued_at)
-        details = [
-            _("Factuurnummer: %(number)s", number=invoice.number),
-            _("Factuurdatum: %(date)s", date=format_date(issued_day, "long")),
-        ]
-        if invoice.order is not None:
-            details.append(_("Bestelling: %(number)s", number=invoice.order.number))
+        issued_on = format_date(shop_day(document.issued_at), "long")
+        if is_credit:
+            invoice = document.invoice
+            details = [
+                _("Creditnotanummer: %(number)s", number=document.number),
+                _("Datum: %(date)s", date=issued_on),
+                _("Corrigeert factuur %(number)s van %(date)s", number=invoice.number,
+                  date=format_date(shop_day(invoice.issued_at), "long")),
+            ]
+        else:
+            details = [
+                _("Factuurnummer: %(number)s", number=document.number),
+                _("Factuurdatum: %(date)s", date=issued_on),
+            ]
+        if order is not None:
+            details.append(_("Bestelling: %(number)s", number=order.number))
         for text in details:
             pdf.set_x(pdf.l_margin + width / 2)
             pdf.cell(width / 2, LINE_HEIGHT, text, align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_y(max(seller_bottom, pdf.get_y()) + 8)
 
-        # Buyer.
-        buyer = invoice.buyer
+        # Buyer, and why money went back.
         pdf.set_font(FONT, "B", 10)
-        pdf.cell(width, LINE_HEIGHT, _("Factuur aan"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, LINE_HEIGHT, _("Creditnota aan") if is_credit else _("Factuur aan"),
+                 new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
-        buyer_lines = []
-        if buyer.get("company_name"):
-            buyer_lines.append(buyer["company_name"])
-        buyer_lines.append(buyer.get("name", ""))
-        buyer_lines.extend(line for line in buyer.get("address", []) if line)
-        if buyer.get("pickup"):
-            buyer_lines.append(_("Afhaling in het Groot Vleeshuis"))
-        if buyer.get("vat_number"):
-            buyer_lines.append(_("Btw-nummer: %(vat)s", vat=buyer["vat_number"]))
-        if buyer.get("email"):
-            buyer_lines.append(buyer["email"])
-        for text in buyer_lines:
+        for text in _buyer_lines(document.buyer):
             pdf.cell(width, LINE_HEIGHT, text, new_x="LMARGIN", new_y="NEXT")
+        if is_credit and document.reason:
+            pdf.ln(3)
+            pdf.multi_cell(width, LINE_HEIGHT, _("Reden: %(reason)s", reason=document.reason),
+                           new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)
 
         # Lines.
@@ -93,7 +138,7 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
 
         pdf.set_fill_color(*HEADING_FILL)
         row(headers, bold=True, fill=True)
-        for line in invoice.lines:
+        for line in document.lines:
             rate = f"{line['vat_rate']} %" if line.get("vat_rate") is not None else ""
             name = line["name"] + (f" ({line['unit']})" if line.get("unit") else "")
             row([name[:60], str(line["quantity"]), eur(line["unit_price_cents"]), rate, eur(line["total_cents"])])
@@ -108,18 +153,42 @@ def render_invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
                 pdf.multi_cell(columns[0] + columns[1] - 4, 4.2, names, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
 
-        # VAT per rate.
-        write_vat_summary(pdf, invoice.vat_lines, _("Totaal"), invoice.total_cents, eur)
+        # VAT per rate, then base + VAT (+ rounding) = total.
+        summary, summary_aligns = [width * 0.25] * 4, ["R"] * 4
+        write_row(pdf, [_("Btw-tarief"), _("Maatstaf"), _("Btw"), _("Totaal incl. btw")], summary, summary_aligns,
+                  bold=True, fill=True)
+        for vat in document.vat_lines:
+            write_row(pdf, [f"{vat['rate']} %", eur(vat["base_cents"]), eur(vat["vat_cents"]), eur(vat["gross_cents"])],
+                      summary, summary_aligns)
+        pdf.ln(2)
+        closing = [width * 0.75, width * 0.25]
+        write_row(pdf, [_("Totaal maatstaf"), eur(document.base_cents)], closing, ["R", "R"])
+        write_row(pdf, [_("Totaal btw"), eur(document.vat_cents)], closing, ["R", "R"])
+        if document.rounding_cents:
+            write_row(pdf, [_("Afronding"), eur(document.rounding_cents)], closing, ["R", "R"])
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(closing[0], 8, _("Totaal terugbetaald") if is_credit else _("Totaal"), align="R")
+        pdf.cell(closing[1], 8, eur(document.total_cents), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
 
-        # Payment.
+        # Payment, or the refund.
         pdf.set_font(FONT, "", 9.5)
-        payment = invoice.payment or {}
-        if payment.get("paid_at"):
-            paid_day = shop_day(datetime.fromisoformat(payment["paid_at"]))
-            note = _("Betaald op %(date)s.", date=format_date(paid_day, "long"))
-        else:
-            note = _("Betaald.")
-        if payment.get("reference"):
-            note += " " + _("Betalingsreferentie: %(reference)s", reference=payment["reference"])
-        pdf.multi_cell(width, LINE_HEIGHT, note, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, LINE_HEIGHT, _payment_note(document, is_credit), new_x="LMARGIN", new_y="NEXT")
         return bytes(pdf.output())
+
+
+def _payment_note(document: InvoiceDocument, is_credit: bool) -> str:
+    payment = document.payment or {}
+    if is_credit:
+        note = _("Terugbetaald via de oorspronkelijke betaling.")
+        if payment.get("reference"):
+            note += " " + _("Referentie van de terugbetaling: %(reference)s", reference=payment["reference"])
+        return note
+    if payment.get("paid_at"):
+        paid_day = shop_day(datetime.fromisoformat(payment["paid_at"]))
+        note = _("Betaald op %(date)s.", date=format_date(paid_day, "long"))
+    else:
+        note = _("Betaald.")
+    if payment.get("reference"):
+        note += " " + _("Betalingsreferentie: %(reference)s", reference=payment["reference"])
+    return note
