@@ -36,9 +36,10 @@ from shop.invoicing.queries import export_invoices, get_invoice_of
 from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, Refund
-from shop.orders.notifications import add_attachments, add_mail_context
+from shop.orders.notifications import add_attachments, add_mail_context, queue_order_mail
 from shop.orders.queries import add_fee_by_rate, goods_gross_by_rate, order_vat_lines
 from shop.orders.refunds import add_refund_effect, is_made
+from shop.outbox.models import OutboxMessage
 
 
 def delivery_fee_by_rate(order: Order) -> dict[int, int]:
@@ -304,6 +305,7 @@ def issue_credit_note(refund: Refund) -> CreditNote | None:
     )
     db.session.add(note)
     db.session.flush()
+    mail_credit_note(note)
     return note
 
 
@@ -314,13 +316,64 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     return render(invoice)
 
 
+def render_credit_note_pdf(note: CreditNote) -> bytes:
+    """The credit note as a PDF (see shop.invoicing.pdf)."""
+    from shop.invoicing.pdf import render_credit_note_pdf as render
+
+    return render(note)
+
+
+def credit_note_filename(note: CreditNote) -> str:
+    """The credit note's file name, in the current language (creditnota-CN-2026-000001.pdf)."""
+    return _("creditnota-%(number)s.pdf", number=note.number)
+
+
+def invoice_filename(invoice: Invoice) -> str:
+    """The invoice's file name, in the current language (factuur-2026-000001.pdf)."""
+    return _("factuur-%(number)s.pdf", number=invoice.number)
+
+
+def _invoice_was_mailed(order: Order) -> bool:
+    """The order's confirmation, which carries the invoice, was queued (a payment after cancellation has none)."""
+    return db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.order_id == order.id, OutboxMessage.kind == "order_confirmed")
+        .limit(1)
+    ) is not None
+
+
+def mail_credit_note(note: CreditNote) -> None:
+    """Send the buyer the credit note: a short mail of its own (``emails/credit_note_issued``), in the order's
+    language, that names its number, the invoice it corrects, the amount paid back and the reason, with the
+    credit-note PDF attached (and the invoice's, when no confirmation carried it: a payment after cancellation
+    is invoiced and credited at once). Queued once per credit note (dedupe key ``credit-note:<id>``).
+
+    Why a mail of its own and not the refund mail: the refund mails (a staff refund, a cancellation, a refunded
+    shortage, a payment after cancellation) are queued when the refund is requested, before the provider is
+    asked (shop.orders.refunds, step 1), while a credit note exists only once the provider has made the refund
+    (step 2, or reconcile, or the webhook, or a refund made in the provider's dashboard, which has no refund
+    mail at all). Queuing this mail where the credit note is issued, in the same transaction, sends every
+    credit note exactly once whichever path recorded its refund; the refund mails say that it follows.
+    """
+    order = note.order
+    if not order.email:  # contact data erased (a deleted account): the document stays, nobody to mail
+        return
+    invoice = note.invoice
+    with force_locale(order.locale or "nl"):
+        subject = _("Creditnota %(number)s voor je bestelling %(order)s", number=note.number, order=order.number)
+        attachments = [(credit_note_filename(note), "application/pdf", render_credit_note_pdf(note))]
+        if not _invoice_was_mailed(order):
+            attachments.append((invoice_filename(invoice), "application/pdf", render_invoice_pdf(invoice)))
+    queue_order_mail(order, "credit_note_issued", subject, dedupe_key=f"credit-note:{note.id}",
+                     attachments=attachments, credit_note=note, invoice=invoice,
+                     invoice_attached=len(attachments) > 1)
+
+
 def invoice_attachments(order: Order) -> list[tuple[str, str, bytes]]:
     """The order's invoice PDF, to attach to its confirmation (nothing before it is invoiced)."""
     invoice = get_invoice_of(order)
     if invoice is None:
         return []
-    filename = _("factuur-%(number)s.pdf", number=invoice.number)
-    return [(filename, "application/pdf", render_invoice_pdf(invoice))]
+    return [(invoice_filename(invoice), "application/pdf", render_invoice_pdf(invoice))]
 
 
 def invoice_mail_context(order: Order) -> dict[str, Invoice | None]:

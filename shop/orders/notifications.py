@@ -71,6 +71,14 @@ def _queue(order: Order, name: str, kind: str, subject: str, *, dedupe_key: str,
     )
 
 
+def queue_order_mail(order: Order, name: str, subject: str, *, dedupe_key: str,
+                     attachments: list[tuple[str, str, bytes]] | tuple = (), **extra) -> None:
+    """A mail about the order that a domain above orders writes (its own ``emails/<name>`` templates, kind
+    ``name``): to the buyer, in the order's language, with the order's context plus ``extra``, queued once per
+    ``dedupe_key``. ``subject`` is already in the order's language (render it under ``force_locale``)."""
+    _queue(order, name, name, subject, dedupe_key=dedupe_key, attachments=attachments, **extra)
+
+
 # kind of mail -> functions giving (filename, MIME type, bytes) to attach; added by the domains above orders
 # (invoicing: the invoice PDF to the confirmation).
 Attachments = Callable[[Order], list[tuple[str, str, bytes]]]

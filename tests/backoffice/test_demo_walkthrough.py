@@ -31,7 +31,7 @@ from shop.core.money import format_eur
 from shop.demo.seed import DEFAULT_SEED, DEMO_USERS, seed
 from shop.extensions import limiter
 from shop.inventory.models import MovementReason, StockMovement
-from shop.invoicing.models import Invoice
+from shop.invoicing.models import CreditNote, Invoice
 from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, OrderTransition, Refund
 from shop.outbox.models import OutboxMessage
 from shop.packages.models import Package, PackageComponent
@@ -452,7 +452,7 @@ def test_staff_fulfil_cancel_refund_and_print_the_demo_orders(client, demo, staf
     assert [tuple(row) for row in returned] == [(pid, held[pid], staff.id) for pid in sorted(held)]
     mails = mails_of(db, order.id)
     assert [(m.kind, m.to_address) for m in mails] == [
-        ("order_confirmed", order.email), ("order_cancelled", order.email)]
+        ("order_confirmed", order.email), ("order_cancelled", order.email), ("credit_note_issued", order.email)]
     assert mails[1].subject == f"Je bestelling {order.number} is geannuleerd"
     assert f"We betalen {amount} terug" in _plain(mails[1].body_text)
 
@@ -462,7 +462,7 @@ def test_staff_fulfil_cancel_refund_and_print_the_demo_orders(client, demo, staf
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == movements_before + len(held)
     assert reload(db, ids["cancel"]).refunded_cents == total
     assert db.session.scalar(select(func.count()).select_from(Refund).where(Refund.order_id == ids["cancel"])) == 1
-    assert len(mails_of(db, ids["cancel"])) == 2
+    assert len(mails_of(db, ids["cancel"])) == 3
 
     # --- a partial refund of € 5,00 on another paid order; the replayed form refunds nothing more -----------
     url = find_order(client, numbers["gift"])
@@ -482,15 +482,17 @@ def test_staff_fulfil_cancel_refund_and_print_the_demo_orders(client, demo, staf
     assert [(r.amount_cents, r.status, r.by_user_id, r.request_key) for r in refunds] == [
         (500, "succeeded", staff.id, refund.value("request_key"))]
     mails = mails_of(db, order.id)
+    credit_note = db.session.scalar(select(CreditNote).where(CreditNote.refund_id == refunds[0].id))
     assert [(m.kind, m.dedupe_key) for m in mails] == [
-        ("order_confirmed", f"order-confirmed:{order.id}"), ("order_refunded", f"order-refunded:{refunds[0].id}")]
+        ("order_confirmed", f"order-confirmed:{order.id}"), ("order_refunded", f"order-refunded:{refunds[0].id}"),
+        ("credit_note_issued", f"credit-note:{credit_note.id}")]
 
     replay = client.post(refund.action, data=refund_data)
     html = follow(client, replay, url)
     assert "Deze terugbetaling is al uitgevoerd (€ 5,00). Er is niets opnieuw terugbetaald." in html
     assert reload(db, ids["gift"]).refunded_cents == 500
     assert db.session.scalar(select(func.count()).select_from(Refund).where(Refund.order_id == ids["gift"])) == 1
-    assert len(mails_of(db, ids["gift"])) == 2
+    assert len(mails_of(db, ids["gift"])) == 3
     # the page offers a fresh form for what is left
     fresh = form_on(html, f"{url}/terugbetalen")
     assert fresh.value("request_key") != refund.value("request_key")
