@@ -1,8 +1,8 @@
 """The reports as CSV files the way Belgian Excel opens them (like the product CSV of shop.listings.product_csv):
 UTF-8 with a BOM, ``;`` between fields, CRLF line ends, amounts in euro with a decimal comma (``1234,50``),
 a header row; a cell that starts like a formula is written as text (shop.core.downloads.csv_bytes, the one CSV
-writer). A report with two parts (VAT and refunds, products and packages) has them one under the other,
-separated by an empty row, each with its own header row.
+writer). A report with parts (VAT, the number of documents and the refunds; products and packages) has them one
+under the other, separated by an empty row, each with its own header row.
 """
 
 from __future__ import annotations
@@ -42,18 +42,30 @@ def sales_csv(report: SalesReport) -> bytes:
 
 
 def vat_csv(report: VatReport) -> bytes:
-    """Per rate: base, VAT, gross of the invoices; a totals row with the number of invoices; then the refunds."""
-    rows: list[list[object]] = [[_("Btw-tarief"), _("Maatstaf"), _("Btw"), _("Totaal incl. btw"), _("Facturen")]]
+    """Per rate: base, VAT and gross invoiced, credited and net (invoiced minus credited); a totals row; the number
+    of invoices and of credit notes; then, for information, the refunds of the period with their credit note."""
+    rows: list[list[object]] = [[
+        _("Btw-tarief"),
+        _("Maatstaf gefactureerd"), _("Btw gefactureerd"), _("Totaal gefactureerd"),
+        _("Maatstaf gecrediteerd"), _("Btw gecrediteerd"), _("Totaal gecrediteerd"),
+        _("Maatstaf netto"), _("Btw netto"), _("Totaal netto"),
+    ]]
+
+    def amounts(*parts) -> list[object]:
+        return [euro(value) for part in parts for value in (part.base_cents, part.vat_cents, part.gross_cents)]
+
     for line in report.lines:
-        rows.append([f"{line.rate} %", euro(line.base_cents), euro(line.vat_cents), euro(line.gross_cents), ""])
-    rows.append([_("Totaal"), euro(report.base_cents), euro(report.vat_cents), euro(report.gross_cents),
-                 report.invoice_count])
+        rows.append([f"{line.rate} %", *amounts(line.invoiced, line.credited, line.net)])
+    rows.append([_("Totaal"), *amounts(report.invoiced, report.credited, report.net)])
     rows.append([])
-    rows.append([_("Terugbetaling op"), _("Bestelling"), _("Bedrag"), _("Status"), _("Reden")])
+    rows.append([_("Facturen"), report.invoice_count])
+    rows.append([_("Creditnota's"), report.credit_note_count])
+    rows.append([])
+    rows.append([_("Terugbetaling op"), _("Bestelling"), _("Bedrag"), _("Status"), _("Reden"), _("Creditnota")])
     for refund in report.refunds:
         rows.append([refund.day.isoformat(), refund.order_number, euro(refund.amount_cents), refund.status_label,
-                     refund.reason])
-    rows.append([_("Totaal terugbetaald"), "", euro(report.refunded_cents), "", ""])
+                     refund.reason, refund.credit_note_number])
+    rows.append([_("Totaal terugbetaald"), "", euro(report.refunded_cents), "", "", ""])
     return csv_bytes(rows)
 
 

@@ -3,8 +3,8 @@
 - ``sales_per_producer``: what the shop owes each producer, from the producers' statements
   (shop.reporting.statements.collect_statements: package components at their list-price share, resolved shortages
   attributed, cancelled and fully refunded orders left out);
-- ``vat_report``: VAT per rate of the invoices issued in the period, and the refunds made in it (listed apart:
-  there are no credit notes yet);
+- ``vat_report``: VAT per rate of the invoices issued in the period minus that of the credit notes issued in it
+  (the refunds of the period listed for information);
 - ``bestsellers``: products (loose and as package components) and packages sold most in the period.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from shop.catalog.models import Producer, Product
 from shop.core.clock import shop_day
 from shop.extensions import db
-from shop.invoicing.models import Invoice
+from shop.invoicing.models import CreditNote, Invoice
 from shop.orders.models import Order, OrderLine, OrderLineComponent, OrderStatus, Refund
 from shop.packages.models import Package
 from shop.reporting.statements import collect_statements, period_bounds
@@ -124,6 +124,7 @@ class RefundRow:
     amount_cents: int
     status: str
     reason: str
+    credit_note_number: str = ""  # the credit note that documents it ("" while the provider has not made it)
 
     @property
     def status_label(self) -> str:
@@ -135,58 +136,93 @@ class RefundRow:
 
 
 @dataclass
+class VatRateLine:
+    """One VAT rate of the period: what the invoices charged, what the credit notes paid back, and the
+    difference (what is due)."""
+
+    rate: int
+    invoiced: RateAmounts
+    credited: RateAmounts
+
+    @property
+    def net(self) -> RateAmounts:
+        return RateAmounts(self.rate, self.invoiced.gross_cents - self.credited.gross_cents,
+                           self.invoiced.base_cents - self.credited.base_cents,
+                           self.invoiced.vat_cents - self.credited.vat_cents)
+
+
+def _total(parts: list[RateAmounts]) -> RateAmounts:
+    return RateAmounts(0, sum(p.gross_cents for p in parts), sum(p.base_cents for p in parts),
+                       sum(p.vat_cents for p in parts))
+
+
+@dataclass
 class VatReport:
     start: date
     end: date
-    lines: list[RateAmounts] = field(default_factory=list)
+    lines: list[VatRateLine] = field(default_factory=list)
     invoice_count: int = 0
-    refunds: list[RefundRow] = field(default_factory=list)
+    credit_note_count: int = 0
+    refunds: list[RefundRow] = field(default_factory=list)  # information: the totals come from the documents
 
     @property
-    def base_cents(self) -> int:
-        return sum(line.base_cents for line in self.lines)
+    def invoiced(self) -> RateAmounts:
+        return _total([line.invoiced for line in self.lines])
 
     @property
-    def vat_cents(self) -> int:
-        return sum(line.vat_cents for line in self.lines)
+    def credited(self) -> RateAmounts:
+        return _total([line.credited for line in self.lines])
 
     @property
-    def gross_cents(self) -> int:
-        return sum(line.gross_cents for line in self.lines)
+    def net(self) -> RateAmounts:
+        return _total([line.net for line in self.lines])
 
     @property
     def refunded_cents(self) -> int:
         return sum(row.amount_cents for row in self.refunds if row.counted)
 
 
-def vat_report(start: date, end: date) -> VatReport:
-    """Base, VAT and gross per rate summed over the invoices issued in ``start``..``end`` (each invoice's own
-    ``vat_lines``, as invoiced), their number, and the refunds made in the period. Two queries."""
-    since, until = period_bounds(start, end)
-    by_rate: dict[int, RateAmounts] = {}
+def _sum_vat_lines(documents, into: dict[int, RateAmounts]) -> int:
+    """Add each document's ``vat_lines`` (as it states them) to ``into`` per rate; how many documents."""
     count = 0
-    for (vat_lines,) in db.session.execute(
-        select(Invoice.vat_lines).where(Invoice.issued_at >= since, Invoice.issued_at < until)
-    ):
+    for (lines,) in documents:
         count += 1
-        for line in vat_lines or []:
-            amounts = by_rate.setdefault(int(line["rate"]), RateAmounts(int(line["rate"])))
+        for line in lines or []:
+            amounts = into.setdefault(int(line["rate"]), RateAmounts(int(line["rate"])))
             amounts.gross_cents += int(line["gross_cents"])
             amounts.base_cents += int(line["base_cents"])
             amounts.vat_cents += int(line["vat_cents"])
+    return count
+
+
+def vat_report(start: date, end: date) -> VatReport:
+    """Per VAT rate: base, VAT and gross of the invoices issued in ``start``..``end`` (shop time), of the credit
+    notes issued in it, and invoiced minus credited, each summed from the documents' own ``vat_lines`` (as they
+    were issued); the number of invoices and credit notes; and, for information, the refunds recorded in the
+    period with the credit note that documents each. Three queries."""
+    since, until = period_bounds(start, end)
+    invoiced: dict[int, RateAmounts] = {}
+    credited: dict[int, RateAmounts] = {}
+    invoice_count = _sum_vat_lines(db.session.execute(
+        select(Invoice.vat_lines).where(Invoice.issued_at >= since, Invoice.issued_at < until)), invoiced)
+    credit_note_count = _sum_vat_lines(db.session.execute(
+        select(CreditNote.vat_lines).where(CreditNote.issued_at >= since, CreditNote.issued_at < until)), credited)
+    lines = [VatRateLine(rate, invoiced.get(rate, RateAmounts(rate)), credited.get(rate, RateAmounts(rate)))
+             for rate in sorted(set(invoiced) | set(credited))]
     refunds = [
         RefundRow(refund_id=refund_id, order_id=order_id, order_number=number,
                   day=shop_day(created_at), amount_cents=amount,
-                  status=status or "", reason=reason or "")
-        for refund_id, order_id, number, created_at, amount, status, reason in db.session.execute(
+                  status=status or "", reason=reason or "", credit_note_number=note_number or "")
+        for refund_id, order_id, number, created_at, amount, status, reason, note_number in db.session.execute(
             select(Refund.id, Refund.order_id, Order.number, Refund.created_at, Refund.amount_cents, Refund.status,
-                   Refund.reason)
+                   Refund.reason, CreditNote.number)
             .join(Order, Order.id == Refund.order_id)
+            .outerjoin(CreditNote, CreditNote.refund_id == Refund.id)
             .where(Refund.created_at >= since, Refund.created_at < until)
             .order_by(Refund.created_at, Refund.id)
         )
     ]
-    return VatReport(start, end, [by_rate[rate] for rate in sorted(by_rate)], count, refunds)
+    return VatReport(start, end, lines, invoice_count, credit_note_count, refunds)
 
 
 # --- best sellers ----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from shop.core.audit import AuditEntry
 from shop.core.clock import shop_today
+from shop.invoicing.models import CreditNote
 from shop.reporting.statements import last_month
 from tests.factories import log_in_as, make_november_sales, make_staff, make_user
 from tests.helpers import count_queries
@@ -134,18 +135,24 @@ def test_sales_page_shows_each_producer_and_the_totals(client, db, staff):
     assert "Maatstaf 21 %" in html
 
 
-def test_vat_page_shows_rates_invoices_and_refunds_apart(client, db, staff):
+def test_vat_page_shows_invoiced_credited_and_net_per_rate(client, db, staff):
     data = make_november_sales()
     db.session.commit()
 
     html = client.get(f"/beheer/rapporten/btw?{NOVEMBER}").get_data(as_text=True)
 
-    assert "4 facturen" in html
-    for amount in ("€\xa0136,80", "€\xa08,20", "€\xa0145,00", "€\xa0161,59", "€\xa013,41", "€\xa0175,00", "€\xa061,50"):
+    assert "4 facturen · 2 creditnota's" in html
+    # invoiced (145,00 / 175,00), credited (58,02 base, 3,48 VAT, 61,50) and net (83,50 / 113,50)
+    for amount in ("€\xa0136,80", "€\xa08,20", "€\xa0145,00", "€\xa0161,59", "€\xa013,41", "€\xa0175,00",
+                   "€\xa058,02", "€\xa03,48", "€\xa061,50", "€\xa078,78", "€\xa04,72", "€\xa083,50",
+                   "€\xa0103,57", "€\xa09,93", "€\xa0113,50"):
         assert amount in html
     assert data["cancelled"].number in html and data["refunded"].number in html
     assert data["december"].number not in html
-    assert "Er bestaan nog geen creditnota" in html
+    assert "Er bestaan nog geen creditnota" not in html
+    for note in db.session.scalars(select(CreditNote).where(CreditNote.order_id.in_(
+            [data["cancelled"].id, data["refunded"].id]))):
+        assert note.number in html
 
 
 def test_bestsellers_page_ranks_products_and_packages(client, db, staff):
@@ -212,11 +219,13 @@ def test_vat_and_bestsellers_csv_parse_back(client, db, staff):
     vat = _rows(client.get(f"/beheer/rapporten/btw?{NOVEMBER}&formaat=csv"))
     best = _rows(client.get(f"/beheer/rapporten/bestsellers?{NOVEMBER}&formaat=csv"))
 
-    assert vat[:4] == [["Btw-tarief", "Maatstaf", "Btw", "Totaal incl. btw", "Facturen"],
-                       ["6 %", "136,80", "8,20", "145,00", ""], ["21 %", "24,79", "5,21", "30,00", ""],
-                       ["Totaal", "161,59", "13,41", "175,00", "4"]]
-    assert [row[1] for row in vat[6:8]] == [data["cancelled"].number, data["refunded"].number]
-    assert vat[-1] == ["Totaal terugbetaald", "", "61,50", "", ""]
+    assert vat[1:4] == [["6 %", "136,80", "8,20", "145,00", "58,02", "3,48", "61,50", "78,78", "4,72", "83,50"],
+                        ["21 %", "24,79", "5,21", "30,00", "0,00", "0,00", "0,00", "24,79", "5,21", "30,00"],
+                        ["Totaal", "161,59", "13,41", "175,00", "58,02", "3,48", "61,50", "103,57", "9,93",
+                         "113,50"]]
+    assert vat[5:7] == [["Facturen", "4"], ["Creditnota's", "2"]]
+    assert [row[1] for row in vat[9:11]] == [data["cancelled"].number, data["refunded"].number]
+    assert vat[-1] == ["Totaal terugbetaald", "", "61,50", "", "", ""]
     assert [row[1:4] for row in best[1:4]] == [["Hoevekaas", "Hoeve De Linde", "7"],
                                                ["Aardbeienconfituur", "Bakkerij Baert", "2"],
                                                ["Hoevegin", "Hoeve De Linde", "1"]]

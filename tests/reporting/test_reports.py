@@ -13,10 +13,14 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
+from shop.extensions import db
+from shop.invoicing.models import CreditNote, Invoice
 from shop.orders.models import Refund
 from shop.reporting.report_csv import bestsellers_csv, euro, report_filename, sales_csv, vat_csv
 from shop.reporting.reports import bestsellers, sales_per_producer, vat_report
+from shop.reporting.statements import period_bounds
 from tests.factories import (
     make_november_sales,
     make_order_paid_at,
@@ -85,27 +89,70 @@ def test_sales_per_producer_of_an_empty_period_is_empty(db):
 # --- VAT per rate ----------------------------------------------------------------------------------------------
 
 
-def test_vat_report_sums_the_invoices_issued_in_the_period(db):
+def _amounts(part) -> tuple[int, int, int]:
+    return (part.base_cents, part.vat_cents, part.gross_cents)
+
+
+def test_vat_report_is_the_invoices_minus_the_credit_notes_of_the_period(db):
     make_november_sales()
 
     report = vat_report(NOV_START, NOV_END)
 
     # Invoices of November: loose (6 %: 1350, 21 %: 3000), package (6 %: 7000), cancelled (6 %: 3150) and
-    # refunded (6 %: 3000); the one issued on 1 December in Ghent is not counted.
-    assert report.invoice_count == 4
-    assert [(line.rate, line.base_cents, line.vat_cents, line.gross_cents) for line in report.lines] == [
-        (6, 13680, 820, 14500), (21, 2479, 521, 3000)]
-    assert (report.base_cents, report.vat_cents, report.gross_cents) == (16159, 1341, 17500)
+    # refunded (6 %: 3000); credit notes of November: the cancelled and the refunded order in full. The invoice
+    # issued on 1 December in Ghent and its credit note of 2 December are not counted.
+    assert (report.invoice_count, report.credit_note_count) == (4, 2)
+    assert [(line.rate, _amounts(line.invoiced), _amounts(line.credited), _amounts(line.net))
+            for line in report.lines] == [
+        (6, (13680, 820, 14500), (2972 + 2830, 178 + 170, 6150), (7878, 472, 8350)),
+        (21, (2479, 521, 3000), (0, 0, 0), (2479, 521, 3000)),
+    ]
+    assert _amounts(report.invoiced) == (16159, 1341, 17500)
+    assert _amounts(report.credited) == (5802, 348, 6150)
+    assert _amounts(report.net) == (10357, 993, 11350)
 
 
-def test_vat_report_lists_the_refunds_of_the_period_apart(db):
+def _documents_of_the_period(model, start, end) -> list:
+    since, until = period_bounds(start, end)
+    return list(db.session.scalars(select(model).where(model.issued_at >= since, model.issued_at < until)))
+
+
+def test_vat_report_equals_the_documents_of_the_period_to_the_cent(db):
+    data = make_november_sales()
+    # Partial refunds in November (split over the invoice's rates), and one in December that must not count.
+    make_refund(data["loose"], 1234, at=datetime(2026, 11, 20, 9, tzinfo=UTC), reason="Fles gebarsten")
+    make_refund(data["packaged"], 99, at=datetime(2026, 11, 30, 22, 59, tzinfo=UTC), reason="Gebaar")  # 23:59
+    make_refund(data["packaged"], 500, at=datetime(2026, 11, 30, 23, 0, tzinfo=UTC), reason="December")  # 1 Dec
+    db.session.flush()
+
+    report = vat_report(NOV_START, NOV_END)
+
+    invoices = _documents_of_the_period(Invoice, NOV_START, NOV_END)
+    notes = _documents_of_the_period(CreditNote, NOV_START, NOV_END)
+    assert (report.invoice_count, report.credit_note_count) == (len(invoices), len(notes)) == (4, 4)
+    for line in report.lines:
+        for key in ("base_cents", "vat_cents", "gross_cents"):
+            invoiced = sum(v[key] for doc in invoices for v in doc.vat_lines if v["rate"] == line.rate)
+            credited = sum(v[key] for doc in notes for v in doc.vat_lines if v["rate"] == line.rate)
+            assert (getattr(line.invoiced, key), getattr(line.credited, key), getattr(line.net, key)) == (
+                invoiced, credited, invoiced - credited)
+    assert report.credited.gross_cents == 3150 + 3000 + 1234 + 99
+    assert report.net.gross_cents == sum(doc.total_cents for doc in invoices) - sum(doc.total_cents for doc in notes)
+    # Every document's total is its base + VAT + rounding, so the report's are too.
+    assert report.net.gross_cents == report.net.base_cents + report.net.vat_cents + (
+        sum(doc.rounding_cents for doc in invoices) - sum(doc.rounding_cents for doc in notes))
+
+
+def test_vat_report_lists_the_refunds_of_the_period_with_their_credit_notes(db):
     data = make_november_sales()
 
     report = vat_report(NOV_START, NOV_END)
 
-    assert [(row.day, row.order_number, row.amount_cents, row.reason) for row in report.refunds] == [
-        (date(2026, 11, 7), data["cancelled"].number, 3150, "Geannuleerd"),
-        (date(2026, 11, 10), data["refunded"].number, 3000, "Klant ziek"),
+    notes = {note.refund_id: note.number for note in db.session.scalars(select(CreditNote))}
+    assert [(row.day, row.order_number, row.amount_cents, row.reason, row.credit_note_number)
+            for row in report.refunds] == [
+        (date(2026, 11, 7), data["cancelled"].number, 3150, "Geannuleerd", notes[report.refunds[0].refund_id]),
+        (date(2026, 11, 10), data["refunded"].number, 3000, "Klant ziek", notes[report.refunds[1].refund_id]),
     ]
     assert report.refunded_cents == 6150
 
@@ -118,25 +165,33 @@ def test_a_failed_refund_is_listed_but_not_counted(db):
 
     report = vat_report(NOV_START, NOV_END)
 
-    assert [(row.amount_cents, row.status_label, row.counted) for row in report.refunds][-1] == (500, "mislukt", False)
+    assert [(row.amount_cents, row.status_label, row.counted, row.credit_note_number)
+            for row in report.refunds][-1] == (500, "mislukt", False, "")
     assert report.refunded_cents == 6150
+    assert report.credit_note_count == 2
 
 
-def test_vat_csv_has_the_rates_the_totals_and_the_refunds(db):
+def test_vat_csv_has_invoiced_credited_and_net_per_rate_the_counts_and_the_refunds(db):
     data = make_november_sales()
 
     rows = _rows(vat_csv(vat_report(NOV_START, NOV_END)))
 
+    numbers = [note.number for note in db.session.scalars(select(CreditNote).order_by(CreditNote.id))]
     assert rows == [
-        ["Btw-tarief", "Maatstaf", "Btw", "Totaal incl. btw", "Facturen"],
-        ["6 %", "136,80", "8,20", "145,00", ""],
-        ["21 %", "24,79", "5,21", "30,00", ""],
-        ["Totaal", "161,59", "13,41", "175,00", "4"],
+        ["Btw-tarief", "Maatstaf gefactureerd", "Btw gefactureerd", "Totaal gefactureerd",
+         "Maatstaf gecrediteerd", "Btw gecrediteerd", "Totaal gecrediteerd", "Maatstaf netto", "Btw netto",
+         "Totaal netto"],
+        ["6 %", "136,80", "8,20", "145,00", "58,02", "3,48", "61,50", "78,78", "4,72", "83,50"],
+        ["21 %", "24,79", "5,21", "30,00", "0,00", "0,00", "0,00", "24,79", "5,21", "30,00"],
+        ["Totaal", "161,59", "13,41", "175,00", "58,02", "3,48", "61,50", "103,57", "9,93", "113,50"],
         [],
-        ["Terugbetaling op", "Bestelling", "Bedrag", "Status", "Reden"],
-        ["2026-11-07", data["cancelled"].number, "31,50", "uitgevoerd", "Geannuleerd"],
-        ["2026-11-10", data["refunded"].number, "30,00", "uitgevoerd", "Klant ziek"],
-        ["Totaal terugbetaald", "", "61,50", "", ""],
+        ["Facturen", "4"],
+        ["Creditnota's", "2"],
+        [],
+        ["Terugbetaling op", "Bestelling", "Bedrag", "Status", "Reden", "Creditnota"],
+        ["2026-11-07", data["cancelled"].number, "31,50", "uitgevoerd", "Geannuleerd", numbers[0]],
+        ["2026-11-10", data["refunded"].number, "30,00", "uitgevoerd", "Klant ziek", numbers[1]],
+        ["Totaal terugbetaald", "", "61,50", "", "", ""],
     ]
 
 
