@@ -337,15 +337,22 @@ def make_refund(order, amount_cents: int, *, reason: str = "", by=None, at: date
 
 def make_order_paid_at(*items: tuple[Product | Package, int], at: datetime):
     """An order paid at ``at``, whose invoice was issued then too (for reports and statements of a period)."""
-    from shop.invoicing.queries import get_invoice_of
     from shop.orders.lifecycle import transition
     from shop.orders.models import OrderStatus
 
     order = make_order(*items)
     transition(order, OrderStatus.PAID)
+    date_payment(order, at)
+    return order
+
+
+def date_payment(order, at: datetime) -> None:
+    """Date a paid order's payment and its invoice ``at``, as if it was paid then (statements and reports of a
+    period read the invoice's date)."""
+    from shop.invoicing.queries import get_invoice_of
+
     order.paid_at = at
     _backdate(get_invoice_of(order), at)
-    return order
 
 
 def _backdate(document, at: datetime) -> None:

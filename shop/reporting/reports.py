@@ -1,8 +1,8 @@
 """The back office's reports for a period (shop time, both days inclusive); reads only, a fixed number of queries.
 
 - ``sales_per_producer``: what the shop owes each producer, from the producers' statements
-  (shop.reporting.statements.collect_statements: package components at their list-price share, resolved shortages
-  attributed, cancelled and fully refunded orders left out);
+  (shop.reporting.statements.collect_statements: the invoices of the period minus its credit notes, package
+  components at their list-price share, resolved shortages attributed);
 - ``vat_report``: VAT per rate of the invoices issued in the period minus that of the credit notes issued in it
   (the refunds of the period listed for information);
 - ``bestsellers``: products (loose and as package components) and packages sold most in the period.
@@ -55,7 +55,7 @@ class ProducerSales:
     units: int
     total_cents: int
     by_rate: dict[int, RateAmounts]
-    partially_refunded: list[str]
+    credit_notes: list[str]  # the credit notes taken off the producer's figures in the period
 
 
 @dataclass
@@ -96,7 +96,7 @@ def sales_per_producer(start: date, end: date) -> SalesReport:
         report.rows.append(ProducerSales(
             producer_id=producer_id, name=names.get(producer_id, f"#{producer_id}"),
             order_count=statement.order_count, units=statement.units, total_cents=statement.total_cents,
-            by_rate=by_rate, partially_refunded=statement.partially_refunded,
+            by_rate=by_rate, credit_notes=statement.credit_notes,
         ))
     report.rows.sort(key=lambda row: (row.name.lower(), row.producer_id))
     report.rates = sorted(rates)

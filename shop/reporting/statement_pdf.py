@@ -56,8 +56,13 @@ def render_statement_pdf(statement: Statement, producer: Producer, *, compress: 
     pdf.set_font(FONT, "", 9)
     pdf.multi_cell(width, LINE_HEIGHT, _("Bedragen incl. btw zoals verkocht; eventuele commissie wordt apart "
                                          "verrekend."), new_x="LMARGIN", new_y="NEXT")
-    if statement.partially_refunded:
-        pdf.multi_cell(width, LINE_HEIGHT, _("Gedeeltelijk terugbetaald (hierboven volledig meegeteld, apart "
-                                             "verrekend): %(numbers)s.", numbers=", ".join(statement.partially_refunded)),
+    pdf.multi_cell(width, LINE_HEIGHT, _("Creditnota's zijn afgetrokken in de periode waarin ze uitgereikt zijn: "
+                                         "een terugbetaald tekort bij de producent die niet kon leveren, een "
+                                         "volledige terugbetaling bij elke producent van de bestelling, een andere "
+                                         "terugbetaling naar verhouding van ieders aandeel per btw-tarief."),
+                   new_x="LMARGIN", new_y="NEXT")
+    if statement.credit_notes:
+        pdf.multi_cell(width, LINE_HEIGHT, _("Verrekende creditnota's: %(numbers)s.",
+                                             numbers=", ".join(statement.credit_notes)),
                        new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -17,7 +17,7 @@ from shop.outbox.models import OutboxMessage
 from shop.reporting.statements import last_month
 from shop.supply.models import ProducerOrderList, ShortageReport
 from shop.supply.producer_lists import send_weekly_order_lists
-from tests.factories import log_in_as, make_order, make_package, make_producer, make_product, make_user
+from tests.factories import date_payment, log_in_as, make_order, make_package, make_producer, make_product, make_user
 
 
 @pytest.fixture
@@ -155,8 +155,7 @@ def test_report_a_shortage_from_the_week_page(client, db, farm):
 
 
 def test_statement_page_and_pdf(client, db, farm):
-    order = farm["order"]
-    order.paid_at = datetime(2026, 11, 10, tzinfo=UTC)
+    date_payment(farm["order"], datetime(2026, 11, 10, tzinfo=UTC))
     db.session.commit()
     log_in_as(client, farm["user"])
 

@@ -1,10 +1,15 @@
-"""Producer statements after a shortage was substituted or refunded: the value moves to whoever delivered."""
+"""Producer statements after a shortage was substituted or refunded: the value moves to whoever delivered; a
+refunded shortage comes off through its credit note, from the producer that could not deliver."""
 
 from __future__ import annotations
 
 import pytest
 
 from shop.core.clock import shop_today
+from shop.extensions import db as _db
+from shop.invoicing.services import get_credit_note_of
+from shop.orders.refunds import send_refund
+from shop.payments.services import gateway_for
 from shop.reporting.statements import build_statement, collect_statements
 from shop.supply.shortage_resolution import refund_missing, report_shortage_by_staff, substitute
 from tests.factories import make_package, make_paid_order, make_producer, make_product, make_staff, make_vat_category
@@ -26,6 +31,15 @@ def sold(db):
     loose, package_line = order.lines
     return dict(linde=linde, dairy=dairy, cheese=cheese, gouda=gouda, jenever=jenever, order=order, loose=loose,
                 package_line=package_line, staff=make_staff())
+
+
+def _refund_missing(report, staff):
+    """Refund the missing part as the back office does: requested and committed, then sent to the provider."""
+    refund_missing(report, by=staff)
+    _db.session.commit()
+    send_refund(report.refund, gateway_for(report.refund.order))
+    _db.session.commit()
+    return get_credit_note_of(report.refund)
 
 
 def _lines(producer_id: int):
@@ -66,23 +80,36 @@ def test_substituted_component_with_a_21_percent_product(db, sold):
     assert dairy.vat_lines == [{"rate": 21, "gross_cents": 7500, "vat_cents": 1302, "base_cents": 6198}]
 
 
-def test_refunded_units_leave_the_statement_and_go_nowhere(db, sold):
+def test_a_shortage_credit_comes_off_the_producer_that_could_not_deliver(db, sold):
+    jam_producer = next(c.producer_id for c in sold["package_line"].components if c.product_id != sold["cheese"].id)
+    before = _lines(jam_producer)[0]
+    report = report_shortage_by_staff(sold["package_line"], sold["cheese"], 1, "", by=sold["staff"])
+
+    note = _refund_missing(report, sold["staff"])
+
+    assert (note.total_cents, {v["rate"]: v["gross_cents"] for v in note.vat_lines}) == (1051, {6: 1051})
+    linde_lines, linde = _lines(sold["linde"].id)
+    assert linde_lines == [("Hoevekaas", 6, 6, 5552 - 1051)]
+    assert linde.credit_notes == [note.number]
+    assert _lines(jam_producer)[0] == before  # the jam in the same packages is not touched
+    assert _lines(sold["dairy"].id)[0] == []
+
+
+def test_a_shortage_refund_the_provider_has_not_made_changes_no_statement(db, sold):
     report = report_shortage_by_staff(sold["package_line"], sold["cheese"], 1, "", by=sold["staff"])
     refund_missing(report, by=sold["staff"])
     db.session.flush()
 
-    linde_lines, linde = _lines(sold["linde"].id)
-    assert linde_lines == [("Hoevekaas", 6, 6, 5552 - 1051)]
-    assert linde.partially_refunded == [sold["order"].number]
-    assert _lines(sold["dairy"].id)[0] == []
+    lines, statement = _lines(sold["linde"].id)
+    assert lines == [("Hoevekaas", 6, 7, 5552)]
+    assert statement.credit_notes == []
 
 
 def test_collect_statements_after_a_substitution_and_a_refund(db, sold):
     first = report_shortage_by_staff(sold["loose"], sold["cheese"], 1, "", by=sold["staff"])
     substitute(first, sold["gouda"], by=sold["staff"])
     second = report_shortage_by_staff(sold["package_line"], sold["cheese"], 2, "", by=sold["staff"])
-    refund_missing(second, by=sold["staff"])
-    db.session.flush()
+    _refund_missing(second, sold["staff"])
     today = shop_today()
 
     statements = collect_statements(today, today)
