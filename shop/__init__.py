@@ -36,15 +36,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _connect_domains() -> None:
     """The domains above accounts and orders hook into them: the catalog names a user's producer, the orders
-    join the personal-data export and the domains above orders its lifecycle, mails and export (once per
+    join the personal-data export and the domains above orders its lifecycle, mails, export and pages (once per
     process; repeating is harmless)."""
     from shop.catalog.producer_queries import connect_to_accounts as connect_catalog
     from shop.invoicing.services import connect_to_orders as connect_invoicing
+    from shop.invoicing.views import connect_to_order_pages as connect_invoicing_pages
     from shop.orders.customers import connect_to_accounts as connect_orders
 
     connect_catalog()
     connect_orders()
     connect_invoicing()
+    connect_invoicing_pages()
 
 
 def _init_extensions(app: Flask) -> None:
@@ -82,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
     from shop.invoicing.commands import COMMANDS as invoicing_commands
+    from shop.invoicing.views import bp as invoicing_bp
     from shop.operations.commands import COMMANDS as operations_commands
     from shop.operations.views import bp as operations_bp
     from shop.orders.views import bp as orders_bp
@@ -101,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(invoicing_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(portal_bp, url_prefix="/portaal")

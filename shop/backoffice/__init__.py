@@ -5,6 +5,7 @@ The blueprint ``bp`` is in views.py; importing the package imports every module 
 
 from shop.backoffice import (  # noqa: F401
     dashboard_views,
+    document_views,
     einvoice_views,
     fulfilment_views,
     order_views,

@@ -1,5 +1,5 @@
-"""Reads of invoices by their order: orders never refer to invoicing, so the order's invoice is asked for here
-(the back office's order page, the confirmation mail, the personal-data export)."""
+"""Reads of invoices and credit notes by their order: orders never refer to invoicing, so an order's documents
+are asked for here (the order pages, the confirmation mail, the personal-data export, the downloads)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shop.accounts.export import as_iso
 from shop.extensions import db
-from shop.invoicing.models import Invoice
+from shop.invoicing.models import CreditNote, Invoice
 from shop.orders.models import Order
 
 
@@ -42,3 +42,25 @@ def export_invoices(orders: Sequence[Order]) -> dict[int, dict[str, Any]]:
         }
         for order_id, invoice in invoices_by_order(order.id for order in orders).items()
     }
+
+
+def documents_by_order(order_ids: Iterable[int]) -> dict[int, tuple[Invoice, list[CreditNote]]]:
+    """Each given order's invoice and its credit notes (oldest first), by order id, in two queries; an order
+    without an invoice is left out (its pages list no documents)."""
+    invoices = invoices_by_order(order_ids)
+    if not invoices:
+        return {}
+    notes: dict[int, list[CreditNote]] = {order_id: [] for order_id in invoices}
+    for note in db.session.scalars(
+        select(CreditNote).where(CreditNote.order_id.in_(list(invoices))).order_by(CreditNote.id)
+    ):
+        notes.setdefault(note.order_id, []).append(note)
+    return {order_id: (invoice, notes[order_id]) for order_id, invoice in invoices.items()}
+
+
+def get_invoice_by_number(number: str) -> Invoice | None:
+    return db.session.scalar(select(Invoice).where(Invoice.number == number))
+
+
+def get_credit_note_by_number(number: str) -> CreditNote | None:
+    return db.session.scalar(select(CreditNote).where(CreditNote.number == number))

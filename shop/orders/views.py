@@ -1,16 +1,45 @@
-"""Order pages: the guest's status page behind a secret link, and a customer's order history."""
+"""Order pages: the guest's status page behind a secret link, and a customer's order history.
+
+Domains above orders add what they know of the orders on a page with ``add_page_context`` (connected in
+create_app): invoicing gives each order's documents with their download links, which both pages list
+(templates/orders/_documents.html).
+"""
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from shop.core.security import personal
 from shop.core.settings import get_settings
-from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.models import DeliveryMethod, Order, OrderStatus
 from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
 
 bp = Blueprint("orders", __name__)
+
+# page ("status", "history") -> functions giving the names its template shows besides the orders' own, for the
+# orders on the page; added by the domains above orders. ``documents``: {order id: [document]} (see
+# templates/orders/_documents.html).
+PageContext = Callable[[Sequence[Order]], dict[str, Any]]
+_PAGE_CONTEXTS: dict[str, list[PageContext]] = defaultdict(list)
+
+
+def add_page_context(page: str, context: PageContext) -> None:
+    """Give the order page ``page`` what ``context(orders)`` returns, for the orders it shows; once. A context
+    reads all the page's orders at once (a fixed number of queries per page)."""
+    if context not in _PAGE_CONTEXTS[page]:
+        _PAGE_CONTEXTS[page].append(context)
+
+
+def _page_context(page: str, orders: Sequence[Order]) -> dict[str, Any]:
+    added: dict[str, Any] = {}
+    for provider in _PAGE_CONTEXTS[page]:
+        added |= provider(orders)
+    return added
 
 # The steps a customer sees, in order; ready_for_pickup and shipped are alternatives of one step.
 PROGRESS = (OrderStatus.PAID, OrderStatus.IN_PREPARATION, OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED,
@@ -49,11 +78,13 @@ def status(token: str):
         settings=get_settings(),
         OrderStatus=OrderStatus,
         DeliveryMethod=DeliveryMethod,
+        **_page_context("status", [order]),
     )
 
 
 @bp.get("/account/bestellingen")
 @login_required
 def history():
-    return render_template("orders/order_history.html", orders=list_orders_for_user(current_user.id),
-                           OrderStatus=OrderStatus)
+    orders = list_orders_for_user(current_user.id)
+    return render_template("orders/order_history.html", orders=orders, OrderStatus=OrderStatus,
+                           **_page_context("history", orders))

@@ -53,6 +53,7 @@ def objects(db):
     make_refund(company_order, 100, reason="Sweep")
     note = _db.session.scalar(select(CreditNote).where(CreditNote.order_id == company_order.id))
     _db.session.flush()
+    make_refund(order, 100, reason="Sweep")  # commits: the order's invoice and a credit note
     ids = {
         "order_id": order.id,
         "product_id": product.id,
