@@ -47,6 +47,7 @@ from shop.invoicing.access_point import (
     get_access_point,
 )
 from shop.invoicing.models import CreditNote, DeliveryStatus, EInvoiceDelivery, Invoice
+from shop.invoicing.pdf import render_document_pdf
 from shop.invoicing.ubl import render_ubl
 from shop.invoicing.validation import validate_ubl
 from shop.orders.models import Order
@@ -62,13 +63,9 @@ class EInvoiceNotResendable(DomainError):
 
 # ---------------------------------------------------------------------------------------------- rendering
 
-def document_pdf(document: Document) -> bytes | None:
+def document_pdf(document: Document) -> bytes:
     """The document as a PDF, to travel with its e-invoice (inside the UBL and attached to the mail)."""
-    if isinstance(document, Invoice):
-        from shop.invoicing.pdf import render_invoice_pdf
-
-        return render_invoice_pdf(document)
-    return None  # credit notes have no PDF yet: their e-invoice goes without one
+    return render_document_pdf(document)
 
 
 def render_einvoice(document: Document) -> bytes:

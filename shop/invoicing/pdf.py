@@ -31,6 +31,11 @@ def render_credit_note_pdf(note: CreditNote, *, compress: bool = True) -> bytes:
     return _render_document(note, compress=compress)
 
 
+def render_document_pdf(document: InvoiceDocument, *, compress: bool = True) -> bytes:
+    """The PDF of an invoice or a credit note, whichever it is (the e-invoice embeds it, mails attach it)."""
+    return _render_document(document, compress=compress)
+
+
 def _buyer_lines(buyer: dict) -> list[str]:
     """The buyer as printed: company and person, address (or pickup), and a company's identifiers."""
     lines = []

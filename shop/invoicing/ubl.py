@@ -36,6 +36,7 @@ from shop.core.clock import shop_day
 from shop.core.money import split_largest_remainder
 from shop.core.structured_reference import structured_reference
 from shop.invoicing.models import CreditNote, Invoice
+from shop.invoicing.pdf import render_document_pdf
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -298,28 +299,19 @@ def _pdf_filename(document: Invoice | CreditNote) -> str:
     return _("factuur-%(number)s.pdf", number=document.number)
 
 
-def _default_pdf(document: Invoice | CreditNote) -> bytes | None:
-    """The invoice's own PDF; a credit note's PDF is passed in by the caller."""
-    if isinstance(document, Invoice):
-        from shop.invoicing.pdf import render_invoice_pdf
-
-        return render_invoice_pdf(document)
-    return None
-
-
 def _issue_date(document: Invoice | CreditNote) -> date:
     return shop_day(document.issued_at)
 
 
 def render_ubl(document: Invoice | CreditNote, pdf: bytes | None = None) -> bytes:
     """The invoice (type 380) or credit note (type 381, referring to its invoice) as Peppol BIS Billing 3.0
-    UBL, UTF-8, with ``pdf`` embedded: by default the invoice's own PDF (shop.invoicing.pdf); a credit note's
-    only when given; ``b""`` embeds none.
+    UBL, UTF-8, with ``pdf`` embedded: by default the document's own PDF (shop.invoicing.pdf.render_document_pdf);
+    ``b""`` embeds none.
 
     Raises ValueError for a document whose lines and VAT lines disagree on the rates."""
     kind = "CreditNote" if isinstance(document, CreditNote) else "Invoice"
     if pdf is None:
-        pdf = _default_pdf(document)
+        pdf = render_document_pdf(document)
     with force_locale(_locale(document)):
         parts = ubl_lines(document)
         root = etree.Element(f"{{{ROOT_NS[kind]}}}{kind}", nsmap={None: ROOT_NS[kind], **NS})

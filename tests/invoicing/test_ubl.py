@@ -18,6 +18,7 @@ from shop.core.structured_reference import is_structured_reference
 from shop.extensions import db
 from shop.invoicing import validation
 from shop.invoicing.models import CreditNote, Invoice
+from shop.invoicing.pdf import render_credit_note_pdf
 from shop.invoicing.queries import get_invoice_of
 from shop.invoicing.services import issue_invoice
 from shop.invoicing.ubl import CUSTOMIZATION_ID, PROFILE_ID, render_ubl
@@ -361,7 +362,7 @@ def test_the_invoice_pdf_is_embedded(db, ubl_validator, food):
     assert base64.b64decode(attachment.text).startswith(b"%PDF-")
 
 
-def test_a_credit_note_embeds_the_pdf_it_is_given_and_none_otherwise(db, ubl_validator):
+def test_a_credit_note_embeds_its_own_pdf_or_the_one_given_or_none(db, ubl_validator):
     order = make_sample_order(company=True)
     issue_invoice(order)
     db.session.commit()
@@ -369,13 +370,16 @@ def test_a_credit_note_embeds_the_pdf_it_is_given_and_none_otherwise(db, ubl_val
     [note] = _notes(order)
 
     given = etree.fromstring(render_ubl(note, pdf=b"%PDF-1.4 credit note"))
-    without = etree.fromstring(render_ubl(note))
+    own = etree.fromstring(render_ubl(note))
+    without = etree.fromstring(render_ubl(note, pdf=b""))
 
-    attachment = given.find("cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS)
+    path = "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject"
+    attachment = given.find(path, NS)
     assert base64.b64decode(attachment.text) == b"%PDF-1.4 credit note"
     assert attachment.get("filename") == f"creditnota-{note.number}.pdf"
+    assert base64.b64decode(own.find(path, NS).text) == render_credit_note_pdf(note)
     assert without.find("cac:AdditionalDocumentReference", NS) is None
-    assert _blocking(etree.tostring(given)) == _blocking(etree.tostring(without)) == []
+    assert _blocking(etree.tostring(given)) == _blocking(etree.tostring(own)) == _blocking(etree.tostring(without)) == []
 
 
 # --- credit notes, by how the money went back ---------------------------------------------------------------
