@@ -16,6 +16,7 @@ from shop.core.clock import shop_day
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
 from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row
+from shop.invoicing.mentions import credit_note_mention
 from shop.invoicing.models import CreditNote, Invoice, InvoiceDocument
 
 
@@ -188,7 +189,8 @@ def _payment_note(document: InvoiceDocument, is_credit: bool) -> str:
         note = _("Terugbetaald via de oorspronkelijke betaling.")
         if payment.get("reference"):
             note += " " + _("Referentie van de terugbetaling: %(reference)s", reference=payment["reference"])
-        return note
+        mention = credit_note_mention(document)
+        return f"{note}\n{mention}" if mention else note
     if payment.get("paid_at"):
         paid_day = shop_day(datetime.fromisoformat(payment["paid_at"]))
         note = _("Betaald op %(date)s.", date=format_date(paid_day, "long"))

@@ -32,7 +32,7 @@ from shop.core.vat_number import default_peppol_id, enterprise_number
 from shop.extensions import db
 from shop.invoicing.delivery import record_einvoice
 from shop.invoicing.models import CreditNote, Invoice
-from shop.invoicing.queries import export_invoices, get_invoice_of
+from shop.invoicing.queries import export_credit_notes, export_invoices, get_invoice_of
 from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, Refund
@@ -402,3 +402,4 @@ def connect_to_orders() -> None:
     add_attachments("order_confirmed", invoice_attachments)
     add_mail_context("order_confirmed", invoice_mail_context)
     add_export_entry("invoice", export_invoices)
+    add_export_entry("credit_notes", export_credit_notes)

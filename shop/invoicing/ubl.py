@@ -35,6 +35,7 @@ from lxml import etree
 from shop.core.clock import shop_day
 from shop.core.money import split_largest_remainder
 from shop.core.structured_reference import structured_reference
+from shop.invoicing.mentions import credit_note_mention
 from shop.invoicing.models import CreditNote, Invoice
 from shop.invoicing.pdf import render_document_pdf
 
@@ -325,7 +326,8 @@ def render_ubl(document: Invoice | CreditNote, pdf: bytes | None = None) -> byte
             _add(root, "cbc:InvoiceTypeCode", INVOICE_TYPE)
         else:
             _add(root, "cbc:CreditNoteTypeCode", CREDIT_NOTE_TYPE)
-            _add_if(root, "cbc:Note", document.reason)
+            # Peppol allows one note (PEPPOL-EN16931-R002): the reason, then the legal mention for a company.
+            _add_if(root, "cbc:Note", " ".join(part for part in (document.reason, credit_note_mention(document)) if part))
         _add(root, "cbc:DocumentCurrencyCode", CURRENCY)
         buyer = document.buyer
         # PEPPOL-EN16931-R003: a buyer reference or an order reference; a company's PO, else the orderer's name.

@@ -61,3 +61,22 @@ def test_set_stock_refuses_negative_figures(db):
     with pytest.raises(InvalidStock):
         set_stock(product, -1, MovementReason.CORRECTION)
     assert product.stock == 4
+
+
+def test_the_database_itself_refuses_a_negative_stock(db):
+    """Whatever code runs, the database's CHECK keeps stock at zero or more (on SQLite and PostgreSQL)."""
+    import pytest
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    from shop.catalog.models import Product
+    from tests.factories import make_product
+
+    cheese = make_product(stock=1)
+    db.session.commit()
+
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Product).where(Product.id == cheese.id).values(stock=Product.stock - 2))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Product, cheese.id).stock == 1

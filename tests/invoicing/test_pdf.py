@@ -176,3 +176,35 @@ def test_the_compressed_credit_note_is_a_pdf_with_its_title(db):
 
     assert render_credit_note_pdf(note).startswith(b"%PDF")
     assert f"/Title (Creditnota {note.number})".encode() in render_credit_note_pdf(note, compress=False)
+
+
+MENTION = "Btw terug te storten aan de Staat in de mate waarin ze oorspronkelijk in aftrek werd gebracht."
+
+
+def test_a_credit_note_to_a_company_carries_the_legal_mention_on_the_pdf_and_in_the_e_invoice(db):
+    from lxml import etree
+
+    from shop.invoicing.ubl import render_ubl
+
+    order = _company_order()
+    refund = make_refund(order, 1000, reason="Pakket beschadigd")
+    note = db.session.scalar(select(CreditNote).where(CreditNote.refund_id == refund.id))
+
+    text = " ".join(" ".join(row) for row in pdf_rows(render_credit_note_pdf(note, compress=False)))
+    ubl_note = etree.fromstring(render_ubl(note, pdf=b"")).findtext(
+        "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}Note")
+
+    assert MENTION in text
+    assert ubl_note == f"Pakket beschadigd {MENTION}"
+
+
+def test_a_consumers_credit_note_has_no_mention(db):
+    order = make_sample_order()
+    issue_invoice(order)
+    db.session.commit()
+    refund = make_refund(order, 500, reason="Gebaar")
+    note = db.session.scalar(select(CreditNote).where(CreditNote.refund_id == refund.id))
+
+    text = " ".join(" ".join(row) for row in pdf_rows(render_credit_note_pdf(note, compress=False)))
+
+    assert MENTION not in text
