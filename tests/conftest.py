@@ -6,7 +6,7 @@ import os
 import tempfile
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings
@@ -144,7 +144,7 @@ def catalogue(db):
     inactive = make_producer("Gesloten Hoeve", municipality=eeklo, slug="gesloten-hoeve", active=False)
 
     alcohol = make_vat_category("alcohol", 21)
-    created = iter(datetime(2025, 1, day, tzinfo=timezone.utc) for day in range(1, 20))
+    created = iter(datetime(2025, 1, day, tzinfo=UTC) for day in range(1, 20))
 
     products = {
         "kaas": make_product(
@@ -240,6 +240,15 @@ def einvoice_dir(app, tmp_path):
     app.config["EINVOICE_DIR"] = str(tmp_path / "einvoices")
     yield tmp_path / "einvoices"
     app.config["EINVOICE_DIR"] = saved
+
+
+@pytest.fixture
+def errors_answered(app):
+    """Errors answered by the app's handlers, as in production (the test app re-raises them by default)."""
+    saved = app.config.get("PROPAGATE_EXCEPTIONS")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    yield
+    app.config["PROPAGATE_EXCEPTIONS"] = saved
 
 
 @pytest.fixture

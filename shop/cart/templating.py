@@ -20,4 +20,11 @@ def cart_item_count() -> int | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["cart_item_count"] = cart_item_count
+
+    @app.before_request
+    def forget_the_last_requests_cart():
+        # g lives as long as its app context: one per request when served, but a caller that keeps an app
+        # context open (the tests, a CLI command) would otherwise see the previous request's cart and count.
+        g.pop("cart", None)
+        g.pop("cart_item_count", None)
     app.jinja_env.globals["cart_max_quantity"] = MAX_LINE_QUANTITY

@@ -17,15 +17,6 @@ ADVICE = "betaal niet opnieuw, maar mail ons"
 SHOP_PAGE = "Lekker Oost-Vlaams"
 
 
-@pytest.fixture
-def errors_answered(app):
-    """Errors answered by the app's handlers, as in production (the test app re-raises them by default)."""
-    saved = app.config.get("PROPAGATE_EXCEPTIONS")
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    yield
-    app.config["PROPAGATE_EXCEPTIONS"] = saved
-
-
 @pytest.fixture(params=["visitor", "visitor with a cart", "customer with a cart"])
 def buyer(request, client, db):
     """(who, items in the cart): an anonymous visitor, one with a cart of 2, a signed-in customer with a cart."""
