@@ -165,6 +165,9 @@ class StripeGateway:
     def get_session_state(self, session_id: str) -> SessionState:
         try:
             session = self.client.v1.checkout.sessions.retrieve(session_id)
+        except stripe.InvalidRequestError as error:
+            # "No such checkout.session": asking again will never help (another account or mode, a typo).
+            raise PaymentRefused(_unavailable().message) from error
         except stripe.StripeError as error:
             raise _unavailable() from error
         intent = session.payment_intent

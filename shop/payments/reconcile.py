@@ -63,13 +63,30 @@ OUTCOME_DETAILS = {
 }
 
 
+# The attention note of an order whose session Stripe does not know: reconcile stops asking (staff look).
+UNKNOWN_SESSION_NOTE = "Stripe kent de betaalsessie van deze bestelling niet"
+
+
 def pending_stripe_orders() -> list[Order]:
+    """Stripe orders pending payment with a session, except those whose session Stripe said it does not know
+    (flagged for staff: asking again would fail the same way, every run)."""
     return list(db.session.scalars(
         select(Order)
         .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_provider == PaymentProvider.STRIPE,
-               Order.payment_session_id.is_not(None))
+               Order.payment_session_id.is_not(None),
+               ~(Order.needs_attention & Order.attention_note.contains(UNKNOWN_SESSION_NOTE)))
         .order_by(Order.id)
     ))
+
+
+def flag_unknown_session(order: Order, error: Exception) -> Outcome:
+    """Stripe refuses to know the order's session: a permanent error, not an outage. The order is flagged for
+    staff once and left out of the next runs."""
+    order.needs_attention = True
+    note = f"{UNKNOWN_SESSION_NOTE} ({order.payment_session_id}); reconcile vraagt niet meer. {error}"
+    order.attention_note = "\n".join(part for part in (order.attention_note, note) if part)
+    db.session.flush()
+    return Outcome(order.number, "error", f"{UNKNOWN_SESSION_NOTE}: gemarkeerd voor het personeel")
 
 
 def reconcile_order(gateway: StripeGateway, order: Order, *, now: float | None = None,
@@ -188,6 +205,10 @@ def reconcile_all(*, now: float | None = None) -> list[Outcome]:
         order = db.session.get(Order, order_id)
         try:
             outcome = reconcile_order(gateway, order, now=now)
+            db.session.commit()
+        except PaymentRefused as error:
+            db.session.rollback()
+            outcome = flag_unknown_session(db.session.get(Order, order_id), error.__cause__ or error)
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - reported, the next order is still tried
             db.session.rollback()

@@ -113,3 +113,21 @@ def test_reconcile_flags_a_session_paid_with_another_amount_and_does_not_pay_it(
     _reload(db, order, product)
     assert (order.status, order.needs_attention, product.stock) == (OrderStatus.PENDING_PAYMENT, True, 18)
     assert order.attention_note.count("is betaald met 2,00 EUR, maar bestelling") == 1  # flagged once
+
+
+def test_a_session_stripe_does_not_know_is_flagged_once_and_not_asked_again(app, db, stripe_config):
+    order = place((make_product(price_cents=1000, stock=5), 1))
+    start_stripe_checkout(order)
+    order.payment_session_id = "cs_test_not_in_this_account"  # e.g. made with another Stripe account's key
+    db.session.commit()
+
+    first = app.test_cli_runner().invoke(args=["reconcile"])
+    asked = len(stripe_config.requests)
+    second = app.test_cli_runner().invoke(args=["reconcile"])
+
+    assert f"{order.number}: error (Stripe kent de betaalsessie van deze bestelling niet" in first.output
+    assert second.output.splitlines()[-1] == "0 bestelling(en) en terugbetaling(en) nagekeken, 0 fout(en)."
+    assert len(stripe_config.requests) == asked  # not asked again
+    _reload(db, order)
+    assert order.needs_attention and "cs_test_not_in_this_account" in order.attention_note
+    assert order.attention_note.count("Stripe kent de betaalsessie") == 1
