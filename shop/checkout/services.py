@@ -15,6 +15,7 @@ from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.numbering import next_order_number
+from shop.core.observability import current_request_id
 from shop.core.vat_number import normalise_purchase_order
 from shop.extensions import db
 from shop.inventory.models import MovementReason
@@ -184,6 +185,7 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
         # The provider it will be paid with, known from the start: an order whose payment session was never
         # recorded (a crash in between) is still settled at the right provider (shop.payments.reconcile).
         payment_provider=PaymentProvider(configured_provider()),
+        request_id=current_request_id(),
         status_token=secrets.token_urlsafe(32),
         user_id=getattr(by, "id", None),
         locale=locale,

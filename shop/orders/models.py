@@ -123,6 +123,8 @@ class Order(Timestamped, Base):
 
     terms_accepted_at: Mapped[datetime | None]
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The id of the request that placed it (shop.core.observability): in the logs, on Stripe's session metadata.
+    request_id: Mapped[str] = mapped_column(String(64), default="")
     paid_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     stock_returned: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -126,6 +126,8 @@ class StripeGateway:
             # Stripe wants at least 30 minutes from the session's creation.
             expires_at = as_utc(request.placed_at) + expiry + timedelta(minutes=1)
         metadata = {"order_id": str(request.order_id), "order_number": request.order_number}
+        if request.request_id:  # matches the shop's log lines of the request that placed the order
+            metadata["request_id"] = request.request_id
         params: stripe.params.checkout.SessionCreateParams = {
             "mode": "payment",
             "line_items": line_items,

@@ -54,6 +54,7 @@ class CheckoutRequest:
     success_url: str = ""
     cancel_url: str = ""
     placed_at: datetime | None = None  # the session's expiry counts from it, so asking again asks the same
+    request_id: str = ""  # the id of the request that placed the order (logs), kept on the order: asked again, the same
 
 
 @dataclass(frozen=True)

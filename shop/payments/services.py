@@ -68,7 +68,8 @@ def checkout_request(order: Order, *, success_url: str = "", cancel_url: str = "
         lines.append(CheckoutLine(str(_l("Levering")), 1, order.delivery_fee_cents))
     return CheckoutRequest(order_id=order.id, order_number=order.number, status_token=order.status_token,
                            email=order.email, locale=order.locale, lines=tuple(lines), total_cents=order.total_cents,
-                           success_url=success_url, cancel_url=cancel_url, placed_at=order.placed_at)
+                           success_url=success_url, cancel_url=cancel_url, placed_at=order.placed_at,
+                           request_id=order.request_id or "")
 
 
 def record_checkout_session(order: Order, gateway: PaymentGateway, session: CheckoutSession) -> None:

@@ -140,3 +140,20 @@ def test_stripe_error_or_timeout_raises_payment_unavailable(stripe_config, db, c
                                  "probeer het over enkele minuten opnieuw.")
     assert order.payment_session_id is None
     assert stripe_config.sessions == {}
+
+
+def test_the_session_carries_the_request_id_of_the_placing_and_asking_again_sends_the_same(app, db, stripe_config):
+    from shop.payments.gateway import StripeGateway
+    from shop.payments.services import checkout_request, return_urls
+
+    order = place((make_product(stock=5), 1))
+    order.request_id = "abc123abc123abc123"  # as the checkout's request set it
+    db.session.commit()
+    with app.test_request_context():
+        first = StripeGateway().start_checkout(checkout_request(order, **return_urls(order)))
+    with app.test_request_context():  # another request (reconcile, later): the order's own id is sent again
+        again = StripeGateway().start_checkout(checkout_request(order, **return_urls(order)))
+
+    assert first.id == again.id
+    session = stripe_config.sessions[first.id]
+    assert session["metadata"]["request_id"] == "abc123abc123abc123"

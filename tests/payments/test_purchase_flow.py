@@ -48,6 +48,8 @@ def test_full_purchase_of_a_package_and_loose_products_through_stripe(app, clien
     assert (response.status_code, response.headers["Location"]) == (303, session["url"])
     assert session["amount_total"] == order.total_cents == 2 * 650 + 3200
     assert session["client_reference_id"] == order.number
+    # The request that placed the order is named on the order and in Stripe's metadata, as in the logs.
+    assert session["metadata"]["request_id"] == order.request_id == response.headers["X-Request-ID"]
     # The return addresses come from SHOP_BASE_URL, not from the Host the request named (localhost).
     assert session["success_url"] == app.config["SHOP_BASE_URL"] + "/afrekenen/bevestiging?session_id={CHECKOUT_SESSION_ID}"
     assert session["cancel_url"].startswith(app.config["SHOP_BASE_URL"] + "/afrekenen/geannuleerd/")
