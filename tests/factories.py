@@ -60,7 +60,8 @@ def make_municipality(name: str = "Eeklo", region: Region | None = None, **overr
     region = region or make_region()
     n = _n()
     fields = dict(
-        nis_code=overrides.pop("nis_code", f"{90000 + n}"),
+        # Five digits, as NIS codes are (the run-wide counter passes 10,000 in a long run: wrap it).
+        nis_code=overrides.pop("nis_code", f"9{n % 10000:04d}"),
         slug=overrides.pop("slug", f"{name.lower().replace(' ', '-')}-{n}"),
         main_postcode="9900",
         region=region,
