@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.core.views import bp as core_bp
+    from shop.gifts.views import bp as gifts_bp
     from shop.invoicing.commands import COMMANDS as invoicing_commands
     from shop.invoicing.views import bp as invoicing_bp
     from shop.operations.commands import COMMANDS as operations_commands
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(packages_bp, url_prefix="/pakketten")
     app.register_blueprint(cart_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(gifts_bp, url_prefix="/bedrijfsgeschenken")
     app.register_blueprint(orders_bp)
     app.register_blueprint(invoicing_bp)
     app.register_blueprint(payments_bp)

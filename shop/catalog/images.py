@@ -47,7 +47,7 @@ THUMBNAIL_SIZE = 400
 WEBP_QUALITY = 82
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
 MAX_IMAGES_PER_PRODUCT = 8
-KIND_FOLDERS = {"product": "products", "producer": "producers", "package": "packages"}
+KIND_FOLDERS = {"product": "products", "producer": "producers", "package": "packages", "logo": "logos"}
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
 

@@ -45,12 +45,26 @@ class PostcodePlaces:
 
 def places_at(postcode: str) -> PostcodePlaces | None:
     """The places at ``postcode`` (four digits), or None when the reference data does not know the postcode."""
+    return places_at_postcodes([postcode]).get(postcode)
+
+
+def places_at_postcodes(postcodes) -> dict[str, PostcodePlaces]:
+    """The places at each of ``postcodes`` that the reference data knows, in one query (a list of thousands of
+    addresses is checked at once); a postcode it does not know is left out."""
+    wanted = sorted({postcode for postcode in postcodes if postcode})
+    if not wanted:
+        return {}
     localities = db.session.scalars(
-        select(Locality).where(Locality.postcode == postcode).options(joinedload(Locality.municipality))
+        select(Locality).where(Locality.postcode.in_(wanted)).options(joinedload(Locality.municipality))
         .order_by(Locality.name)
     ).all()
-    if not localities:
-        return None
+    by_postcode: dict[str, list[Locality]] = {}
+    for locality in localities:
+        by_postcode.setdefault(locality.postcode, []).append(locality)
+    return {postcode: _places(postcode, found) for postcode, found in by_postcode.items()}
+
+
+def _places(postcode: str, localities: list[Locality]) -> PostcodePlaces:
     municipalities = {locality.municipality.id: locality.municipality for locality in localities}.values()
     names: list[str] = []
     for name in [m.name for m in sorted(municipalities, key=lambda m: m.name)] + [loc.name for loc in localities]:

@@ -1,0 +1,351 @@
+"""Changing a gift list (upload, a second upload's changes, edits in the table, the card) and ordering it.
+
+The list is a draft of the company user until it is ordered. A second upload never replaces the list silently:
+it waits (``pending_rows``) until the company has seen what changes (``list_changes``) and confirmed it.
+
+Ordering (``place_gift_order``) is ONE transaction: every row checked again, one order for the whole list, one
+shipment per recipient with its own lines, the stock of all of it taken (the inventory's conditional update,
+product-id order), the delivery days' room taken (shop.scheduling.parcel_room). Anything short raises and the
+caller rolls back: nothing is half-ordered.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from shop.accounts.company import check_company_details, details_of, get_company_profile
+from shop.catalog.images import delete_stored, process_upload
+from shop.catalog.models import Product
+from shop.catalog.search import fold
+from shop.core.clock import shop_now
+from shop.core.db import utcnow
+from shop.core.errors import DomainError
+from shop.core.numbering import next_order_number
+from shop.core.observability import current_request_id
+from shop.core.settings import get_settings
+from shop.extensions import db
+from shop.gifts.checks import ListCheck, check_list
+from shop.gifts.models import RECIPIENT_FIELDS, GiftOrder, GiftOrderStatus, GiftRecipient
+from shop.inventory.models import MovementReason
+from shop.inventory.services import OutOfStock, take_stock
+from shop.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderLineComponent,
+    OrderStatus,
+    OrderTransition,
+    PaymentProvider,
+    Shipment,
+)
+from shop.packages.models import Package
+from shop.payments.gateway import configured_provider
+from shop.scheduling.parcel_room import NoParcelRoom, take_parcel_room
+
+
+class GiftError(DomainError):
+    pass
+
+
+class NotACompany(GiftError):
+    """Only a customer with a company profile orders company gifts."""
+
+
+class ListNotReady(GiftError):
+    """The list has rows with errors (or none): nothing is ordered."""
+
+    def __init__(self, checked: ListCheck):
+        if not checked.rows:
+            super().__init__(_l("De lijst heeft nog geen ontvangers."))
+        else:
+            super().__init__(_l("%(count)s rijen van de lijst moeten nog verbeterd worden. Er is niets besteld."),
+                             count=len(checked.error_rows))
+        self.checked = checked
+
+
+class GiftOutOfStock(GiftError):
+    """Between checking and ordering, a product ran out: nothing was ordered."""
+
+
+class DayFull(GiftError):
+    """Between checking and ordering, a delivery day filled: nothing was ordered."""
+
+
+# --- the draft ---------------------------------------------------------------------------------------------------
+
+
+def require_company(user):
+    """The user's company profile; raises NotACompany without one."""
+    profile = get_company_profile(user)
+    if profile is None:
+        raise NotACompany(_l("Bedrijfsgeschenken bestel je met een account met bedrijfsgegevens."))
+    return profile
+
+
+def get_draft(user) -> GiftOrder | None:
+    return db.session.scalars(
+        select(GiftOrder).where(GiftOrder.user_id == user.id, GiftOrder.status == GiftOrderStatus.DRAFT)
+        .order_by(GiftOrder.id.desc()).limit(1)
+    ).first()
+
+
+def get_or_create_draft(user) -> GiftOrder:
+    """The user's draft list, made when there is none (requires a company profile: raises NotACompany)."""
+    require_company(user)
+    gift = get_draft(user)
+    if gift is None:
+        gift = GiftOrder(user_id=user.id)
+        db.session.add(gift)
+        db.session.flush()
+    return gift
+
+
+def _clean(values: dict) -> dict[str, str]:
+    return {name: str(values.get(name) or "").strip()[:_limit(name)] for name in RECIPIENT_FIELDS}
+
+
+def _limit(name: str) -> int:
+    return GiftRecipient.__table__.c[name].type.length
+
+
+def replace_recipients(gift: GiftOrder, rows: list[dict]) -> None:
+    gift.recipients.clear()
+    db.session.flush()
+    for position, values in enumerate(rows):
+        gift.recipients.append(GiftRecipient(position=position, **_clean(values)))
+    gift.pending_rows = []
+    gift.pending_filename = ""
+    db.session.flush()
+
+
+def receive_upload(gift: GiftOrder, rows: list[dict], filename: str = "") -> bool:
+    """An uploaded list: taken at once when the draft is empty (returns False), else kept aside until the
+    company confirms the changes (returns True)."""
+    if not gift.recipients:
+        replace_recipients(gift, rows)
+        return False
+    gift.pending_rows = [_clean(values) for values in rows]
+    gift.pending_filename = (filename or "")[:200]
+    db.session.flush()
+    return True
+
+
+@dataclass
+class ListChanges:
+    added: list[dict[str, str]] = field(default_factory=list)
+    removed: list[dict[str, str]] = field(default_factory=list)
+    changed: list[tuple[dict[str, str], dict[str, str], list[str]]] = field(default_factory=list)  # old, new, fields
+    unchanged: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _identity(values: dict[str, str]) -> tuple[str, str]:
+    """Who a row is for: the recipient's name and postcode (a changed street or gift is a change of that row)."""
+    return fold(values.get("name", "")), fold(values.get("postcode", ""))
+
+
+def list_changes(current: list[dict[str, str]], new: list[dict[str, str]]) -> ListChanges:
+    """What a new list changes against the current one, row by recipient (name and postcode; the n-th row of a
+    recipient named twice matches the n-th): added, removed, changed (with the fields that differ)."""
+    changes = ListChanges()
+    remaining: dict[tuple, list[dict[str, str]]] = {}
+    for values in current:
+        remaining.setdefault(_identity(values), []).append(values)
+    for values in new:
+        candidates = remaining.get(_identity(values))
+        if not candidates:
+            changes.added.append(values)
+            continue
+        old = candidates.pop(0)
+        differing = [name for name in RECIPIENT_FIELDS if (old.get(name) or "") != (values.get(name) or "")]
+        if differing:
+            changes.changed.append((old, values, differing))
+        else:
+            changes.unchanged += 1
+    changes.removed = [values for group in remaining.values() for values in group]
+    return changes
+
+
+def pending_changes(gift: GiftOrder) -> ListChanges:
+    return list_changes([r.values() for r in gift.recipients], list(gift.pending_rows or []))
+
+
+def confirm_upload(gift: GiftOrder) -> None:
+    """The waiting upload becomes the list."""
+    if gift.pending_rows:
+        replace_recipients(gift, list(gift.pending_rows))
+
+
+def discard_upload(gift: GiftOrder) -> None:
+    gift.pending_rows = []
+    gift.pending_filename = ""
+    db.session.flush()
+
+
+def update_recipients(gift: GiftOrder, edits: dict[int, dict], *, remove: set[int] = frozenset(),
+                      add: int = 0) -> None:
+    """Edits from the table: ``edits`` maps a recipient's id to its new values, ``remove`` the ids to drop,
+    ``add`` the number of empty rows to add at the end. Ids of another list are ignored."""
+    by_id = {r.id: r for r in gift.recipients}
+    for recipient_id, values in edits.items():
+        recipient = by_id.get(recipient_id)
+        if recipient is not None:
+            for name, value in values.items():
+                if name in RECIPIENT_FIELDS:
+                    setattr(recipient, name, str(value or "").strip()[:_limit(name)])
+    for recipient_id in remove:
+        if recipient_id in by_id:
+            gift.recipients.remove(by_id[recipient_id])
+    last = max((r.position for r in gift.recipients), default=-1)
+    for offset in range(max(0, min(add, 50))):
+        gift.recipients.append(GiftRecipient(position=last + 1 + offset))
+    db.session.flush()
+
+
+def set_card(gift: GiftOrder, message: str, *, logo=None, remove_logo: bool = False) -> str | None:
+    """The common message (at most the gift message's length) and the logo of every gift card. The logo is
+    checked like a product photo (decoded, re-encoded, size and pixel limits: raises ImageRejected). Returns
+    the key of a replaced logo, for the caller to delete once committed."""
+    message = (message or "").strip()
+    maximum = get_settings().gift_message_max_length
+    if len(message) > maximum:
+        raise GiftError(_l("De boodschap mag hoogstens %(max)s tekens zijn (nu %(count)s)."), max=maximum,
+                        count=len(message))
+    gift.common_message = message
+    old = None
+    if logo is not None:
+        stored = process_upload(logo, kind="logo")
+        old, gift.logo_key = gift.logo_key, stored.key
+    elif remove_logo:
+        old, gift.logo_key = gift.logo_key, None
+    db.session.flush()
+    return old
+
+
+def delete_logo(key: str | None) -> None:
+    delete_stored(key)
+
+
+def check_gift(gift: GiftOrder, *, now: datetime | None = None) -> ListCheck:
+    return check_list([r.values() for r in gift.recipients], now=now)
+
+
+# --- ordering ----------------------------------------------------------------------------------------------------
+
+
+def _recipient_name(values: dict[str, str]) -> str:
+    name, company = values["name"].strip(), values["company"].strip()
+    return f"{name}, {company}" if company else name
+
+
+def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime | None = None) -> Order:
+    """Order the whole list as ONE order awaiting payment, in the caller's transaction (the caller commits).
+
+    Every row is checked again; the order is the company's (profile details, checked), one shipment per
+    recipient (home delivery, its day, zone and fee, the personal message) with its own lines (snapshots as at
+    checkout: name, unit, price, VAT rate, package components with their shares); the stock of all rows is taken
+    at once and the delivery days' room too. Raises NotACompany, ListNotReady (rows with errors), GiftOutOfStock
+    or DayFull; the caller rolls back and nothing is ordered.
+    """
+    now = now or shop_now()
+    day = now.date()
+    profile = require_company(by)
+    if gift.status != GiftOrderStatus.DRAFT or gift.user_id != by.id:
+        raise GiftError(_l("Deze lijst is al besteld."))
+    company = check_company_details(details_of(profile))
+    checked = check_gift(gift, now=now)
+    if not checked.ok:
+        raise ListNotReady(checked)
+
+    order = Order(
+        number=next_order_number(day.year),
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_provider=PaymentProvider(configured_provider()),
+        request_id=current_request_id(),
+        status_token=secrets.token_urlsafe(32),
+        user_id=by.id,
+        locale=locale,
+        email=by.email.strip(),
+        name=(getattr(by, "name", "") or company.legal_name).strip(),
+        company_name=company.legal_name,
+        vat_number=company.vat_number,
+        billing_street=company.street,
+        billing_postcode=company.postcode,
+        billing_city=company.city,
+        peppol_id=company.participant_id,
+        goods_cents=checked.goods_cents,
+        delivery_fee_cents=checked.fee_cents,
+        total_cents=checked.total_cents,
+        terms_accepted_at=utcnow(),
+    )
+    shipments = []
+    for row, recipient in zip(checked.rows, gift.recipients, strict=True):
+        values = row.values
+        shipment = Shipment(
+            method=DeliveryMethod.DELIVERY, scheduled_date=row.day, recipient_name=_recipient_name(values),
+            street=values["street"].strip(), postcode=row.postcode, city=values["city"].strip(), country="BE",
+            zone=row.zone.code, fee_cents=row.fee_cents, is_gift=True, gift_message=values["message"].strip(),
+            hide_prices=True,
+        )
+        item = row.item
+        line = OrderLine(
+            product_id=item.id if isinstance(item, Product) else None,
+            package_id=item.id if isinstance(item, Package) else None,
+            name=item.t("name", locale), unit=item.unit if isinstance(item, Product) else "",
+            quantity=row.quantity, unit_price_cents=item.price_cents, total_cents=row.goods_cents,
+            vat_rate=row.vat_rate,
+            perishable=(item.perishable if isinstance(item, Product)
+                        else any(c.product.perishable for c in item.components)),
+        )
+        for share in row.shares:
+            line.components.append(OrderLineComponent(
+                product_id=share.product.id, producer_id=share.product.producer_id,
+                name=share.product.t("name", locale), quantity=share.quantity,
+                list_price_cents=share.product.price_cents, vat_rate=share.vat_rate, share_cents=share.share_cents,
+            ))
+        order.shipments.append(shipment)
+        order.lines.append(line)
+        shipment.lines.append(line)
+        shipments.append((recipient, shipment))
+    order.transitions.append(OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
+                                             by_user_id=by.id, actor="customer",
+                                             note=f"bedrijfsgeschenken: {len(checked.rows)} ontvangers"))
+    db.session.add(order)
+    db.session.flush()
+
+    try:
+        take_stock(checked.stock_needed, MovementReason.ORDER, by=by, note=order.number)
+    except OutOfStock as error:
+        product = db.session.get(Product, error.product_id)
+        raise GiftOutOfStock(
+            _l("Van %(name)s is intussen niet genoeg voorraad meer voor de hele lijst. Er is niets besteld; "
+               "bekijk de lijst opnieuw."), name=product.name if product else "?") from error
+    try:
+        take_parcel_room(checked.parcels_per_day)
+    except NoParcelRoom as error:
+        raise DayFull(_l("Een leverdag van de lijst is intussen volzet. Er is niets besteld; bekijk de lijst "
+                         "opnieuw en kies een andere dag.")) from error
+
+    for recipient, shipment in shipments:
+        recipient.shipment_id = shipment.id
+    gift.order_id = order.id
+    gift.status = GiftOrderStatus.PLACED
+    db.session.flush()
+    return order
+
+
+def reopen_after_failed_payment(gift: GiftOrder) -> None:
+    """A payment that never started (its order cancelled by the caller): the list is a draft again."""
+    gift.status = GiftOrderStatus.DRAFT
+    gift.order_id = None
+    for recipient in gift.recipients:
+        recipient.shipment_id = None
+    db.session.flush()
