@@ -184,9 +184,20 @@ class SlipLine:
 
 @dataclass
 class PackingSlip:
+    """The slip of one shipment (an order sent to many recipients has one per recipient)."""
+
     order: Order
     shipment: Shipment | None
     lines: list[SlipLine]
+    # An order from a company's gift list: the message and logo on every card, and the company as the sender.
+    common_message: str = ""
+    logo_key: str | None = None
+    from_gift_list: bool = False
+
+    @property
+    def sender(self) -> str:
+        """Who the card says the gift is from: the company for a company's gift list, else the buyer."""
+        return (self.order.company_name or self.order.name) if self.from_gift_list else self.order.name
 
     @property
     def is_gift(self) -> bool:
@@ -227,18 +238,34 @@ class PackingSlip:
         return shop_day(self.order.placed_at)
 
 
+def _shipment_lines(order: Order, shipment: Shipment | None) -> list:
+    """The lines that travel in ``shipment``: all of them when the order has one shipment (older orders' lines
+    may not name it), else the lines that name it."""
+    if shipment is None or len(order.shipments) <= 1:
+        return list(order.lines)
+    return [line for line in order.lines if line.shipment_id == shipment.id]
+
+
 def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:
-    """One slip per order: its lines, package components (units for the whole line), shortages applied."""
+    """One slip per shipment (one per order today, one per recipient for a company's gift list): its lines,
+    package components (units for the whole line), shortages applied; for a gift list, its card's common
+    message and logo."""
+    from shop.gifts.queries import gift_orders_by_order
+
     _, adjustments = collect_needs(orders)
     by_line: dict[int, list[Adjustment]] = defaultdict(list)
     for adjustment in adjustments:
         by_line[adjustment.line_id].append(adjustment)
+    gifts = gift_orders_by_order(order.id for order in orders)
     slips = []
     for order in orders:
-        lines = [
-            SlipLine(line.name, line.unit, line.quantity, line.unit_price_cents, line.total_cents,
-                     [(c.quantity * line.quantity, c.name) for c in line.components], by_line.get(line.id, []))
-            for line in order.lines
-        ]
-        slips.append(PackingSlip(order, order.shipment, lines))
+        gift = gifts.get(order.id)
+        for shipment in order.shipments or [None]:
+            lines = [
+                SlipLine(line.name, line.unit, line.quantity, line.unit_price_cents, line.total_cents,
+                         [(c.quantity * line.quantity, c.name) for c in line.components], by_line.get(line.id, []))
+                for line in _shipment_lines(order, shipment)
+            ]
+            slips.append(PackingSlip(order, shipment, lines, common_message=gift.common_message if gift else "",
+                                     logo_key=gift.logo_key if gift else None, from_gift_list=gift is not None))
     return slips

@@ -181,26 +181,67 @@ def render_packing_slips_pdf(slips: list[PackingSlip], *, compress: bool = True)
 
 def render_gift_card_pdf(slip: PackingSlip, *, compress: bool = True) -> bytes:
     """An A6 card (105 × 148 mm, portrait): the recipient, the gift message and who sends it; never prices."""
+    return render_gift_cards_pdf([slip], compress=compress)
+
+
+def render_gift_cards_pdf(slips: list[PackingSlip], *, compress: bool = True) -> bytes:
+    """A6 cards, one per page (one per shipment): the company's logo (a gift list's), the recipient, the personal
+    message, the common message and who sends it; never prices. Texts are printed as written."""
     pdf = FPDF(orientation="portrait", unit="mm", format=(105, 148))
     pdf.compress = compress
     pdf.set_margins(12, 14, 12)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    start_document(pdf, _("Wenskaart %(number)s", number=slip.order.number), slip.order.number)
+    numbers = ", ".join(dict.fromkeys(slip.order.number for slip in slips))
+    start_document(pdf, _("Wenskaart %(number)s", number=numbers), numbers)
+    logos: dict[str, bytes | None] = {}
+    for slip in slips:
+        _draw_card(pdf, slip, logos)
+    if not slips:
+        pdf.add_page()
+    return bytes(pdf.output())
+
+
+def _logo(key: str | None, cache: dict[str, bytes | None]) -> bytes | None:
+    """The stored logo's small variant (shop.catalog.images), or None when it is gone."""
+    if not key:
+        return None
+    if key not in cache:
+        from shop.catalog.images import THUMBNAIL_SIZE, variant_key
+        from shop.core.storage import get_storage
+
+        try:
+            cache[key] = get_storage().open(variant_key(key, THUMBNAIL_SIZE))
+        except (OSError, ValueError):
+            cache[key] = None
+    return cache[key]
+
+
+def _draw_card(pdf: FPDF, slip: PackingSlip, logos: dict) -> None:
+    import io
+
     pdf.add_page()
     width = pdf.epw
+    logo = _logo(slip.logo_key, logos)
+    if logo:
+        pdf.image(io.BytesIO(logo), x=pdf.l_margin + width / 2 - 15, w=30, keep_aspect_ratio=True, h=18)
+        pdf.ln(4)
     pdf.set_font(FONT, "", 10)
     pdf.cell(width, 6, _("Voor"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 15)
     pdf.multi_cell(width, 8, slip.recipient_name, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(8)
+    pdf.ln(6)
     pdf.set_font(FONT, "", 12)
-    pdf.multi_cell(width, 6.5, slip.gift_message, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(8)
+    if slip.gift_message:
+        pdf.multi_cell(width, 6.5, slip.gift_message, align="C", new_x="LMARGIN", new_y="NEXT")
+    if slip.common_message:
+        pdf.ln(3)
+        pdf.set_font(FONT, "", 11)
+        pdf.multi_cell(width, 6, slip.common_message, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
     pdf.set_font(FONT, "", 10)
-    pdf.multi_cell(width, 6, _("Van %(name)s", name=slip.order.name), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 6, _("Van %(name)s", name=slip.sender), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(-22)
     pdf.set_font(FONT, "", 7.5)
     pdf.cell(width, 4, "Lekker Oost-Vlaams · " + get_settings().shop_name, align="C")
-    return bytes(pdf.output())

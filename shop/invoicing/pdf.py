@@ -15,7 +15,17 @@ from flask_babel import gettext as _
 from shop.core.clock import shop_day
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.money import format_eur
-from shop.core.pdf import FONT, HEADING_FILL, LINE_HEIGHT, new_pdf, write_row
+from shop.core.pdf import (
+    FONT,
+    HEADING_FILL,
+    LINE_HEIGHT,
+    long_day,
+    new_pdf,
+    write_heading,
+    write_paragraph,
+    write_row,
+    write_table,
+)
 from shop.invoicing.mentions import credit_note_mention
 from shop.invoicing.models import CreditNote, Invoice, InvoiceDocument
 
@@ -180,7 +190,29 @@ def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
         # Payment, or the refund.
         pdf.set_font(FONT, "", 9.5)
         pdf.multi_cell(width, LINE_HEIGHT, _payment_note(document, is_credit), new_x="LMARGIN", new_y="NEXT")
+        if not is_credit and order is not None and len(order.shipments) > 1:
+            _write_recipients_annex(pdf, document, order)
         return bytes(pdf.output())
+
+
+def _write_recipients_annex(pdf, document: InvoiceDocument, order) -> None:
+    """An order sent to many recipients (company gifts): an annex on pages of its own, after the invoice, listing
+    each shipment's recipient, address, day and what it receives (no prices). It adds to the invoice; its legal
+    content (parties, lines, VAT, totals) is on the pages before it and unchanged. Read from the order's
+    shipments and lines, which are snapshots taken when the order was placed."""
+    pdf.add_page()
+    write_heading(pdf, _("Bijlage bij factuur %(number)s: ontvangers", number=document.number), 13)
+    write_paragraph(pdf, _("Bestelling %(number)s wordt geleverd aan %(count)s ontvangers. Per ontvanger wat die "
+                           "krijgt; de bedragen staan op de factuur.", number=order.number,
+                           count=len(order.shipments)))
+    pdf.ln(2)
+    rows = []
+    for number, shipment in enumerate(order.shipments, start=1):
+        goods = "; ".join(f"{line.quantity} × {line.name}" for line in shipment.lines)
+        address = ", ".join(part for part in (shipment.street, f"{shipment.postcode} {shipment.city}".strip()) if part)
+        rows.append([str(number), shipment.recipient_name, address, long_day(shipment.scheduled_date), goods])
+    write_table(pdf, ["#", _("Ontvanger"), _("Adres"), _("Dag"), _("Wat")], rows, (5, 24, 30, 17, 24),
+                ("R", "L", "L", "L", "L"), size=8.5)
 
 
 def _payment_note(document: InvoiceDocument, is_credit: bool) -> str:
