@@ -1,0 +1,112 @@
+"""A gift list's second upload, and ordering it: one order, a shipment per recipient, all or nothing."""
+
+import pytest
+from sqlalchemy import func, select, update
+
+from shop.catalog.models import Product
+from shop.extensions import db
+from shop.gifts import services
+from shop.gifts.models import GiftOrderStatus
+from shop.inventory.models import StockMovement
+from shop.orders.models import Order, OrderStatus
+from tests.gifts.conftest import row
+
+
+def test_a_second_upload_shows_what_changed_and_waits_for_confirmation(gift_shop):
+    gift = services.get_or_create_draft(gift_shop["company"])
+    services.receive_upload(gift, [row(name="An"), row(name="Bo"), row(name="Cas")])
+
+    staged = services.receive_upload(gift, [row(name="An"), row(name="Bo", street="Kouter 2"), row(name="Dirk")])
+    changes = services.pending_changes(gift)
+
+    assert staged and [r.name for r in gift.recipients] == ["An", "Bo", "Cas"]
+    assert [r["name"] for r in changes.added] == ["Dirk"]
+    assert [r["name"] for r in changes.removed] == ["Cas"]
+    assert [(old["street"], new["street"], names) for old, new, names in changes.changed] == [
+        ("Veldstraat 1", "Kouter 2", ["street"])]
+    assert changes.unchanged == 1
+
+    services.confirm_upload(gift)
+
+    assert [(r.name, r.street) for r in gift.recipients] == [("An", "Veldstraat 1"), ("Bo", "Kouter 2"),
+                                                             ("Dirk", "Veldstraat 1")]
+    assert gift.pending_rows == []
+
+
+def test_a_discarded_upload_keeps_the_list(gift_shop):
+    gift = services.get_or_create_draft(gift_shop["company"])
+    services.receive_upload(gift, [row(name="An")])
+    services.receive_upload(gift, [row(name="Bo")])
+
+    services.discard_upload(gift)
+
+    assert [r.name for r in gift.recipients] == ["An"] and gift.pending_rows == []
+
+
+def test_only_a_company_has_a_gift_list(db):
+    from tests.factories import make_user
+
+    with pytest.raises(services.NotACompany):
+        services.get_or_create_draft(make_user("consument@voorbeeld.be"))
+
+
+def _movements() -> list[tuple[int, int]]:
+    return sorted(db.session.execute(select(StockMovement.product_id, func.sum(StockMovement.delta))
+                                     .where(StockMovement.reason == "order")
+                                     .group_by(StockMovement.product_id)).all())
+
+
+def test_ordering_makes_one_order_with_a_shipment_per_recipient_and_takes_the_stock(gift_shop, first_day):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An", item="kerstpakket", quantity="2", company="Anker"),
+                                   row(name="Bo", item="pralines", quantity="3", message="<b>Proost</b>"),
+                                   row(name="Cas", item="Kerstpakket", postcode="9050", city="Gentbrugge")])
+
+    order = services.place_gift_order(gift, by=company)
+
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+    assert [(s.recipient_name, s.postcode, s.scheduled_date, s.gift_message, s.fee_cents) for s in order.shipments] == [
+        ("An, Anker", "9000", first_day, "Fijne feesten!", 695),
+        ("Bo", "9000", first_day, "<b>Proost</b>", 695),
+        ("Cas", "9050", first_day, "Fijne feesten!", 695)]
+    assert [[(line.name, line.quantity, line.total_cents) for line in s.lines] for s in order.shipments] == [
+        [("Kerstpakket", 2, 7000)], [("Pralines", 3, 4500)], [("Kerstpakket", 1, 3500)]]
+    assert (order.goods_cents, order.delivery_fee_cents, order.total_cents) == (15000, 2085, 17085)
+    assert (order.company_name, order.vat_number, order.status) == ("Brouwerij Het Anker Gent bv", "BE0123456749",
+                                                                   OrderStatus.PENDING_PAYMENT)
+    kaas, jenever, pralines = gift_shop["kaas"], gift_shop["jenever"], gift_shop["pralines"]
+    assert _movements() == sorted([(kaas.id, -3), (jenever.id, -3), (pralines.id, -3)])
+    assert (kaas.stock, jenever.stock, pralines.stock) == (17, 17, 47)
+    assert gift.status == GiftOrderStatus.PLACED and gift.order_id == order.id
+    assert [r.shipment_id for r in gift.recipients] == [s.id for s in order.shipments]
+
+
+def test_a_list_with_a_wrong_row_orders_nothing(gift_shop):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(), row(name="Bo", postcode="12")])
+
+    with pytest.raises(services.ListNotReady, match="1 rijen"):
+        services.place_gift_order(gift, by=company)
+
+
+def test_a_package_that_ran_out_after_checking_orders_nothing(gift_shop):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An", item="pralines", quantity="2"),
+                                   row(name="Bo", item="kerstpakket", quantity="2")])
+    db.session.commit()
+    jenever = db.session.get(Product, gift_shop["jenever"].id)
+    # Another buyer takes the jenever after this session read it (the figure it holds is now stale).
+    db.session.execute(update(Product).where(Product.id == jenever.id).values(stock=1)
+                       .execution_options(synchronize_session=False))
+
+    with pytest.raises(services.GiftOutOfStock, match="Oude graanjenever"):
+        services.place_gift_order(gift, by=company)
+    db.session.rollback()
+
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert _movements() == []
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
+    assert services.get_draft(company).status == GiftOrderStatus.DRAFT

@@ -1,0 +1,106 @@
+"""The gift list pages through the test client."""
+
+import io
+
+from sqlalchemy import func, select
+
+from shop.extensions import db
+from shop.gifts.models import GiftOrder
+from shop.orders.models import Order
+from tests.factories import log_in_as, make_user
+
+HEADER = "Naam;Bedrijf;Straat en nummer;Postcode;Gemeente;Land;Persoonlijke boodschap;Wat;Aantal;Gewenste datum"
+
+
+def _csv(*lines) -> bytes:
+    return ("\r\n".join([HEADER, *lines]) + "\r\n").encode("cp1252")
+
+
+def _upload(client, data: bytes):
+    return client.post("/bedrijfsgeschenken/lijst", data={"file": (io.BytesIO(data), "lijst.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_a_customer_without_a_company_is_sent_to_the_company_profile(client, db):
+    log_in_as(client, make_user("consument@voorbeeld.be"))
+
+    response = client.get("/bedrijfsgeschenken")
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/account/bedrijf")
+
+
+def test_an_upload_shows_errors_per_row_and_column_with_text_escaped(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+
+    assert _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;Fijne feesten;pralines;1;",
+                                "<script>x</script>;;Veldstraat 2;9000;Brussel;;;pralines;1;")).status_code == 303
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True)
+
+    assert "1 rij moet nog verbeterd worden" in page
+    assert "Rij 2, Gemeente: “Brussel” hoort niet bij postcode 9000" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "Fout: Bedrijfsgeschenken" in page
+
+
+def test_a_row_fixed_in_the_table_makes_the_list_orderable(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;", "Bo;;Veldstraat 2;9000;Brussel;;;pralines;1;"))
+    bo = db.session.scalars(select(GiftOrder)).one().recipients[1]
+
+    response = client.post("/bedrijfsgeschenken/tabel", data={f"r-{bo.id}-city": "Gent"})
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True)
+
+    assert response.status_code == 303
+    assert "Bestel en betaal € 43,90 via Stripe" in page.replace("\xa0", " ")
+
+
+def test_rows_are_added_and_removed_without_javascript(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;", "Bo;;Veldstraat 2;9000;Gent;;;pralines;1;"))
+    gift = db.session.scalars(select(GiftOrder)).one()
+    bo_id = gift.recipients[1].id
+
+    client.post("/bedrijfsgeschenken/tabel", data={"remove": str(bo_id)})
+    client.post("/bedrijfsgeschenken/tabel", data={"add_row": "1"})
+
+    db.session.expire_all()
+    assert [r.name for r in db.session.scalars(select(GiftOrder)).one().recipients] == ["An", ""]
+
+
+def test_a_second_upload_asks_before_replacing(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;"))
+
+    response = _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;2;", "Bo;;Kouter 1;9000;Gent;;;pralines;1;"))
+    page = client.get("/bedrijfsgeschenken/wijzigingen").get_data(as_text=True)
+
+    assert response.headers["Location"] == "/bedrijfsgeschenken/wijzigingen"
+    assert "1 toegevoegd, 0 verwijderd, 1 gewijzigd, 0 ongewijzigd." in page
+
+    client.post("/bedrijfsgeschenken/wijzigingen", data={"action": "confirm"})
+
+    db.session.expire_all()
+    assert [(r.name, r.quantity) for r in db.session.scalars(select(GiftOrder)).one().recipients] == [("An", "2"),
+                                                                                                      ("Bo", "1")]
+
+
+def test_ordering_pays_once_through_the_payment_page(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv(*[f"R{n};;Veldstraat {n};9000;Gent;België;;pralines;1;" for n in range(1, 4)]))
+
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "pay"})
+
+    order = db.session.scalars(select(Order)).one()
+    assert response.status_code == 303 and order.status_token in response.headers["Location"]
+    assert (len(order.shipments), order.total_cents) == (3, 3 * (1500 + 695))
+
+
+def test_the_templates_download(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+
+    xlsx = client.get("/bedrijfsgeschenken/sjabloon.xlsx")
+    csv = client.get("/bedrijfsgeschenken/sjabloon.csv")
+
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert "kerstpakket;Kerstpakket;pakket" in csv.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
