@@ -32,4 +32,5 @@ from shop.orders.models import (  # noqa: F401
 from shop.outbox.models import OutboxAttachment, OutboxMessage  # noqa: F401
 from shop.packages.models import Occasion, Package, PackageComponent  # noqa: F401
 from shop.payments.models import StripeEvent  # noqa: F401
+from shop.scheduling.models import Slot, SlotBooking, SlotDefault  # noqa: F401
 from shop.supply.models import ProducerOrderList, ShortageReport, ShortageStatus  # noqa: F401

@@ -31,6 +31,17 @@ from shop.orders.models import (
     Shipment,
 )
 from shop.payments.gateway import configured_provider
+from shop.scheduling.days import delivery_days
+from shop.scheduling.models import SlotKind
+from shop.scheduling.services import (
+    SlotError,
+    SlotFull,
+    SlotRequest,
+    first_delivery_day_with_room,
+    first_pickup_hour_with_room,
+    parse_hour,
+    take_slots,
+)
 
 
 class EmptyCart(DomainError):
@@ -62,6 +73,7 @@ class CheckoutData:
     method: str  # DeliveryMethod value
     phone: str = ""
     pickup_date: date | None = None
+    pickup_time: str = ""  # the pickup hour's start ("10:00"); empty: the first hour of the day with room
     recipient_name: str = ""
     street: str = ""
     postcode: str = ""
@@ -157,6 +169,11 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     An order for a company stores the company's details as ``check_company_details`` normalises them, its
     purchase-order reference and its Peppol participant id (the default 0208:<enterprise number> when none was
     given).
+
+    Takes the shipment's slot after the stock (shop.scheduling.services.take_slots): the chosen pickup hour
+    (none chosen: the first hour of the day with room), or one parcel of the chosen delivery day (none chosen:
+    the first delivery day with room). A slot that is full or closed raises DeliveryError on the field to
+    change (``pickup_time``, ``pickup_date`` or ``desired_date``).
 
     Raises EmptyCart, CartChanged, DeliveryError, InvalidCompanyDetails or InvalidPurchaseOrder (an
     InvalidCompanyData), or OrderOutOfStock (an OutOfStock naming the product); on any of them the caller
@@ -257,6 +274,38 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     except OutOfStock as error:
         product = db.session.get(Product, error.product_id)
         raise OrderOutOfStock(error.product_id, error.wanted, product.t("name", locale) if product else "?") from error
+    take_shipment_slot(order.id, shipment, data, now)
     clear_cart(cart)
     return order
+
+
+def take_shipment_slot(order_id: int, shipment: Shipment, data: CheckoutData, now: datetime) -> None:
+    """Hold the shipment's slot: its pickup hour, or one parcel of its delivery day (see place_order).
+
+    Raises DeliveryError naming the checkout field to change when the slot is full, closed or not offered.
+    """
+    from shop.checkout.delivery import DeliveryError
+
+    if shipment.method == DeliveryMethod.PICKUP:
+        day = shipment.scheduled_date
+        start = parse_hour(data.pickup_time) if data.pickup_time else first_pickup_hour_with_room(day, now=now)
+        if start is None:
+            raise DeliveryError(_l("Op deze dag is er geen afhaaluur meer vrij. Kies een andere dag."),
+                                field="pickup_date")
+        request = SlotRequest(SlotKind.PICKUP, day, start, shipment_id=shipment.id)
+        field = "pickup_time"
+    else:
+        day = shipment.scheduled_date or first_delivery_day_with_room(delivery_days(now))
+        if day is None:
+            raise DeliveryError(_l("Er is geen leverdag met plaats meer vrij. Haal je bestelling af of probeer later."),
+                                field="desired_date")
+        request = SlotRequest(SlotKind.DELIVERY, day, shipment_id=shipment.id)
+        field = "desired_date"
+    try:
+        take_slots(order_id, [request], now=now)
+    except SlotError as error:
+        if isinstance(error, SlotFull) or error.start is not None:
+            raise DeliveryError(error.message, field=field, **error.params) from error
+        raise DeliveryError(error.message, field="pickup_date" if field == "pickup_time" else field,
+                            **error.params) from error
 

@@ -28,6 +28,12 @@ class ShopSettings:
     pickup_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     pickup_opens: time = time(10, 0)
     pickup_closes: time = time(18, 0)
+    # Pickup is booked in slots of this many minutes within the opening hours (10:00–11:00, ...), each for at most
+    # pickup_slot_capacity orders; the courier takes at most delivery_day_capacity parcels a delivery day. Staff
+    # change the defaults and single slots in the back office (/beheer/tijdsloten); these are the starting values.
+    pickup_slot_minutes: int = 60
+    pickup_slot_capacity: int = 6
+    delivery_day_capacity: int = 40
     # Orders placed before the cut-off can be picked up lead_time_days later (opening days permitting).
     lead_time_days: int = 2
     order_cutoff: time = time(12, 0)

@@ -10,7 +10,7 @@ ready_for_pickup is only for an order picked up at the Groot Vleeshuis, shipped 
 Every transition is a conditional UPDATE on the status it was read in, so two actors (a webhook and the success
 page, two staff members) can never both perform it: the second gets ConcurrentChange. Each one is recorded as
 an OrderTransition (from, to, who, when, note). What comes with entering a status is the EFFECTS table:
-cancelling gives the stock back exactly once, and the customer's mail is queued, all in the same transaction.
+cancelling gives the stock and the slots back exactly once, and the customer's mail is queued, all in the same transaction.
 A domain above orders adds its own effect with add_effect() (invoicing: the invoice, when an order is paid);
 added effects run before the mail, so the mail can attach what they made.
 """
@@ -30,6 +30,7 @@ from shop.inventory.models import MovementReason
 from shop.inventory.services import adjust_stock
 from shop.orders import notifications
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, OrderTransition
+from shop.scheduling.services import release_slots
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
@@ -160,7 +161,10 @@ Mail = Callable[[Order, OrderStatus], None]
 
 
 def _give_stock_back(order: Order, from_status: OrderStatus, *, by=None, note: str = "") -> None:
+    """A cancelled order gives back what it held: its stock and its slots (pickup hour, delivery parcels), each
+    exactly once (``stock_returned``; each slot booking's ``released_at``)."""
     return_stock(order, by=by, note=note or f"{order.number} geannuleerd")
+    release_slots(order.id)
 
 
 def _mail_cancelled(order: Order, from_status: OrderStatus) -> None:
