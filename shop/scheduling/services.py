@@ -35,7 +35,7 @@ from shop.core.settings import ShopSettings, get_settings
 from shop.extensions import db
 from shop.scheduling.days import delivery_days, pickup_days
 from shop.scheduling.models import WHOLE_DAY, Slot, SlotBooking, SlotDefault, SlotKind
-from shop.scheduling.slots import local_instant, pickup_hours
+from shop.scheduling.slots import as_local, local_instant, pickup_hours
 
 MAX_CAPACITY = 9999
 
@@ -140,6 +140,7 @@ def pickup_slots(days: Sequence[date], now: datetime | None = None,
     """
     settings = settings or get_settings()
     now = now or shop_now()
+    now = as_local(now)
     rows = _rows(SlotKind.PICKUP, days)
     default = default_capacity(SlotKind.PICKUP, settings)
     return {
@@ -200,7 +201,7 @@ def _day_words(day: date) -> str:
 
 def _offered(request: SlotRequest, now: datetime) -> tuple[time, time | None]:
     """(start, end) of the requested slot when it is offered at ``now``; raises SlotUnavailable otherwise."""
-    kind, day = request.kind, request.day
+    kind, day, now = request.kind, request.day, as_local(now)
     if kind == SlotKind.DELIVERY:
         if day not in delivery_days(now):
             raise SlotUnavailable(_l("Op %(date)s kunnen we niet leveren. Kies een leverdag uit de lijst."),

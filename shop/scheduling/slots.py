@@ -24,6 +24,11 @@ def local_instant(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=SHOP_TIMEZONE).astimezone(UTC)
 
 
+def as_local(now: datetime) -> datetime:
+    """``now`` with its zone; a naive datetime is taken to be Belgian time (as shop.scheduling.days does)."""
+    return now if now.tzinfo else now.replace(tzinfo=SHOP_TIMEZONE)
+
+
 def pickup_hours(day: date, settings: ShopSettings | None = None) -> list[tuple[time, time]]:
     """(start, end) of each pickup slot of ``day``, in wall-clock time, from opening to closing time.
 
