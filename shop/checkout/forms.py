@@ -30,6 +30,7 @@ from shop.core.form_fields import strip as _strip
 from shop.core.settings import get_settings
 from shop.core.vat_number import InvalidPurchaseOrder, normalise_purchase_order
 from shop.orders.models import DeliveryMethod
+from shop.scheduling.services import SlotState, parse_hour
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ./()\-]{6,24}$")
 
@@ -50,6 +51,7 @@ class CheckoutForm(FlaskForm):
         validate_choice=False,
     )
     pickup_date = SelectField(_l("Afhaaldag"), validate_choice=False)
+    pickup_time = SelectField(_l("Afhaaluur"), validate_choice=False)
 
     recipient_name = StringField(_l("Naam van de ontvanger"), filters=[_strip], validators=[Length(max=160)])
     street = StringField(_l("Straat en huisnummer"), filters=[_strip], validators=[Length(max=160)])
@@ -76,11 +78,22 @@ class CheckoutForm(FlaskForm):
     COMPANY_FIELDS = {"legal_name": "company_name", "vat_number": "vat_number", "street": "billing_street",
                       "postcode": "billing_postcode", "city": "billing_city", "peppol_id": "peppol_id"}
 
-    def set_day_choices(self, pickup_days: list[date], delivery_days: list[date], format_day) -> None:
-        self.pickup_date.choices = [(d.isoformat(), format_day(d)) for d in pickup_days]
-        first = format_day(delivery_days[0]) if delivery_days else ""
+    def set_slot_choices(self, pickup: dict[date, list[SlotState]], delivery: list[SlotState], format_day) -> None:
+        """The days and hours to choose from; a full day (every hour full) or full delivery day is shown as
+        "volzet" and cannot be chosen. The hours are every opening hour; the one chosen is checked for room."""
+        full = {"disabled": True}
+
+        def day_choice(day, is_full):
+            if is_full:
+                return (day.isoformat(), _l("%(day)s – volzet", day=format_day(day)), full)
+            return (day.isoformat(), format_day(day), {})
+
+        self.pickup_date.choices = [day_choice(d, all(s.is_full for s in slots)) for d, slots in pickup.items()]
+        hours = sorted({(s.start, s.end) for slots in pickup.values() for s in slots})
+        self.pickup_time.choices = [(start.strftime("%H:%M"), f"{start:%H:%M}–{end:%H:%M}") for start, end in hours]
+        first = next((format_day(s.day) for s in delivery if not s.is_full), "")
         self.desired_date.choices = [("", _l("Zo snel mogelijk (vanaf %(day)s)", day=first))] + [
-            (d.isoformat(), format_day(d)) for d in delivery_days
+            day_choice(s.day, s.is_full) for s in delivery
         ]
 
     @staticmethod
@@ -119,6 +132,8 @@ class CheckoutForm(FlaskForm):
         if self.method.data == DeliveryMethod.PICKUP:
             if self._require(self.pickup_date, _l("Kies een afhaaldag.")) and self._date(self.pickup_date) is None:
                 self.pickup_date.errors.append(_l("Kies een afhaaldag uit de lijst."))
+            if self.pickup_time.data and parse_hour(self.pickup_time.data) is None:
+                self.pickup_time.errors.append(_l("Kies een afhaaluur uit de lijst."))
         elif self.method.data == DeliveryMethod.DELIVERY:
             self._require(self.recipient_name, _l("Geef de naam van wie het pakket ontvangt."))
             self._require(self.street, _l("Geef de straat en het huisnummer."))
@@ -183,6 +198,7 @@ class CheckoutForm(FlaskForm):
             phone=self.phone.data or "",
             method=self.method.data,
             pickup_date=None if delivery else self._date(self.pickup_date),
+            pickup_time="" if delivery else (self.pickup_time.data or ""),
             recipient_name=self.recipient_name.data if delivery else "",
             street=self.street.data if delivery else "",
             postcode=self.postcode.data if delivery else "",

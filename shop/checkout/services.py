@@ -6,11 +6,12 @@ import secrets
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from shop.accounts.company import CompanyDetails, check_company_details
 from shop.catalog.models import Product
-from shop.checkout.delivery import ShipmentPlan, check_place, plan_shipment
+from shop.checkout.delivery import DeliveryError, ShipmentPlan, check_place, plan_shipment
 from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
@@ -37,9 +38,11 @@ from shop.scheduling.services import (
     SlotError,
     SlotFull,
     SlotRequest,
+    delivery_slots,
     first_delivery_day_with_room,
     first_pickup_hour_with_room,
     parse_hour,
+    pickup_slots,
     take_slots,
 )
 
@@ -123,12 +126,14 @@ class CheckoutData:
 
 def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> ShipmentPlan:
     """The delivery rules applied to ``data`` and a priced cart, the places of its addresses checked against
-    their postcodes (raises DeliveryError)."""
+    their postcodes, and the chosen slot checked for room (raises DeliveryError). A pickup without a chosen hour
+    gets the first hour of its day with room (``data.pickup_time`` is filled in)."""
     if data.method == DeliveryMethod.DELIVERY:
         check_place(data.postcode.strip(), data.city.strip(), field="city")
     if data.is_company:
         check_place(data.billing_postcode.strip(), data.billing_city.strip(), field="billing_city")
-    return plan_shipment(
+    now = now or shop_now()
+    plan = plan_shipment(
         data.method,
         goods_cents=priced.goods_cents,
         has_perishables=priced.has_perishables,
@@ -137,6 +142,38 @@ def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> Shipmen
         desired_date=data.desired_date,
         now=now,
     )
+    check_slot_room(data, plan, now)
+    return plan
+
+
+def check_slot_room(data: CheckoutData, plan: ShipmentPlan, now: datetime) -> None:
+    """The chosen pickup hour or delivery day still has room (read only: taking it is place_order's).
+
+    Raises DeliveryError on ``pickup_time`` (that hour is full, naming the hours still free), ``pickup_date``
+    (every hour of the day is full) or ``desired_date`` (the day is full; or, as soon as possible, no day has room).
+    """
+    day_words = format_date(plan.scheduled_date, "EEEE d MMMM") if plan.scheduled_date else ""
+    if plan.method == DeliveryMethod.PICKUP:
+        slots = pickup_slots([plan.scheduled_date], now=now)[plan.scheduled_date]
+        free = [slot.key for slot in slots if not slot.is_full]
+        if not free:
+            raise DeliveryError(_l("Op %(date)s is elk afhaaluur volzet. Kies een andere dag."), field="pickup_date",
+                                date=day_words)
+        if not data.pickup_time:
+            data.pickup_time = free[0]
+        elif data.pickup_time not in {slot.key for slot in slots}:
+            raise DeliveryError(_l("Kies een afhaaluur uit de lijst."), field="pickup_time")
+        elif data.pickup_time not in free:
+            raise DeliveryError(_l("Om %(hour)s is er op %(date)s geen plaats meer. Nog vrij: %(free)s."),
+                                field="pickup_time", hour=data.pickup_time, date=day_words, free=", ".join(free))
+        return
+    if plan.scheduled_date is not None:
+        if delivery_slots([plan.scheduled_date])[0].is_full:
+            raise DeliveryError(_l("Op %(date)s is de levering volzet. Kies een andere leverdag."),
+                                field="desired_date", date=day_words)
+    elif first_delivery_day_with_room(delivery_days(now)) is None:
+        raise DeliveryError(_l("Er is geen leverdag met plaats meer vrij. Haal je bestelling af of probeer later."),
+                            field="desired_date")
 
 
 def check_cart(priced, locale: str = "nl") -> None:
@@ -284,8 +321,6 @@ def take_shipment_slot(order_id: int, shipment: Shipment, data: CheckoutData, no
 
     Raises DeliveryError naming the checkout field to change when the slot is full, closed or not offered.
     """
-    from shop.checkout.delivery import DeliveryError
-
     if shipment.method == DeliveryMethod.PICKUP:
         day = shipment.scheduled_date
         start = parse_hour(data.pickup_time) if data.pickup_time else first_pickup_hour_with_room(day, now=now)

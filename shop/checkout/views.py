@@ -29,6 +29,7 @@ from shop.orders.queries import priced_cart_vat_lines
 from shop.payments.interface import PaymentUnavailable
 from shop.payments.services import refill_cart, return_urls, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
+from shop.scheduling.services import delivery_slots, pickup_slots
 
 bp = Blueprint("checkout", __name__)
 bp.before_request(mark_personal)  # names, addresses and the order being placed
@@ -80,11 +81,28 @@ def _start_context(form, priced):
     )
 
 
-def _prepare_form(form: CheckoutForm) -> tuple[list, list]:
+def _prepare_form(form: CheckoutForm) -> tuple[list, dict]:
+    """Sets the form's day and hour choices; returns the pickup days that still have a free hour, and each
+    pickup day's hours with their state."""
     now = shop_now()
-    pdays, ddays = pickup_days(now), delivery_days(now)
-    form.set_day_choices(pdays, ddays, _day)
-    return pdays, ddays
+    pickup = pickup_slots(pickup_days(now), now=now)
+    form.set_slot_choices(pickup, delivery_slots(delivery_days(now)), _day)
+    return [day for day, slots in pickup.items() if any(not s.is_full for s in slots)], pickup
+
+
+def _preselect_pickup(form: CheckoutForm, pdays: list, pickup: dict) -> None:
+    """UX §8: a day or hour that can no longer be chosen is replaced by the next one with room, preselected."""
+    if not pdays:
+        return
+    if form.pickup_date.data not in {d.isoformat() for d in pdays}:
+        form.pickup_date.data = pdays[0].isoformat()
+    day = next(d for d in pdays if d.isoformat() == form.pickup_date.data)
+    free = [s.key for s in pickup[day] if not s.is_full]
+    if form.pickup_time.data not in free:
+        form.pickup_time.data = free[0]
+
+
+SLOT_ERROR_KEY = "checkout_slot_error"
 
 
 @bp.get("/afrekenen")
@@ -94,7 +112,7 @@ def start():
     if not_ready:
         return not_ready
     form = CheckoutForm()
-    pdays, _ddays = _prepare_form(form)
+    pdays, pickup = _prepare_form(form)
     saved = CheckoutData.from_session(session.get(SESSION_KEY))
     if saved:
         form.fill_from(saved)
@@ -102,10 +120,13 @@ def start():
         profile = get_company_profile(_current_user())
         if profile is not None:
             form.fill_company_from(details_of(profile))
-    if pdays and form.pickup_date.data not in {d.isoformat() for d in pdays}:
-        # UX §8: a day that is no longer possible is replaced by the next one, preselected.
-        form.pickup_date.data = pdays[0].isoformat()
-    return render_template("checkout/checkout_start.html", **_start_context(form, priced))
+    # A slot that filled up between choosing and placing: its message at its field (set by place()).
+    slot_error = session.pop(SLOT_ERROR_KEY, None)
+    if slot_error and hasattr(form, slot_error.get("field", "")):
+        field = getattr(form, slot_error["field"])
+        field.errors = [*field.errors, slot_error["message"]]
+    _preselect_pickup(form, pdays, pickup)
+    return render_template("checkout/checkout_start.html", **_start_context(form, priced)), 422 if slot_error else 200
 
 
 @bp.post("/afrekenen")
@@ -115,16 +136,16 @@ def submit():
     if not_ready:
         return not_ready
     form = CheckoutForm()
-    pdays, _ddays = _prepare_form(form)
+    pdays, pickup = _prepare_form(form)
     if form.validate():
         data = form.to_data()
         try:
-            plan_for(data, priced)
+            plan_for(data, priced)  # a pickup without a chosen hour gets the first free one
         except DeliveryError as error:
             field = getattr(form, error.field or "method", form.method)
             field.errors = [*field.errors, str(error)]
-            if error.field == "pickup_date" and pdays:
-                form.pickup_date.data = pdays[0].isoformat()
+            if error.field in ("pickup_date", "pickup_time"):
+                _preselect_pickup(form, pdays, pickup)
         else:
             session[SESSION_KEY] = data.to_session()
             return redirect(url_for("checkout.review"), 303)
@@ -158,9 +179,18 @@ def _saved_data_or_redirect(priced):
     try:
         plan_for(data, priced)
     except DeliveryError as error:
-        flash(str(error), "error")
-        return None, redirect(url_for("checkout.start"), 303)
+        return None, _back_to_form(error)
     return data, None
+
+
+def _back_to_form(error: DeliveryError):
+    """Back to the form: a day or hour that can no longer be had with its message at its field (the next one with
+    room preselected), any other delivery rule as a message on top."""
+    if error.field in ("pickup_date", "pickup_time", "desired_date"):
+        session[SLOT_ERROR_KEY] = {"field": error.field, "message": str(error)}
+    else:
+        flash(str(error), "error")
+    return redirect(url_for("checkout.start"), 303)
 
 
 @bp.get("/afrekenen/overzicht")
@@ -193,7 +223,10 @@ def place():
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("cart.show"), 303)
-    except (DeliveryError, InvalidCompanyDetails, InvalidCompanyData) as error:
+    except DeliveryError as error:
+        db.session.rollback()
+        return _back_to_form(error)  # a slot gone between choosing and placing: nothing was created
+    except (InvalidCompanyDetails, InvalidCompanyData) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("checkout.start"), 303)

@@ -88,7 +88,8 @@ def test_a_full_pickup_hour_refuses_the_order_at_the_hour_field(db):
     db.session.rollback()
 
     assert refused.value.field == "pickup_time"
-    assert str(refused.value) == "Het afhaaluur 10:00 op dinsdag 22 december is intussen volzet. Kies een ander uur of een andere dag."
+    assert str(refused.value) == ("Om 10:00 is er op dinsdag 22 december geen plaats meer. "
+                                  "Nog vrij: 11:00, 12:00, 13:00, 14:00, 15:00, 16:00, 17:00.")
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     assert _slot(SlotKind.PICKUP, start=TEN).booked == 1
 
