@@ -14,6 +14,7 @@ from shop.backoffice import (  # noqa: F401
     report_views,
     review_views,
     shortage_views,
+    slot_views,
     stock_views,
     user_views,
 )

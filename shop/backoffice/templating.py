@@ -17,6 +17,7 @@ NAVIGATION = [
     ("backoffice.package_list", _l("Pakketten"), False),
     ("backoffice.review_queue", _l("Te keuren"), False),
     ("backoffice.stock_list", _l("Voorraad"), False),
+    ("backoffice.slot_list", _l("Tijdsloten"), False),
     ("backoffice.reports", _l("Rapporten"), False),
     ("backoffice.producer_list", _l("Producenten"), True),
     ("backoffice.user_list", _l("Medewerkers"), True),
