@@ -1,7 +1,7 @@
 """slots, slot_bookings and slot_defaults: pickup hours and delivery days with a capacity (rows made lazily)
 
 Revision ID: 7b0289795f02
-Revises: f26839a1ca42
+Revises: a7c1e9d4b2f6
 Create Date: 2026-12-06 22:19:17.480626
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b0289795f02'
-down_revision = 'f26839a1ca42'
+down_revision = 'a7c1e9d4b2f6'
 branch_labels = None
 depends_on = None
 
