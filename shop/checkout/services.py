@@ -231,10 +231,8 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     check_cart(priced, locale)
     plan = plan_for(data, priced, now)
 
-    number = next_order_number(day.year)
     is_delivery = plan.method == DeliveryMethod.DELIVERY
     order = Order(
-        number=number,
         status=OrderStatus.PENDING_PAYMENT,
         # The provider it will be paid with, known from the start: an order whose payment session was never
         # recorded (a crash in between) is still settled at the right provider (shop.payments.reconcile).
@@ -303,16 +301,21 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
         OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT, by_user_id=getattr(by, "id", None),
                         actor="customer")
     )
-    db.session.add(order)
-    db.session.flush()
-
     try:
-        take_stock(priced.stock_quantities, MovementReason.ORDER, by=by, note=order.number)
+        movements = take_stock(priced.stock_quantities, MovementReason.ORDER, by=by)
     except OutOfStock as error:
         product = db.session.get(Product, error.product_id)
         raise OrderOutOfStock(error.product_id, error.wanted, product.t("name", locale) if product else "?") from error
     take_shipment_slot(order.id, shipment, data, now)
     clear_cart(cart)
+    # The number last: its counter row stays locked until the caller commits, and every other buyer waits for
+    # it, so nothing comes after it but writing the order. (The order is added to the session only now, so that
+    # no flush before writes it without its number.)
+    order.number = next_order_number(day.year)
+    for movement in movements:
+        movement.note = order.number
+    db.session.add(order)
+    db.session.flush()
     return order
 
 

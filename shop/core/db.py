@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -69,7 +72,7 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -81,9 +84,52 @@ class Base(DeclarativeBase):
     )
 
 
+log = logging.getLogger(__name__)
+
+_AFTER_COMMIT = "shop.after_commit"
+
+
+class Session(FlaskSession):
+    """The session of every request, command and job: after a commit it runs the steps that the committed
+    transaction queued with ``after_commit``, each in a transaction of its own that it commits.
+
+    Why: slow work that follows a change (drawing a mail, validating an e-invoice) must not run inside the
+    transaction that made the change, where it would hold that transaction's row locks (an invoice number's
+    counter row, the stock of a product) while it works. The change records what is to be done (an outbox
+    message still to render, an e-invoice still to check) and commits; the step does it right after. A step
+    that fails is logged and rolled back, and what it left undone is done by its worker (the outbox worker
+    renders a message still unrendered, the e-invoice sending run validates before it sends).
+    """
+
+    def commit(self) -> None:
+        super().commit()
+        while steps := self.info.pop(_AFTER_COMMIT, None):
+            for step in steps:
+                try:
+                    step()
+                    super().commit()
+                except Exception:  # noqa: BLE001 - the change is committed; its worker finishes the step
+                    log.exception("a step after the commit failed; its worker will do it")
+                    self.rollback()
+
+    def rollback(self) -> None:
+        self.info.pop(_AFTER_COMMIT, None)  # the change they follow is undone
+        super().rollback()
+
+    def close(self) -> None:
+        self.info.pop(_AFTER_COMMIT, None)
+        super().close()
+
+
+def after_commit(step: Callable[[], None]) -> None:
+    """Run ``step`` once the current transaction of ``db.session`` has committed, in a transaction of its own
+    (committed after it); forgotten when the transaction rolls back. The step loads what it needs by id."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(step)
+
+
 # The Flask-SQLAlchemy extension, unbound (create_app binds it); every module reaches it as shop.extensions.db,
 # the core as shop.core.db.db, so that the core never imports shop.extensions.
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
 class Translated:

@@ -29,41 +29,44 @@ class StockChanged(DomainError):
     pass
 
 
-def adjust_stock(product_id: int, delta: int, reason: MovementReason, *, by=None, note: str = "") -> None:
+def adjust_stock(product_id: int, delta: int, reason: MovementReason, *, by=None,
+                 note: str = "") -> StockMovement | None:
     """Add ``delta`` (may be negative) to a product's stock and record the movement.
 
     The UPDATE only succeeds while the result stays >= 0, so concurrent takers can never oversell.
-    Raises OutOfStock when there is not enough; the caller rolls back.
+    Raises OutOfStock when there is not enough; the caller rolls back. Returns the movement (None for 0).
     """
     if delta == 0:
-        return
+        return None
     statement = update(Product).where(Product.id == product_id).values(stock=Product.stock + delta)
     if delta < 0:
         statement = statement.where(Product.stock >= -delta)
     result = db.session.execute(statement.execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise OutOfStock(product_id, -delta)
-    _record(product_id, delta, reason, by=by, note=note)
+    return _record(product_id, delta, reason, by=by, note=note)
 
 
-def _record(product_id: int, delta: int, reason: MovementReason, *, by, note: str) -> None:
-    db.session.add(
-        StockMovement(product_id=product_id, delta=delta, reason=reason, note=note, by_user_id=getattr(by, "id", None))
-    )
+def _record(product_id: int, delta: int, reason: MovementReason, *, by, note: str) -> StockMovement:
+    movement = StockMovement(product_id=product_id, delta=delta, reason=reason, note=note,
+                             by_user_id=getattr(by, "id", None))
+    db.session.add(movement)
     product = db.session.get(Product, product_id)
     if product is not None:
         db.session.refresh(product, attribute_names=["stock"])
+    return movement
 
 
-def take_stock(quantities: Mapping[int, int], reason: MovementReason, *, by=None, note: str = "") -> None:
+def take_stock(quantities: Mapping[int, int], reason: MovementReason, *, by=None,
+               note: str = "") -> list[StockMovement]:
     """Take several products' stock at once, in product-id order (a fixed lock order avoids deadlocks).
 
     ``quantities`` maps product id to units; lines that share a product must be summed by the caller
-    (or are summed here when given as one mapping). Raises OutOfStock for the first product short.
+    (or are summed here when given as one mapping). Raises OutOfStock for the first product short. Returns the
+    movements recorded.
     """
-    for product_id in sorted(quantities):
-        if quantities[product_id] > 0:
-            adjust_stock(product_id, -quantities[product_id], reason, by=by, note=note)
+    return [adjust_stock(product_id, -quantities[product_id], reason, by=by, note=note)
+            for product_id in sorted(quantities) if quantities[product_id] > 0]
 
 
 def set_stock(product: Product, new_stock: int, reason: MovementReason, *, by=None, note: str = "") -> None:

@@ -4,9 +4,11 @@
 The steps, so that the access point is never called inside an open database transaction (STYLE: outside calls):
 
 1. ``record_einvoice(document)``, in the transaction that issues a company's invoice or credit note
-   (shop.invoicing.services' order and refund effects): the UBL is rendered (without its PDF, which takes long
-   to draw) and validated offline (shop.invoicing.validation); a blocking finding makes the delivery
-   ``invalid`` (the findings kept for staff, nothing is sent), otherwise it is ``queued``. The caller commits.
+   (shop.invoicing.services' order and refund effects), records the delivery ``queued``. Right after that
+   transaction commits (shop.core.db.after_commit; not inside it, which holds the number's counter row), the
+   UBL is rendered (without its PDF, which takes long to draw) and validated offline
+   (shop.invoicing.validation): ``check_recorded_einvoice``. A blocking finding makes the delivery ``invalid``
+   (the findings kept for staff, nothing is sent). Should that step not run (a crash), step 2 validates first.
 2. ``send_queued_einvoices()``, between transactions (``flask --app shop send-einvoices``, run by the scheduler):
    per queued delivery the UBL, with the PDF embedded, is rendered and validated again (what leaves is what was
    checked, and this check decides), one more
@@ -31,6 +33,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.core.audit import record_action
+from shop.core.db import after_commit
 from shop.core.errors import DomainError
 from shop.core.vat_number import default_peppol_id
 from shop.extensions import db
@@ -133,9 +136,10 @@ def delivery_of(document: Document) -> EInvoiceDelivery | None:
 
 
 def record_einvoice(document: Document) -> EInvoiceDelivery | None:
-    """Record the e-invoice of a company's invoice or credit note (a buyer with a VAT number), once: rendered,
-    validated, and ``queued`` to be sent, or ``invalid`` with the findings when a rule blocks it. A consumer's
-    document gets none (None). Runs in the caller's transaction and never commits; nothing is sent here."""
+    """Record the e-invoice of a company's invoice or credit note (a buyer with a VAT number), once, ``queued``
+    to be sent; validated right after the caller commits (``check_recorded_einvoice``: ``invalid`` with the
+    findings when a rule blocks it). A consumer's document gets none (None). Runs in the caller's transaction
+    and never commits; nothing is sent here."""
     if not document.is_company:
         return None
     existing = delivery_of(document)
@@ -148,8 +152,21 @@ def record_einvoice(document: Document) -> EInvoiceDelivery | None:
         receiver=document.buyer.get("peppol_id", ""),
         status=DeliveryStatus.QUEUED,
     )
-    _check(delivery, document, with_pdf=False)
     db.session.add(delivery)
+    db.session.flush()
+    delivery_id = delivery.id
+    after_commit(lambda: check_recorded_einvoice(delivery_id))
+    return delivery
+
+
+def check_recorded_einvoice(delivery_id: int) -> EInvoiceDelivery | None:
+    """Validate a recorded e-invoice (without its PDF) once its document's transaction has committed: its
+    findings kept, ``invalid`` when one blocks. Only one still queued and never tried (the sending run checks
+    again anyway, and that check decides). Never commits (run after the commit by shop.core.db)."""
+    delivery = db.session.get(EInvoiceDelivery, delivery_id)
+    if delivery is None or delivery.status != DeliveryStatus.QUEUED or delivery.attempts:
+        return delivery
+    _check(delivery, delivery.document, with_pdf=False)
     db.session.flush()
     return delivery
 

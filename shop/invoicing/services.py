@@ -40,6 +40,7 @@ from shop.orders.notifications import add_attachments, add_mail_context, queue_o
 from shop.orders.queries import add_fee_by_rate, goods_gross_by_rate, order_vat_lines
 from shop.orders.refunds import add_refund_effect, is_made
 from shop.outbox.models import OutboxMessage
+from shop.outbox.rendering import Later, add_attachment_source
 
 
 def delivery_fee_by_rate(order: Order) -> dict[int, int]:
@@ -360,20 +361,35 @@ def mail_credit_note(note: CreditNote) -> None:
     invoice = note.invoice
     with force_locale(order.locale or "nl"):
         subject = _("Creditnota %(number)s voor je bestelling %(order)s", number=note.number, order=order.number)
-        attachments = [(credit_note_filename(note), "application/pdf", render_credit_note_pdf(note))]
+        attachments = [(credit_note_filename(note), "application/pdf", Later(CREDIT_NOTE_PDF, note.id))]
         if not _invoice_was_mailed(order):
-            attachments.append((invoice_filename(invoice), "application/pdf", render_invoice_pdf(invoice)))
+            attachments.append((invoice_filename(invoice), "application/pdf", Later(INVOICE_PDF, invoice.id)))
     queue_order_mail(order, "credit_note_issued", subject, dedupe_key=f"credit-note:{note.id}",
                      attachments=attachments, credit_note=note, invoice=invoice,
                      invoice_attached=len(attachments) > 1)
 
 
-def invoice_attachments(order: Order) -> list[tuple[str, str, bytes]]:
-    """The order's invoice PDF, to attach to its confirmation (nothing before it is invoiced)."""
+# The PDFs attached to mails are drawn when the mail is delivered (shop.outbox.rendering), from the document's
+# immutable data: never in the transaction that issues the document, which holds its number's counter row.
+INVOICE_PDF = "invoice-pdf"
+CREDIT_NOTE_PDF = "credit-note-pdf"
+
+
+def _draw_invoice_pdf(key: str) -> bytes:
+    return render_invoice_pdf(db.session.get(Invoice, int(key)))
+
+
+def _draw_credit_note_pdf(key: str) -> bytes:
+    return render_credit_note_pdf(db.session.get(CreditNote, int(key)))
+
+
+def invoice_attachments(order: Order) -> list[tuple[str, str, Later]]:
+    """The order's invoice PDF, to attach to its confirmation (nothing before it is invoiced), drawn when the
+    mail is delivered."""
     invoice = get_invoice_of(order)
     if invoice is None:
         return []
-    return [(invoice_filename(invoice), "application/pdf", render_invoice_pdf(invoice))]
+    return [(invoice_filename(invoice), "application/pdf", Later(INVOICE_PDF, invoice.id))]
 
 
 def invoice_mail_context(order: Order) -> dict[str, Invoice | None]:
@@ -400,6 +416,8 @@ def connect_to_orders() -> None:
     add_effect(OrderStatus.PAID, _invoice_when_paid)
     add_refund_effect(_credit_note_when_refunded)
     add_attachments("order_confirmed", invoice_attachments)
+    add_attachment_source(INVOICE_PDF, _draw_invoice_pdf)
+    add_attachment_source(CREDIT_NOTE_PDF, _draw_credit_note_pdf)
     add_mail_context("order_confirmed", invoice_mail_context)
     add_export_entry("invoice", export_invoices)
     add_export_entry("credit_notes", export_credit_notes)

@@ -3,6 +3,11 @@
 Every mail goes to the buyer, in the order's language, with a plain-text and an HTML part, the shop's
 e-mail as Reply-To, and a dedupe key so that a replayed webhook or a retried transition queues it once.
 Gift recipients get no mail in this version (and would never see prices).
+
+A mail is queued as data (the order, the template, its subject and values, records by id) and drawn right
+after the transaction commits (shop.outbox.rendering): the transactions that queue these mails hold row locks
+(the order's, the stock's, an invoice number's counter) that must not wait for templates and PDFs. The
+attachments (the invoice PDF) are drawn when the mail is delivered.
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ from typing import Any
 from flask import render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from sqlalchemy import inspect
 
+from shop.core.db import Base
 from shop.core.i18n import MONEY_LOCALES
 from shop.core.links import absolute_url_for
 from shop.core.money import format_eur
 from shop.core.settings import get_settings
+from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Order
 from shop.orders.queries import order_vat_lines
+from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
 
 
@@ -50,38 +59,65 @@ def _context(order: Order) -> dict:
     }
 
 
+def _stored(value: Any) -> Any:
+    """A template value as the outbox keeps it: a record by its class and id, anything else as it is (plain)."""
+    if isinstance(value, Base):
+        return {"__record__": type(value).__name__, "id": inspect(value).identity[0]}
+    return value
+
+
+def _loaded(value: Any) -> Any:
+    if isinstance(value, dict) and "__record__" in value:
+        [model] = [mapper.class_ for mapper in Base.registry.mappers if mapper.class_.__name__ == value["__record__"]]
+        return db.session.get(model, value["id"])
+    return value
+
+
 def _queue(order: Order, name: str, kind: str, subject: str, *, dedupe_key: str, attachments=(), **extra) -> None:
-    """Render ``emails/<name>.txt`` and ``.html`` in the order's language (with what the domains above add to
-    ``kind``'s context) and queue them."""
-    with force_locale(order.locale or "nl"):
-        context = _context(order) | _added_context(order, kind) | extra
-        subject_text = subject
-        text = render_template(f"emails/{name}.txt", subject=subject_text, **context)
-        html = render_template(f"emails/{name}.html", subject=subject_text, **context)
+    """Queue ``emails/<name>`` for the order's buyer, drawn after the commit (``_draw``)."""
+    db.session.flush()
     enqueue(
         kind=kind,
         to=order.email,
-        subject=subject_text,
-        text=text,
-        html=html,
+        subject=subject,
+        text="",
         attachments=attachments,
         order=order,
         dedupe_key=dedupe_key,
         reply_to=get_settings().seller_email,
+        renderer="order_mail",
+        render_args={"order_id": order.id, "name": name, "kind": kind, "subject": subject,
+                     "extra": {key: _stored(value) for key, value in extra.items()}},
     )
 
 
+def _draw(args: dict) -> Drawn:
+    """Draw ``emails/<name>.txt`` and ``.html`` in the order's language, with the order's context, what the
+    domains above add to ``kind``'s context, and the queued values."""
+    order = db.session.get(Order, args["order_id"])
+    subject = args["subject"]
+    with force_locale(order.locale or "nl"):
+        extra = {key: _loaded(value) for key, value in args["extra"].items()}
+        context = _context(order) | _added_context(order, args["kind"]) | extra
+        text = render_template(f"emails/{args['name']}.txt", subject=subject, **context)
+        html = render_template(f"emails/{args['name']}.html", subject=subject, **context)
+    return Drawn(subject=subject, text=text, html=html)
+
+
+add_renderer("order_mail", _draw)
+
+
 def queue_order_mail(order: Order, name: str, subject: str, *, dedupe_key: str,
-                     attachments: list[tuple[str, str, bytes]] | tuple = (), **extra) -> None:
+                     attachments: list[tuple[str, str, bytes | Later]] | tuple = (), **extra) -> None:
     """A mail about the order that a domain above orders writes (its own ``emails/<name>`` templates, kind
     ``name``): to the buyer, in the order's language, with the order's context plus ``extra``, queued once per
     ``dedupe_key``. ``subject`` is already in the order's language (render it under ``force_locale``)."""
     _queue(order, name, name, subject, dedupe_key=dedupe_key, attachments=attachments, **extra)
 
 
-# kind of mail -> functions giving (filename, MIME type, bytes) to attach; added by the domains above orders
-# (invoicing: the invoice PDF to the confirmation).
-Attachments = Callable[[Order], list[tuple[str, str, bytes]]]
+# kind of mail -> functions giving (filename, MIME type, bytes or Later) to attach; added by the domains above
+# orders (invoicing: the invoice PDF to the confirmation, drawn when the mail is delivered).
+Attachments = Callable[[Order], list[tuple[str, str, bytes | Later]]]
 _ATTACHMENTS: dict[str, list[Attachments]] = defaultdict(list)
 
 
@@ -91,7 +127,7 @@ def add_attachments(kind: str, attachments: Attachments) -> None:
         _ATTACHMENTS[kind].append(attachments)
 
 
-def _attachments(order: Order, kind: str) -> list[tuple[str, str, bytes]]:
+def _attachments(order: Order, kind: str) -> list[tuple[str, str, bytes | Later]]:
     with force_locale(order.locale or "nl"):
         return [attachment for provider in _ATTACHMENTS[kind] for attachment in provider(order)]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, str_enum, utcnow
@@ -29,6 +30,10 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # A mail still to be drawn (shop.outbox.rendering): the renderer's name and its arguments (ids, plain values).
+    # Drawn right after the transaction that queued it commits, or by the worker before it sends; "" once drawn.
+    renderer: Mapped[str] = mapped_column(String(60), default="")
+    render_args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, 10), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -50,5 +55,8 @@ class OutboxAttachment(Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    # A document drawn when the mail is delivered (``invoice-pdf:12``; shop.outbox.rendering), its data empty
+    # until then: the document is immutable data, so drawing it later gives the same bytes.
+    source: Mapped[str] = mapped_column(String(100), default="")
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")

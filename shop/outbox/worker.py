@@ -25,6 +25,7 @@ from shop.core.clock import as_utc
 from shop.core.db import utcnow
 from shop.extensions import db
 from shop.outbox.models import OutboxMessage, OutboxStatus
+from shop.outbox.rendering import attachment_data, draw_message
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
@@ -65,6 +66,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
+    """The mail as it is sent: drawn first when it was queued as data (its drawing after the commit did not
+    happen), its attachments drawn from their sources."""
+    draw_message(message)
     config = current_app.config
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
@@ -81,7 +85,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         email.add_attachment(
-            attachment.data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+            attachment_data(attachment), maintype=maintype or "application", subtype=subtype or "octet-stream",
             filename=attachment.filename,
         )
     return email

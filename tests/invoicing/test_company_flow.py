@@ -18,6 +18,7 @@ from shop.invoicing.models import CreditNote, DeliveryStatus, EInvoiceDelivery, 
 from shop.invoicing.queries import get_invoice_of
 from shop.orders.models import Order, OrderStatus
 from shop.outbox.models import OutboxAttachment, OutboxMessage
+from shop.outbox.rendering import attachment_data
 from shop.reporting.reports import vat_report
 from tests.factories import (
     log_in_as,
@@ -36,7 +37,7 @@ def _attachments(kind: str, order: Order) -> dict[str, bytes]:
     message = _db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == kind,
                                                               OutboxMessage.order_id == order.id))
     assert message is not None, f"no {kind} mail"
-    return {a.filename: a.data for a in _db.session.scalars(
+    return {a.filename: attachment_data(a) for a in _db.session.scalars(
         select(OutboxAttachment).where(OutboxAttachment.message_id == message.id))}
 
 

@@ -256,6 +256,7 @@ def test_refund_mail_goes_to_the_buyer_with_the_status_link(db, cheese, staff):
     order = make_paid_order((cheese, 2), locale="fr")
 
     refund_by_staff(order, 1250, reason="abîmé", request_key=_key(), by=staff)
+    db.session.commit()  # the mail is drawn once the refund is committed
 
     [mail] = _mails("order_refunded")
     assert (mail.to_address, mail.order_id) == ("an@voorbeeld.be", order.id)
@@ -420,6 +421,7 @@ def test_resent_cancellation_says_it_was_refunded(db, cheese, staff):
     cancel_by_staff(order, reason="Weg", expected_status="paid", by=staff)
 
     resend_customer_email(order, "order_cancelled", by=staff)
+    db.session.commit()  # the mails are drawn once the staff action is committed
 
     first, again = _mails("order_cancelled")
     assert "We betalen € 25,00 terug" in _plain(first.body_text)

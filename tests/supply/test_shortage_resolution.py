@@ -173,6 +173,7 @@ def test_substitution_mails_the_customer_what_replaced_what(db, shop):
     report = _report(shop, "package_line", 1)
 
     substitute(report, shop["butter"], by=shop["staff"])
+    db.session.commit()  # the mail is drawn once the resolution is committed
 
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_shortage_substituted")).one()
     order = shop["order"]
@@ -220,6 +221,7 @@ def test_refund_the_missing_part_of_a_package(db, shop):
     order = shop["order"]
 
     refund_missing(report, by=shop["staff"], note="geen vervanging")
+    db.session.commit()  # the mail is drawn once the resolution is committed
 
     refund = db.session.get(Refund, report.refund_id)
     assert (report.status, report.value_cents, refund.amount_cents, refund.by_user_id, order.refunded_cents) == (
