@@ -1,7 +1,7 @@
 """outbox: mails drawn after the commit (renderer, render_args) and attachments drawn when delivered (source).
 
 Revision ID: a4c81e5f2d10
-Revises: f26839a1ca42
+Revises: 7b0289795f02
 Create Date: 2026-12-08 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4c81e5f2d10'
-down_revision = 'f26839a1ca42'
+down_revision = '7b0289795f02'
 branch_labels = None
 depends_on = None
 
