@@ -306,16 +306,17 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     except OutOfStock as error:
         product = db.session.get(Product, error.product_id)
         raise OrderOutOfStock(error.product_id, error.wanted, product.t("name", locale) if product else "?") from error
-    take_shipment_slot(order.id, shipment, data, now)
     clear_cart(cart)
-    # The number last: its counter row stays locked until the caller commits, and every other buyer waits for
-    # it, so nothing comes after it but writing the order. (The order is added to the session only now, so that
-    # no flush before writes it without its number.)
+    # The number late: its counter row stays locked until the caller commits, and every other buyer waits for
+    # it, so nothing comes after it but writing the order and its slot booking (which needs the order's id).
+    # The order is added to the session only now, so that no flush before writes it without its number. Every
+    # placing takes its locks in this order: stock rows, the counter, then the slot.
     order.number = next_order_number(day.year)
     for movement in movements:
         movement.note = order.number
     db.session.add(order)
     db.session.flush()
+    take_shipment_slot(order.id, shipment, data, now)
     return order
 
 

@@ -266,7 +266,6 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
         raise ListNotReady(checked)
 
     order = Order(
-        number=next_order_number(day.year),
         status=OrderStatus.PENDING_PAYMENT,
         payment_provider=PaymentProvider(configured_provider()),
         request_id=current_request_id(),
@@ -318,16 +317,22 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     order.transitions.append(OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
                                              by_user_id=by.id, actor="customer",
                                              note=f"bedrijfsgeschenken: {len(checked.rows)} ontvangers"))
-    db.session.add(order)
-    db.session.flush()
 
     try:
-        take_stock(checked.stock_needed, MovementReason.ORDER, by=by, note=order.number)
+        movements = take_stock(checked.stock_needed, MovementReason.ORDER, by=by)
     except OutOfStock as error:
         product = db.session.get(Product, error.product_id)
         raise GiftOutOfStock(
             _l("Van %(name)s is intussen niet genoeg voorraad meer voor de hele lijst. Er is niets besteld; "
                "bekijk de lijst opnieuw."), name=product.name if product else "?") from error
+    # The number after the stock, as at checkout (shop.checkout.services.place_order): every placing takes its
+    # locks in the same order (stock rows, the counter, then the delivery days' room) and holds the counter
+    # only for the last writes.
+    order.number = next_order_number(day.year)
+    for movement in movements:
+        movement.note = order.number
+    db.session.add(order)
+    db.session.flush()
     try:
         take_parcel_room(checked.parcels_per_day)
     except NoParcelRoom as error:

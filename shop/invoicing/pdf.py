@@ -7,7 +7,7 @@ The page and its embedded font come from shop.core.pdf.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -83,6 +83,10 @@ def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
 
     with force_locale(locale):
         pdf = new_pdf(compress)
+        # Dated by the document, not by the moment it is drawn: an immutable document draws to the same bytes
+        # every time (the e-invoice embeds it and is resent under the same idempotency key).
+        issued = document.issued_at
+        pdf.creation_date = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
         if is_credit:
             pdf.set_title(_("Creditnota %(number)s", number=document.number))
         else:

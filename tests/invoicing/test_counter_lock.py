@@ -6,7 +6,7 @@ every counter row at once (FOR UPDATE NOWAIT fails while one is held)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -88,3 +88,26 @@ def test_no_counter_is_held_while_a_credit_note_and_its_mail_are_drawn(db, drawi
 
     assert {"render_template", "render_credit_note_pdf", "validate_ubl"} <= {name for name, _h, _b in drawings}
     assert [(name, held, blocked) for name, held, blocked in drawings if held or blocked] == []
+
+
+def test_an_issued_invoice_draws_to_the_same_bytes_every_time(db, monkeypatch):
+    """The PDF is dated by the invoice, not by the moment it is drawn: a resent e-invoice (same idempotency key)
+    embeds exactly the same document, also an hour later."""
+    import fpdf.fpdf
+
+    from shop.invoicing.pdf import render_document_pdf
+    from shop.invoicing.queries import get_invoice_of
+
+    order = make_sample_order(company=True, status=OrderStatus.PENDING_PAYMENT)
+    payment_succeeded(order, payment_intent_id=None, actor="test")
+    db.session.commit()
+    invoice = get_invoice_of(order)
+    first = render_document_pdf(invoice)
+
+    class AnHourLater(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(hours=1)
+
+    monkeypatch.setattr(fpdf.fpdf, "datetime", AnHourLater)
+    assert render_document_pdf(invoice) == first
