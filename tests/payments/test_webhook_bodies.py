@@ -51,7 +51,9 @@ def _events(order: Order, session_id: str):
 
 
 @pytest.fixture
-def plenty(db):
+def plenty(app, db):
+    # Every example places an order for the first pickup day: its hours must have room for all of them.
+    app.config["SHOP_SETTINGS"] = {**app.config.get("SHOP_SETTINGS", {}), "pickup_slot_capacity": 10**6}
     return make_product("Oude Brugge", price_cents=1250, stock=10**6)
 
 
