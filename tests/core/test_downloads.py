@@ -15,6 +15,7 @@ import pytest
 from shop.core.downloads import FORMULA_STARTS, csv_bytes, csv_cell
 from tests.factories import (
     log_in_as,
+    make_company_customer,
     make_order_paid_at,
     make_package,
     make_producer,
@@ -37,9 +38,10 @@ DOWNLOADS = [
     ("staff", f"/beheer/rapporten/btw?formaat=csv&{NOVEMBER}", {REASON}),
     ("staff", f"/beheer/rapporten/bestsellers?formaat=csv&{NOVEMBER}", {PRODUCT, PRODUCER, PACKAGE}),
     ("producer", "/portaal/csv/export", {PRODUCT}),
+    ("company", "/bedrijfsgeschenken/sjabloon.csv", {PRODUCT, PACKAGE}),
 ]
 # The modules whose views hand out a CSV (csv_response): each one's downloads are in DOWNLOADS.
-CSV_VIEW_MODULES = {"backoffice/report_views.py", "portal/supply_views.py"}
+CSV_VIEW_MODULES = {"backoffice/report_views.py", "gifts/views.py", "portal/supply_views.py"}
 
 
 @pytest.mark.parametrize(("value", "cell"), [
@@ -77,7 +79,8 @@ def formulas(db):
     order = make_order_paid_at((product, 2), (package, 1), at=datetime(2026, 11, 5, 10, tzinfo=UTC))
     db.session.commit()
     make_refund(order, 100, reason=REASON, at=datetime(2026, 11, 6, 10, tzinfo=UTC))
-    users = {"staff": make_staff(), "producer": make_user(role="producer", producer=producer)}
+    users = {"staff": make_staff(), "producer": make_user(role="producer", producer=producer),
+             "company": make_company_customer("inkoop@voorbeeld.be")}
     db.session.commit()
     return users
 
