@@ -19,6 +19,8 @@ parameters are AND-ed):
                  ``prijs_af``, ``nieuw``
 ``pagina``       page number, from 1
 ``per_pagina``   page size (not linked anywhere; capped by ``MAX_PRODUCTS_PER_PAGE``)
+``toon``         a facet shown with all its values (``producent``, ``gemeente``, ...), from its "Toon alle" link;
+                 without it a long facet shows its values with the most products and the selected ones
 
 Bad input never fails: a value that cannot be used is dropped and explained in ``notices``.
 """
@@ -59,6 +61,9 @@ SORT_LABELS = {
     Sort.NEWEST: _l("Nieuwste eerst"),
 }
 
+# Facets that ``toon=<name>`` can open whole (shop/core/facets.py).
+OPENABLE_FACETS = ("categorie", "streek", "gemeente", "label", "producent", "zonder")
+
 # Multi-valued slug parameters and the attribute of ProductFilters that holds them.
 SLUG_PARAMETERS = {
     "categorie": "categories",
@@ -94,6 +99,7 @@ class ProductFilters:
     page: int = 1
     per_page: int = 24
     per_page_chosen: bool = False
+    opened_facets: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -157,6 +163,12 @@ class ProductFilters:
         args = self.to_args()
         if page > 1:
             args["pagina"] = [str(page)]
+        return args
+
+    def args_opening(self, facet: str) -> dict[str, list[str]]:
+        """This page with one facet shown whole: a facet's "Toon alle" link."""
+        args = self.args_for_page(self.page)
+        args["toon"] = [facet]
         return args
 
     def args_without(self, parameter: str, value: str | None = None) -> dict[str, list[str]]:
@@ -325,6 +337,8 @@ def parse_filters(args, *, per_page: int = 24, max_per_page: int = 96) -> Produc
             notices.append(str(_l("Ongeldig paginanummer; we tonen de eerste pagina.")))
         else:
             filters.page = page
+
+    filters.opened_facets = [name for name in OPENABLE_FACETS if name in args.getlist("toon")]
 
     filters.notices = notices
     return filters

@@ -6,6 +6,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 from flask import Flask, url_for
 
+from shop.core.facets import facet_view, tree_facet_view
 from shop.core.i18n import current_language
 from shop.core.settings import get_settings
 from shop.core.vat_number import format_vat_number
@@ -46,3 +47,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["format_percent"] = format_number
     app.jinja_env.globals["shop_settings"] = shop_settings
+    app.jinja_env.globals["facet_view"] = facet_view
+    app.jinja_env.globals["tree_facet_view"] = tree_facet_view

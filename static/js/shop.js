@@ -41,7 +41,8 @@
         return;
       }
       panels.forEach(function (panel) {
-        panel.open = wide.matches;
+        // A panel the server opened (a facet's "Toon alle" link) stays open on phones too.
+        panel.open = wide.matches || panel.hasAttribute("data-stay-open");
       });
     }
     syncPanels();
@@ -113,7 +114,11 @@
     });
     function clearBusy(form) {
       form.removeAttribute("data-busy");
-      Array.prototype.forEach.call(form.querySelectorAll(".is-busy"), function (button) {
+      // form.elements also holds the buttons outside the form that name it (form="..."): the list cards.
+      Array.prototype.forEach.call(form.elements, function (button) {
+        if (!button.classList.contains("is-busy")) {
+          return;
+        }
         button.classList.remove("is-busy");
         button.removeAttribute("aria-busy");
       });

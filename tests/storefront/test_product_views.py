@@ -66,7 +66,7 @@ def test_a_card_is_one_link_with_photo_producer_unit_price_per_kg_and_stock(clie
     card = html[html.index('<article class="card product-card">'): html.index("</article>")]
     assert card.count("<a ") == 1
     assert f'<h3 class="card__title"><a href="/producten/{kaas.slug}">Oude hoevekaas</a></h3>' in card
-    assert '<img src="/static/img/kaas.jpg" alt="" loading="lazy"' in card
+    assert '<img class="card__media" src="/static/img/kaas.jpg" alt="" width="400" height="300"' in card
     assert "Hoeve Dierickx · Eeklo" in card
     assert "250 g" in card
     assert f"€{NBSP}6,50" in card
