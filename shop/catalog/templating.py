@@ -1,7 +1,7 @@
 """Template helpers for products and categories, on every page that shows a product card or page.
 
-``stock_status``, ``in_season_now``, ``season_ranges``, ``net_quantity``, ``per_kg_unit`` and
-``category_illustration``; create_app registers them with ``init_app``.
+``stock_status``, ``in_season_now``, ``season_ranges``, ``net_quantity``, ``net_quantity_note``, ``per_kg_unit``
+and ``category_illustration``; create_app registers them with ``init_app``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from flask_babel import gettext, ngettext
 
 from shop.catalog.models import NetUnit, Product
 from shop.catalog.product_queries import StockLevel, season_ranges, stock_level
+from shop.catalog.quantities import stated_net_quantity, unit_repeats_net_quantity
 from shop.core.clock import shop_today
-from shop.core.templating import format_number
+from shop.core.templating import format_number, tr
 
 
 class StockStatus:
@@ -46,10 +47,14 @@ def product_season_ranges(product: Product) -> list[tuple[int, int]]:
 
 
 def net_quantity(product: Product) -> str:
-    """The net quantity as people read it: ``250 g``, ``1,5 kg``, ``75 cl``, ``1 l``, ``6 stuks``."""
+    """The net quantity as people read it: ``250 g``, ``1,5 kg``, ``75 cl``, ``1 l``, ``6 stuks``; in the
+    words of the product's unit when it states it (``720 ml``, not ``72 cl``), so a page says it one way."""
     amount = product.net_quantity
     if not amount:
         return ""
+    stated = stated_net_quantity(tr(product, "unit"), amount, product.net_unit)
+    if stated:
+        return stated
     if product.net_unit == NetUnit.GRAM:
         return f"{format_number(amount / 1000)} kg" if amount >= 1000 else f"{amount} g"
     if product.net_unit == NetUnit.MILLILITRE:
@@ -57,6 +62,14 @@ def net_quantity(product: Product) -> str:
             return f"{format_number(amount / 1000)} l"
         return f"{amount // 10} cl" if amount % 10 == 0 else f"{amount} ml"
     return ngettext("%(num)d stuk", "%(num)d stuks", amount)
+
+
+def net_quantity_note(product: Product) -> str:
+    """The net quantity to show beside the unit ("6 x 33 cl" · "1,98 l"), or "" when the unit says it already
+    ("720 ml", "ca. 500 g", "per stuk (200 g)") or it is a count of pieces."""
+    if unit_repeats_net_quantity(tr(product, "unit"), product.net_quantity, product.net_unit):
+        return ""
+    return net_quantity(product)
 
 
 def per_kg_unit(product: Product) -> str:
@@ -84,6 +97,7 @@ def init_app(app: Flask) -> None:
         in_season_now=in_season_now,
         season_ranges=product_season_ranges,
         net_quantity=net_quantity,
+        net_quantity_note=net_quantity_note,
         per_kg_unit=per_kg_unit,
         category_illustration=category_illustration,
     )
