@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from shop.config import get_config, production_problems
-from shop.core import deployment, observability
+from shop.core import compression, deployment, observability, static_files
 from shop.core.db import engine_options
 
 
@@ -24,6 +24,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             raise RuntimeError("The shop cannot start in production:\n  " + "\n  ".join(problems))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    # First among the after-request hooks, so that it runs last, on the final body and headers.
+    compression.init_app(app)
+    static_files.init_app(app)
     deployment.init_app(app)
     observability.init_app(app)
 

@@ -78,6 +78,11 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
 def _role() -> str:
     from flask_login import current_user
 
+    if request.endpoint == "static" and "_login_user" not in g:
+        # A static file is the same for everyone: its line does not look the visitor up (no database query,
+        # and no session read, so the file's response does not vary on the cookie).
+        return "-"
+
     if not getattr(current_user, "is_authenticated", False):
         return "anonymous"
     role = getattr(current_user, "role", "")
