@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from shop.core.static_files import Fingerprints
+from tests.factories import make_product
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 YEAR = "public, max-age=31536000, immutable"
@@ -71,3 +72,13 @@ def test_a_changed_file_gets_a_new_fingerprint_when_watched(tmp_path):
     assert watched.of("a.css") != before
     assert watched.of("missing.css") is None
     assert watched.of("../etc/passwd") is None
+
+
+def test_a_page_with_a_csrf_token_and_a_query_string_is_not_compressed(client, db):
+    make_product("Kaas met token")
+    db.session.commit()
+    plain_address = client.get("/producten", headers={"Accept-Encoding": "gzip"})
+    assert plain_address.headers["Content-Encoding"] == "gzip"
+    searched = client.get("/producten?q=kaas", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in searched.headers
+    assert 'name="csrf_token"' in searched.text and "Accept-Encoding" in searched.headers["Vary"]
