@@ -9,7 +9,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.factories import make_category, make_label, make_municipality, make_producer, make_product, make_region
+from tests.factories import (
+    make_category,
+    make_label,
+    make_municipality,
+    make_package,
+    make_producer,
+    make_product,
+    make_region,
+)
 
 FORM_CONTROLS = {"input", "select", "textarea", "button"}
 
@@ -132,3 +140,15 @@ def test_card_photos_are_sized_and_only_the_first_row_loads_at_once(client, big_
     assert ['fetchpriority="high"' in photo for photo in photos[:4]] == [True, True, False, False]
     assert not any('loading="lazy"' in photo for photo in photos[:4])
     assert all('loading="lazy"' in photo for photo in photos[4:])
+
+
+def test_the_main_photo_of_a_product_or_package_page_loads_first(client, big_catalogue):
+    package = make_package([(big_catalogue[0], 1)], name="Proefpakket")
+    product_html = client.get(f"/producten/{big_catalogue[0].slug}").text
+    assert re.search(r'<img src="[^"]+" alt="[^"]+" fetchpriority="high" width="800" height="600" decoding="async">|'
+                     r'<img src="[^"]+" alt="[^"]+" width="800" height="600" fetchpriority="high" decoding="async">',
+                     product_html)
+    package_html = client.get(f"/pakketten/{package.slug}").text
+    assert 'width="800" height="600" fetchpriority="high" decoding="async">' in package_html
+    # The package's items further down wait until they near the screen.
+    assert re.search(r'<img class="package-item__photo" [^>]* loading="lazy" decoding="async">', package_html)
