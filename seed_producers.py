@@ -1,10 +1,11 @@
 """Fill the configured database (SHOP_DATABASE_URL) with the demo catalogue.
 
-    python seed_producers.py [--seed N] [--reset] [--if-empty]
+    python seed_producers.py [--seed N] [--reset] [--if-empty] [--scale N]
 
 The schema must exist (`flask --app shop db upgrade`). Deterministic for a given --seed (default 2026).
 Without --reset it refuses to touch a database that already has a catalogue (exit code 1);
 --if-empty skips quietly in that case (exit code 0), which `make run` uses.
+--scale N makes the catalogue N times as large (copies of every product, for the benchmark in bench/).
 The logic lives in shop/demo/seed.py.
 """
 
@@ -23,12 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset", action="store_true",
                         help="empty every table first (all data, also orders and users; never alembic_version)")
     parser.add_argument("--if-empty", action="store_true", help="seed only when there are no producers yet")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="make the catalogue N times as large, with copies of every product (default 1)")
     args = parser.parse_args(argv)
+    if args.scale < 1:
+        parser.error("--scale must be 1 or more")
 
     app = create_app()
     with app.app_context():
         try:
-            seed(seed=args.seed, reset=args.reset, if_empty=args.if_empty, out=lambda line: print(line, flush=True))
+            seed(seed=args.seed, reset=args.reset, if_empty=args.if_empty, scale=args.scale,
+                 out=lambda line: print(line, flush=True))
         except DatabaseNotEmpty as refusal:
             print(f"Refused: {refusal}", file=sys.stderr)
             return 1

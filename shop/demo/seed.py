@@ -682,6 +682,51 @@ class Seeder:
                  f"{len(plans)} images")
         self.out(f"  stock: {movements} initial movements, {sum(p.stock for p in plans)} units")
 
+    # --- a larger catalogue for benchmarks ------------------------------------------------
+    def scale_products(self, scale: int, batch: int = 5000) -> None:
+        """Make the catalogue ``scale`` times as large: ``scale - 1`` copies of every product, each under the
+        same producer with its own slug (``-r2`` ... ``-rN``), a price within 10 % and its own opening stock.
+
+        For benchmarks (``seed_producers.py --scale N``). Copies are never featured and belong to no package, so
+        the home page and the packages stay as at 1x; the randomness is its own (``scale-<seed>``), so the 1x
+        part of the catalogue is the same whatever the scale. Written with bulk INSERTs, ``batch`` rows at a time.
+        """
+        if scale <= 1:
+            return
+        rng = random.Random(f"scale-{self.seed}")
+        base = list(self.product_plans)
+        made = movements = 0
+        pending: list[tuple[ProductPlan, dict[str, Any], int]] = []
+
+        def write() -> None:
+            nonlocal made, movements
+            ids = _insert(Product, [row for _, row, _ in pending])
+            copies = [(plan, new_id) for (plan, _, _), new_id in zip(pending, ids)]
+            _insert_plain(ProductAllergen, [{"product_id": new_id, "allergen": Allergen(a), "presence": presence}
+                                            for plan, new_id in copies for a, presence in plan.allergens])
+            _insert_plain(ProductImage, [{"product_id": new_id, "alt": f"Tekening: {plan.name}", "position": 0,
+                                          "path": f"{CATALOG_IMAGE_DIR}/{plan.illustration}.svg"}
+                                         for plan, new_id in copies])
+            _insert_plain(product_labels, [{"product_id": new_id, "label_id": self.label_ids[slug]}
+                                           for plan, new_id in copies for slug in plan.labels])
+            movements += receive_initial_stock({new_id: units for (_, _, units), new_id in zip(pending, ids)},
+                                               note="Beginvoorraad (demo)")
+            made += len(ids)
+            pending.clear()
+
+        for copy_number in range(2, scale + 1):
+            for plan in base:
+                row = {**plan.row, "slug": f"{plan.row['slug'][:150]}-r{copy_number}", "featured": False,
+                       "price_cents": nice_price(plan.price_cents * rng.uniform(0.9, 1.1), rng)}
+                pending.append((plan, row, 0 if plan.stock == 0 else rng.randint(1, 60)))
+                if len(pending) >= batch:
+                    write()
+        if pending:
+            write()
+        self.counts.update(products=self.counts["products"] + made, scaled_copies=made,
+                           stock_movements=self.counts["stock_movements"] + movements)
+        self.out(f"  scale {scale}: {made} more products ({len(base)} x {scale - 1}), {movements} movements")
+
     # --- packages ------------------------------------------------------------------------
     def packages(self) -> None:
         rng = self.rng
@@ -806,14 +851,20 @@ def orders_now():
 
 
 def seed(
-    seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, out: Output = print, with_orders: bool = True
+    seed: int = DEFAULT_SEED, reset: bool = False, if_empty: bool = False, out: Output = print, with_orders: bool = True,
+    scale: int = 1,
 ) -> dict[str, int]:
     """Fill the configured database with the demo catalogue; needs an app context.
+
+    ``scale`` > 1 makes the catalogue that many times as large (copies of every product, for benchmarks; see
+    ``Seeder.scale_products``). Raises ValueError for a scale below 1.
 
     Refuses (raises DatabaseNotEmpty) when producers, products or packages exist, unless ``reset``
     (empty every table first) or ``if_empty`` (then it skips and returns ``{"skipped": 1}``).
     Returns counts of what it made. Commits once at the end; rolls back on any error.
     """
+    if scale < 1:
+        raise ValueError(f"scale must be 1 or more, not {scale}")
     started = time.perf_counter()
     url = db.engine.url.render_as_string(hide_password=True)
     if not reset and not catalogue_is_empty():
@@ -825,7 +876,7 @@ def seed(
             "Run with --reset to empty it first (this deletes ALL data, also orders and users), "
             "or with --if-empty to skip seeding when it is filled."
         )
-    out(f"Seeding the demo catalogue (seed {seed}) into {url}")
+    out(f"Seeding the demo catalogue (seed {seed}{f', scale {scale}' if scale > 1 else ''}) into {url}")
     seeder = Seeder(seed, out)
     try:
         if reset:
@@ -835,6 +886,7 @@ def seed(
         seeder.producers()
         seeder.products()
         seeder.packages()
+        seeder.scale_products(scale)
         logins = seeder.users()
         if with_orders:
             from shop.demo.orders import seed_demo_orders

@@ -1,0 +1,123 @@
+"""The bench's results as JSON, a Markdown table and a plot of latency against catalogue size."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+COLUMNS = ("page", "req/s", "p50 ms", "p99 ms", "% of ceiling", "uncached p50 ms", "HTML KB raw / gz",
+           "queries (first / repeat)")
+
+
+def _cell(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def markdown(results: dict) -> str:
+    lines = ["# Benchmark results", ""]
+    machine = results["machine"]
+    lines.append(f"Taken {results['started']} on {machine['cpu']} ({machine['nproc']} cores, {machine['ram_gb']} GB "
+                 f"RAM), {machine['os']}; Python {machine['python']}, {machine['wrk']}, gunicorn "
+                 f"{machine['gunicorn']} with {results['settings']['workers']} sync workers; wrk "
+                 f"{results['settings']['connections']} connections, median of {results['settings']['runs']} × "
+                 f"{results['settings']['seconds']} s. Load average at the start: {machine['load_average']}.")
+    lines.append("")
+    if results.get("ceiling"):
+        c = results["ceiling"]
+        lines.append(f"**Ceiling** (bare WSGI app returning the products page's bytes, same gunicorn settings): "
+                     f"{_cell(c['rps'])} req/s, p50 {_cell(c['p50_ms'], 2)} ms, p99 {_cell(c['p99_ms'], 2)} ms.")
+        lines.append("")
+    for block in results.get("pages", []):
+        lines.append(f"## {block['db']}, {block['scale']}× catalogue ({block['products']:,} products)")
+        lines.append("")
+        lines.append("| " + " | ".join(COLUMNS) + " |")
+        lines.append("|---|" + "---:|" * (len(COLUMNS) - 1))
+        for row in block["rows"]:
+            size = (f"{_cell(row.get('raw_kb'))} / {_cell(row.get('gzip_kb'))}" if row.get("raw_kb") is not None
+                    else "–")
+            queries = f"{_cell(row.get('queries_first'))} / {_cell(row.get('queries_repeat'))}"
+            lines.append(f"| {row['label']} | {_cell(row.get('rps'))} | {_cell(row.get('p50_ms'), 2)} | "
+                         f"{_cell(row.get('p99_ms'), 2)} | {_cell(row.get('ceiling_pct'))} | "
+                         f"{_cell(row.get('uncached_p50_ms'), 2)} | {size} | {queries} |")
+        lines.append("")
+    for block in results.get("orders", []):
+        place, hook, books = block["place"], block["webhook"], block["books"]
+        lines.append(f"## Orders through payment ({block['db']}): {block['buyers']} buyers, "
+                     f"{len(block['packages']['slugs'])} packages sharing {block['packages']['shared_components']} "
+                     f"of {block['packages']['components']} components ({block['packages']['stock_per_component']} "
+                     "units each)")
+        lines.append("")
+        lines.append("| orders paid | orders/s | place p50 / p99 ms | webhook p50 / p99 ms | sold out at placing | "
+                     "units oversold | failures |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append(f"| {block['orders_paid']} | {_cell(block['orders_per_s'], 2)} | {_cell(place['p50_ms'])} / "
+                     f"{_cell(place['p99_ms'])} | {_cell(hook['p50_ms'])} / {_cell(hook['p99_ms'])} | "
+                     f"{block['sold_out_at_place']} | {books['oversold_units']} | {block['failure_count']} |")
+        lines.append("")
+    if results.get("lighthouse"):
+        lines.append("## Lighthouse 12.2.3 (mobile)")
+        lines.append("")
+        lines.append("| page | LCP ms | CLS | TBT ms | performance | accessibility | DOM elements |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for row in results["lighthouse"]:
+            if "error" in row:
+                lines.append(f"| {row['page']} | failed: {row['error'][:80]} | | | | | |")
+                continue
+            lines.append(f"| {row['page']} | {_cell(row['lcp_ms'])} | {row['cls']} | {_cell(row['tbt_ms'])} | "
+                         f"{_cell(row['performance'])} | {_cell(row['accessibility'])} | {_cell(row['dom_size'])} |")
+        lines.append("")
+    if results.get("plot"):
+        lines.append(f"![Latency against catalogue size]({results['plot']})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> bool:
+    """p50 and p99 of the products page and the search against catalogue size, per database; False when there is
+    only one size or matplotlib is missing (pip install -e '.[bench]')."""
+    series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+    for block in results.get("pages", []):
+        for row in block["rows"]:
+            if row["key"] in ("products", "search") and row.get("p50_ms") is not None:
+                for stat in ("p50_ms", "p99_ms"):
+                    series.setdefault((block["db"], row["key"], stat), []).append((block["scale"], row[stat]))
+    if not any(len(points) > 1 for points in series.values()):
+        return False
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for (db, key, stat), points in sorted(series.items()):
+        points.sort()
+        axis.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+                  linestyle="-" if stat == "p50_ms" else "--", label=f"{key} {stat.removesuffix('_ms')} ({db})")
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("catalogue size (× the demo catalogue)")
+    axis.set_ylabel("latency (ms) under wrk, 16 connections")
+    axis.set_title("Products page and search: latency against catalogue size")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize="small")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
+def write(results: dict, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if plot(results, folder / "latency-vs-size.png"):
+        results["plot"] = "latency-vs-size.png"
+    json_path, md_path = folder / "latest.json", folder / "latest.md"
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path
