@@ -1,4 +1,5 @@
 # The two commands of the README: `make run` serves the shop, `make test` runs the whole test suite.
+# `make bench` runs the benchmark (bench/).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint translations seed clean
+.PHONY: install run test lint translations seed clean bench bench-quick
 
 install: $(VENV)/.installed translations
 
@@ -41,6 +42,17 @@ seed: install
 	$(FLASK) db upgrade
 	$(FLASK) reference-data
 	$(PY) seed_producers.py --reset
+
+# The benchmark (bench/README.md): seeds bench_* databases, measures every page, orders and Lighthouse, writes
+# bench/results/latest.{json,md}. BENCH_ARGS passes options, e.g. BENCH_ARGS="--only pages --db sqlite --scales 1".
+bench: install
+	@bench/setup.sh
+	$(PY) -m bench $(BENCH_ARGS)
+
+# CI's short form: a second per page, SQLite at 1x, no Lighthouse; no target asserted.
+bench-quick: install
+	@BENCH_NO_LIGHTHOUSE=1 bench/setup.sh
+	$(PY) -m bench --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/shop.db
