@@ -70,6 +70,9 @@ def markdown(results: dict) -> str:
             lines.append(f"| {row['page']} | {_cell(row['lcp_ms'])} | {row['cls']} | {_cell(row['tbt_ms'])} | "
                          f"{_cell(row['performance'])} | {_cell(row['accessibility'])} | {_cell(row['dom_size'])} |")
         lines.append("")
+    if results.get("error"):
+        lines.append(f"**The run stopped early:** {results['error']}")
+        lines.append("")
     if results.get("plot"):
         lines.append(f"![Latency against catalogue size]({results['plot']})")
         lines.append("")

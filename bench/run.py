@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=_csv, default=["sqlite", "postgresql"], help="sqlite,postgresql")
     parser.add_argument("--scales", type=lambda v: [int(x) for x in _csv(v)], default=[1, 10, 100],
                         help="catalogue sizes (default 1,10,100)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of one wrk run (default 10)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of one wrk run, whole seconds (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per page; the median is reported (default 3)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=None,
@@ -118,7 +118,7 @@ def wrk(url: str, args: argparse.Namespace, *, script: str | None = None, runs: 
     try:
         for _ in range(runs or args.runs):
             done = subprocess.run(
-                ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "30s",
+                ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{max(1, round(args.seconds))}s", "--timeout", "30s",
                  "-s", handle.name, url], capture_output=True, text=True, env=os.environ | (env or {}),
                 timeout=args.seconds + 120)
             results.append(parse_wrk(done.stdout + done.stderr))
