@@ -25,8 +25,8 @@ STOCK_PER_COMPONENT = 40
 def prepare_packages(url: str, count: int = 10) -> dict:
     """The ``count`` active packages that share the most components with each other (ties by id), each
     component's stock set to STOCK_PER_COMPONENT through inventory (so buyers run out, as in December)."""
-    from shop import create_app
     import shop.models  # noqa: F401  (every model mapped)
+    from shop import create_app
     from shop.catalog.models import Product
     from shop.extensions import db
     from shop.inventory.models import MovementReason

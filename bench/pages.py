@@ -3,6 +3,7 @@ queries and HTML size of each (in process, with the test client), and visitors f
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -26,8 +27,7 @@ def choose_pages(url: str) -> list[Page]:
     """The benchmark's pages, chosen deterministically from the database at ``url``: the first featured product
     and package (by id), the most common subcategory and region of the published products, gluten-free."""
     import shop.models  # noqa: F401  (every model mapped)
-    from shop.catalog.models import Category, Producer, Product, ProductStatus, Region
-    from shop.catalog.models import Municipality
+    from shop.catalog.models import Category, Municipality, Producer, Product, ProductStatus, Region
     from shop.packages.models import Package
 
     engine = create_engine(url)
@@ -76,12 +76,13 @@ def resolve(pages: list[Page], deep: int) -> list[Page]:
 def count_in_process(url: str, pages: list[Page]) -> dict[str, dict]:
     """Per page, in this process with the test client: SQL statements of a first and a repeated request, and the
     HTML size. The app runs with the database at ``url`` (development settings, CSRF off for add-to-cart)."""
+    from bench.measure import html_sizes
     from shop import create_app
     from shop.extensions import db
 
-    from bench.measure import html_sizes
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "STRIPE_SECRET_KEY": None})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "STRIPE_SECRET_KEY": None,
+                      "LOG_LEVEL": "WARNING"})
+    logging.getLogger("shop").setLevel(logging.WARNING)  # no line per request of the counting
     counted = {"n": 0}
     results: dict[str, dict] = {}
     with app.app_context():

@@ -701,7 +701,7 @@ class Seeder:
         def write() -> None:
             nonlocal made, movements
             ids = _insert(Product, [row for _, row, _ in pending])
-            copies = [(plan, new_id) for (plan, _, _), new_id in zip(pending, ids)]
+            copies = [(plan, new_id) for (plan, _, _), new_id in zip(pending, ids, strict=True)]
             _insert_plain(ProductAllergen, [{"product_id": new_id, "allergen": Allergen(a), "presence": presence}
                                             for plan, new_id in copies for a, presence in plan.allergens])
             _insert_plain(ProductImage, [{"product_id": new_id, "alt": f"Tekening: {plan.name}", "position": 0,
@@ -709,8 +709,8 @@ class Seeder:
                                          for plan, new_id in copies])
             _insert_plain(product_labels, [{"product_id": new_id, "label_id": self.label_ids[slug]}
                                            for plan, new_id in copies for slug in plan.labels])
-            movements += receive_initial_stock({new_id: units for (_, _, units), new_id in zip(pending, ids)},
-                                               note="Beginvoorraad (demo)")
+            stock = {new_id: units for (_, _, units), new_id in zip(pending, ids, strict=True)}
+            movements += receive_initial_stock(stock, note="Beginvoorraad (demo)")
             made += len(ids)
             pending.clear()
 
