@@ -14,10 +14,12 @@ import datetime as dt
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -122,9 +124,22 @@ def wrk(url: str, args: argparse.Namespace, *, script: str | None = None, runs: 
                  "-s", handle.name, url], capture_output=True, text=True, env=os.environ | (env or {}),
                 timeout=args.seconds + 120)
             results.append(parse_wrk(done.stdout + done.stderr))
+            settle(url)
     finally:
         os.unlink(handle.name)
     return summarise(results)
+
+
+def settle(url: str) -> None:
+    """Wait until the server has answered what wrk left behind: wrk stops with a request in flight on every
+    connection, and gunicorn's workers still answer those (and the ones queued behind them) before the next run's.
+    One more request, queued behind them, returns when they are done."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        with urllib.request.urlopen(f"{parts.scheme}://{parts.netloc}/health", timeout=300) as response:
+            response.read()
+    except OSError:
+        pass
 
 
 def warm_up(base: str, paths: list[str], times: int) -> None:
@@ -251,6 +266,8 @@ def measure_orders(kind: str, source_url: str, stripe, args, port: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A TERM (timeout, CI cancelling) ends the run like Ctrl+C: the servers it started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("wrk") is None:
         log("wrk is missing: apt-get install wrk (make bench installs it)")
         return 2
