@@ -34,7 +34,7 @@ def prepare_packages(url: str, count: int = 10) -> dict:
     from shop.packages.models import Package, PackageComponent
     from shop.packages.services import is_available
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         packages = [p for p in db.session.scalars(select(Package).where(Package.active.is_(True))
                                                   .order_by(Package.id)) if is_available(p)]

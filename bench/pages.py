@@ -80,7 +80,8 @@ def count_in_process(url: str, pages: list[Page]) -> dict[str, dict]:
     from shop import create_app
     from shop.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "STRIPE_SECRET_KEY": None,
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                      "STRIPE_SECRET_KEY": None,
                       "LOG_LEVEL": "WARNING"})
     logging.getLogger("shop").setLevel(logging.WARNING)  # no line per request of the counting
     counted = {"n": 0}
