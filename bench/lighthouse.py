@@ -36,6 +36,7 @@ def summarise(report: dict) -> dict:
         "performance": score("performance"),
         "accessibility": score("accessibility"),
         "dom_size": audits.get("dom-size", {}).get("numericValue"),
+        "dom_size_score": audits.get("dom-size", {}).get("score"),
     }
 
 

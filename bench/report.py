@@ -70,6 +70,16 @@ def markdown(results: dict) -> str:
             lines.append(f"| {row['page']} | {_cell(row['lcp_ms'])} | {row['cls']} | {_cell(row['tbt_ms'])} | "
                          f"{_cell(row['performance'])} | {_cell(row['accessibility'])} | {_cell(row['dom_size'])} |")
         lines.append("")
+    if results.get("targets"):
+        met = sum(1 for t in results["targets"] if t["met"])
+        lines.append(f"## Targets (issue 14; reported, never asserted): {met} of {len(results['targets'])} met")
+        lines.append("")
+        lines.append("| target | measured | wanted | met |")
+        lines.append("|---|---:|---:|:---:|")
+        for t in results["targets"]:
+            mark = "yes" if t["met"] else "–" if t["met"] is None else "**no**"
+            lines.append(f"| {t['target']} | {_cell(t['value'])} | {t['wanted']} | {mark} |")
+        lines.append("")
     if results.get("error"):
         lines.append(f"**The run stopped early:** {results['error']}")
         lines.append("")
@@ -117,7 +127,10 @@ def plot(results: dict, path: Path) -> bool:
 
 
 def write(results: dict, folder: Path) -> tuple[Path, Path]:
+    from bench.targets import evaluate
+
     folder.mkdir(parents=True, exist_ok=True)
+    results["targets"] = evaluate(results)
     if plot(results, folder / "latency-vs-size.png"):
         results["plot"] = "latency-vs-size.png"
     json_path, md_path = folder / "latest.json", folder / "latest.md"
