@@ -28,9 +28,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# The key development signs with when SHOP_SECRET_KEY is not set; production refuses it (production_problems).
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SHOP_SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SHOP_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("SHOP_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}")
     )
@@ -131,7 +135,8 @@ def production_problems(config) -> list[str]:
     base = config.get("SHOP_BASE_URL") or ""
     if base and not base.startswith("https://"):
         problems.append("SHOP_BASE_URL must start with https://")
-    if config.get("SECRET_KEY") == Config.SECRET_KEY:
+    # Compared with the default itself: Config.SECRET_KEY is the environment's key whenever one is set.
+    if config.get("SECRET_KEY") == DEVELOPMENT_SECRET_KEY:
         problems.append("SHOP_SECRET_KEY is the development key")
     return problems
 

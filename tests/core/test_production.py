@@ -4,6 +4,8 @@ the database timeouts."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from flask import request
@@ -48,6 +50,20 @@ def test_production_refuses_to_start_without_each_required_setting(missing, vari
 def test_production_refuses_a_setting_that_is_present_but_wrong(key, value, says):
     with pytest.raises(RuntimeError, match=says):
         create_app({**READY, key: value})
+
+
+def test_production_starts_with_its_settings_from_the_environment():
+    # The secret key comes from SHOP_SECRET_KEY, as every setting does: it is not taken for the development key.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SHOP_", "STRIPE_", "FLASK_"))}
+    env.update(SHOP_ENV="production", SHOP_SECRET_KEY="a-long-random-production-secret",
+               SHOP_BASE_URL="https://www.lekkeroostvlaams.be", STRIPE_SECRET_KEY="sk_live_x",
+               STRIPE_WEBHOOK_SECRET="whsec_x", SHOP_DATABASE_URL="postgresql://shop@db.internal/shop",
+               SHOP_REDIS_URL="redis://cache.internal:6379/0")
+    started = subprocess.run([sys.executable, "-c", "from shop import create_app; print(create_app().config['ENV_NAME'])"],
+                             env=env, capture_output=True, text=True, timeout=120)
+
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert started.stdout.strip() == "production"
 
 
 def test_every_problem_is_named_at_once():
