@@ -180,10 +180,10 @@ def measure_pages(kind: str, scale: int, url: str, stripe, args, results: dict, 
     chosen = pages.resolve(chosen, pages.deep_page_number(first["products"]["body"].decode()))
     counts = pages.count_in_process(url, chosen)
     body = counts["products"].pop("body")
-    if results.get("ceiling") is None:
+    if results.get("ceiling") is None and {"pages", "uncached"} & set(args.only):
         log("  measuring the ceiling with the products page's bytes ...")
         results["ceiling"] = measure_ceiling(body, args, port + 1)
-    ceiling = results["ceiling"]["rps"]
+    ceiling = (results.get("ceiling") or {}).get("rps")
     rows = {p.key: {"key": p.key, "label": p.label, "path": p.path, **counts[p.key]} for p in chosen}
 
     env = servers.shop_env(kind, url, stripe.url, instance=servers.WORK / "instance")
@@ -195,7 +195,7 @@ def measure_pages(kind: str, scale: int, url: str, stripe, args, results: dict, 
             warm_up(server.url, [p.path for p in chosen], 2 if args.quick else 2 * results["settings"]["workers"])
             for page in chosen:
                 if page.key == pages.ADD_TO_CART:
-                    if not cached:
+                    if not cached or "pages" not in args.only:
                         continue
                     visitors = pages.harvest_visitors(server.url, page.path, 32 if args.quick else 200)
                     pairs = servers.WORK / "cart-visitors.tsv"
