@@ -63,8 +63,22 @@ class Tally:
     webhook_ms: list[float] = field(default_factory=list)
     paid: int = 0
     sold_out: int = 0
+    checkout_refused: int = 0
     statuses: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+
+
+def choices(html: str, name: str) -> list[str]:
+    """The values a visitor can choose in the form's select ``name`` (not disabled, not empty)."""
+    select_ = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    if select_ is None:
+        return []
+    values = []
+    for tag in re.findall(r"<option[^>]*>", select_.group(1)):
+        value = re.search(r'value="([^"]*)"', tag)
+        if value and value.group(1) and not re.search(r"\sdisabled", tag):
+            values.append(value.group(1))
+    return values
 
 
 def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally) -> bool:
@@ -88,15 +102,18 @@ def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally) -> bool
     go("POST", "/winkelmand/toevoegen", data={"csrf_token": token.group(1), "package_id": package.group(1),
                                               "quantity": 1})
     start = go("GET", "/afrekenen")
-    day = re.search(r'<option[^>]*value="(\d{4}-\d{2}-\d{2})"', start.text)
-    if start.status_code != 200 or day is None:
+    days = choices(start.text, "pickup_date")
+    if start.status_code != 200 or not days:
         return False
-    details = go("POST", "/afrekenen", data={
-        "csrf_token": CSRF.search(start.text).group(1), "email": f"koper{rnd.randrange(10**9)}@voorbeeld.be",
-        "name": "Bench Koper", "phone": "", "method": "pickup", "pickup_date": day.group(1)})
+    form = {"csrf_token": CSRF.search(start.text).group(1), "email": f"koper{rnd.randrange(10**9)}@voorbeeld.be",
+            "name": "Bench Koper", "phone": "", "method": "pickup", "pickup_date": rnd.choice(days)}
+    hours = choices(start.text, "pickup_time")  # pickup hours with a capacity, where the shop has them
+    if hours:
+        form["pickup_time"] = rnd.choice(hours)
+    details = go("POST", "/afrekenen", data=form)
     if details.status_code != 303:
         with tally.lock:
-            tally.failures.append(f"details refused: {details.status_code}")
+            tally.checkout_refused += 1  # e.g. the hour chosen was full: the shop said so, nothing to count
         return True
     review = go("GET", "/afrekenen/overzicht")
     started = time.perf_counter()
@@ -160,6 +177,7 @@ def run_buyers(base: str, slugs: list[str], stripe, *, buyers: int, seconds: flo
 
     return {"buyers": buyers, "seconds": round(elapsed, 1), "orders_paid": tally.paid,
             "orders_per_s": round(tally.paid / elapsed, 2) if elapsed else 0, "sold_out_at_place": tally.sold_out,
+            "checkout_refused": tally.checkout_refused,
             "place": spread(tally.place_ms), "webhook": spread(tally.webhook_ms),
             "statuses": dict(tally.statuses), "failures": tally.failures[:20], "failure_count": len(tally.failures)}
 

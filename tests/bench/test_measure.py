@@ -17,6 +17,7 @@ from bench.measure import (
     ratio_percent,
     summarise,
 )
+from bench.orders import choices
 from bench.pages import deep_page_number
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8111/producten
@@ -98,3 +99,12 @@ def test_deep_page_is_the_last_page_the_pagination_links_to():
 
     assert deep_page_number(html) == 104
     assert deep_page_number("<p>one page</p>") == 1
+
+
+def test_a_buyer_chooses_among_the_options_that_are_not_disabled():
+    html = ('<select id="pickup_time" name="pickup_time"><option value="">Kies</option>'
+            '<option value="10:00" disabled>10:00 (volzet)</option><option selected value="11:00">11:00</option>'
+            '<option value="12:00">12:00</option></select><select name="other"><option value="x"></select>')
+
+    assert choices(html, "pickup_time") == ["11:00", "12:00"]
+    assert choices(html, "pickup_date") == []
