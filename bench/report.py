@@ -52,11 +52,12 @@ def markdown(results: dict) -> str:
                      "units each)")
         lines.append("")
         lines.append("| orders paid | orders/s | place p50 / p99 ms | webhook p50 / p99 ms | sold out at placing | "
-                     "units oversold | failures |")
-        lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+                     "checkout refused | units oversold | failures |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
         lines.append(f"| {block['orders_paid']} | {_cell(block['orders_per_s'], 2)} | {_cell(place['p50_ms'])} / "
                      f"{_cell(place['p99_ms'])} | {_cell(hook['p50_ms'])} / {_cell(hook['p99_ms'])} | "
-                     f"{block['sold_out_at_place']} | {books['oversold_units']} | {block['failure_count']} |")
+                     f"{block['sold_out_at_place']} | {block.get('checkout_refused', 0)} | {books['oversold_units']} | "
+                     f"{block['failure_count']} |")
         lines.append("")
     if results.get("lighthouse"):
         lines.append("## Lighthouse 12.2.3 (mobile)")
