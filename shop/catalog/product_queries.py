@@ -1,9 +1,10 @@
 """Reads for the products list (``/producten``) and the product page (``/producten/<slug>``).
 
-The list runs a fixed number of SQL statements whatever its filters or page size: the categories, one
-look-up per slug filter, the totals, the page of products (producer and municipality joined, category
-joined, images in one extra statement) and one GROUP BY per facet. Facet counts follow the usual rule: a
-facet's counts apply every filter except that facet's own selection.
+The list runs six SQL statements whatever its filters, page or the catalogue's size (``list_products``): the
+categories, the places, the labels, every count in one statement, the page of products (producer,
+municipality, category and images joined) and the producers of the producer facet. Facet counts follow the
+usual rule: a facet's counts apply every filter except that facet's own selection. The search reads its
+candidates from the full-text index (``catalog.search_index``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, not_, or_, select, union
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, not_, null, or_, select, union, union_all
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from shop.catalog.allergens import Allergen
 from shop.catalog.models import (
@@ -27,7 +28,6 @@ from shop.catalog.models import (
     Producer,
     Product,
     ProductAllergen,
-    Region,
     producer_labels,
     product_labels,
 )
@@ -39,7 +39,7 @@ from shop.catalog.product_filters import (
     has_control_characters,
     shown,
 )
-from shop.catalog.search import match_clause
+from shop.catalog.search_index import search_clause
 from shop.catalog.vat import VatCategory
 from shop.extensions import db
 
@@ -179,12 +179,6 @@ class ProductListing:
         return numbers
 
 
-def _resolve(model, slugs: list[str], *conditions) -> dict[str, Any]:
-    """The rows named by ``slugs`` (one statement, run even when there are none: fixed query count)."""
-    rows = db.session.scalars(select(model).where(model.slug.in_(slugs), *conditions)).all()
-    return {row.slug: row for row in rows}
-
-
 def _keep_known(slugs: list[str], known: dict[str, Any], notices: list[str], message) -> list[str]:
     kept = []
     for slug in slugs:
@@ -229,16 +223,20 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
 
     Unknown slugs are dropped from ``filters`` (with a notice) so that links never carry them on; a page
     beyond the last shows the last page, with a notice. ``today`` decides what is in season.
+
+    Six statements whatever the catalogue's size or the filters: the categories, the places (municipalities
+    with their regions), the labels, every count at once (``_counts``), the page of products with what its
+    cards show, and the producers of the producer facet.
     """
     notices = list(filters.notices)
 
-    # 1. What the slugs name. Categories are few and needed whole for the facet tree.
+    # 1. What the slugs name. Categories, places and labels are few and needed whole for their facets.
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.name, Category.id)).all()
     categories_by_slug = {c.slug: c for c in categories}
-    regions = _resolve(Region, filters.regions)
-    municipalities = _resolve(Municipality, filters.municipalities)
-    labels = _resolve(Label, filters.labels)
-    producers = _resolve(Producer, filters.producers, Producer.active.is_(True))
+    places = db.session.scalars(select(Municipality).options(joinedload(Municipality.region))).all()
+    municipalities = {m.slug: m for m in places}
+    regions = {m.region.slug: m.region for m in places}
+    labels = {label.slug: label for label in db.session.scalars(select(Label))}
 
     filters.categories = _keep_known(
         filters.categories, categories_by_slug, notices, _l("Onbekende categorie genegeerd: %(value)s.")
@@ -248,9 +246,6 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         filters.municipalities, municipalities, notices, _l("Onbekende gemeente genegeerd: %(value)s.")
     )
     filters.labels = _keep_known(filters.labels, labels, notices, _l("Onbekend label genegeerd: %(value)s."))
-    filters.producers = _keep_known(
-        filters.producers, producers, notices, _l("Onbekende producent genegeerd: %(value)s.")
-    )
 
     children_by_parent: dict[int, list[Category]] = {}
     for category in categories:
@@ -267,7 +262,7 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
     in_stock = Product.in_stock
     conditions: dict[str, list] = {"base": [Product.is_for_sale]}
     if filters.terms:
-        conditions["q"] = [match_clause(Product.search_text, filters.terms)]
+        conditions["q"] = [search_clause(filters.terms, db.session.get_bind().dialect.name)]
     if category_ids:
         conditions["categorie"] = [Product.category_id.in_(sorted(category_ids))]
     if filters.regions:
@@ -285,7 +280,15 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
             )
         ]
     if filters.producers:
-        conditions["producent"] = [Product.producer_id.in_([producers[s].id for s in filters.producers])]
+        # By slug, so that the producers are read once, with the facet's (step 5), where an unknown slug is dropped
+        # with its notice; as then, a choice of unknown producers only is no filter at all.
+        known = aliased(Producer)
+        conditions["producent"] = [
+            or_(
+                Producer.slug.in_(filters.producers),
+                not_(exists(select(known.id).where(known.slug.in_(filters.producers), known.active.is_(True)))),
+            )
+        ]
     if filters.free_of:
         conditions["zonder"] = [
             not_(
@@ -309,18 +312,11 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
     def where(*excluded: str) -> list:
         return [c for key, conds in conditions.items() if key not in excluded for c in conds]
 
-    # 3. Totals: the result count, and the two yes/no facets (each leaving out its own selection).
-    season_selected = [in_season] if filters.in_season else []
-    stock_selected = [in_stock] if filters.in_stock else []
-    total, in_season_count, in_stock_count = db.session.execute(
-        _from_products(
-            select(
-                _count_if(season_selected + stock_selected),
-                _count_if([in_season] + stock_selected),
-                _count_if([in_stock] + season_selected),
-            )
-        ).where(*where("seizoen", "voorraad"))
-    ).one()
+    # 3. Every count in one statement: the totals, then the facets (each leaving out its own selection).
+    counts = _counts(where, filters, in_season, in_stock)
+    total = counts.get(("total", None), 0)
+    in_season_count = counts.get(("seizoen", None), 0)
+    in_stock_count = counts.get(("voorraad", None), 0)
 
     pages = max(1, -(-total // filters.per_page))
     page = filters.page
@@ -332,14 +328,14 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         page = pages
     filters.page = page
 
-    # 4. The page of products, with what the cards show.
+    # 4. The page of products, with what the cards show (the images joined in the same statement).
     products = (
         db.session.scalars(
             _from_products(select(Product))
             .options(
                 contains_eager(Product.producer).contains_eager(Producer.municipality),
                 joinedload(Product.category),
-                selectinload(Product.images),
+                joinedload(Product.images),
             )
             .where(*where())
             .order_by(*_order_by(filters))
@@ -350,46 +346,36 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         .all()
     )
 
-    # 5. Facets: one GROUP BY each.
-    category_counts = dict(
-        db.session.execute(
-            _from_products(select(Product.category_id, func.count(Product.id)))
-            .where(*where("categorie"))
-            .group_by(Product.category_id)
-        ).all()
+    # 5. The producers the facet shows (those with products here, and the chosen ones).
+    producer_counts = {key: n for (kind, key), n in counts.items() if kind == "producent"}
+    producers = {
+        p.slug: p
+        for p in db.session.scalars(
+            select(Producer).where(
+                Producer.active.is_(True),
+                or_(Producer.id.in_(sorted(producer_counts)), Producer.slug.in_(filters.producers)),
+            )
+        )
+    }
+    known_producers = _keep_known(
+        filters.producers, producers, notices, _l("Onbekende producent genegeerd: %(value)s.")
     )
+    filters.producers = known_producers
+
+    category_counts = {key: n for (kind, key), n in counts.items() if kind == "categorie"}
     facets = {
         "categorie": _category_facet(categories, children_by_parent, category_counts, set(filters.categories)),
         "streek": _entity_facet(
-            db.session.execute(
-                _from_products(select(Region, func.count(Product.id)))
-                .join(Region, Municipality.region_id == Region.id)
-                .where(*where("streek"))
-                .group_by(Region.id)
-            ).all(),
-            filters.regions,
-            regions,
+            _counted(counts, "streek", {r.id: r for r in regions.values()}), filters.regions, regions
         ),
         "gemeente": _entity_facet(
-            db.session.execute(
-                _from_products(select(Municipality, func.count(Product.id)))
-                .where(*where("gemeente"))
-                .group_by(Municipality.id)
-            ).all(),
-            filters.municipalities,
-            municipalities,
+            _counted(counts, "gemeente", {m.id: m for m in places}), filters.municipalities, municipalities
         ),
-        "label": _entity_facet(_label_counts(where("label")), filters.labels, labels),
+        "label": _entity_facet(_counted(counts, "label", {x.id: x for x in labels.values()}), filters.labels, labels),
         "producent": _entity_facet(
-            db.session.execute(
-                _from_products(select(Producer, func.count(Product.id)))
-                .where(*where("producent"))
-                .group_by(Producer.id)
-            ).all(),
-            filters.producers,
-            producers,
+            _counted(counts, "producent", {p.id: p for p in producers.values()}), filters.producers, producers
         ),
-        "zonder": _allergen_facet(where("zonder"), filters.free_of),
+        "zonder": _allergen_facet(counts, filters.free_of),
     }
 
     return ProductListing(
@@ -405,6 +391,57 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         chips=_chips(filters, categories_by_slug, regions, municipalities, labels, producers),
         notices=notices,
     )
+
+
+def _counted(counts: dict, kind: str, items: dict[int, Any]) -> list[tuple[Any, int]]:
+    return [(items[key], n) for (k, key), n in counts.items() if k == kind and key in items]
+
+
+def _counts(where, filters: ProductFilters, in_season, in_stock) -> dict[tuple[str, Any], int]:
+    """Every number the list shows, in one statement: ``(kind, key) -> count``.
+
+    ``("total", None)`` is the result count; ``("seizoen", None)`` and ``("voorraad", None)`` what the two yes/no
+    facets would give; then per facet value (category id, region id, municipality id, label id, producer id)
+    the products under every filter but the facet's own; ``("zonder", code)`` the products that contain an
+    allergen or may contain it, against ``("zonder", None)``, all of them under the other filters.
+    """
+    season_selected = [in_season] if filters.in_season else []
+    stock_selected = [in_stock] if filters.in_stock else []
+    no_key = cast(null(), Integer)
+    no_code = cast(null(), String)
+
+    def part(kind: str, key, code, conditions: list, *joins, group=None):
+        statement = _from_products(select(literal(kind).label("kind"), key.label("key"), code.label("code"),
+                                          func.count(Product.id).label("n")))
+        for target, on in joins:
+            statement = statement.join(target, on)
+        statement = statement.where(*conditions)
+        return statement.group_by(group) if group is not None else statement
+
+    label_links = union(
+        select(product_labels.c.product_id.label("product_id"), product_labels.c.label_id.label("label_id")),
+        select(Product.id.label("product_id"), producer_labels.c.label_id.label("label_id")).join(
+            producer_labels, Product.producer_id == producer_labels.c.producer_id
+        ),
+    ).subquery()
+    both = where("seizoen", "voorraad")
+    parts = [
+        part("total", no_key, no_code, both + season_selected + stock_selected),
+        part("seizoen", no_key, no_code, both + [in_season] + stock_selected),
+        part("voorraad", no_key, no_code, both + [in_stock] + season_selected),
+        part("categorie", Product.category_id, no_code, where("categorie"), group=Product.category_id),
+        part("streek", Municipality.region_id, no_code, where("streek"), group=Municipality.region_id),
+        part("gemeente", Producer.municipality_id, no_code, where("gemeente"), group=Producer.municipality_id),
+        part("producent", Product.producer_id, no_code, where("producent"), group=Product.producer_id),
+        part("label", label_links.c.label_id, no_code, where("label"),
+             (label_links, label_links.c.product_id == Product.id), group=label_links.c.label_id),
+        part("zonder", no_key, no_code, where("zonder")),
+        # (product, allergen) is the key of product_allergens: a product counts once per allergen.
+        part("zonder", no_key, ProductAllergen.allergen, where("zonder"),
+             (ProductAllergen, ProductAllergen.product_id == Product.id), group=ProductAllergen.allergen),
+    ]
+    rows = db.session.execute(union_all(*parts)).all()
+    return {(kind, code if code is not None else key): n for kind, key, code, n in rows}
 
 
 def _entity_facet(rows, selected: list[str], resolved: dict[str, Any]) -> list[FacetValue]:
@@ -428,42 +465,12 @@ def _category_facet(categories, children_by_parent, counts: dict[int, int], sele
     return facet
 
 
-def _label_counts(conditions: list):
-    """Products per label, counting a product once whether the label is its own or its producer's."""
-    links = union(
-        select(product_labels.c.product_id.label("product_id"), product_labels.c.label_id.label("label_id")),
-        select(Product.id.label("product_id"), producer_labels.c.label_id.label("label_id")).join(
-            producer_labels, Product.producer_id == producer_labels.c.producer_id
-        ),
-    ).subquery()
-    return db.session.execute(
-        _from_products(select(Label, func.count(Product.id)))
-        .join(links, links.c.product_id == Product.id)
-        .join(Label, Label.id == links.c.label_id)
-        .where(*conditions)
-        .group_by(Label.id)
-    ).all()
-
-
-def _allergen_facet(conditions: list, selected: list[Allergen]) -> list[FacetValue]:
+def _allergen_facet(counts: dict, selected: list[Allergen]) -> list[FacetValue]:
     """For each allergen, how many products are free of it (neither contain nor may contain it)."""
-    row = db.session.execute(
-        _from_products(
-            select(
-                func.count(func.distinct(Product.id)),
-                *[
-                    func.count(func.distinct(case((ProductAllergen.allergen == allergen, Product.id))))
-                    for allergen in Allergen
-                ],
-            )
-        )
-        .outerjoin(ProductAllergen, ProductAllergen.product_id == Product.id)
-        .where(*conditions)
-    ).one()
-    total, with_allergen = row[0], row[1:]
+    total = counts.get(("zonder", None), 0)
     facet = []
-    for allergen, count in zip(Allergen, with_allergen):
-        free = total - count
+    for allergen in Allergen:
+        free = total - counts.get(("zonder", allergen.value), 0)
         if free or allergen in selected:
             facet.append(FacetValue(allergen.value, allergen, free, allergen in selected))
     return facet
