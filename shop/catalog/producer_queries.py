@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import Integer, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload
 
 from shop.accounts import producer_names
 from shop.accounts.models import Role, User
@@ -151,6 +151,16 @@ def _conditions(region_ids, municipality_ids, category_ids, *, skip: str | None 
     return conditions
 
 
+def _places() -> tuple[list[Region], list[Municipality]]:
+    """Every region and municipality, each by name, in one statement (a region without municipalities has no
+    producers and no place on the map)."""
+    municipalities = list(
+        db.session.scalars(select(Municipality).options(joinedload(Municipality.region)).order_by(Municipality.name))
+    )
+    regions = sorted({m.region.id: m.region for m in municipalities}.values(), key=lambda r: r.name)
+    return regions, municipalities
+
+
 def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -> ProducerDirectory:
     """Active producers matching the filters, grouped by municipality, with facet counts and the map.
 
@@ -158,8 +168,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     still show how many they would add. Values with no producers are left out of the facets.
     """
     notices = list(filters.notices)
-    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
-    municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    regions, municipalities = _places()
     top_categories = list(
         db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name))
     )
@@ -193,23 +202,36 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     municipality_ids = [municipality_by_slug[s].id for s in filters.municipalities]
     category_ids = [chosen_categories[s].id for s in filters.categories]
 
-    def producer_counts(key, skip: str, *joins) -> dict[int, int]:
+    def producer_counts(kind: str, key, skip: str | None, *joins, all_active: bool = False):
         """Active producers per value of ``key``, under every chosen filter but the facet's own (``skip``)."""
-        query = select(key, func.count(func.distinct(Producer.id))).select_from(Producer).join(Producer.municipality)
+        query = select(literal(kind).label("kind"), key.label("key"), func.count(func.distinct(Producer.id)))
+        query = query.select_from(Producer).join(Producer.municipality)
         for target, on in joins:
             query = query.join(target, on)
+        if all_active:
+            return query.where(Producer.active.is_(True))
         conditions = _conditions(region_ids, municipality_ids, category_ids, skip=skip)
-        return dict(db.session.execute(query.where(*conditions).group_by(key)).all())
+        return query.where(*conditions).group_by(key)
 
+    # Every count in one statement.
     top_id = func.coalesce(Category.parent_id, Category.id)
-    region_counts = producer_counts(Municipality.region_id, "regions")
-    municipality_counts = producer_counts(Producer.municipality_id, "municipalities")
-    category_counts = producer_counts(
-        top_id, "categories",
-        (Product, and_(Product.producer_id == Producer.id, Product.is_for_sale)),
-        (Category, Category.id == Product.category_id),
-    )
-    total_active = db.session.scalar(select(func.count(Producer.id)).where(Producer.active.is_(True))) or 0
+    rows = db.session.execute(
+        union_all(
+            producer_counts("regions", Municipality.region_id, "regions"),
+            producer_counts("municipalities", Producer.municipality_id, "municipalities"),
+            producer_counts(
+                "categories", top_id, "categories",
+                (Product, and_(Product.producer_id == Producer.id, Product.is_for_sale)),
+                (Category, Category.id == Product.category_id),
+            ),
+            producer_counts("total", cast(null(), Integer), None, all_active=True),
+        )
+    ).all()
+    counts: dict[str, dict[int | None, int]] = {"regions": {}, "municipalities": {}, "categories": {}, "total": {}}
+    for kind, key, count in rows:
+        counts[kind][key] = count
+    region_counts, municipality_counts, category_counts = counts["regions"], counts["municipalities"], counts["categories"]
+    total_active = counts["total"].get(None, 0)
 
     producers = list(
         db.session.scalars(
@@ -219,10 +241,10 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
             .options(
                 contains_eager(Producer.municipality).joinedload(Municipality.region),
                 joinedload(Producer.locality),
-                selectinload(Producer.labels),
+                joinedload(Producer.labels),
             )
             .order_by(Municipality.name, Producer.name, Producer.id)
-        )
+        ).unique()
     )
 
     groups: list[MunicipalityGroup] = []
@@ -346,15 +368,15 @@ def get_producer_page(slug: str) -> ProducerPage | None:
     """An active producer with its published products (in stock first), or None (unknown or inactive)."""
     if not _is_slug_like(slug):
         return None
-    producer = db.session.scalar(
+    producer = db.session.scalars(
         select(Producer)
         .where(Producer.slug == slug, Producer.active.is_(True))
         .options(
             joinedload(Producer.municipality).joinedload(Municipality.region),
             joinedload(Producer.locality),
-            selectinload(Producer.labels),
+            joinedload(Producer.labels),
         )
-    )
+    ).unique().first()
     if producer is None:
         return None
     published = (Product.producer_id == producer.id, Product.is_for_sale)
@@ -366,10 +388,9 @@ def get_producer_page(slug: str) -> ProducerPage | None:
             .options(*card_options())
             .order_by((Product.stock > 0).desc(), Product.name, Product.id)
             .limit(PRODUCTS_ON_PRODUCER_PAGE)
-        )
+        ).unique()
     )
-    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
-    municipalities = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    regions, municipalities = _places()
     small_map = build_map(regions, municipalities, [producer], highlight={producer.municipality.region.slug}, with_towns=False)
     return ProducerPage(producer, products, product_count, small_map)
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Municipality, NetUnit, Producer, Product
 from shop.catalog.search import MAX_QUERY_LENGTH, matches, parse_query
@@ -157,7 +157,7 @@ def _card(package: Package) -> PackageCard:
 def _availability_options():
     """What ``available_quantity`` reads: components, their products and the products' producers."""
     return (
-        selectinload(Package.occasions),
+        joinedload(Package.occasions),
         selectinload(Package.components).joinedload(PackageComponent.product).joinedload(Product.producer),
     )
 
@@ -169,7 +169,7 @@ def _active_packages() -> list[Package]:
             .where(Package.active.is_(True))
             .options(*_availability_options())
             .order_by(Package.featured.desc(), Package.name, Package.id)
-        )
+        ).unique()
     )
 
 
@@ -352,27 +352,28 @@ def net_totals(package: Package) -> NetTotals:
 
 
 def get_package_page(slug: str, day: date | None = None, locale: str = "nl") -> PackagePage | None:
-    """An active package with everything its page shows, or None (unknown or inactive)."""
+    """An active package with everything its page shows, or None (unknown or inactive). Two statements: the
+    package with its occasions, then its components with everything about their products joined."""
     if not _is_slug_like(slug):
         return None
     day = day or shop_today()
     product_path = selectinload(Package.components).joinedload(PackageComponent.product)
     substitute_path = selectinload(Package.components).joinedload(PackageComponent.substitute)
-    package = db.session.scalar(
+    package = db.session.scalars(
         select(Package)
         .where(Package.slug == slug, Package.active.is_(True))
         .options(
-            selectinload(Package.occasions),
+            joinedload(Package.occasions),
             product_path.joinedload(Product.producer).joinedload(Producer.municipality).joinedload(Municipality.region),
             product_path.joinedload(Product.producer).joinedload(Producer.locality),
-            product_path.selectinload(Product.allergens),
-            product_path.selectinload(Product.images),
-            product_path.selectinload(Product.labels),
+            product_path.joinedload(Product.allergens),
+            product_path.joinedload(Product.images),
+            product_path.joinedload(Product.labels),
             product_path.joinedload(Product.category),
-            product_path.joinedload(Product.vat_category).selectinload(VatCategory.rates),
+            product_path.joinedload(Product.vat_category).joinedload(VatCategory.rates),
             substitute_path.joinedload(Product.producer),
         )
-    )
+    ).unique().first()
     if package is None:
         return None
     try:
