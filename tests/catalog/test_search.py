@@ -1,7 +1,10 @@
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from shop.catalog.models import Product
 from shop.catalog.search import MAX_TERMS, build_search_text, fold, match_clause, parse_query, stem
+from shop.catalog.search_index import search_clause
+from shop.catalog.services import refresh_search_text
 from shop.extensions import db
 from tests.factories import make_category, make_municipality, make_producer
 from tests.factories import make_product as _make_product
@@ -14,10 +17,11 @@ def make_product(name: str):
 
 
 def search(query: str) -> list[str]:
+    """Names found for ``query`` the way the shop searches: through the full-text index, by the rules."""
     terms = parse_query(query)
     statement = select(Product.name).order_by(Product.name)
     if terms:
-        statement = statement.where(match_clause(Product.search_text, terms))
+        statement = statement.where(search_clause(terms, db.session.get_bind().dialect.name))
     return list(db.session.scalars(statement))
 
 
@@ -106,3 +110,88 @@ def test_plural_query_finds_singular_name(db):
     make_product("Tomaat")
     assert search("pralines") == ["Praline met hazelnoot"]
     assert search("tomaten") == ["Tomaat"]
+
+
+# --- the full-text index (catalog/search_index.py) -------------------------------------------------------------
+
+
+def scan(query: str) -> list[str]:
+    """Names found by the rules alone, reading every product's search text (no index)."""
+    statement = select(Product.name).where(match_clause(Product.search_text, parse_query(query)))
+    return list(db.session.scalars(statement.order_by(Product.name)))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["kaas", "kazen", "kaäs", "paté", "pate", "aardb", "appel sap", "hoeve kaas", "boter", "ei", "zele", "x", "7"],
+)
+def test_the_index_finds_exactly_what_the_rules_find(db, query):
+    for name in ("Hoevekaas", "Kazen van de streek", "Kersen", "Paté van de hoeve", "Pastasaus", "Aardbeien",
+                 "Appelsap", "Appel-perensap 7 dl", "Hoeveboter", "Eieren", "Kaasboter", "X-tra"):
+        make_product(name)
+    db.session.commit()
+
+    assert search(query) == scan(query)
+
+
+def test_accents_and_dutch_word_forms_through_the_index(db):
+    make_product("Paté van de hoeve")
+    make_product("Hoevekaas")
+    make_product("Kersen")
+    db.session.commit()
+
+    assert search("pate") == search("PATÉ") == ["Paté van de hoeve"]
+    assert search("kaäs") == search("kazen") == ["Hoevekaas"]
+    assert search("kers") == ["Kersen"]
+
+
+def test_every_word_of_a_multi_word_query_must_match_through_the_index(db):
+    make_product("Appelsap")
+    make_product("Appelmoes")
+    make_product("Perensap")
+    db.session.commit()
+
+    assert search("appel sap") == ["Appelsap"]
+    assert search("sap") == ["Appelsap", "Perensap"]
+
+
+def test_a_product_is_found_by_its_new_words_as_soon_as_its_text_changes(db):
+    product = make_product("Hoevekaas")
+    db.session.commit()
+    assert search("kaas") == ["Hoevekaas"]
+
+    product.name = "Geitenboter"
+    refresh_search_text(product)
+    db.session.commit()
+
+    assert search("boter") == ["Geitenboter"]
+    assert search("geit") == ["Geitenboter"]
+    assert search("kaas") == []
+
+
+def test_a_deleted_product_leaves_the_index(db):
+    product = make_product("Hoevekaas")
+    db.session.commit()
+
+    db.session.delete(product)
+    db.session.commit()
+
+    assert search("kaas") == []
+    assert db.session.execute(text("SELECT 1")).scalar() == 1  # the index is still consistent enough to query
+
+
+def test_the_sqlite_index_itself_follows_the_search_text(db):
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps its GIN index itself")
+    product = make_product("Hoevekaas")
+    db.session.commit()
+    product.name = "Geitenboter"
+    refresh_search_text(product)
+    db.session.commit()
+
+    def indexed(pattern: str) -> list[int]:
+        return list(db.session.scalars(text("SELECT rowid FROM product_search WHERE search_text LIKE :p"),
+                                        {"p": pattern}))
+
+    assert indexed("% geitenboter%") == [product.id]
+    assert indexed("% hoevekaas%") == []
