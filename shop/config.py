@@ -45,6 +45,13 @@ class Config:
     DB_STATEMENT_TIMEOUT_MS = _int("SHOP_DB_STATEMENT_TIMEOUT_MS", 15000)
     DB_LOCK_TIMEOUT_MS = _int("SHOP_DB_LOCK_TIMEOUT_MS", 10000)
     DB_POOL_TIMEOUT_SECONDS = _int("SHOP_DB_POOL_TIMEOUT", 10)
+    # Connections each process keeps open to PostgreSQL, and how many more it may open at a peak. A sync worker
+    # serves one request at a time, so two cover it and a background thread; with the default 9 workers that is at
+    # most 45 connections, inside PostgreSQL's default of 100 also with a second instance starting up.
+    DB_POOL_SIZE = _int("SHOP_DB_POOL_SIZE", 2)
+    DB_MAX_OVERFLOW = _int("SHOP_DB_MAX_OVERFLOW", 3)
+    # Connections older than this are replaced (seconds): a proxy or firewall that drops idle ones never hurts.
+    DB_POOL_RECYCLE_SECONDS = _int("SHOP_DB_POOL_RECYCLE", 1800)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None

@@ -44,6 +44,9 @@ from shop.catalog.vat import VatCategory
 from shop.extensions import db
 
 LOW_STOCK_THRESHOLD = 5
+# The producer facet shows the producers with the most products here (and every chosen one): a catalogue of
+# thousands of producers must not put thousands of check boxes on every page.
+MAX_PRODUCER_FACET_VALUES = 50
 MORE_FROM_PRODUCER = 4
 
 
@@ -347,14 +350,15 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         .all()
     )
 
-    # 5. The producers the facet shows (those with products here, and the chosen ones).
+    # 5. The producers the facet shows (those with the most products here, and the chosen ones).
     producer_counts = {key: n for (kind, key), n in counts.items() if kind == "producent"}
+    shown_producers = sorted(producer_counts, key=lambda key: (-producer_counts[key], key))[:MAX_PRODUCER_FACET_VALUES]
     producers = {
         p.slug: p
         for p in db.session.scalars(
             select(Producer).where(
                 Producer.active.is_(True),
-                or_(Producer.id.in_(sorted(producer_counts)), Producer.slug.in_(filters.producers)),
+                or_(Producer.id.in_(sorted(shown_producers)), Producer.slug.in_(filters.producers)),
             )
         )
     }

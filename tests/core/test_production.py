@@ -134,6 +134,13 @@ def test_postgresql_gets_connect_statement_and_lock_timeouts():
     assert "-c lock_timeout=700" in options["connect_args"]["options"]
 
 
+def test_postgresql_pool_is_sized_for_one_request_per_worker():
+    options = engine_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@y/z", "DB_POOL_SIZE": 2,
+                              "DB_MAX_OVERFLOW": 3, "DB_POOL_RECYCLE_SECONDS": 1800})
+
+    assert (options["pool_size"], options["max_overflow"], options["pool_recycle"]) == (2, 3, 1800)
+
+
 def test_sqlite_keeps_its_own_options():
     assert engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db",
                            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}) == {"pool_pre_ping": True}
