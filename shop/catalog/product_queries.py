@@ -317,7 +317,12 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         return [c for key, conds in conditions.items() if key not in excluded for c in conds]
 
     # 3. Every count in one statement: the totals, then the facets (each leaving out its own selection).
-    counts = _counts(where, filters, in_season, in_stock)
+    choices = {
+        "categorie": category_ids,
+        "streek": {regions[s].id for s in filters.regions},
+        "gemeente": {municipalities[s].id for s in filters.municipalities},
+    }
+    counts = _counts(where, filters, in_season, in_stock, choices)
     total = counts.get(("total", None), 0)
     in_season_count = counts.get(("seizoen", None), 0)
     in_stock_count = counts.get(("voorraad", None), 0)
@@ -402,51 +407,102 @@ def _counted(counts: dict, kind: str, items: dict[int, Any]) -> list[tuple[Any, 
     return [(items[key], n) for (k, key), n in counts.items() if k == kind and key in items]
 
 
-def _counts(where, filters: ProductFilters, in_season, in_stock) -> dict[tuple[str, Any], int]:
+def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[str, set[int]]) -> dict[tuple[str, Any], int]:
     """Every number the list shows, in one statement: ``(kind, key) -> count``.
 
     ``("total", None)`` is the result count; ``("seizoen", None)`` and ``("voorraad", None)`` what the two yes/no
     facets would give; then per facet value (category id, region id, municipality id, label id, producer id)
     the products under every filter but the facet's own; ``("zonder", code)`` the products that contain an
     allergen or may contain it, against ``("zonder", None)``, all of them under the other filters.
+
+    The products are read three times, whatever is chosen: once grouped by category and producer (with the
+    producer's place), from which the totals and the category, region, municipality and producer facets are
+    added up here, each leaving out its own choice (``choices``: the chosen category, region and municipality
+    ids); once for the labels; once for the allergens.
     """
     season_selected = [in_season] if filters.in_season else []
     stock_selected = [in_stock] if filters.in_stock else []
     no_key = cast(null(), Integer)
     no_code = cast(null(), String)
 
-    def part(kind: str, key, code, conditions: list, *joins, group=None):
-        statement = _from_products(select(literal(kind).label("kind"), key.label("key"), code.label("code"),
-                                          func.count(Product.id).label("n")))
+    def count_if(conditions: list):
+        return func.count(case((and_(*conditions), Product.id))) if conditions else func.count(Product.id)
+
+    def part(kind: str, key, code, conditions: list, *joins, group=None, extra=()):
+        statement = _from_products(select(
+            literal(kind).label("kind"), key.label("key"), code.label("code"), func.count(Product.id).label("n"),
+            *(extra or (cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
+                        cast(null(), Integer), cast(null(), Integer), cast(null(), Integer))),
+        ))
         for target, on in joins:
             statement = statement.join(target, on)
         statement = statement.where(*conditions)
-        return statement.group_by(group) if group is not None else statement
+        return statement.group_by(*group) if group is not None else statement
 
-    label_links = union(
-        select(product_labels.c.product_id.label("product_id"), product_labels.c.label_id.label("label_id")),
-        select(Product.id.label("product_id"), producer_labels.c.label_id.label("label_id")).join(
-            producer_labels, Product.producer_id == producer_labels.c.producer_id
-        ),
-    ).subquery()
-    both = where("seizoen", "voorraad")
+    if filters.producers:
+        known = aliased(Producer)
+        chosen = case((Producer.slug.in_(filters.producers), 1), else_=0)
+        any_known = case((exists(select(known.id).where(known.slug.in_(filters.producers), known.active.is_(True))),
+                          1), else_=0)
+    else:
+        chosen = any_known = literal(0)
+    # The facets whose choice is a column of the grouping are added up below, not filtered in SQL.
+    rest = where("seizoen", "voorraad", "categorie", "streek", "gemeente", "producent")
+    grouped = part(
+        "group", Product.category_id, no_code, rest,
+        group=[Product.category_id, Product.producer_id, Producer.municipality_id, Municipality.region_id],
+        extra=(Product.producer_id, Producer.municipality_id, Municipality.region_id,
+               func.max(chosen), func.max(any_known),
+               count_if([in_season] + stock_selected)),
+    )
+    grouped = grouped.add_columns(count_if(season_selected + stock_selected), count_if([in_stock] + season_selected))
     parts = [
-        part("total", no_key, no_code, both + season_selected + stock_selected),
-        part("seizoen", no_key, no_code, both + [in_season] + stock_selected),
-        part("voorraad", no_key, no_code, both + [in_stock] + season_selected),
-        part("categorie", Product.category_id, no_code, where("categorie"), group=Product.category_id),
-        part("streek", Municipality.region_id, no_code, where("streek"), group=Municipality.region_id),
-        part("gemeente", Producer.municipality_id, no_code, where("gemeente"), group=Producer.municipality_id),
-        part("producent", Product.producer_id, no_code, where("producent"), group=Product.producer_id),
-        part("label", label_links.c.label_id, no_code, where("label"),
-             (label_links, label_links.c.product_id == Product.id), group=label_links.c.label_id),
-        part("zonder", no_key, no_code, where("zonder")),
+        grouped,
+        # A product counts once per label, whether the label is its own, its producer's, or both.
+        part("label", product_labels.c.label_id, no_code, where("label"),
+             (product_labels, product_labels.c.product_id == Product.id), group=[product_labels.c.label_id]),
+        part("label", producer_labels.c.label_id, no_code, where("label") + [
+            not_(exists(select(product_labels.c.product_id).where(
+                product_labels.c.product_id == Product.id, product_labels.c.label_id == producer_labels.c.label_id)))
+        ], (producer_labels, producer_labels.c.producer_id == Product.producer_id),
+             group=[producer_labels.c.label_id]),
         # (product, allergen) is the key of product_allergens: a product counts once per allergen.
         part("zonder", no_key, ProductAllergen.allergen, where("zonder"),
-             (ProductAllergen, ProductAllergen.product_id == Product.id), group=ProductAllergen.allergen),
+             (ProductAllergen, ProductAllergen.product_id == Product.id), group=[ProductAllergen.allergen]),
     ]
+    if filters.free_of:
+        parts.append(part("zonder", no_key, no_code, where("zonder")))
+    for index, statement in enumerate(parts[1:], start=1):
+        parts[index] = statement.add_columns(cast(null(), Integer), cast(null(), Integer))
     rows = db.session.execute(union_all(*parts)).all()
-    return {(kind, code if code is not None else key): n for kind, key, code, n in rows}
+
+    counts: dict[tuple[str, Any], int] = {}
+
+    def add(kind: str, key, n: int) -> None:
+        counts[(kind, key)] = counts.get((kind, key), 0) + n
+
+    facet_keys = ("categorie", "streek", "gemeente", "producent")
+    for kind, key, code, n, producer_id, municipality_id, region_id, chosen_, any_known_, n_season, n_all, n_stock \
+            in rows:
+        if kind != "group":
+            add(kind, code if code is not None else key, n)
+            continue
+        ok = {
+            "categorie": not choices["categorie"] or key in choices["categorie"],
+            "streek": not choices["streek"] or region_id in choices["streek"],
+            "gemeente": not choices["gemeente"] or municipality_id in choices["gemeente"],
+            "producent": not filters.producers or not any_known_ or bool(chosen_),
+        }
+        if all(ok.values()):
+            add("total", None, n_all)
+            add("seizoen", None, n_season)
+            add("voorraad", None, n_stock)
+        for facet, value in zip(facet_keys, (key, region_id, municipality_id, producer_id), strict=True):
+            if n_all and all(ok[other] for other in facet_keys if other != facet):
+                add(facet, value, n_all)
+    if not filters.free_of:
+        counts[("zonder", None)] = counts.get(("total", None), 0)
+    return counts
 
 
 def _entity_facet(rows, selected: list[str], resolved: dict[str, Any]) -> list[FacetValue]:
