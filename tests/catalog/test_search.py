@@ -170,14 +170,13 @@ def test_a_product_is_found_by_its_new_words_as_soon_as_its_text_changes(db):
 
 
 def test_a_deleted_product_leaves_the_index(db):
-    product = make_product("Hoevekaas")
+    product = _make_product("Hoevekaas", stock=0)  # no stock movements: a product that never sold can go
     db.session.commit()
 
     db.session.delete(product)
     db.session.commit()
 
     assert search("kaas") == []
-    assert db.session.execute(text("SELECT 1")).scalar() == 1  # the index is still consistent enough to query
 
 
 def test_the_sqlite_index_itself_follows_the_search_text(db):
