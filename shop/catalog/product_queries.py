@@ -488,25 +488,32 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
     def add(kind: str, key, n: int) -> None:
         counts[(kind, key)] = counts.get((kind, key), 0) + n
 
-    facet_keys = ("categorie", "streek", "gemeente", "producent")
+    categories, regions, places = choices["categorie"], choices["streek"], choices["gemeente"]
     for kind, key, code, n, producer_id, municipality_id, region_id, chosen_, any_known_, n_season, n_all, n_stock \
             in rows:
         if kind != "group":
             add(kind, code if code is not None else key, n)
             continue
-        ok = {
-            "categorie": not choices["categorie"] or key in choices["categorie"],
-            "streek": not choices["streek"] or region_id in choices["streek"],
-            "gemeente": not choices["gemeente"] or municipality_id in choices["gemeente"],
-            "producent": not filters.producers or not any_known_ or bool(chosen_),
-        }
-        if all(ok.values()):
+        # The facets whose choice this group misses: with none it counts everywhere, with one only in that
+        # facet (which leaves its own choice out), with more nowhere.
+        missed = [
+            facet for facet, ok in (
+                ("categorie", not categories or key in categories),
+                ("streek", not regions or region_id in regions),
+                ("gemeente", not places or municipality_id in places),
+                ("producent", not filters.producers or not any_known_ or bool(chosen_)),
+            ) if not ok
+        ]
+        values = {"categorie": key, "streek": region_id, "gemeente": municipality_id, "producent": producer_id}
+        if not missed:
             add("total", None, n_all)
             add("seizoen", None, n_season)
             add("voorraad", None, n_stock)
-        for facet, value in zip(facet_keys, (key, region_id, municipality_id, producer_id), strict=True):
-            if n_all and all(ok[other] for other in facet_keys if other != facet):
-                add(facet, value, n_all)
+            if n_all:
+                for facet, value in values.items():
+                    add(facet, value, n_all)
+        elif len(missed) == 1 and n_all:
+            add(missed[0], values[missed[0]], n_all)
     if not filters.free_of:
         counts[("zonder", None)] = counts.get(("total", None), 0)
     return counts
