@@ -20,6 +20,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.create_index('ix_products_listing', ['producer_id', 'status', 'category_id', 'stock', 'season_mask',
+                                                      'featured', 'price_cents'], unique=False)
     for statement in create_statements(op.get_bind().dialect.name):
         op.execute(text(statement))
 
@@ -27,3 +30,5 @@ def upgrade():
 def downgrade():
     for statement in drop_statements(op.get_bind().dialect.name):
         op.execute(text(statement))
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.drop_index('ix_products_listing')

@@ -65,12 +65,16 @@ def in_season_clause(month: int):
 def list_season_products(month: int, limit: int = SEASON_PRODUCTS) -> list[Product]:
     """A handful of orderable products that are in season this month: featured ones first, then those
     with a real season (not all year), at most one per product name and per producer for variety."""
+    order = (Product.featured.desc(), (Product.season_mask == ALL_MONTHS_MASK).asc(), Product.id)
+    # The candidates' ids are sorted on the sort keys alone; then only those products are read, with their cards.
+    candidate_ids = (
+        select(Product.id).where(Product.is_orderable, in_season_clause(month)).order_by(*order).limit(SEASON_CANDIDATES)
+    )
     candidates = db.session.scalars(
         select(Product)
-        .where(Product.is_orderable, in_season_clause(month))
+        .where(Product.id.in_(candidate_ids.scalar_subquery()))
         .options(*card_options())
-        .order_by(Product.featured.desc(), (Product.season_mask == ALL_MONTHS_MASK).asc(), Product.id)
-        .limit(SEASON_CANDIDATES)
+        .order_by(*order)
     ).unique()
     chosen: list[Product] = []
     names: set[str] = set()
@@ -107,13 +111,19 @@ def list_regions_with_counts() -> list[RegionSummary]:
 def list_top_categories_with_counts() -> list[CategorySummary]:
     """Top categories (in their set order) with the number of orderable products in them and below (one
     statement)."""
+    # Counted per category first (in the order of the index on status and category), then added up per top.
+    per_category = (
+        select(Product.category_id.label("category_id"), func.count(Product.id).label("n"))
+        .where(Product.is_orderable)
+        .group_by(Product.category_id)
+        .subquery()
+    )
     sub = aliased(Category)
     top_id = func.coalesce(sub.parent_id, sub.id)
     counts = (
-        select(top_id.label("category_id"), func.count(Product.id).label("n"))
-        .select_from(Product)
-        .join(sub, sub.id == Product.category_id)
-        .where(Product.is_orderable)
+        select(top_id.label("category_id"), func.sum(per_category.c.n).label("n"))
+        .select_from(per_category)
+        .join(sub, sub.id == per_category.c.category_id)
         .group_by(top_id)
         .subquery()
     )
