@@ -7,9 +7,22 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text, and_, select
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    exists,
+    select,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from shop.catalog.allergens import Allergen, Presence
 from shop.core.db import Base, Cents, Timestamped, Translated, str_enum
@@ -311,7 +324,7 @@ FOR_SALE: tuple[SaleCondition, ...] = (SaleCondition.PUBLISHED, SaleCondition.PR
 ORDERABLE: tuple[SaleCondition, ...] = (*FOR_SALE, SaleCondition.IN_STOCK)
 
 # condition -> (test on a loaded Product, SQL condition on products). The SQL needs no join: the producer's
-# flag is read through a sub-select, so a statement that joins producers for other reasons stays correct.
+# flag is read through a correlated sub-select, so a statement that joins producers for other reasons stays correct.
 _SALE_TESTS = {
     SaleCondition.PUBLISHED: (
         lambda product: product.status == ProductStatus.PUBLISHED,
@@ -319,13 +332,21 @@ _SALE_TESTS = {
     ),
     SaleCondition.PRODUCER_ACTIVE: (
         lambda product: bool(product.producer.active),
-        lambda: Product.producer_id.in_(select(Producer.id).where(Producer.active.is_(True)).correlate(None)),
+        lambda: _producer_is_active(),
     ),
     SaleCondition.IN_STOCK: (
         lambda product: product.stock > 0,
         lambda: Product.stock > 0,
     ),
 }
+
+
+def _producer_is_active():
+    """The product's own producer is active: a look-up by primary key per product (correlated), never a list of
+    every active producer, which would grow with the catalogue and lead the planner to read products producer by
+    producer. Its own alias of producers, so that a statement joining producers for other reasons stays right."""
+    producer = aliased(Producer)
+    return exists(select(producer.id).where(producer.id == Product.producer_id, producer.active.is_(True)))
 
 
 def sale_clause(conditions: tuple[SaleCondition, ...] = FOR_SALE):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, cast, exists, func, literal, null, or_, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.accounts import producer_names
 from shop.accounts.models import Role, User
@@ -169,17 +169,12 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     """
     notices = list(filters.notices)
     regions, municipalities = _places()
-    top_categories = list(
-        db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name))
-    )
+    # Every category at once (they are few): the top ones for the facet, any one for a chosen slug.
+    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+    top_categories = [c for c in categories if c.parent_id is None]
     region_by_slug = {r.slug: r for r in regions}
     municipality_by_slug = {m.slug: m for m in municipalities}
-    asked_categories = [v for v in filters.categories if _is_slug_like(v)]
-    chosen_categories = (
-        {c.slug: c for c in db.session.scalars(select(Category).where(Category.slug.in_(asked_categories)))}
-        if asked_categories
-        else {}
-    )
+    chosen_categories = {c.slug: c for c in categories}
 
     def known(values: list[str], lookup: dict, message) -> list[str]:
         kept = []
@@ -241,7 +236,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
             .options(
                 contains_eager(Producer.municipality).joinedload(Municipality.region),
                 joinedload(Producer.locality),
-                joinedload(Producer.labels),
+                selectinload(Producer.labels),
             )
             .order_by(Municipality.name, Producer.name, Producer.id)
         ).unique()
@@ -374,7 +369,7 @@ def get_producer_page(slug: str) -> ProducerPage | None:
         .options(
             joinedload(Producer.municipality).joinedload(Municipality.region),
             joinedload(Producer.locality),
-            joinedload(Producer.labels),
+            selectinload(Producer.labels),
         )
     ).unique().first()
     if producer is None:

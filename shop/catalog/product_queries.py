@@ -17,7 +17,21 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, not_, null, or_, select, union, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from shop.catalog.allergens import Allergen
@@ -581,7 +595,8 @@ def _chips(filters: ProductFilters, categories, regions, municipalities, labels,
 def get_product_for_page(slug: str) -> Product | None:
     """A product for sale (``Product.is_for_sale``), with all its page shows loaded; None otherwise.
 
-    One statement: the collections (a few rows each) are joined rather than read one query each."""
+    Three statements: the collections of a few rows each are joined; the labels (the product's and its
+    producer's, both through a link table) are read apart, because SQLite would read a joined link table whole."""
     if len(slug) > MAX_SLUG_LENGTH or has_control_characters(slug):
         return None
     return db.session.scalars(
@@ -592,13 +607,13 @@ def get_product_for_page(slug: str) -> Product | None:
             contains_eager(Product.producer).options(
                 joinedload(Producer.municipality),
                 joinedload(Producer.locality),
-                joinedload(Producer.labels),
+                selectinload(Producer.labels),
             ),
             joinedload(Product.category).joinedload(Category.parent),
             joinedload(Product.vat_category).joinedload(VatCategory.rates),
             joinedload(Product.images),
             joinedload(Product.allergens),
-            joinedload(Product.labels),
+            selectinload(Product.labels),
         )
     ).unique().first()
 

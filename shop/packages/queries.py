@@ -352,8 +352,8 @@ def net_totals(package: Package) -> NetTotals:
 
 
 def get_package_page(slug: str, day: date | None = None, locale: str = "nl") -> PackagePage | None:
-    """An active package with everything its page shows, or None (unknown or inactive). Two statements: the
-    package with its occasions, then its components with everything about their products joined."""
+    """An active package with everything its page shows, or None (unknown or inactive). Three statements: the
+    package with its occasions, its components with everything about their products joined, their labels."""
     if not _is_slug_like(slug):
         return None
     day = day or shop_today()
@@ -368,7 +368,7 @@ def get_package_page(slug: str, day: date | None = None, locale: str = "nl") -> 
             product_path.joinedload(Product.producer).joinedload(Producer.locality),
             product_path.joinedload(Product.allergens),
             product_path.joinedload(Product.images),
-            product_path.joinedload(Product.labels),
+            product_path.selectinload(Product.labels),
             product_path.joinedload(Product.category),
             product_path.joinedload(Product.vat_category).joinedload(VatCategory.rates),
             substitute_path.joinedload(Product.producer),
