@@ -471,7 +471,7 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
     rest = where("seizoen", "voorraad", "categorie", "streek", "gemeente", "producent")
     grouped = part(
         "group", Product.category_id, no_code, rest,
-        group=[Product.category_id, Product.producer_id, Producer.municipality_id, Municipality.region_id],
+        group=[Product.producer_id, Product.category_id, Producer.municipality_id, Municipality.region_id],
         extra=(Product.producer_id, Producer.municipality_id, Municipality.region_id,
                func.max(chosen), func.max(any_known),
                count_if([in_season] + stock_selected)),
