@@ -2,7 +2,7 @@
 GIN index on a tsvector) and indexes for the products list's orders.
 
 Revision ID: a7c3e91d5b20
-Revises: f26839a1ca42
+Revises: a4c81e5f2d10
 Create Date: 2026-12-06 22:40:00
 
 """
@@ -14,7 +14,7 @@ from shop.catalog.search_index import create_statements, drop_statements
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d5b20'
-down_revision = 'f26839a1ca42'
+down_revision = 'a4c81e5f2d10'
 branch_labels = None
 depends_on = None
 
