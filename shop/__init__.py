@@ -34,6 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _connect_domains()
     _register_blueprints(app)
     _register_template_helpers(app)
+    from shop.core import page_cache
+
+    page_cache.init_app(app)  # last: its lookup runs after every other check of a request
     return app
 
 

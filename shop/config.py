@@ -94,6 +94,14 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PRODUCTS_PER_PAGE = 24
+    # The anonymous catalogue pages served from a cache (shop.core.page_cache): SHOP_PAGE_CACHE=0 turns it off
+    # (to measure the pages uncached). In Redis when SHOP_REDIS_URL is set (shared by every web instance), else in
+    # each process with the catalogue's generation in a file of the instance folder.
+    PAGE_CACHE = os.environ.get("SHOP_PAGE_CACHE", "1").strip() not in ("0", "false", "off", "no")
+    PAGE_CACHE_MAX_BYTES = _int("SHOP_PAGE_CACHE_MAX_MB", 64) * 1024 * 1024  # per process
+    PAGE_CACHE_SECONDS = 24 * 3600  # the longest a copy stays in Redis
+    PAGE_CACHE_PREFIX = "shop:"  # of the page cache's keys in Redis
+    PAGE_CACHE_GENERATION_FILE = str(INSTANCE_DIR / "catalogue-generation")
     MAX_PRODUCTS_PER_PAGE = 96
 
 

@@ -77,6 +77,7 @@ def app():
             "MEDIA_ROOT": os.path.join(tmp.name, "media"),
             "MAIL_DIR": os.path.join(tmp.name, "mail"),
             "EINVOICE_DIR": os.path.join(tmp.name, "einvoices"),
+            "PAGE_CACHE_GENERATION_FILE": os.path.join(tmp.name, "catalogue-generation"),
         }
     )
     with app.app_context():

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from shop.core.page_cache import catalogue_changed
 from shop.extensions import db
 
 
@@ -23,6 +24,7 @@ def empty_all_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+    catalogue_changed("every table emptied")  # written outside the session: say so
 
 
 def table_rows() -> dict[str, list[tuple]]:

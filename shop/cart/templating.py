@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from shop.cart.services import MAX_LINE_QUANTITY, count_items
 from shop.cart.views import cart_token
 from shop.core.database_errors import fail_soft
+from shop.core.page_cache import per_visitor
 
 
 @fail_soft(None)
@@ -18,8 +19,15 @@ def cart_item_count() -> int | None:
     return g.cart_item_count
 
 
+def cart_count_badge() -> str:
+    """The header's count for this visitor (a part of the layout that a page served from the cache never holds)."""
+    template = current_app.jinja_env.get_template("cart/_cart_count.html")
+    return template.render(cart_count=cart_item_count())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["cart_item_count"] = cart_item_count
+    per_visitor(app, "cart_count", cart_count_badge)
 
     @app.before_request
     def forget_the_last_requests_cart():

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from shop.catalog.allergens import Allergen, Presence
 from shop.core.db import Base, Cents, Timestamped, Translated, str_enum
 from shop.core.money import price_per_kg_cents
+from shop.core.page_cache import watch_tables
 
 if TYPE_CHECKING:
     from shop.catalog.vat import VatCategory
@@ -377,3 +378,8 @@ class ProductImage(Base):
     position: Mapped[int] = mapped_column(default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+# Every catalogue page shows these rows: a change of one invalidates the cached pages (shop.core.page_cache).
+watch_tables(Region.__table__, Municipality.__table__, Locality.__table__, Label.__table__, Producer.__table__,
+             producer_labels, Category.__table__, Product.__table__, product_labels, ProductAllergen.__table__,
+             ProductImage.__table__)

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, Translated
+from shop.core.page_cache import watch_tables
 
 
 class VatCategory(Translated, Base):
@@ -51,3 +52,6 @@ def rate_on_statement(vat_category_id, day: date):
         .limit(1)
         .scalar_subquery()
     )
+
+# Product pages show the VAT rate and company prices follow it: shop.core.page_cache.
+watch_tables(VatCategory.__table__, VatRate.__table__)

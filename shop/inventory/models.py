@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import Product
 from shop.core.db import Base, str_enum, utcnow
+from shop.core.page_cache import watch_tables
 
 
 class MovementReason(StrEnum):
@@ -36,3 +37,7 @@ class StockMovement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     product: Mapped[Product] = relationship()
+
+# A movement is a change of a stock level that the catalogue pages show (the UPDATE of products.stock beside it is
+# seen too): shop.core.page_cache.
+watch_tables(StockMovement.__table__)

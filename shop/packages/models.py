@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.catalog.models import Product
 from shop.core.db import Base, Cents, Timestamped, Translated
+from shop.core.page_cache import watch_tables
 
 package_occasions = Table(
     "package_occasions",
@@ -66,3 +67,6 @@ class PackageComponent(Base):
     package: Mapped[Package] = relationship(back_populates="components")
     product: Mapped[Product] = relationship(foreign_keys=[product_id])
     substitute: Mapped[Product | None] = relationship(foreign_keys=[substitute_product_id])
+
+# The packages' pages show these rows: a change of one invalidates the cached pages (shop.core.page_cache).
+watch_tables(Occasion.__table__, package_occasions, Package.__table__, PackageComponent.__table__)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from shop.core.i18n import current_language
+from shop.core.page_cache import shared_page
 from shop.packages.queries import get_package_page, list_packages, parse_package_filters
 
 bp = Blueprint("packages", __name__)
 
 
 @bp.get("")
+@shared_page
 def package_list():
     listing = list_packages(parse_package_filters(request.args))
     return render_template("packages/package_list.html", listing=listing, filters=listing.filters)
 
 
 @bp.get("/<slug>")
+@shared_page
 def package_detail(slug: str):
     page = get_package_page(slug, locale=current_language())
     if page is None:

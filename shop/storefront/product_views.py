@@ -11,11 +11,13 @@ from flask import abort, current_app, render_template, request
 from shop.catalog.product_filters import SORT_LABELS, parse_filters
 from shop.catalog.product_queries import get_product_for_page, list_more_from_producer, list_products, vat_rate_for
 from shop.core.clock import shop_today
+from shop.core.page_cache import shared_page
 from shop.packages.queries import search_packages
 from shop.storefront.views import bp
 
 
 @bp.get("/producten")
+@shared_page
 def product_list():
     filters = parse_filters(
         request.args,
@@ -34,6 +36,7 @@ def product_list():
 
 
 @bp.get("/producten/<slug>")
+@shared_page
 def product_detail(slug: str):
     product = get_product_for_page(slug)
     if product is None:

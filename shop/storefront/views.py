@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from shop.core.clock import shop_today
+from shop.core.page_cache import shared_page
 from shop.storefront.home_queries import get_home_page
 
 bp = Blueprint("storefront", __name__)
 
 
 @bp.get("/")
+@shared_page
 def home():
     from shop.core.clock import shop_now
     from shop.core.settings import get_settings

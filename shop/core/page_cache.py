@@ -1,0 +1,471 @@
+"""The anonymous catalogue pages served from a cache, and ``catalogue_changed()``: the one seam that makes every
+change of what those pages show invalidate them.
+
+What is cached: a view marked ``@shared_page`` (home, products, product, packages, package, producers, producer),
+for a GET or HEAD by an anonymous visitor with no flashed message: the response's bytes as every anonymous visitor
+in that language sees them. The key is the language, the shop's day (and whether the order cut-off has passed),
+the settings, the deployed code and templates, the host and the path with its query string, and the catalogue's
+*generation*.
+
+Per-visitor parts never enter a copy: while a page is rendered for the cache, ``csrf_token()`` and every fragment
+registered with ``per_visitor`` (the header's cart count) render as placeholders, and each response, a hit or the
+filling one, gets this visitor's values put in (a ``bytes.replace``). A page whose rendering set a cookie, touched
+the session, made a real CSRF token, or was flagged personal is never stored. Signed-in visitors (company prices,
+their menu) and visitors with a flashed message always get a fresh rendering.
+
+Invalidation is exact: every writer of what a catalogue page shows calls ``catalogue_changed()`` inside its
+transaction (and the ORM changes of the catalogue's tables call it by themselves, see ``watch_tables``); after
+COMMIT the generation changes, so no copy made before is served again (a rollback changes nothing). The generation
+lives where every web instance reads it:
+
+- with ``SHOP_REDIS_URL``: a Redis key holding a random token (one GET per request; a restarted, emptied Redis
+  gets a new token, never an old one back). Copies are kept in each process (LRU) and in Redis for the other
+  instances. Redis unreachable: pages are rendered as without a cache (for a few seconds no new attempt), and a
+  change made meanwhile is announced as soon as Redis answers again.
+- without Redis (one machine): a small file in the instance folder whose content is the token (read per
+  request: a few microseconds, no database query); copies are kept in each process (LRU).
+
+``SHOP_PAGE_CACHE=0`` turns serving from the cache off (the generation is still kept, so instances with the cache
+on stay exact).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from markupsafe import Markup
+from sqlalchemy import Table, event
+from sqlalchemy.orm import Session
+
+from shop.core.clock import shop_now
+from shop.core.db import db
+from shop.core.i18n import select_locale
+from shop.core.security import is_personal_response
+from shop.core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+PENDING = "catalogue_changed"
+HEADER = "X-Page-Cache"
+VARY = ("Accept-Language", "Cookie")
+REDIS_RETRY_SECONDS = 5.0
+
+
+# --- the seam --------------------------------------------------------------------------------------------------
+
+def catalogue_changed(*what: str) -> None:
+    """Something a catalogue page shows changed (``what`` names it, for the log: "price", "stock", ...).
+
+    Inside a transaction the cached pages are invalidated right after its COMMIT (never before: a page rendered in
+    between would keep the old figure); a rollback invalidates nothing. Outside a transaction (a CLI step that
+    wrote with a connection of its own, after it committed) at once. Call it from the writer, in the same
+    transaction; never fails the writer."""
+    session = db.session()
+    if session.in_transaction():
+        session.info.setdefault(PENDING, set()).update(what or ("catalogue",))
+    else:
+        _announce(set(what or ("catalogue",)))
+
+
+def _announce(what: set[str]) -> None:
+    if not has_app_context():
+        return
+    cache = current_app.extensions.get("page_cache")
+    if cache is not None:
+        cache.generation.bump()
+        log.debug("catalogue changed: %s", ", ".join(sorted(what)))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        _announce(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+# The tables whose rows a catalogue page shows (registered by the domains that own them, through watch_tables):
+# any ORM flush that adds, changes or deletes one of their rows, and any INSERT/UPDATE/DELETE statement run on
+# the session against one of them, calls catalogue_changed by itself. Writers outside a session (a connection of
+# their own) call catalogue_changed themselves.
+_WATCHED: set[str] = set()
+
+
+def watch_tables(*tables: Table | str) -> None:
+    """Register tables whose rows catalogue pages show."""
+    _WATCHED.update(table if isinstance(table, str) else table.name for table in tables)
+
+
+def _table_names_of(obj) -> Iterable[str]:
+    mapper = getattr(obj, "__mapper__", None)
+    if mapper is None:
+        return ()
+    return (table.name for table in mapper.tables)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    if not _WATCHED:
+        return
+    changed = set()
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        changed.update(name for name in _table_names_of(obj) if name in _WATCHED)
+    if changed:
+        session.info.setdefault(PENDING, set()).update(changed)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_statement(state) -> None:
+    if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name in _WATCHED:
+        state.session.info.setdefault(PENDING, set()).add(name)
+
+
+# --- the generation --------------------------------------------------------------------------------------------
+
+class FileGeneration:
+    """The generation in a small file (one machine, no Redis): its content, rewritten atomically on each change."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def read(self) -> str | None:
+        try:
+            with open(self.path, "rb") as file:
+                return file.read().decode("ascii", "replace") or "0"
+        except FileNotFoundError:
+            return "0"
+        except OSError:
+            return None
+
+    def bump(self) -> None:
+        token = uuid.uuid4().hex
+        temporary = f"{self.path}.{os.getpid()}.{token[:8]}"
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "w", encoding="ascii") as file:
+                file.write(token)
+            os.replace(temporary, self.path)
+        except OSError:
+            log.exception("the catalogue's generation file %s could not be written", self.path)
+
+
+class RedisGeneration:
+    """The generation in Redis: a random token, replaced on each change. Redis unreachable: ``read`` answers None
+    (no cache for now, and no new attempt for a few seconds) and a change is remembered and announced at the next
+    read that reaches Redis."""
+
+    def __init__(self, client, key: str):
+        self.client = client
+        self.key = key
+        self.down_until = 0.0
+        self.unannounced = False
+
+    def _failed(self, error: Exception) -> None:
+        self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        log.warning("page cache: Redis unreachable (%s); pages are rendered without the cache", type(error).__name__)
+
+    def read(self) -> str | None:
+        if self.down_until and time.monotonic() < self.down_until:
+            return None
+        try:
+            if self.unannounced:
+                self.client.set(self.key, uuid.uuid4().hex)
+                self.unannounced = False
+            value = self.client.get(self.key)
+            if value is None:  # a new or emptied Redis: a token never used before
+                self.client.set(self.key, uuid.uuid4().hex, nx=True)
+                value = self.client.get(self.key)
+        except Exception as error:  # noqa: BLE001 - any trouble with Redis: serve without the cache
+            self._failed(error)
+            return None
+        self.down_until = 0.0
+        return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+
+    def bump(self) -> None:
+        try:
+            self.client.set(self.key, uuid.uuid4().hex)
+            self.unannounced = False
+        except Exception as error:  # noqa: BLE001 - remembered, announced when Redis answers again
+            self.unannounced = True
+            self._failed(error)
+
+
+# --- the copies ------------------------------------------------------------------------------------------------
+
+class Entry:
+    __slots__ = ("body", "parts")
+
+    def __init__(self, body: bytes, parts: tuple[str, ...]):
+        self.body = body
+        self.parts = parts
+
+    def encode(self) -> bytes:
+        return ",".join(self.parts).encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, data: bytes) -> Entry:
+        names, _, body = data.partition(b"\n")
+        return cls(body, tuple(name for name in names.decode().split(",") if name))
+
+
+class LocalPages:
+    """Copies in this process, least recently used dropped first, at most ``max_bytes`` of pages; emptied when
+    the generation changes (older copies can never be asked for again)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.generation: str | None = None
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+
+    def _check(self, generation: str) -> None:
+        if generation != self.generation:
+            self.entries.clear()
+            self.size = 0
+            self.generation = generation
+
+    def get(self, generation: str, key: str) -> Entry | None:
+        self._check(generation)
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, generation: str, key: str, entry: Entry) -> None:
+        self._check(generation)
+        if len(entry.body) > self.max_bytes // 4:
+            return
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        self.entries[key] = entry
+        self.size += len(entry.body)
+        while self.size > self.max_bytes and self.entries:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= len(dropped.body)
+
+
+class RedisPages:
+    """Copies in Redis for the other web instances, each for ``seconds`` at most. Errors count as a miss."""
+
+    def __init__(self, client, prefix: str, seconds: int):
+        self.client = client
+        self.prefix = prefix
+        self.seconds = seconds
+
+    def _key(self, generation: str, key: str) -> str:
+        return self.prefix + hashlib.sha256(f"{generation}|{key}".encode()).hexdigest()
+
+    def get(self, generation: str, key: str) -> Entry | None:
+        try:
+            data = self.client.get(self._key(generation, key))
+        except Exception:  # noqa: BLE001
+            return None
+        return Entry.decode(data) if data else None
+
+    def put(self, generation: str, key: str, entry: Entry) -> None:
+        try:
+            self.client.set(self._key(generation, key), entry.encode(), ex=self.seconds)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class PageCache:
+    def __init__(self, app: Flask):
+        self.enabled = bool(app.config.get("PAGE_CACHE", True))
+        prefix = app.config.get("PAGE_CACHE_PREFIX") or "shop:"
+        self.local = LocalPages(int(app.config.get("PAGE_CACHE_MAX_BYTES") or 64 * 1024 * 1024))
+        self.shared: RedisPages | None = None
+        url = app.config.get("REDIS_URL")
+        if url:
+            import redis
+
+            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            self.generation = RedisGeneration(client, prefix + "catalogue:generation")
+            self.shared = RedisPages(client, prefix + "page:", int(app.config.get("PAGE_CACHE_SECONDS") or 86400))
+        else:
+            path = app.config.get("PAGE_CACHE_GENERATION_FILE") or os.path.join(app.instance_path,
+                                                                                 "catalogue-generation")
+            self.generation = FileGeneration(path)
+        self.build = _build_fingerprint(app)
+        self.parts: dict[str, Callable[[], str]] = app.extensions.setdefault("page_cache_parts", {})
+        self._settings_fingerprints: dict[int, str] = {}
+
+    def placeholder(self, name: str) -> str:
+        return f"<!--page-cache:{name}:{self.build[:8]}-->"
+
+    def settings_fingerprint(self) -> str:
+        settings = get_settings()
+        marker = hash(settings)
+        fingerprint = self._settings_fingerprints.get(marker)
+        if fingerprint is None:
+            fingerprint = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+            if len(self._settings_fingerprints) > 64:
+                self._settings_fingerprints.clear()
+            self._settings_fingerprints[marker] = fingerprint
+        return fingerprint
+
+    def key(self) -> str:
+        environ = request.environ
+        now = shop_now()
+        settings = get_settings()
+        after_cutoff = "1" if now.time() >= settings.order_cutoff else "0"
+        return "|".join((
+            self.build, self.settings_fingerprint(), select_locale(), now.date().isoformat(), after_cutoff,
+            environ.get("wsgi.url_scheme", ""), request.host, environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+        ))
+
+    def lookup(self, generation: str, key: str) -> Entry | None:
+        entry = self.local.get(generation, key)
+        if entry is None and self.shared is not None:
+            entry = self.shared.get(generation, key)
+            if entry is not None:
+                self.local.put(generation, key, entry)
+        return entry
+
+    def store(self, generation: str, key: str, entry: Entry) -> None:
+        self.local.put(generation, key, entry)
+        if self.shared is not None:
+            self.shared.put(generation, key, entry)
+
+    def personalise(self, body: bytes, parts: Iterable[str]) -> bytes:
+        for name in parts:
+            body = body.replace(self.placeholder(name).encode(), str(self.parts[name]()).encode())
+        return body
+
+
+def _build_fingerprint(app: Flask) -> str:
+    """What the deployed code renders with (templates, translations, static files, Python modules): a copy made
+    by another version of the shop (sharing the Redis) is never served."""
+    digest = hashlib.sha256()
+    roots = [app.root_path, app.static_folder or "", os.path.join(app.root_path, app.template_folder or "")]
+    for root in roots:
+        for folder, _, files in sorted(os.walk(root)):
+            for name in sorted(files):
+                if name.endswith((".pyc", ".tmp")):
+                    continue
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+# --- pages and per-visitor parts -------------------------------------------------------------------------------
+
+def shared_page(view):
+    """Route decorator: the page is the same for every anonymous visitor in a language (apart from the parts
+    registered with ``per_visitor``), so it may be served from the cache."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    wrapped.shared_page = True
+    return wrapped
+
+
+def per_visitor(app: Flask, name: str, render: Callable[[], str]) -> None:
+    """Register a per-visitor part of the layout: templates write ``{{ per_visitor("<name>") }}``; a copy for the
+    cache holds a placeholder, filled in for each visitor by ``render()``."""
+    app.extensions.setdefault("page_cache_parts", {})[name] = render
+
+
+def _filling() -> bool:
+    return bool(g.get("page_cache_fill"))
+
+
+def _part(name: str) -> Markup:
+    cache = current_app.extensions["page_cache"]
+    if _filling():
+        return Markup(cache.placeholder(name))
+    return Markup(cache.parts[name]())
+
+
+def _anonymous_without_messages() -> bool:
+    if "_user_id" in session or "_flashes" in session:
+        return False
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return remember not in request.cookies
+
+
+def _shared_endpoint() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "shared_page", False))
+
+
+def init_app(app: Flask) -> None:
+    """Called last by create_app: the hit is looked up after every other check of the request has run (ids,
+    control characters, request id), and the copy is taken before any later step rewrites the response."""
+    from flask_wtf.csrf import generate_csrf
+
+    cache = PageCache(app)
+    app.extensions["page_cache"] = cache
+    cache.parts["csrf_token"] = generate_csrf
+
+    def csrf_token() -> str:
+        return cache.placeholder("csrf_token") if _filling() else generate_csrf()
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["per_visitor"] = _part
+
+    @app.before_request
+    def serve_from_cache():
+        g.pop("page_cache_fill", None)
+        if request.method not in ("GET", "HEAD") or not _shared_endpoint():
+            return None
+        g.page_cache_vary = True
+        if not cache.enabled or not _anonymous_without_messages():
+            g.page_cache_state = "bypass" if cache.enabled else "off"
+            return None
+        generation = cache.generation.read()
+        if generation is None:
+            g.page_cache_state = "unavailable"
+            return None
+        key = cache.key()
+        entry = cache.lookup(generation, key)
+        if entry is not None:
+            g.page_cache_state = "hit"
+            return Response(cache.personalise(entry.body, entry.parts), mimetype="text/html")
+        g.page_cache_state = "miss"
+        g.page_cache_fill = (generation, key)
+        g.pop("csrf_token", None)  # made by an earlier request of an app context kept open (tests)
+        return None
+
+    @app.after_request
+    def keep_a_copy(response):
+        fill = g.pop("page_cache_fill", None)
+        if g.pop("page_cache_vary", False):
+            response.vary.update(VARY)
+            response.headers[HEADER] = g.pop("page_cache_state", "bypass")
+        if fill is None:
+            return response
+        if response.is_streamed or response.direct_passthrough:
+            return response
+        body = response.get_data()
+        parts = tuple(name for name in cache.parts if cache.placeholder(name).encode() in body)
+        if (response.status_code == 200 and response.mimetype == "text/html" and "Set-Cookie" not in response.headers
+                and not session.modified and "csrf_token" not in g and not is_personal_response()):
+            cache.store(fill[0], fill[1], Entry(body, parts))
+        if parts:
+            response.set_data(cache.personalise(body, parts))
+        return response
