@@ -7,6 +7,7 @@ from flask import Flask, current_app, g
 from shop.cart.services import MAX_LINE_QUANTITY, count_items
 from shop.cart.views import cart_token
 from shop.core.database_errors import fail_soft
+from shop.core.i18n import current_language
 from shop.core.page_cache import per_visitor
 
 
@@ -19,10 +20,25 @@ def cart_item_count() -> int | None:
     return g.cart_item_count
 
 
+@fail_soft(None)
+def _visitors_count() -> int | None:
+    return count_items(cart_token())
+
+
+_badges: dict[tuple[str, int | None], str] = {}
+
+
 def cart_count_badge() -> str:
-    """The header's count for this visitor (a part of the layout that a page served from the cache never holds)."""
-    template = current_app.jinja_env.get_template("cart/_cart_count.html")
-    return template.render(cart_count=cart_item_count())
+    """The header's count for this visitor: a part of the layout that a page served from the cache never holds
+    (shop.core.page_cache), so it is read afresh for every page (no query without a cart cookie). The markup for
+    a language and a count is rendered once per process."""
+    key = (current_language(), _visitors_count())
+    badge = _badges.get(key)
+    if badge is None:
+        if len(_badges) > 1000:
+            _badges.clear()
+        badge = _badges[key] = current_app.jinja_env.get_template("cart/_cart_count.html").render(cart_count=key[1])
+    return badge
 
 
 def init_app(app: Flask) -> None:

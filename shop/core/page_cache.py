@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -210,19 +211,26 @@ class RedisGeneration:
 # --- the copies ------------------------------------------------------------------------------------------------
 
 class Entry:
-    __slots__ = ("body", "parts")
+    """A stored page: its bytes with placeholders for the per-visitor parts, split once at those placeholders so
+    that serving it is one join (``parts[i]`` goes between ``segments[i]`` and ``segments[i + 1]``)."""
 
-    def __init__(self, body: bytes, parts: tuple[str, ...]):
+    __slots__ = ("body", "parts", "segments", "size")
+
+    def __init__(self, body: bytes, placeholder: re.Pattern[bytes]):
         self.body = body
-        self.parts = parts
+        self.size = len(body)
+        pieces = placeholder.split(body)
+        self.segments = pieces[0::2]
+        self.parts = [name.decode() for name in pieces[1::2]]
 
-    def encode(self) -> bytes:
-        return ",".join(self.parts).encode() + b"\n" + self.body
-
-    @classmethod
-    def decode(cls, data: bytes) -> Entry:
-        names, _, body = data.partition(b"\n")
-        return cls(body, tuple(name for name in names.decode().split(",") if name))
+    def render(self, values: dict[str, bytes]) -> bytes:
+        if not self.parts:
+            return self.body
+        pieces = [self.segments[0]]
+        for name, segment in zip(self.parts, self.segments[1:]):
+            pieces.append(values[name])
+            pieces.append(segment)
+        return b"".join(pieces)
 
 
 class LocalPages:
@@ -250,16 +258,16 @@ class LocalPages:
 
     def put(self, generation: str, key: str, entry: Entry) -> None:
         self._check(generation)
-        if len(entry.body) > self.max_bytes // 4:
+        if entry.size > self.max_bytes // 4:
             return
         old = self.entries.pop(key, None)
         if old is not None:
-            self.size -= len(old.body)
+            self.size -= old.size
         self.entries[key] = entry
-        self.size += len(entry.body)
+        self.size += entry.size
         while self.size > self.max_bytes and self.entries:
             _, dropped = self.entries.popitem(last=False)
-            self.size -= len(dropped.body)
+            self.size -= dropped.size
 
 
 class RedisPages:
@@ -273,16 +281,16 @@ class RedisPages:
     def _key(self, generation: str, key: str) -> str:
         return self.prefix + hashlib.sha256(f"{generation}|{key}".encode()).hexdigest()
 
-    def get(self, generation: str, key: str) -> Entry | None:
+    def get(self, generation: str, key: str) -> bytes | None:
         try:
             data = self.client.get(self._key(generation, key))
         except Exception:  # noqa: BLE001
             return None
-        return Entry.decode(data) if data else None
+        return data or None
 
-    def put(self, generation: str, key: str, entry: Entry) -> None:
+    def put(self, generation: str, key: str, body: bytes) -> None:
         try:
-            self.client.set(self._key(generation, key), entry.encode(), ex=self.seconds)
+            self.client.set(self._key(generation, key), body, ex=self.seconds)
         except Exception:  # noqa: BLE001
             pass
 
@@ -307,6 +315,7 @@ class PageCache:
         self.build = _build_fingerprint(app)
         self.parts: dict[str, Callable[[], str]] = app.extensions.setdefault("page_cache_parts", {})
         self._settings_fingerprints: dict[int, str] = {}
+        self.pattern = re.compile(rb"<!--page-cache:([a-z_]+):" + self.build[:8].encode() + rb"-->")
 
     def placeholder(self, name: str) -> str:
         return f"<!--page-cache:{name}:{self.build[:8]}-->"
@@ -333,23 +342,26 @@ class PageCache:
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
         ))
 
+
     def lookup(self, generation: str, key: str) -> Entry | None:
         entry = self.local.get(generation, key)
         if entry is None and self.shared is not None:
-            entry = self.shared.get(generation, key)
-            if entry is not None:
+            body = self.shared.get(generation, key)
+            if body is not None:
+                entry = Entry(body, self.pattern)
                 self.local.put(generation, key, entry)
         return entry
 
     def store(self, generation: str, key: str, entry: Entry) -> None:
         self.local.put(generation, key, entry)
         if self.shared is not None:
-            self.shared.put(generation, key, entry)
+            self.shared.put(generation, key, entry.body)
 
-    def personalise(self, body: bytes, parts: Iterable[str]) -> bytes:
-        for name in parts:
-            body = body.replace(self.placeholder(name).encode(), str(self.parts[name]()).encode())
-        return body
+    def personalise(self, entry: Entry) -> bytes:
+        """The page for this visitor: each per-visitor part rendered once and put in its places."""
+        if not entry.parts:
+            return entry.body
+        return entry.render({name: str(self.parts[name]()).encode() for name in set(entry.parts)})
 
 
 def _build_fingerprint(app: Flask) -> str:
@@ -414,8 +426,7 @@ def _shared_endpoint() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Called last by create_app: the hit is looked up after every other check of the request has run (ids,
-    control characters, request id), and the copy is taken before any later step rewrites the response."""
+    """Called last by create_app, so that the copy is taken before any other step rewrites the response."""
     from flask_wtf.csrf import generate_csrf
 
     cache = PageCache(app)
@@ -425,10 +436,11 @@ def init_app(app: Flask) -> None:
     def csrf_token() -> str:
         return cache.placeholder("csrf_token") if _filling() else generate_csrf()
 
+    # Flask-WTF offers csrf_token as a global and through a context processor: both are replaced.
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["per_visitor"] = _part
+    app.context_processor(lambda: {"csrf_token": csrf_token})
 
-    @app.before_request
     def serve_from_cache():
         g.pop("page_cache_fill", None)
         if request.method not in ("GET", "HEAD") or not _shared_endpoint():
@@ -445,11 +457,20 @@ def init_app(app: Flask) -> None:
         entry = cache.lookup(generation, key)
         if entry is not None:
             g.page_cache_state = "hit"
-            return Response(cache.personalise(entry.body, entry.parts), mimetype="text/html")
+            return Response(cache.personalise(entry), mimetype="text/html")
         g.page_cache_state = "miss"
         g.page_cache_fill = (generation, key)
         g.pop("csrf_token", None)  # made by an earlier request of an app context kept open (tests)
         return None
+
+    # The lookup runs right after the core's own checks of a request (request id, NUL, control characters), before
+    # the extensions' (CSRF, rate limits: none on these GET pages) and the domains': a hit costs no more than it
+    # must. A copy exists only of a URL that once went through every check and was answered 200.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    position = 0
+    while position < len(hooks) and getattr(hooks[position], "__module__", "").startswith("shop.core."):
+        position += 1
+    hooks.insert(position, serve_from_cache)
 
     @app.after_request
     def keep_a_copy(response):
@@ -461,11 +482,10 @@ def init_app(app: Flask) -> None:
             return response
         if response.is_streamed or response.direct_passthrough:
             return response
-        body = response.get_data()
-        parts = tuple(name for name in cache.parts if cache.placeholder(name).encode() in body)
+        entry = Entry(response.get_data(), cache.pattern)
         if (response.status_code == 200 and response.mimetype == "text/html" and "Set-Cookie" not in response.headers
                 and not session.modified and "csrf_token" not in g and not is_personal_response()):
-            cache.store(fill[0], fill[1], Entry(body, parts))
-        if parts:
-            response.set_data(cache.personalise(body, parts))
+            cache.store(fill[0], fill[1], entry)
+        if entry.parts:
+            response.set_data(cache.personalise(entry))
         return response

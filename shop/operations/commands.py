@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from shop.core.db import utcnow
+from shop.core.page_cache import catalogue_changed
 from shop.core.supervisor import StopSignal, run_supervised
 from shop.extensions import db
 from shop.operations.backup import BackupError, backup_database, restore_database
@@ -73,6 +74,7 @@ def restore_command(source: Path, yes: bool) -> None:
         restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
+    catalogue_changed("restore")  # written outside the session: no cached page of the old contents is served
     click.echo(f"restored from {source}")
 
 
