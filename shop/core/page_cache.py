@@ -15,8 +15,8 @@ their menu) and visitors with a flashed message always get a fresh rendering.
 
 Invalidation is exact: every writer of what a catalogue page shows calls ``catalogue_changed()`` inside its
 transaction (and the ORM changes of the catalogue's tables call it by themselves, see ``watch_tables``); after
-COMMIT the generation changes, so no copy made before is served again (a rollback changes nothing). The generation
-lives where every web instance reads it:
+COMMIT the generation changes, so no copy made before is served again (after a rollback too, which is harmless).
+The generation lives where every web instance reads it:
 
 - with ``SHOP_REDIS_URL``: a Redis key holding a random token (one GET per request; a restarted, emptied Redis
   gets a new token, never an old one back). Copies are kept in each process (LRU) and in Redis for the other
@@ -66,8 +66,8 @@ REDIS_RETRY_SECONDS = 5.0
 def catalogue_changed(*what: str) -> None:
     """Something a catalogue page shows changed (``what`` names it, for the log: "price", "stock", ...).
 
-    Inside a transaction the cached pages are invalidated right after its COMMIT (never before: a page rendered in
-    between would keep the old figure); a rollback invalidates nothing. Outside a transaction (a CLI step that
+    Inside a transaction the cached pages are invalidated right after it ends, committed (never before: a page
+    rendered in between would keep the old figure) or rolled back (harmless). Outside a transaction (a CLI step that
     wrote with a connection of its own, after it committed) at once. Call it from the writer, in the same
     transaction; never fails the writer."""
     session = db.session()
@@ -86,16 +86,15 @@ def _announce(what: set[str]) -> None:
         log.debug("catalogue changed: %s", ", ".join(sorted(what)))
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        _announce(pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    # The outermost transaction ended: committed (the change is there for every reader now), or rolled back or
+    # closed (invalidating then too costs one rendering of each page, and never misses a change written beside the
+    # session, by a connection of its own, while the session kept a transaction open).
+    if transaction.parent is None:
+        pending = session.info.pop(PENDING, None)
+        if pending:
+            _announce(pending)
 
 
 # The tables whose rows a catalogue page shows (registered by the domains that own them, through watch_tables):
@@ -434,7 +433,7 @@ def init_app(app: Flask) -> None:
     cache.parts["csrf_token"] = generate_csrf
 
     def csrf_token() -> str:
-        return cache.placeholder("csrf_token") if _filling() else generate_csrf()
+        return Markup(cache.placeholder("csrf_token")) if _filling() else generate_csrf()
 
     # Flask-WTF offers csrf_token as a global and through a context processor: both are replaced.
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,455 @@
+"""The anonymous catalogue pages come from a cache (shop.core.page_cache): never with another visitor's data, and
+never stale after a change is committed, whoever makes it.
+
+Each visitor is a client of its own, and each request runs in an app context of its own, as on a real server.
+A page is first asked twice, so that the second answer is a copy from the cache (``X-Page-Cache: hit``); then
+something changes through the writer that changes it in the shop, and the next anonymous visitor sees the change.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import replace
+
+import pytest
+from flask import Flask, make_response, render_template_string
+
+from shop import create_app
+from shop.catalog.allergens import Presence
+from shop.catalog.models import Category, Product
+from shop.catalog.producer_profile import ProfileData, update_producer_profile
+from shop.core.page_cache import catalogue_changed, shared_page
+from shop.inventory.services import correct_stock
+from shop.listings.product_edit import archive_product, data_from_product, update_product
+from shop.orders.lifecycle import transition
+from shop.orders.models import OrderStatus
+from shop.packages.admin import add_component
+from tests.factories import (
+    log_in_as,
+    make_category,
+    make_locality,
+    make_municipality,
+    make_order,
+    make_package,
+    make_producer,
+    make_product,
+    make_staff,
+    make_user,
+)
+
+HIT = "hit"
+
+
+def _visit(app: Flask, path: str, **kwargs):
+    """The page as a new anonymous visitor gets it, in an app context of its own."""
+    with app.app_context():
+        return app.test_client().get(path, **kwargs)
+
+
+def _cached(app: Flask, path: str, **kwargs) -> str:
+    """The page once it is in the cache (asked twice: the second answer is the copy)."""
+    assert _visit(app, path, **kwargs).status_code == 200
+    response = _visit(app, path, **kwargs)
+    assert response.headers["X-Page-Cache"] == HIT, path
+    return response.get_data(as_text=True)
+
+
+def _fresh(app: Flask, path: str, **kwargs) -> str:
+    response = _visit(app, path, **kwargs)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def farm(db):
+    eeklo = make_municipality("Eeklo", slug="eeklo")
+    make_locality("9900", "Eeklo", municipality=eeklo)
+    kaas_category = make_category("Kaas", parent=make_category("Zuivel", slug="zuivel"), slug="kaas")
+    producer = make_producer("Hoeve Cachet", municipality=eeklo, slug="hoeve-cachet", story="Wij maken kaas.")
+    kaas = make_product("Cachetkaas", producer=producer, category=kaas_category, slug="cachetkaas", stock=2,
+                        price_cents=1234, allergens={"milk": Presence.CONTAINS})
+    boter = make_product("Cachetboter", producer=producer, category=kaas_category, slug="cachetboter", stock=20,
+                         price_cents=880)
+    package = make_package([(kaas, 1)], name="Cachetpakket", slug="cachetpakket", price_cents=3000)
+    producer_user = make_user(role="producer", producer=producer)
+    staff = make_staff()
+    db.session.commit()
+    return {"producer": producer, "kaas": kaas, "boter": boter, "package": package, "category": kaas_category,
+            "producer_user": producer_user, "staff": staff}
+
+
+# --- what a cached page holds ---------------------------------------------------------------------------------
+
+SHOP_FRONT = ["/", "/producten", "/producten?categorie=kaas", "/producten/cachetkaas", "/pakketten",
+              "/pakketten/cachetpakket", "/producenten", "/producenten/hoeve-cachet"]
+
+
+@pytest.mark.parametrize("path", SHOP_FRONT)
+def test_every_catalogue_page_is_served_from_the_cache_to_the_next_anonymous_visitor(app, farm, path):
+    first = _visit(app, path)
+    second = _visit(app, path)
+
+    assert (first.headers["X-Page-Cache"], second.headers["X-Page-Cache"]) == ("miss", HIT)
+    assert second.status_code == 200
+    assert {"Accept-Language", "Cookie"} <= set(second.headers["Vary"].replace(" ", "").split(","))
+    assert "Set-Cookie" not in second.headers or "session=" in second.headers["Set-Cookie"]
+    assert "page-cache:" not in second.get_data(as_text=True)  # every placeholder was filled in
+
+
+def _csrf_tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]*)"', html))
+
+
+def test_a_cached_page_never_carries_another_visitors_cart_log_in_or_message(app, db, farm):
+    # Given visitor A: signed in, with two cheeses in the cart and a message waiting.
+    with app.app_context():
+        a = app.test_client()
+        log_in_as(a, farm["producer_user"])
+        a.post("/winkelmand/toevoegen", data={"product_id": farm["kaas"].id, "quantity": "2"})
+        with a.session_transaction() as session:
+            session["_flashes"] = [("success", "Bericht voor bezoeker A")]
+        page_a = a.get("/producten")
+    html_a = page_a.get_data(as_text=True)
+    assert page_a.headers["X-Page-Cache"] == "bypass"
+    assert "Bericht voor bezoeker A" in html_a and "Mijn portaal" in html_a
+    assert 'class="cart-link__count">2<' in html_a
+
+    # When anonymous visitors B and C ask the same page (C's answer comes from the cache).
+    with app.app_context():
+        b = app.test_client()
+        html_b = b.get("/producten").get_data(as_text=True)
+    with app.app_context():
+        c = app.test_client()
+        response_c = c.get("/producten")
+    html_c = response_c.get_data(as_text=True)
+
+    # Then neither shows A's message, menu, cart count or form tokens, and each has a token of its own.
+    assert response_c.headers["X-Page-Cache"] == HIT
+    for html in (html_b, html_c):
+        assert "Bericht voor bezoeker A" not in html
+        assert "Mijn portaal" not in html and "Uitloggen" not in html and "Inloggen" in html
+        assert 'class="cart-link__count">0<' in html
+        assert not _csrf_tokens(html) & _csrf_tokens(html_a)
+    assert len(_csrf_tokens(html_b)) == 1 and len(_csrf_tokens(html_c)) == 1
+    assert _csrf_tokens(html_b) != _csrf_tokens(html_c)
+
+
+def test_a_cached_page_shows_each_visitor_their_own_cart_count(app, db, farm):
+    _cached(app, "/producenten/hoeve-cachet")
+    with app.app_context():
+        visitor = app.test_client()
+        visitor.post("/winkelmand/toevoegen", data={"product_id": farm["boter"].id, "quantity": "3"})
+    with app.app_context():
+        visitor.get("/winkelmand")  # shows (and so clears) the message "added to your cart"
+    with app.app_context():
+        response = visitor.get("/producenten/hoeve-cachet")
+
+    assert response.headers["X-Page-Cache"] == HIT
+    assert 'class="cart-link__count">3<' in response.get_data(as_text=True)
+
+
+def test_each_language_has_its_own_copy(app, db, farm):
+    dutch = _cached(app, "/producten", headers={"Accept-Language": "nl"})
+    french = _cached(app, "/producten", headers={"Accept-Language": "fr"})
+
+    assert '<html lang="nl">' in dutch and '<html lang="fr">' in french
+
+
+def _instance(app: Flask, **overrides) -> Flask:
+    """Another web instance on the test database."""
+    config = {key: app.config[key] for key in ("ENV_NAME", "TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI",
+                                               "MEDIA_ROOT", "MAIL_DIR", "EINVOICE_DIR", "PAGE_CACHE_GENERATION_FILE")}
+    config.update(overrides)
+    return create_app(config)
+
+
+def _close(*instances: Flask) -> None:
+    from shop.extensions import db
+
+    for instance in instances:
+        with instance.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_response_that_sets_a_cookie_is_never_stored(app, db, farm):
+    instance = _instance(app)
+
+    @instance.get("/test-cookie-page")
+    @shared_page
+    def cookie_page():
+        response = make_response(render_template_string("<p>koekje</p>"))
+        response.set_cookie("seen", "yes")
+        return response
+
+    try:
+        responses = [_visit(instance, "/test-cookie-page") for _ in range(3)]
+    finally:
+        _close(instance)
+
+    assert [r.headers["X-Page-Cache"] for r in responses] == ["miss", "miss", "miss"]
+    assert all("seen=yes" in r.headers["Set-Cookie"] for r in responses)
+
+
+def test_a_signed_in_visitor_always_gets_a_fresh_page_and_leaves_no_copy(app, db, farm):
+    with app.app_context():
+        client = app.test_client()
+        log_in_as(client, farm["staff"])
+        responses = [client.get("/pakketten") for _ in range(2)]
+
+    assert [r.headers["X-Page-Cache"] for r in responses] == ["bypass", "bypass"]
+    assert _visit(app, "/pakketten").headers["X-Page-Cache"] == "miss"
+
+
+def test_a_page_not_found_is_not_stored(app, db, farm):
+    assert [_visit(app, "/producten/bestaat-niet").headers["X-Page-Cache"] for _ in range(2)] == ["miss", "miss"]
+
+
+def test_with_the_cache_off_every_page_is_rendered(app, db, farm):
+    app.extensions["page_cache"].enabled = False
+    try:
+        states = [_visit(app, "/producten").headers["X-Page-Cache"] for _ in range(2)]
+    finally:
+        app.extensions["page_cache"].enabled = True
+    assert states == ["off", "off"]
+
+
+# --- every writer: the next visitor sees the change --------------------------------------------------------------
+
+def test_a_price_edited_by_the_producer_in_the_portal_shows_at_once(app, db, farm):
+    kaas = farm["kaas"]
+    for path in ("/producten", "/producten/cachetkaas"):
+        assert "12,34" in _cached(app, path)
+    with app.app_context():
+        producer = app.test_client()
+        log_in_as(producer, farm["producer_user"])
+        response = producer.post("/portaal/snel", data={
+            f"stock-{kaas.id}": "2", f"price-{kaas.id}": "13,57", f"available-{kaas.id}": "1",
+            f"expected-{kaas.id}": "2",
+            f"stock-{farm['boter'].id}": "20", f"price-{farm['boter'].id}": "8,80",
+            f"available-{farm['boter'].id}": "1", f"expected-{farm['boter'].id}": "20",
+        })
+        assert response.status_code == 303
+
+    for path in ("/producten", "/producten/cachetkaas"):
+        html = _fresh(app, path)
+        assert "13,57" in html and "12,34" not in html, path
+
+
+def test_a_product_edited_through_the_listing_service_shows_its_new_name_and_price(app, db, farm):
+    assert "Cachetkaas" in _cached(app, "/producenten/hoeve-cachet")
+    kaas = db.session.get(Product, farm["kaas"].id)
+    update_product(kaas, replace(data_from_product(kaas), name="Cachetkaas Oud", price_cents=2468),
+                   by=farm["producer_user"])
+    db.session.commit()
+
+    html = _fresh(app, "/producenten/hoeve-cachet")
+    assert "Cachetkaas Oud" in html and "24,68" in html
+
+
+def test_stock_taken_by_an_order_shows_the_product_sold_out(app, db, farm):
+    form = f'name="product_id" value="{farm["kaas"].id}"'
+    page = _cached(app, "/producten/cachetkaas")
+    assert "Uitverkocht" not in page and form in page
+
+    make_order((db.session.get(Product, farm["kaas"].id), 2))
+    db.session.commit()
+
+    page = _fresh(app, "/producten/cachetkaas")
+    assert "Uitverkocht" in page and form not in page
+
+
+def test_an_order_that_is_rolled_back_leaves_the_product_for_sale(app, db, farm):
+    _cached(app, "/producten/cachetkaas")
+    make_order((db.session.get(Product, farm["kaas"].id), 2))
+    db.session.rollback()
+
+    assert "Uitverkocht" not in _fresh(app, "/producten/cachetkaas")
+
+
+def test_a_cancelled_order_returning_its_stock_shows_the_product_for_sale_again(app, db, farm):
+    order = make_order((db.session.get(Product, farm["kaas"].id), 2))
+    db.session.commit()
+    assert "Uitverkocht" in _cached(app, "/producten/cachetkaas")
+
+    transition(order, OrderStatus.CANCELLED, by=farm["staff"], note="klant belde")
+    db.session.commit()
+
+    page = _fresh(app, "/producten/cachetkaas")
+    assert "Uitverkocht" not in page and f'name="product_id" value="{farm["kaas"].id}"' in page
+
+
+def test_a_staff_stock_correction_shows_at_once(app, db, farm):
+    assert "Uitverkocht" not in _cached(app, "/producten/cachetboter")
+    with app.app_context():
+        staff = app.test_client()
+        log_in_as(staff, farm["staff"])
+        response = staff.post(f"/beheer/voorraad/{farm['boter'].id}", data={"new_stock": "0", "reason": "weg ermee"})
+        assert response.status_code in (302, 303)
+
+    assert "Uitverkocht" in _fresh(app, "/producten/cachetboter")
+
+
+def test_a_stock_correction_through_the_service_shows_at_once(app, db, farm):
+    assert "Uitverkocht" not in _cached(app, "/producten/cachetboter")
+    correct_stock(db.session.get(Product, farm["boter"].id), 0, by=farm["staff"], reason="telling")
+    db.session.commit()
+
+    assert "Uitverkocht" in _fresh(app, "/producten/cachetboter")
+
+
+def test_a_csv_import_shows_its_prices_and_stock(app, db, farm):
+    import io
+    import json
+
+    assert "8,80" in _cached(app, "/producten/cachetboter")
+    boter = farm["boter"].id
+    with app.app_context():
+        producer = app.test_client()
+        log_in_as(producer, farm["producer_user"])
+        preview = producer.post("/portaal/csv", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(f"id;naam;prijs;voorraad;beschikbaar\r\n{boter};Cachetboter;9,15;0;ja\r\n".encode()),
+                     "producten.csv")})
+        changes = preview.get_data(as_text=True).split('name="changes" type="hidden" value="')[1].split('"')[0]
+        changes = changes.replace("&#34;", '"')
+        assert json.loads(changes)[0][:3] == [boter, 0, 915]
+        assert producer.post("/portaal/csv/bevestigen", data={"changes": changes}).status_code == 303
+
+    page = _fresh(app, "/producten/cachetboter")
+    assert "9,15" in page and "8,80" not in page and "Uitverkocht" in page
+
+
+def test_a_change_of_a_packages_composition_shows_on_its_page(app, db, farm):
+    assert "Cachetboter" not in _cached(app, "/pakketten/cachetpakket")
+    add_component(farm["package"], farm["boter"].id, 2, by=farm["staff"])
+    db.session.commit()
+
+    assert "Cachetboter" in _fresh(app, "/pakketten/cachetpakket")
+
+
+def test_a_package_sold_out_through_its_component_shows_on_the_packages_list(app, db, farm):
+    before = _cached(app, "/pakketten")
+    make_order((db.session.get(Product, farm["kaas"].id), 2))
+    db.session.commit()
+
+    assert _fresh(app, "/pakketten") != before
+
+
+def test_a_producers_profile_edit_shows_on_the_producer_page(app, db, farm):
+    assert "Wij maken kaas." in _cached(app, "/producenten/hoeve-cachet")
+    update_producer_profile(farm["producer"], ProfileData(story="Sinds 1890 maken wij kaas.", street="Molenstraat 3",
+                                                          postcode="9900"), by=farm["producer_user"])
+    db.session.commit()
+
+    html = _fresh(app, "/producenten/hoeve-cachet")
+    assert "Sinds 1890 maken wij kaas." in html and "Wij maken kaas." not in html
+
+
+def test_a_renamed_category_shows_in_the_filters(app, db, farm):
+    assert "Kazen van de hoeve" not in _cached(app, "/producten")
+    db.session.get(Category, farm["category"].id).name = "Kazen van de hoeve"
+    db.session.commit()
+
+    assert "Kazen van de hoeve" in _fresh(app, "/producten")
+
+
+def test_a_products_translation_shows_to_french_visitors(app, db, farm):
+    french = {"headers": {"Accept-Language": "fr"}}
+    assert "Fromage Cachet" not in _cached(app, "/producten/cachetkaas", **french)
+    kaas = db.session.get(Product, farm["kaas"].id)
+    update_product(kaas, replace(data_from_product(kaas), translations={"fr": {"name": "Fromage Cachet"}}),
+                   by=farm["producer_user"])
+    db.session.commit()
+
+    assert "Fromage Cachet" in _fresh(app, "/producten/cachetkaas", **french)
+    assert "Fromage Cachet" not in _fresh(app, "/producten/cachetkaas", headers={"Accept-Language": "nl"})
+
+
+def test_an_archived_product_is_gone_from_the_list_and_its_page(app, db, farm):
+    assert "Cachetkaas" in _cached(app, "/producten")
+    _cached(app, "/producten/cachetkaas")
+    archive_product(db.session.get(Product, farm["kaas"].id), by=farm["producer_user"])
+    db.session.commit()
+
+    assert "Cachetkaas" not in _fresh(app, "/producten")
+    assert _visit(app, "/producten/cachetkaas").status_code == 404
+
+
+def test_a_change_of_the_shops_settings_shows_in_every_footer(app, db, farm):
+    assert "75,00" in _cached(app, "/")
+    app.config["SHOP_SETTINGS"] = {"free_delivery_threshold_cents": 6123}
+    try:
+        html = _fresh(app, "/")
+    finally:
+        app.config.pop("SHOP_SETTINGS")
+    assert "61,23" in html and "75,00" not in html
+
+
+def test_a_change_written_outside_the_session_is_announced_by_hand(app, db, farm):
+    from sqlalchemy import update
+
+    assert "12,34" in _cached(app, "/producten/cachetkaas")
+    kaas_id = farm["kaas"].id
+    db.session.commit()  # the session holds no transaction: the change below is written beside it
+    with db.engine.begin() as connection:
+        connection.execute(update(Product.__table__).where(Product.__table__.c.id == kaas_id)
+                           .values(price_cents=4321))
+    catalogue_changed("price")
+
+    assert "43,21" in _fresh(app, "/producten/cachetkaas")
+
+
+# --- two web instances sharing Redis ----------------------------------------------------------------------------
+
+def _redis_or_skip():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("SHOP_REQUIRE_SERVICES") == "1":
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return client
+
+
+def test_two_instances_sharing_redis_see_each_others_invalidation(app, db, farm):
+    redis = _redis_or_skip()
+    prefix = f"shop-test-{uuid.uuid4().hex[:12]}:"
+    one, two = (_instance(app, REDIS_URL="redis://127.0.0.1:6379/0", PAGE_CACHE_PREFIX=prefix) for _ in range(2))
+    try:
+        # Instance one renders the page; instance two gets the copy from Redis.
+        assert _visit(one, "/producten/cachetkaas").headers["X-Page-Cache"] == "miss"
+        from_redis = _visit(two, "/producten/cachetkaas")
+        assert from_redis.headers["X-Page-Cache"] == HIT and "12,34" in from_redis.get_data(as_text=True)
+        assert _visit(two, "/producten/cachetkaas").headers["X-Page-Cache"] == HIT
+
+        # A price change committed through instance one.
+        with one.app_context():
+            from shop.extensions import db as one_db
+
+            one_db.session.get(Product, farm["kaas"].id).price_cents = 5555
+            one_db.session.commit()
+
+        # Instance two, which holds a copy of its own, shows the new price at once.
+        response = _visit(two, "/producten/cachetkaas")
+        assert response.headers["X-Page-Cache"] == "miss"
+        assert "55,55" in response.get_data(as_text=True)
+    finally:
+        for key in redis.scan_iter(match=prefix + "*"):
+            redis.delete(key)
+        _close(one, two)
+
+
+def test_with_redis_unreachable_pages_are_rendered_without_the_cache(app, db, farm):
+    instance = _instance(app, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="memory://")
+    try:
+        responses = [_visit(instance, "/producten/cachetkaas") for _ in range(2)]
+    finally:
+        _close(instance)
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.headers["X-Page-Cache"] for r in responses] == ["unavailable", "unavailable"]
+    assert "12,34" in responses[1].get_data(as_text=True)
