@@ -256,6 +256,8 @@ class LocalPages:
         return entry
 
     def put(self, generation: str, key: str, entry: Entry) -> None:
+        if self.generation is not None and generation != self.generation:
+            return  # rendered before the latest change this process saw: not worth keeping
         self._check(generation)
         if entry.size > self.max_bytes // 4:
             return
@@ -311,13 +313,20 @@ class PageCache:
             path = app.config.get("PAGE_CACHE_GENERATION_FILE") or os.path.join(app.instance_path,
                                                                                  "catalogue-generation")
             self.generation = FileGeneration(path)
-        self.build = _build_fingerprint(app)
+        self.app = app
+        self._build: str | None = None
         self.parts: dict[str, Callable[[], str]] = app.extensions.setdefault("page_cache_parts", {})
         self._settings_fingerprints: dict[int, str] = {}
-        self.pattern = re.compile(rb"<!--page-cache:([a-z_]+):" + self.build[:8].encode() + rb"-->")
+        self.pattern = re.compile(rb"<!--page-cache:([a-z_]+)-->")
+
+    @property
+    def build(self) -> str:
+        if self._build is None:  # on the first page, not at every start of a command
+            self._build = _build_fingerprint(self.app)
+        return self._build
 
     def placeholder(self, name: str) -> str:
-        return f"<!--page-cache:{name}:{self.build[:8]}-->"
+        return f"<!--page-cache:{name}-->"
 
     def settings_fingerprint(self) -> str:
         settings = get_settings()
@@ -364,20 +373,21 @@ class PageCache:
 
 
 def _build_fingerprint(app: Flask) -> str:
-    """What the deployed code renders with (templates, translations, static files, Python modules): a copy made
-    by another version of the shop (sharing the Redis) is never served."""
+    """What the deployed code renders with (Python modules, templates, translations, static files), by content: a
+    copy made by another version of the shop sharing the Redis is never served, and instances of one version on
+    several machines share their copies."""
     digest = hashlib.sha256()
     roots = [app.root_path, app.static_folder or "", os.path.join(app.root_path, app.template_folder or "")]
     for root in roots:
-        for folder, _, files in sorted(os.walk(root)):
+        for folder, folders, files in sorted(os.walk(root)):
+            folders[:] = sorted(name for name in folders if name != "__pycache__")
             for name in sorted(files):
-                if name.endswith((".pyc", ".tmp")):
-                    continue
                 try:
-                    stat = os.stat(os.path.join(folder, name))
+                    with open(os.path.join(folder, name), "rb") as file:
+                        digest.update(os.path.relpath(os.path.join(folder, name), root).encode() + b"\0")
+                        digest.update(hashlib.sha256(file.read()).digest())
                 except OSError:
                     continue
-                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -410,6 +420,11 @@ def _part(name: str) -> Markup:
     if _filling():
         return Markup(cache.placeholder(name))
     return Markup(cache.parts[name]())
+
+
+def _session_state() -> dict:
+    """The visitor's session but Flask-Login's "fresh" mark (which it sets on the first look at the user)."""
+    return {key: value for key, value in session.items() if key != "_fresh"}
 
 
 def _anonymous_without_messages() -> bool:
@@ -458,7 +473,7 @@ def init_app(app: Flask) -> None:
             g.page_cache_state = "hit"
             return Response(cache.personalise(entry), mimetype="text/html")
         g.page_cache_state = "miss"
-        g.page_cache_fill = (generation, key)
+        g.page_cache_fill = (generation, key, _session_state())
         g.pop("csrf_token", None)  # made by an earlier request of an app context kept open (tests)
         return None
 
@@ -483,7 +498,7 @@ def init_app(app: Flask) -> None:
             return response
         entry = Entry(response.get_data(), cache.pattern)
         if (response.status_code == 200 and response.mimetype == "text/html" and "Set-Cookie" not in response.headers
-                and not session.modified and "csrf_token" not in g and not is_personal_response()):
+                and _session_state() == fill[2] and "csrf_token" not in g and not is_personal_response()):
             cache.store(fill[0], fill[1], entry)
         if entry.parts:
             response.set_data(cache.personalise(entry))
