@@ -9,7 +9,7 @@ the settings, the deployed code and templates, the host and the path with its qu
 
 Per-visitor parts never enter a copy: while a page is rendered for the cache, ``csrf_token()`` and every fragment
 registered with ``per_visitor`` (the header's cart count) render as placeholders, and each response, a hit or the
-filling one, gets this visitor's values put in (a ``bytes.replace``). A page whose rendering set a cookie, touched
+filling one, gets this visitor's values joined in at those places (the copy is split there once). A page whose rendering set a cookie, touched
 the session, made a real CSRF token, or was flagged personal is never stored. Signed-in visitors (company prices,
 their menu) and visitors with a flashed message always get a fresh rendering.
 
@@ -22,8 +22,10 @@ The generation lives where every web instance reads it:
   gets a new token, never an old one back). Copies are kept in each process (LRU) and in Redis for the other
   instances. Redis unreachable: pages are rendered as without a cache (for a few seconds no new attempt), and a
   change made meanwhile is announced as soon as Redis answers again.
-- without Redis (one machine): a small file in the instance folder whose content is the token (read per
-  request: a few microseconds, no database query); copies are kept in each process (LRU).
+- without Redis (one machine): a small file in the instance folder whose content is the token, rewritten
+  atomically on each change; every worker reads it per request (a few microseconds, where a table in the database
+  would cost a query on every hit). Copies are kept in each process (LRU). Web instances on several machines
+  need Redis, which production requires anyway.
 
 ``SHOP_PAGE_CACHE=0`` turns serving from the cache off (the generation is still kept, so instances with the cache
 on stay exact).
@@ -226,7 +228,7 @@ class Entry:
         if not self.parts:
             return self.body
         pieces = [self.segments[0]]
-        for name, segment in zip(self.parts, self.segments[1:]):
+        for name, segment in zip(self.parts, self.segments[1:], strict=True):
             pieces.append(values[name])
             pieces.append(segment)
         return b"".join(pieces)
