@@ -473,6 +473,8 @@ def init_app(app: Flask) -> None:
         entry = cache.lookup(generation, key)
         if entry is not None:
             g.page_cache_state = "hit"
+            # Known to be a visitor (no user in the session, no remember cookie): Flask-Login need not look again.
+            g._login_user = current_app.login_manager.anonymous_user()
             return Response(cache.personalise(entry), mimetype="text/html")
         g.page_cache_state = "miss"
         g.page_cache_fill = (generation, key, _session_state())
