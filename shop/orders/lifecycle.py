@@ -10,7 +10,9 @@ ready_for_pickup is only for an order picked up at the Groot Vleeshuis, shipped 
 Every transition is a conditional UPDATE on the status it was read in, so two actors (a webhook and the success
 page, two staff members) can never both perform it: the second gets ConcurrentChange. Each one is recorded as
 an OrderTransition (from, to, who, when, note). What comes with entering a status is the EFFECTS table:
-cancelling gives the stock and the slots back exactly once, and the customer's mail is queued, all in the same transaction.
+cancelling gives the stock and the slots back exactly once, completing marks every shipment delivered, and the
+customer's mail is queued, all in the same transaction. An order with several shipments gets no order-level
+shipped mail: each of its shipments had its own (shop.orders.shipments).
 A domain above orders adds its own effect with add_effect() (invoicing: the invoice, when an order is paid);
 added effects run before the mail, so the mail can attach what they made.
 """
@@ -29,7 +31,7 @@ from shop.extensions import db
 from shop.inventory.models import MovementReason
 from shop.inventory.services import adjust_stock
 from shop.orders import notifications
-from shop.orders.models import DeliveryMethod, Order, OrderStatus, OrderTransition
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, OrderTransition, Shipment, ShipmentState
 from shop.scheduling.services import release_slots
 
 S = OrderStatus
@@ -167,6 +169,23 @@ def _give_stock_back(order: Order, from_status: OrderStatus, *, by=None, note: s
     release_slots(order.id)
 
 
+def _deliver_shipments(order: Order, from_status: OrderStatus, *, by=None, note: str = "") -> None:
+    """A completed order's shipments are all delivered (handed over, for a pickup), those not marked yet now."""
+    now = utcnow()
+    db.session.execute(
+        update(Shipment).where(Shipment.order_id == order.id, Shipment.state != ShipmentState.DELIVERED)
+        .values(state=ShipmentState.DELIVERED, delivered_at=now)
+        .execution_options(synchronize_session=False))
+    for shipment in order.shipments:
+        db.session.refresh(shipment, attribute_names=["state", "delivered_at"])
+
+
+def _mail_shipped(order: Order, from_status: OrderStatus) -> None:
+    # An order with several shipments had a mail per shipment; only an order with one gets the order's mail.
+    if len(order.shipments) <= 1:
+        notifications.order_shipped(order)
+
+
 def _mail_cancelled(order: Order, from_status: OrderStatus) -> None:
     notifications.order_cancelled(order, was_paid=from_status != S.PENDING_PAYMENT)
 
@@ -175,7 +194,8 @@ EFFECTS: dict[OrderStatus, tuple[tuple[Effect, ...], Mail | None]] = {
     S.CANCELLED: ((_give_stock_back,), _mail_cancelled),
     S.PAID: ((), lambda order, _from: notifications.order_confirmed(order)),
     S.READY_FOR_PICKUP: ((), lambda order, _from: notifications.order_ready_for_pickup(order)),
-    S.SHIPPED: ((), lambda order, _from: notifications.order_shipped(order)),
+    S.SHIPPED: ((), _mail_shipped),
+    S.COMPLETED: ((_deliver_shipments,), None),
 }
 _ADDED_EFFECTS: dict[OrderStatus, list[Effect]] = defaultdict(list)
 

@@ -50,6 +50,29 @@ class DeliveryMethod(StrEnum):
     DELIVERY = "delivery"
 
 
+class ShipmentState(StrEnum):
+    """Where one shipment stands: still to prepare, shipped (delivery, with a tracking reference), or delivered
+    (a delivery that arrived, or a pickup handed over). The order's status follows its shipments
+    (shop.orders.shipments)."""
+
+    TO_PREPARE = "to_prepare"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+
+    def label_for(self, method: DeliveryMethod) -> str:
+        """The word staff and customers read, by how the shipment is handed over ("Afgehaald" for a pickup)."""
+        if self == ShipmentState.DELIVERED and method == DeliveryMethod.PICKUP:
+            return str(_l("Afgehaald"))
+        return str(SHIPMENT_STATE_WORDS[self])
+
+
+SHIPMENT_STATE_WORDS = {
+    ShipmentState.TO_PREPARE: _l("Wordt klaargemaakt"),
+    ShipmentState.SHIPPED: _l("Verzonden"),
+    ShipmentState.DELIVERED: _l("Geleverd"),
+}
+
+
 class PaymentProvider(StrEnum):
     STRIPE = "stripe"
     DEMO = "demo"
@@ -186,9 +209,31 @@ class Shipment(Base):
     gift_message: Mapped[str] = mapped_column(String(300), default="")
     hide_prices: Mapped[bool] = mapped_column(Boolean, default=True)
     tracking_reference: Mapped[str] = mapped_column(String(120), default="")
+    state: Mapped[ShipmentState] = mapped_column(str_enum(ShipmentState, 12), default=ShipmentState.TO_PREPARE,
+                                                 index=True)
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment", order_by="OrderLine.id")
+
+    @property
+    def is_delivery(self) -> bool:
+        return self.method == DeliveryMethod.DELIVERY
+
+    @property
+    def state_label(self) -> str:
+        return self.state.label_for(self.method)
+
+    @property
+    def can_ship(self) -> bool:
+        """A delivery still to prepare can be marked shipped (shop.orders.shipments.ship_shipment)."""
+        return self.is_delivery and self.state == ShipmentState.TO_PREPARE
+
+    @property
+    def can_deliver(self) -> bool:
+        """A shipped delivery can be marked delivered (shop.orders.shipments.deliver_shipment)."""
+        return self.state == ShipmentState.SHIPPED
 
 
 class OrderLine(Base):

@@ -2,7 +2,9 @@
 
 Every mail goes to the buyer, in the order's language, with a plain-text and an HTML part, the shop's
 e-mail as Reply-To, and a dedupe key so that a replayed webhook or a retried transition queues it once.
-Gift recipients get no mail in this version (and would never see prices).
+Gift recipients get no mail in this version (and would never see prices). An order with several shipments (a
+company's gift list) names no single shipment (``shipment`` is None): its mails list the shipments
+(``shipments``, emails/_shipments) and each shipment shipped has its own mail to the buyer, naming the recipient.
 
 A mail is queued as data (the order, the template, its subject and values, records by id) and drawn right
 after the transaction commits (shop.outbox.rendering): the transactions that queue these mails hold row locks
@@ -33,6 +35,9 @@ from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
 
 
+MAIL_SHIPMENTS_MAX = 20
+
+
 def status_url(order: Order) -> str:
     """The guest's secret order-status link (orders.status), absolute from SHOP_BASE_URL."""
     return absolute_url_for("orders.status", token=order.status_token)
@@ -41,10 +46,15 @@ def status_url(order: Order) -> str:
 def _context(order: Order) -> dict:
     settings = get_settings()
     money_locale = MONEY_LOCALES.get(order.locale or "nl", "nl_BE")
-    shipment = order.shipment
+    several = len(order.shipments) > 1
+    shipment = None if several else order.shipment
     return {
         "order": order,
         "shipment": shipment,
+        "shipments": order.shipments,
+        "several_shipments": several,
+        # The first shipments a mail lists (a list of 2,000 recipients is on the order's page, not in a mail).
+        "listed_shipments": order.shipments[:MAIL_SHIPMENTS_MAX],
         "is_pickup": shipment is not None and shipment.method == DeliveryMethod.PICKUP,
         "is_delivery": shipment is not None and shipment.method == DeliveryMethod.DELIVERY,
         "settings": settings,
@@ -183,6 +193,16 @@ def order_shipped(order: Order) -> None:
     with force_locale(order.locale or "nl"):
         subject = _("Je bestelling %(number)s is onderweg", number=order.number)
     _queue(order, "order_shipped", "order_shipped", subject, dedupe_key=f"order-shipped:{order.id}")
+
+
+def shipment_shipped(order: Order, shipment) -> None:
+    """One shipment of an order with several is on its way: to the buyer (the ordering company for a gift list),
+    naming the recipient and the tracking reference; queued once per shipment."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Het pakket voor %(recipient)s (bestelling %(number)s) is onderweg",
+                    recipient=shipment.recipient_name or order.name, number=order.number)
+    _queue(order, "shipment_shipped", "shipment_shipped", subject, dedupe_key=f"shipment-shipped:{shipment.id}",
+           parcel=shipment)
 
 
 def payment_after_cancellation(order: Order) -> None:

@@ -28,6 +28,12 @@ from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, InvalidTransition, allowed_transitions, transition
 from shop.orders.models import DeliveryMethod, Order, OrderNote, OrderStatus, OrderTransition, Refund
 from shop.orders.refunds import RefundRefused, request_refund
+from shop.orders.shipments import (  # noqa: F401 (the tracking reference's rule, importable from here too)
+    TRACKING_MAX,
+    TrackingReferenceRequired,
+    check_tracking_reference,
+    mark_shipped,
+)
 from shop.orders.staff_queries import STATUS_LABELS
 from shop.outbox.models import OutboxMessage
 
@@ -37,7 +43,6 @@ NOT_BY_HAND = (S.PAID, S.CANCELLED)
 CANCELLABLE = (S.PENDING_PAYMENT, S.PAID, S.IN_PREPARATION)
 REASON_MAX = 500
 NOTE_MAX = 2000
-TRACKING_MAX = 120
 BULK_MAX = 200
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -52,10 +57,6 @@ RESEND_KEYS = {
 
 class OrderChangedMeanwhile(ConcurrentChange):
     """The page showed another status than the order has now (a replayed or stale form)."""
-
-
-class TrackingReferenceRequired(DomainError):
-    pass
 
 
 class ReasonRequired(DomainError):
@@ -82,8 +83,11 @@ class ResendNotPossible(DomainError):
 # ---------------------------------------------------------------------------------------------- predicates
 
 def staff_transitions(order: Order) -> tuple[OrderStatus, ...]:
-    """The status changes a staff member can make now: what the lifecycle allows, less paid and cancelled."""
-    return tuple(to for to in allowed_transitions(order) if to not in NOT_BY_HAND)
+    """The status changes a staff member can make now: what the lifecycle allows, less paid and cancelled, and
+    less shipped for an order with several shipments (it is shipped when its last shipment is:
+    shop.orders.shipments)."""
+    return tuple(to for to in allowed_transitions(order)
+                 if to not in NOT_BY_HAND and not (to == S.SHIPPED and len(order.shipments) > 1))
 
 
 def can_cancel_by_staff(order: Order) -> bool:
@@ -106,7 +110,7 @@ def resendable_emails(order: Order) -> list[str]:
         kinds.append("order_confirmed")
     if S.READY_FOR_PICKUP in reached:
         kinds.append("order_ready_for_pickup")
-    if S.SHIPPED in reached:
+    if S.SHIPPED in reached and len(order.shipments) <= 1:  # several shipments: a mail per shipment instead
         kinds.append("order_shipped")
     if order.status == S.CANCELLED:
         kinds.append("order_cancelled")
@@ -150,7 +154,8 @@ def staff_transition(order: Order, to: OrderStatus | str, *, expected_status: st
                      tracking_reference: str = "", note: str = "") -> OrderTransition:
     """Move the order on (in preparation, ready for pickup, shipped, completed) as a staff member.
 
-    Shipping needs a tracking reference (saved on the shipment, shown in the shipped mail). Raises
+    Shipping needs a tracking reference (saved on the shipment, which is marked shipped, shown in the shipped
+    mail); an order with several shipments is shipped one shipment at a time instead (shop.orders.shipments). Raises
     OrderChangedMeanwhile when the order is no longer in ``expected_status``, InvalidTransition when the
     lifecycle does not allow it (or it is paid / cancelled, which staff do not set here), ConcurrentChange
     when another actor changes it at the same moment, TrackingReferenceRequired.
@@ -160,20 +165,15 @@ def staff_transition(order: Order, to: OrderStatus | str, *, expected_status: st
     except ValueError:
         raise InvalidTransition(_l("Onbekende status.")) from None
     _check_expected(order, expected_status)
-    if to in NOT_BY_HAND or to not in allowed_transitions(order):
+    if to in NOT_BY_HAND or to not in staff_transitions(order):
         raise InvalidTransition(_l("Een bestelling met status %(from)s kan niet naar %(to)s."),
                                 **{"from": str(STATUS_LABELS[order.status]).lower(),
                                    "to": str(STATUS_LABELS[to]).lower()})
     if to == S.SHIPPED:
-        reference = (tracking_reference or "").strip()
-        if not reference:
-            raise TrackingReferenceRequired(_l("Geef het zendingsnummer op."))
-        if len(reference) > TRACKING_MAX:
-            raise TrackingReferenceRequired(_l("Het zendingsnummer mag hoogstens %(max)s tekens lang zijn."),
-                                            max=TRACKING_MAX)
+        reference = check_tracking_reference(tracking_reference)
         for shipment in order.shipments:
             if shipment.method == DeliveryMethod.DELIVERY:
-                shipment.tracking_reference = reference
+                mark_shipped(shipment, reference)
     from_status = order.status
     record = transition(order, to, by=by, note=(note or "").strip()[:REASON_MAX])
     record_action("order.transition", by=by, subject_type="order", subject_id=order.id,

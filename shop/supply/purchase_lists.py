@@ -74,7 +74,8 @@ def build_purchase_lists(start: date, end: date, producer_id: int | None = None)
             purchase.lines.append(row)
         row.quantity += quantity
         row.open_short += need.open_short
-        day = need.order.shipment.scheduled_date if need.order.shipment else None
+        shipment = need.line.shipment or need.order.shipment  # a gift list: the line's own recipient
+        day = shipment.scheduled_date if shipment else None
         if day is not None and day not in row.days:
             row.days.append(day)
         if need.order.number not in row.orders:
