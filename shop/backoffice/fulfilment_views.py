@@ -27,7 +27,7 @@ from shop.core.query_string import period_from_query
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.fulfilment.documents import build_packing_slips, build_pick_list
-from shop.fulfilment.pdf import render_gift_card_pdf, render_packing_slips_pdf, render_pick_list_pdf, status_label
+from shop.fulfilment.pdf import render_gift_cards_pdf, render_packing_slips_pdf, render_pick_list_pdf, status_label
 from shop.orders.queries import FULFIL_STATUSES, SLIP_STATUSES, get_order, get_selection, list_orders_for_day
 from shop.supply.purchase_list_pdf import render_purchase_list_pdf
 from shop.supply.purchase_lists import (
@@ -101,7 +101,7 @@ def _context() -> dict:
 @staff_required
 def pick_list():
     target = _target(FULFIL_STATUSES)
-    pick = build_pick_list(target.orders) if target.valid else None
+    pick = build_pick_list(target.orders, day=target.day) if target.valid else None
     return render_template("backoffice/pick_list.html", target=target, form=target.form, pick=pick,
                            **_context()), target.status
 
@@ -113,7 +113,7 @@ def pick_list_pdf():
     if target.status != 200:
         return render_template("backoffice/pick_list.html", target=target, form=target.form, pick=None,
                                **_context()), target.status
-    data = render_pick_list_pdf(build_pick_list(target.orders), target.heading)
+    data = render_pick_list_pdf(build_pick_list(target.orders, day=target.day), target.heading)
     name = target.day.isoformat() if target.day else "selectie"
     return pdf_response(data, f"picklijst-{name}.pdf")
 
@@ -121,8 +121,15 @@ def pick_list_pdf():
 # --- packing slips and gift cards ------------------------------------------------------------------------------
 
 
+def _slips(target: _Target) -> list:
+    """A day's slips: the shipments of that day still to prepare; a selection's: every shipment."""
+    if target.day is not None:
+        return build_packing_slips(target.orders, day=target.day, to_prepare=True)
+    return build_packing_slips(target.orders)
+
+
 def _render_slips(target: _Target, single: bool = False):
-    slips = build_packing_slips(target.orders) if target.valid else []
+    slips = _slips(target) if target.valid else []
     return render_template("backoffice/packing_slips.html", target=target, form=target.form, slips=slips,
                            single=single, **_context()), target.status
 
@@ -144,7 +151,7 @@ def packing_slips_pdf():
     target = _target(statuses)
     if target.status != 200:
         return _render_slips(target)
-    slips = build_packing_slips(target.orders)
+    slips = _slips(target)
     name = target.day.isoformat() if target.day else (
         target.orders[0].number if len(target.orders) == 1 else "selectie")
     return pdf_response(render_packing_slips_pdf(slips), f"pakbon-{name}.pdf")
@@ -161,28 +168,48 @@ def packing_slip(order_id: int):
     return _render_slips(target, single=True)
 
 
-def _gift_slip(order_id: int):
-    """The packing slip of a paid gift order (404 for an unknown order, an unpaid one or one that is no gift)."""
+def _order_slips(order_id: int, *, gifts: bool = False):
+    """(order, slips): one slip per shipment of a paid order, only the gifts' with ``gifts``, only those of the
+    day ``?dag=`` when asked. 404 for an unknown or unpaid order, or (``gifts``) an order with no gift; 422 for
+    a bad day."""
     order = get_order(order_id)
     if order is None or order.status not in SLIP_STATUSES:
         abort(404)
-    slip = build_packing_slips([order])[0]
-    if not slip.is_gift:
-        abort(404)
-    return slip
+    form = SelectionForm(request.args)
+    if not form.validate():
+        abort(422)
+    slips = build_packing_slips([order], day=form.dag.data)
+    if gifts:
+        slips = [slip for slip in slips if slip.is_gift]
+        if not slips:
+            abort(404)
+    return order, slips
 
 
 @bp.route("/bestellingen/<int:order_id>/wenskaart")
 @staff_required
 def gift_card(order_id: int):
-    return render_template("backoffice/gift_cards.html", slips=[_gift_slip(order_id)], **_context())
+    """Every gift card of the order on screen (one per shipment that is a gift)."""
+    _order, slips = _order_slips(order_id, gifts=True)
+    return render_template("backoffice/gift_cards.html", slips=slips, **_context())
 
 
 @bp.route("/bestellingen/<int:order_id>/wenskaart/pdf")
+@bp.route("/bestellingen/<int:order_id>/wenskaarten/pdf")
 @staff_required
 def gift_card_pdf(order_id: int):
-    slip = _gift_slip(order_id)
-    return pdf_response(render_gift_card_pdf(slip), f"wenskaart-{slip.order.number}.pdf")
+    """ALL gift cards of the order in one PDF, one A6 page per card (``?dag=`` for one delivery day's)."""
+    order, slips = _order_slips(order_id, gifts=True)
+    name = order.number if len(slips) == 1 else f"{order.number}-{len(slips)}"
+    return pdf_response(render_gift_cards_pdf(slips), f"wenskaarten-{name}.pdf")
+
+
+@bp.route("/bestellingen/<int:order_id>/pakbonnen/pdf")
+@staff_required
+def order_packing_slips_pdf(order_id: int):
+    """ALL packing slips of the order in one PDF, one page per shipment (``?dag=`` for one delivery day's)."""
+    order, slips = _order_slips(order_id)
+    return pdf_response(render_packing_slips_pdf(slips), f"pakbonnen-{order.number}.pdf")
 
 
 # --- purchase lists ---------------------------------------------------------------------------------------------

@@ -28,6 +28,17 @@ class TransitionForm(FlaskForm):
             raise ValidationError(_l("Geef het zendingsnummer op."))
 
 
+class ShipShipmentForm(FlaskForm):
+    """One shipment of an order with several marked shipped; the reference's rules are the service's
+    (shop.orders.shipments), so a missing one is refused there with its message."""
+
+    tracking_reference = StringField(_l("Zendingsnummer"), filters=[_strip])
+
+
+class ShipmentActionForm(FlaskForm):
+    """A button on one shipment (delivered): the CSRF token only."""
+
+
 class CancelForm(FlaskForm):
     expected_status = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reden van de annulering"), id="cancel-reason", filters=[_strip], validators=[

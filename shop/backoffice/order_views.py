@@ -11,26 +11,39 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shop.accounts.auth import staff_required
-from shop.backoffice.order_forms import BulkForm, CancelForm, NoteForm, RefundForm, ResendForm, TransitionForm
+from shop.backoffice.order_forms import (
+    BulkForm,
+    CancelForm,
+    NoteForm,
+    RefundForm,
+    ResendForm,
+    ShipmentActionForm,
+    ShipShipmentForm,
+    TransitionForm,
+)
 from shop.backoffice.views import bp
 from shop.core.errors import DomainError
 from shop.core.i18n import eur
 from shop.core.ids import parse_id
+from shop.core.query_string import page_number
 from shop.core.redirects import local_path
 from shop.extensions import db
 from shop.invoicing.delivery import list_einvoices_of
 from shop.invoicing.queries import get_invoice_of
+from shop.orders import shipments as shipment_actions
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
-from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.models import DeliveryMethod, OrderStatus, Shipment, ShipmentState
 from shop.orders.queries import order_vat_lines
 from shop.orders.staff_queries import (
     METHOD_LABELS,
     STATUS_LABELS,
     get_order_for_staff,
+    list_order_shipments,
     list_orders,
     list_producer_choices,
     parse_order_filters,
+    parse_shipment_state,
     user_emails,
 )
 from shop.payments.services import PaidMeanwhile, end_payment_session, send_requested_refunds
@@ -102,8 +115,17 @@ def _load(order_id: int):
     return order
 
 
-def _render(order, *, failed=None, status: int = 200, **forms):
-    """The order page; ``forms`` replaces a default form (one with errors), ``failed`` is that form."""
+def _shipment_page(order, args):
+    """An order with several shipments shows them as a table, a page at a time, filtered by state
+    (``?stand=shipped&pagina=2``); None for an order with one."""
+    if len(order.shipments) <= 1:
+        return None
+    return list_order_shipments(order.id, state=parse_shipment_state(args.get("stand")), page=page_number(args))
+
+
+def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **forms):
+    """The order page; ``forms`` replaces a default form (one with errors), ``failed`` is that form;
+    ``shipment_errors`` maps a shipment's id to the message of its refused ship form."""
     left = staff_actions.refundable_cents(order)
     resendable = staff_actions.resendable_emails(order)
     resend_form = forms.get("resend_form") or ResendForm(formdata=None)
@@ -123,6 +145,8 @@ def _render(order, *, failed=None, status: int = 200, **forms):
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         resend_form=resend_form,
         statuses=STATUS_LABELS, methods=METHOD_LABELS, OrderStatus=OrderStatus, DeliveryMethod=DeliveryMethod,
+        shipment_page=_shipment_page(order, request.values), shipment_errors=shipment_errors or {},
+        shipment_form=ShipShipmentForm(formdata=None), ShipmentState=ShipmentState,
     )
     if failed is not None:
         context["form"] = failed  # base.html puts "Fout:" in the title
@@ -261,3 +285,76 @@ def order_resend(order_id: int):
     flash(_("De e-mail „%(mail)s” wordt opnieuw naar %(email)s gestuurd.", mail=RESEND_LABELS[form.kind.data](),
             email=order.email), "success")
     return _to_detail(order_id, "e-mail")
+
+
+# ---------------------------------------------------------------------------------------------- shipments
+
+def _load_shipment(order_id: int, shipment_id: int):
+    order = _load(order_id)
+    shipment = next((s for s in order.shipments if s.id == shipment_id), None)
+    if shipment is None:
+        abort(404)
+    return order, shipment
+
+
+def _to_shipments(order_id: int, shipment: Shipment):
+    """Back to the shipments table as it was shown (its state filter and page), at the shipment's row."""
+    state = parse_shipment_state(request.form.get("stand"))
+    args = {"stand": state.value} if state is not None else {}
+    page = page_number(request.form)
+    if page > 1:
+        args["pagina"] = page
+    return redirect(url_for("backoffice.order_detail", order_id=order_id, _anchor=f"pakket-{shipment.id}", **args),
+                    code=303)
+
+
+@bp.post("/bestellingen/<int:order_id>/pakketten/<int:shipment_id>/verzonden")
+@staff_required
+def shipment_ship(order_id: int, shipment_id: int):
+    """Mark one shipment shipped with its tracking reference (shop.orders.shipments.ship_shipment)."""
+    order, shipment = _load_shipment(order_id, shipment_id)
+    form = ShipShipmentForm()
+    if not form.validate():
+        flash(_("Het formulier is ongeldig of verlopen. Probeer het opnieuw."), "error")
+        return _to_shipments(order_id, shipment)
+    try:
+        result = shipment_actions.ship_shipment(shipment, form.tracking_reference.data, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        order, shipment = _load_shipment(order_id, shipment_id)
+        return _render(order, status=422, shipment_errors={shipment.id: str(error)})
+    db.session.commit()
+    recipient = shipment.recipient_name or order.name
+    if result.already:
+        flash(_("Het pakket voor %(recipient)s was al verzonden (zendingsnummer %(reference)s); er is niets "
+                "opnieuw verzonden of gemaild.", recipient=recipient, reference=shipment.tracking_reference), "info")
+    else:
+        flash(_("Het pakket voor %(recipient)s is verzonden.", recipient=recipient), "success")
+    if result.order_moved_to == OrderStatus.SHIPPED:
+        flash(_("Alle pakketten zijn verzonden: bestelling %(number)s is verzonden.", number=order.number), "success")
+    return _to_shipments(order_id, shipment)
+
+
+@bp.post("/bestellingen/<int:order_id>/pakketten/<int:shipment_id>/geleverd")
+@staff_required
+def shipment_deliver(order_id: int, shipment_id: int):
+    """Mark one shipped shipment delivered (shop.orders.shipments.deliver_shipment)."""
+    order, shipment = _load_shipment(order_id, shipment_id)
+    if not ShipmentActionForm().validate():
+        flash(_("Het formulier is ongeldig of verlopen. Probeer het opnieuw."), "error")
+        return _to_shipments(order_id, shipment)
+    try:
+        result = shipment_actions.deliver_shipment(shipment, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _to_shipments(order_id, shipment)
+    db.session.commit()
+    recipient = shipment.recipient_name or order.name
+    if result.already:
+        flash(_("Het pakket voor %(recipient)s was al geleverd.", recipient=recipient), "info")
+    else:
+        flash(_("Het pakket voor %(recipient)s is geleverd.", recipient=recipient), "success")
+    if result.order_moved_to == OrderStatus.COMPLETED:
+        flash(_("Alle pakketten zijn geleverd: bestelling %(number)s is afgerond.", number=order.number), "success")
+    return _to_shipments(order_id, shipment)

@@ -15,7 +15,7 @@ from datetime import date
 
 from shop.catalog.models import Producer
 from shop.core.clock import shop_day
-from shop.orders.models import DeliveryMethod, Order, Shipment
+from shop.orders.models import DeliveryMethod, Order, OrderLine, Shipment, ShipmentState
 
 # Orders whose goods still have to be picked and packed.
 from shop.supply.needs import Adjustment, collect_needs, products_by_id
@@ -71,11 +71,26 @@ class PickPackage:
 @dataclass
 class PickOrder:
     order: Order
-    shipment: Shipment | None
+    shipment: Shipment | None  # the order's one shipment (on the day); None when several are picked
+    shipment_count: int = 1  # shipments of the order on the pick list
 
     @property
     def is_pickup(self) -> bool:
         return self.shipment is not None and self.shipment.method == DeliveryMethod.PICKUP
+
+
+def shipments_to_pick(order: Order, day: date | None = None) -> list[Shipment]:
+    """The order's shipments still to prepare (scheduled on ``day`` when given): the parcels a pick list or a
+    day's packing slips are about. A shipment already shipped or delivered is no longer picked."""
+    return [shipment for shipment in order.shipments
+            if shipment.state == ShipmentState.TO_PREPARE and (day is None or shipment.scheduled_date == day)]
+
+
+def _line_shipment(order: Order, line: OrderLine) -> Shipment | None:
+    """The shipment a line travels in: its own, or the order's only one (older orders' lines name none)."""
+    if line.shipment_id is not None:
+        return next((s for s in order.shipments if s.id == line.shipment_id), None)
+    return order.shipment if len(order.shipments) <= 1 else None
 
 
 @dataclass
@@ -90,14 +105,31 @@ class PickList:
         return not self.orders
 
 
-def build_pick_list(orders: list[Order]) -> PickList:
+def build_pick_list(orders: list[Order], *, day: date | None = None) -> PickList:
     """Aggregate ``orders`` by producer then product (package components counted in), and per package.
 
-    Products are named and grouped as in the catalogue now (the producer's name, address and phone come
-    with them), sorted by producer name and product name. Products with nothing left to pick stay on the
-    list with 0 when a shortage took them off, so that staff see why.
+    Only the lines of shipments still to prepare are picked, and with ``day`` only those of the shipments
+    scheduled that day (an order for many recipients may spread over several delivery days). Products are
+    named and grouped as in the catalogue now (the producer's name, address and phone come with them), sorted
+    by producer name and product name. Products with nothing left to pick stay on the list with 0 when a
+    shortage took them off, so that staff see why.
     """
+    to_pick = {order.id: {s.id for s in shipments_to_pick(order, day)} for order in orders}
+    order_of = {line.id: order for order in orders for line in order.lines}
+    line_by_id = {line.id: line for order in orders for line in order.lines}
+
+    def is_picked(line: OrderLine) -> bool:
+        order = order_of[line.id]
+        shipment = _line_shipment(order, line)
+        if shipment is None:  # a line of no shipment: picked with the order when no day is asked
+            return day is None and not order.shipments
+        return shipment.id in to_pick[order.id]
+
+    orders = [order for order in orders if to_pick[order.id] or not order.shipments]
     needs, adjustments = collect_needs(orders)
+    needs = [need for need in needs if is_picked(need.line)]
+    adjustments = [adjustment for adjustment in adjustments
+                   if adjustment.line_id in line_by_id and is_picked(line_by_id[adjustment.line_id])]
     products = products_by_id(
         [need.product_id for need in needs]
         + [c.product_id for order in orders for line in order.lines for c in line.components]
@@ -141,7 +173,7 @@ def build_pick_list(orders: list[Order]) -> PickList:
     line_groups: dict[int, PickPackage] = {}
     for order in orders:
         for line in order.lines:
-            if line.package_id is None:
+            if line.package_id is None or not is_picked(line):
                 continue
             composition = tuple((c.product_id, c.quantity) for c in line.components)
             key = (line.package_id, line.name, composition)
@@ -165,7 +197,11 @@ def build_pick_list(orders: list[Order]) -> PickList:
             line_groups[adjustment.line_id].adjustments.append(adjustment)
     package_list = sorted(packages.values(), key=lambda p: (p.name.lower(), p.package_id))
 
-    return PickList(producer_list, package_list, [PickOrder(order, order.shipment) for order in orders], adjustments)
+    rows = []
+    for order in orders:
+        shipments = shipments_to_pick(order, day) if order.shipments else []
+        rows.append(PickOrder(order, shipments[0] if len(shipments) == 1 else None, len(shipments) or 1))
+    return PickList(producer_list, package_list, rows, adjustments)
 
 
 # --- packing slips ------------------------------------------------------------------------------------------
@@ -246,10 +282,12 @@ def _shipment_lines(order: Order, shipment: Shipment | None) -> list:
     return [line for line in order.lines if line.shipment_id == shipment.id]
 
 
-def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:
+def build_packing_slips(orders: list[Order], *, day: date | None = None,
+                        to_prepare: bool = False) -> list[PackingSlip]:
     """One slip per shipment (one per order today, one per recipient for a company's gift list): its lines,
     package components (units for the whole line), shortages applied; for a gift list, its card's common
-    message and logo."""
+    message and logo. With ``day`` only the shipments scheduled that day, with ``to_prepare`` only those not
+    yet shipped (a day's slips)."""
     from shop.gifts.queries import gift_orders_by_order
 
     _, adjustments = collect_needs(orders)
@@ -261,6 +299,9 @@ def build_packing_slips(orders: list[Order]) -> list[PackingSlip]:
     for order in orders:
         gift = gifts.get(order.id)
         for shipment in order.shipments or [None]:
+            if shipment is not None and ((day is not None and shipment.scheduled_date != day)
+                                         or (to_prepare and shipment.state != ShipmentState.TO_PREPARE)):
+                continue
             lines = [
                 SlipLine(line.name, line.unit, line.quantity, line.unit_price_cents, line.total_cents,
                          [(c.quantity * line.quantity, c.name) for c in line.components], by_line.get(line.id, []))

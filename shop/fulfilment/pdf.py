@@ -5,7 +5,7 @@ shop.supply.purchase_lists computed; the caller chooses the language (force_loca
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF
 
@@ -89,7 +89,10 @@ def render_pick_list_pdf(pick_list: PickList, heading: str, *, compress: bool = 
 
     pdf.ln(4)
     write_heading(pdf, _("Bestellingen"), 13)
-    rows = [[o.order.number, o.order.name, _method(o.order, o.shipment), status_label(o.order.status)]
+    rows = [[o.order.number, o.order.name,
+             _method(o.order, o.shipment) if o.shipment is not None or o.shipment_count <= 1
+             else ngettext("levering: %(num)d pakket", "levering: %(num)d pakketten", o.shipment_count),
+             status_label(o.order.status)]
             for o in pick_list.orders]
     write_table(pdf, [_("Nummer"), _("Naam"), _("Afhalen of levering"), _("Status")], rows, (22, 30, 33, 15),
            ("L", "L", "L", "L"))

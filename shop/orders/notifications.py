@@ -34,7 +34,6 @@ from shop.orders.queries import order_vat_lines
 from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
 
-
 MAIL_SHIPMENTS_MAX = 20
 
 

@@ -24,6 +24,7 @@ from shop.orders.models import (
     OrderLineComponent,
     OrderStatus,
     Shipment,
+    ShipmentState,
 )
 
 PER_PAGE = 50
@@ -194,3 +195,52 @@ def user_emails(user_ids) -> dict[int, str]:
     if not ids:
         return {}
     return {row.id: row.email for row in db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))}
+
+
+# --- the shipments of one order ----------------------------------------------------------------------------------
+
+SHIPMENTS_PER_PAGE = 50
+
+
+@dataclass
+class ShipmentPage:
+    """One page of an order's shipments (in the order they were made), with how many there are in each state."""
+
+    shipments: list[Shipment]
+    total: int  # matching the state asked for
+    page: int
+    pages: int
+    state: ShipmentState | None
+    counts: dict[ShipmentState, int]
+
+    @property
+    def all_count(self) -> int:
+        return sum(self.counts.values())
+
+
+def parse_shipment_state(value: str | None) -> ShipmentState | None:
+    """The state asked for (``?stand=shipped``), None for every state or an unknown word."""
+    try:
+        return ShipmentState(value) if value else None
+    except ValueError:
+        return None
+
+
+def list_order_shipments(order_id: int, *, state: ShipmentState | None = None, page: int = 1,
+                         per_page: int = SHIPMENTS_PER_PAGE) -> ShipmentPage:
+    """One page of the order's shipments in ``state`` (every state when None), with their lines (3 queries).
+    A page past the last one shows the last page."""
+    counts = dict.fromkeys(ShipmentState, 0)
+    for shipment_state, count in db.session.execute(
+            select(Shipment.state, func.count()).where(Shipment.order_id == order_id).group_by(Shipment.state)):
+        counts[ShipmentState(shipment_state)] = count
+    total = counts[state] if state is not None else sum(counts.values())
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    conditions = [Shipment.order_id == order_id] + ([Shipment.state == state] if state is not None else [])
+    shipments = list(db.session.scalars(
+        select(Shipment).where(*conditions).order_by(Shipment.id)
+        .limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(Shipment.lines))
+    ))
+    return ShipmentPage(shipments, total, page, pages, state, counts)

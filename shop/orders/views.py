@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from shop.core.security import personal
 from shop.core.settings import get_settings
-from shop.orders.models import DeliveryMethod, Order, OrderStatus
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, ShipmentState
 from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
 
 bp = Blueprint("orders", __name__)
@@ -78,6 +78,7 @@ def status(token: str):
         settings=get_settings(),
         OrderStatus=OrderStatus,
         DeliveryMethod=DeliveryMethod,
+        ShipmentState=ShipmentState,
         **_page_context("status", [order]),
     )
 
