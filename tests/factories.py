@@ -435,3 +435,38 @@ def make_company_customer(email: str | None = None, *, prices_excl_vat: bool = T
     db.session.flush()
     db.session.expire(user, ["company_profile"])
     return user
+
+
+# --- orders with many shipments -------------------------------------------------------------------------------
+
+
+def make_gift_order(recipients: list[tuple[str, date | None]] | int = 3, *, paid: bool = True):
+    """A company's gift order placed through the gift list (shop.gifts), one shipment per recipient: a box of
+    Pralines (15,00) each, to Veldstraat <n>, 9000 Gent, on the recipient's day (the first delivery day when
+    None); paid through the payment service unless ``paid`` is False. ``recipients`` is a list of (name, day) or
+    a number of recipients named "Ontvanger 1", "Ontvanger 2", ...; the company is inkoop@anker.be."""
+    from sqlalchemy import select
+
+    from shop.accounts.models import User
+    from shop.gifts import services
+    from shop.payments.services import payment_succeeded
+
+    if isinstance(recipients, int):
+        recipients = [(f"Ontvanger {n}", None) for n in range(1, recipients + 1)]
+    if not db.session.query(Locality).filter_by(postcode="9000").first():
+        make_locality("9000", "Gent", municipality=make_municipality("Gent", slug="gent"))
+    pralines = db.session.scalar(select(Product).where(Product.slug == "pralines")) or make_product(
+        "Pralines", vat=make_vat_category("food", 6), price_cents=1500, stock=5000, slug="pralines")
+    company = db.session.scalar(select(User).where(User.email == "inkoop@anker.be")) or make_company_customer(
+        "inkoop@anker.be")
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [
+        dict(name=name, company="", street=f"Veldstraat {n}", postcode="9000", city="Gent", country="België",
+             message="Fijne feesten!", item=pralines.slug, quantity="1",
+             desired_date=day.strftime("%d/%m/%Y") if day else "")
+        for n, (name, day) in enumerate(recipients, start=1)])
+    order = services.place_gift_order(gift, by=company)
+    if paid:
+        payment_succeeded(order, payment_intent_id=f"pi_{order.number}", actor="test")
+    db.session.flush()
+    return order
