@@ -179,3 +179,45 @@ def test_a_pickup_is_not_shipped(db):
         ship_shipment(order.shipment, "BPOST-1", by=make_staff())
 
     assert order.shipment.state == ShipmentState.TO_PREPARE
+
+
+def test_the_confirmation_of_an_order_with_several_shipments_lists_every_recipient(db):
+    order = make_gift_order([("An Peeters", None), ("Bo Claes", None)])
+
+    mail = _mails("order_confirmed")[0]
+
+    assert "Levering aan 2 ontvangers" in mail.body_text
+    assert "- An Peeters, Veldstraat 1, 9000 Gent" in mail.body_text
+    assert "- Bo Claes, Veldstraat 2, 9000 Gent" in mail.body_text
+    assert "Dit is een geschenk voor" not in mail.body_text  # no single recipient named as "the" shipment
+    assert "Levering aan 2 ontvangers" in mail.body_html and "Bo Claes" in mail.body_html
+
+
+def test_two_staff_shipping_the_last_two_parcels_at_once_ship_the_order_once(app, db):
+    from shop.orders.models import Order, Shipment
+    from tests.helpers import race
+
+    order = make_gift_order(2)
+    staff = make_staff()
+    staff_transition(order, S.IN_PREPARATION, expected_status="paid", by=staff)
+    db.session.commit()
+    ids = [s.id for s in order.shipments]
+    staff_id = staff.id
+
+    def ship(shipment_id: int):
+        def step() -> str:
+            from shop.accounts.models import User
+
+            result = ship_shipment(_db.session.get(Shipment, shipment_id), f"BPOST-{shipment_id}",
+                                   by=_db.session.get(User, staff_id))
+            return "ok" if not result.already else "already"
+        return step
+
+    outcomes = race(app, [ship(ids[0]), ship(ids[1])])
+    _db.session.expire_all()
+    order = _db.session.get(Order, order.id)
+
+    assert sorted(outcomes) == ["ok", "ok"]
+    assert order.status == S.SHIPPED
+    assert [t.to_status for t in order.transitions].count(S.SHIPPED) == 1
+    assert len(_mails("shipment_shipped")) == 2
