@@ -42,6 +42,7 @@ from shop.orders.staff_queries import (
     list_order_shipments,
     list_orders,
     list_producer_choices,
+    parse_day,
     parse_order_filters,
     parse_shipment_state,
     user_emails,
@@ -116,11 +117,12 @@ def _load(order_id: int):
 
 
 def _shipment_page(order, args):
-    """An order with several shipments shows them as a table, a page at a time, filtered by state
-    (``?stand=shipped&pagina=2``); None for an order with one."""
+    """An order with several shipments shows them as a table, a page at a time, filtered by state and delivery
+    day (``?stand=shipped&dag=2026-12-22&pagina=2``); None for an order with one."""
     if len(order.shipments) <= 1:
         return None
-    return list_order_shipments(order.id, state=parse_shipment_state(args.get("stand")), page=page_number(args))
+    return list_order_shipments(order.id, state=parse_shipment_state(args.get("stand")), day=parse_day(args.get("dag")),
+                                page=page_number(args))
 
 
 def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **forms):
@@ -301,6 +303,9 @@ def _to_shipments(order_id: int, shipment: Shipment):
     """Back to the shipments table as it was shown (its state filter and page), at the shipment's row."""
     state = parse_shipment_state(request.form.get("stand"))
     args = {"stand": state.value} if state is not None else {}
+    day = parse_day(request.form.get("dag"))
+    if day is not None:
+        args["dag"] = day.isoformat()
     page = page_number(request.form)
     if page > 1:
         args["pagina"] = page

@@ -188,3 +188,18 @@ def test_the_pdfs_of_an_order_with_one_shipment_have_one_page(db, client, staff)
     cards = client.get(f"/beheer/bestellingen/{order.id}/wenskaart/pdf")
 
     assert pdf_page_count(cards.data) == 1
+
+
+def test_shipments_are_filtered_by_delivery_day_and_the_form_returns_to_it(db, client, staff, days):
+    day1, day2 = days
+    order = make_gift_order([("An", day1), ("Bo", day2), ("Cas", day2)])
+    db.session.commit()
+
+    html = client.get(f"/beheer/bestellingen/{order.id}?dag={day2.isoformat()}").get_data(as_text=True)
+    response = client.post(f"/beheer/bestellingen/{order.id}/pakketten/{order.shipments[1].id}/verzonden",
+                           data={"tracking_reference": "BPOST-2", "dag": day2.isoformat(), "stand": "to_prepare"})
+
+    assert [re.search(r"<th scope=\"row\">(.*?)</th>", row).group(1) for row in _rows(html)] == ["Bo", "Cas"]
+    assert f"/beheer/bestellingen/{order.id}/wenskaarten/pdf?dag={day2.isoformat()}" in html
+    assert response.headers["Location"] == (f"/beheer/bestellingen/{order.id}?stand=to_prepare&dag={day2.isoformat()}"
+                                            f"#pakket-{order.shipments[1].id}")
