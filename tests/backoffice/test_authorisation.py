@@ -56,6 +56,7 @@ def objects(db):
     make_refund(order, 100, reason="Sweep")  # commits: the order's invoice and a credit note
     ids = {
         "order_id": order.id,
+        "shipment_id": order.shipment.id,
         "product_id": product.id,
         "package_id": package.id,
         "producer_id": producer.id,
