@@ -3,7 +3,7 @@
 Shipments of orders already shipped (deliveries) are marked shipped, those of completed orders delivered.
 
 Revision ID: c4d8e2f1a9b3
-Revises: a7c1e9d4b2f6
+Revises: a7c3e91d5b20
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d8e2f1a9b3'
-down_revision = 'a7c1e9d4b2f6'
+down_revision = 'a7c3e91d5b20'
 branch_labels = None
 depends_on = None
 
