@@ -18,6 +18,8 @@ S = OrderStatus
 
 
 def _mails(kind: str) -> list[OutboxMessage]:
+    """The mails of ``kind`` once the change is committed (a mail's text is drawn right after the commit)."""
+    _db.session.commit()
     return list(_db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
 
 
