@@ -3,8 +3,8 @@
 Per row and column: name, street and number, postcode (a Belgian one; in Oost-Vlaanderen it must belong to the
 city, shop.catalog.places), city, country (Belgium only), the personal message (the gift message's limit), what
 to send (a package or product by code or name, for sale) and how many, the desired day (a delivery day, with
-room for the parcels of the list: shop.scheduling.parcel_room), perishables only where the zone allows them
-(Oost-Vlaanderen). Over all rows: the total quantity of every product, packages' components included, within
+room for the parcels of the list: the delivery slots' room, shop.scheduling.services), perishables only where
+the zone allows them (Oost-Vlaanderen). Over all rows: the total quantity of every product, packages' components included, within
 its stock. Duplicate recipients (same name, street and postcode) are flagged, never merged.
 
 Bulk: one query for the places of all postcodes, one for the products and one for the packages named (plus
@@ -13,6 +13,13 @@ their eager loads), whatever the number of rows; never a query per row.
 Delivery fee per shipment (one shipment per recipient): the fee of the recipient's zone, nothing when that
 recipient's goods reach the free-delivery threshold (shop.checkout.delivery.delivery_fee_cents), as if each
 recipient had ordered alone.
+
+Delivery days: one parcel per recipient. The rows that name a day must fit in that day's room together (all of
+that day's rows are flagged when they do not: the company chooses which to move). A row without a desired day
+goes to the first delivery day with room left once the named days and the rows above it are counted, so a list
+larger than one day's room spreads over the next days, earliest first; the shipment is scheduled on that day
+(``RowCheck.day``) and placing the order takes exactly those parcels (shop.gifts.services). Only rows without
+other errors count and get a day.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from shop.packages.models import Package, PackageComponent
 from shop.packages.services import ComponentShare, component_shares
 from shop.packages.services import is_for_sale as package_for_sale
 from shop.scheduling.days import delivery_days
-from shop.scheduling.parcel_room import delivery_room
+from shop.scheduling.services import delivery_slots
 
 NAME_MAX = 80
 COMPANY_MAX = 78  # "name, company" fits a shipment's recipient name (160)
@@ -66,7 +73,7 @@ class RowCheck:
     duplicate_of: list[int] = field(default_factory=list)  # the other rows (1-based) with the same recipient
     item: Product | Package | None = None
     quantity: int = 0
-    day: date | None = None  # the desired day, or the first delivery day
+    day: date | None = None  # the desired day, or the first delivery day with room (rows without errors)
     desired: bool = False
     postcode: str = ""
     zone: DeliveryZone | None = None
@@ -304,30 +311,43 @@ def check_list(values: list[dict[str, str]], *, now: datetime | None = None) -> 
             row.add("postcode", _l("%(name)s bevat verse producten. Die leveren we alleen in Oost-Vlaanderen, zodat "
                                    "ze gekoeld en vers aankomen.", name=row.item.name))
 
-    # The day: a delivery day, with room for the list's parcels.
+    # The day: a delivery day with room for the list's parcels (the slots' room, one read for all days).
     days = delivery_days(now, settings)
     for row in rows:
         text = row.values.get("desired_date", "").strip()
-        if text:
-            wanted = parse_day(text)
-            if wanted is None:
-                row.add("desired_date", _l("Schrijf de datum als dag/maand/jaar, zoals 18/12/2026."))
-            elif wanted not in days:
-                row.add("desired_date", _l("Op %(day)s kunnen we niet leveren. De eerste leverdag is %(first)s.",
-                                           day=_long_day(wanted), first=_long_day(days[0]) if days else "–"))
-            else:
-                row.day, row.desired = wanted, True
-        elif days:
-            row.day = days[0]
+        if not text:
+            continue
+        wanted = parse_day(text)
+        if wanted is None:
+            row.add("desired_date", _l("Schrijf de datum als dag/maand/jaar, zoals 18/12/2026."))
+        elif wanted not in days:
+            row.add("desired_date", _l("Op %(day)s kunnen we niet leveren. De eerste leverdag is %(first)s.",
+                                       day=_long_day(wanted), first=_long_day(days[0]) if days else "–"))
         else:
-            row.add("desired_date", _l("Er is voorlopig geen leverdag beschikbaar."))
-    wanted_per_day = Counter(row.day for row in rows if row.day and row.ok)
-    room = delivery_room(wanted_per_day)
+            row.day, row.desired = wanted, True
+    room = {slot.day: slot.room for slot in delivery_slots(days, settings)}
+    wanted_per_day = Counter(row.day for row in rows if row.desired and row.ok)
     for row in rows:
-        if row.day and row.ok and room.get(row.day) is not None and wanted_per_day[row.day] > room[row.day]:
-            row.add("desired_date", _l("Op %(day)s kunnen we nog %(room)s pakketten leveren; de lijst vraagt er "
-                                       "%(wanted)s. Kies een andere dag voor een deel van de ontvangers.",
-                                       day=_long_day(row.day), room=room[row.day], wanted=wanted_per_day[row.day]))
+        if row.desired and row.ok and wanted_per_day[row.day] > room[row.day]:
+            if room[row.day] < 1:
+                row.add("desired_date", _l("Op %(day)s is de levering volzet. Kies een andere dag.",
+                                           day=_long_day(row.day)))
+            else:
+                row.add("desired_date", _l("Op %(day)s kunnen we nog %(room)s pakketten leveren; de lijst vraagt "
+                                           "er %(wanted)s. Kies een andere dag voor een deel van de ontvangers.",
+                                           day=_long_day(row.day), room=room[row.day],
+                                           wanted=wanted_per_day[row.day]))
+    # Rows without a desired day: each to the first delivery day with room left after the desired rows and the
+    # rows before it (so the earliest parcels leave first and a full day is never over-asked).
+    left = {day: room[day] - wanted_per_day[day] for day in days}
+    for row in rows:
+        if row.desired or not row.ok:
+            continue
+        row.day = next((day for day in days if left[day] > 0), None)
+        if row.day is None:
+            row.add("desired_date", _l("Er is voorlopig geen leverdag beschikbaar."))
+        else:
+            left[row.day] -= 1
 
     # Stock over all rows together (packages' components counted in).
     needed: dict[int, int] = defaultdict(int)

@@ -5,8 +5,9 @@ it waits (``pending_rows``) until the company has seen what changes (``list_chan
 
 Ordering (``place_gift_order``) is ONE transaction: every row checked again, one order for the whole list, one
 shipment per recipient with its own lines, the stock of all of it taken (the inventory's conditional update,
-product-id order), the delivery days' room taken (shop.scheduling.parcel_room). Anything short raises and the
-caller rolls back: nothing is half-ordered.
+product-id order), one parcel per shipment taken on its delivery day (shop.scheduling.services.take_slots;
+cancelling the order frees them through the lifecycle). Anything short raises and the caller rolls back: nothing
+is half-ordered.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from shop.orders.models import (
 )
 from shop.packages.models import Package
 from shop.payments.gateway import configured_provider
-from shop.scheduling.parcel_room import NoParcelRoom, take_parcel_room
+from shop.scheduling.models import SlotKind
+from shop.scheduling.services import SlotError, SlotRequest, take_slots
 
 
 class GiftError(DomainError):
@@ -252,8 +254,8 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     Every row is checked again; the order is the company's (profile details, checked), one shipment per
     recipient (home delivery, its day, zone and fee, the personal message) with its own lines (snapshots as at
     checkout: name, unit, price, VAT rate, package components with their shares); the stock of all rows is taken
-    at once and the delivery days' room too. Raises NotACompany, ListNotReady (rows with errors), GiftOutOfStock
-    or DayFull; the caller rolls back and nothing is ordered.
+    at once, then one parcel of each shipment's delivery day (a slot booking per shipment). Raises NotACompany,
+    ListNotReady (rows with errors), GiftOutOfStock or DayFull; the caller rolls back and nothing is ordered.
     """
     now = now or shop_now()
     day = now.date()
@@ -326,16 +328,17 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
             _l("Van %(name)s is intussen niet genoeg voorraad meer voor de hele lijst. Er is niets besteld; "
                "bekijk de lijst opnieuw."), name=product.name if product else "?") from error
     # The number after the stock, as at checkout (shop.checkout.services.place_order): every placing takes its
-    # locks in the same order (stock rows, the counter, then the delivery days' room) and holds the counter
-    # only for the last writes.
+    # locks in the same order (stock rows, the counter, then the slots) and holds the counter only for the last
+    # writes.
     order.number = next_order_number(day.year)
     for movement in movements:
         movement.note = order.number
     db.session.add(order)
     db.session.flush()
     try:
-        take_parcel_room(checked.parcels_per_day)
-    except NoParcelRoom as error:
+        take_slots(order.id, [SlotRequest(SlotKind.DELIVERY, shipment.scheduled_date, units=1,
+                                          shipment_id=shipment.id) for _, shipment in shipments], now=now)
+    except SlotError as error:  # full, closed, or no longer offered since the check
         raise DayFull(_l("Een leverdag van de lijst is intussen volzet. Er is niets besteld; bekijk de lijst "
                          "opnieuw en kies een andere dag.")) from error
 

@@ -3,9 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from flask_babel import format_date
 
 from shop.extensions import db
 from shop.gifts.checks import check_list
+from shop.scheduling.days import delivery_days
+from shop.scheduling.models import SlotKind
+from shop.scheduling.services import close_slot, set_capacity
 from tests.gifts.conftest import row
 from tests.helpers import count_queries
 
@@ -84,15 +88,48 @@ def test_a_desired_delivery_day_is_kept(gift_shop, first_day):
     assert (checked.rows[0].day, checked.rows[0].desired) == (later, True)
 
 
-def test_a_full_day_flags_its_rows(gift_shop, first_day, monkeypatch):
-    # The seam to the slots' capacity: a day with room for one parcel.
-    import shop.gifts.checks as checks
+def test_a_day_asked_for_more_parcels_than_its_room_flags_its_rows(gift_shop, first_day):
+    set_capacity(SlotKind.DELIVERY, first_day, None, 1, by=None)
+    day = first_day.strftime("%d/%m/%Y")
 
-    monkeypatch.setattr(checks, "delivery_room", lambda days: {day: 1 for day in days})
+    checked = check_list([row(desired_date=day), row(name="Bo", desired_date=day)])
 
-    checked = check_list([row(), row(name="Bo")])
+    assert [r.errors["desired_date"] for r in checked.rows] == [[
+        f"Op {format_date(first_day, 'EEEE d MMMM yyyy')} kunnen we nog 1 pakketten leveren; de lijst vraagt er 2. "
+        "Kies een andere dag voor een deel van de ontvangers."]] * 2
 
-    assert all("kunnen we nog 1 pakketten leveren" in r.errors["desired_date"][0] for r in checked.rows)
+
+def test_a_full_or_closed_day_is_refused_for_its_rows(gift_shop, first_day):
+    close_slot(SlotKind.DELIVERY, first_day, None, by=None)
+
+    checked = check_list([row(desired_date=first_day.strftime("%d/%m/%Y"))])
+
+    assert checked.rows[0].errors == {
+        "desired_date": [f"Op {format_date(first_day, 'EEEE d MMMM yyyy')} is de levering volzet. Kies een andere dag."]}
+
+
+def test_rows_without_a_date_fill_the_first_days_with_room_earliest_first(gift_shop, app, first_day):
+    # Two parcels a day; one row asks for the first day: the others take its last place, then the next days.
+    second, third = delivery_days()[1:3]
+    app.config["SHOP_SETTINGS"] = {"delivery_day_capacity": 2}
+    try:
+        checked = check_list([row(name="An"), row(name="Bo", desired_date=first_day.strftime("%d/%m/%Y")),
+                              row(name="Cas"), row(name="Dirk"), row(name="Eva", postcode="12"), row(name="Fien")])
+    finally:
+        app.config.pop("SHOP_SETTINGS")
+
+    assert [(r.values["name"], r.day) for r in checked.rows] == [
+        ("An", first_day), ("Bo", first_day), ("Cas", second), ("Dirk", second), ("Eva", None), ("Fien", third)]
+
+
+def test_a_row_without_a_date_is_refused_when_no_day_has_room(gift_shop, app):
+    app.config["SHOP_SETTINGS"] = {"delivery_day_capacity": 0}
+    try:
+        checked = check_list([row()])
+    finally:
+        app.config.pop("SHOP_SETTINGS")
+
+    assert checked.rows[0].errors == {"desired_date": ["Er is voorlopig geen leverdag beschikbaar."]}
 
 
 def test_more_than_50_euro_excluding_vat_per_recipient_is_noted(gift_shop):

@@ -8,7 +8,11 @@ from shop.extensions import db
 from shop.gifts import services
 from shop.gifts.models import GiftOrderStatus
 from shop.inventory.models import StockMovement
+from shop.orders.lifecycle import transition
 from shop.orders.models import Order, OrderStatus
+from shop.scheduling.days import delivery_days
+from shop.scheduling.models import Slot, SlotBooking, SlotKind
+from shop.scheduling.services import bookings_of, delivery_slots, release_slots, set_capacity
 from tests.gifts.conftest import row
 
 
@@ -110,3 +114,63 @@ def test_a_package_that_ran_out_after_checking_orders_nothing(gift_shop):
     assert _movements() == []
     assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
     assert services.get_draft(company).status == GiftOrderStatus.DRAFT
+
+
+def _booked(day) -> int:
+    return delivery_slots([day])[0].booked
+
+
+def test_ordering_books_one_parcel_per_shipment_on_its_day(gift_shop, first_day):
+    # One parcel a day: the second recipient without a date goes to the next delivery day.
+    second = delivery_days()[1]
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An"), row(name="Bo"), row(name="Cas",
+                                                                       desired_date=second.strftime("%d/%m/%Y"))])
+    set_capacity(SlotKind.DELIVERY, first_day, None, 1, by=None)
+    set_capacity(SlotKind.DELIVERY, second, None, 3, by=None)
+
+    order = services.place_gift_order(gift, by=company)
+
+    assert [s.scheduled_date for s in order.shipments] == [first_day, second, second]
+    assert [(b.slot.day, b.shipment_id, b.units) for b in bookings_of(order.id)] == [
+        (first_day, order.shipments[0].id, 1), (second, order.shipments[1].id, 1), (second, order.shipments[2].id, 1)]
+    assert (_booked(first_day), _booked(second)) == (1, 2)
+
+
+def test_a_day_that_filled_after_checking_orders_nothing(gift_shop, first_day):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An"), row(name="Bo")])
+    set_capacity(SlotKind.DELIVERY, first_day, None, 3, by=None)
+    db.session.commit()
+    slot = db.session.scalar(select(Slot).where(Slot.kind == SlotKind.DELIVERY, Slot.day == first_day))
+    # Another buyer takes two parcels of the day after this session read it (the room it holds is now stale).
+    db.session.execute(update(Slot).where(Slot.id == slot.id).values(booked=2)
+                       .execution_options(synchronize_session=False))
+
+    with pytest.raises(services.DayFull, match="intussen volzet"):
+        services.place_gift_order(gift, by=company)
+    db.session.rollback()
+
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert _movements() == []
+    assert db.session.scalar(select(func.count()).select_from(SlotBooking)) == 0
+    assert _booked(first_day) == 0
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
+    assert services.get_draft(company).status == GiftOrderStatus.DRAFT
+
+
+def test_cancelling_a_gift_order_frees_all_its_parcels_exactly_once(gift_shop, first_day):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An"), row(name="Bo"), row(name="Cas")])
+    order = services.place_gift_order(gift, by=company)
+    db.session.commit()
+    assert _booked(first_day) == 3
+
+    transition(order, OrderStatus.CANCELLED, actor="system", note="verlopen")
+
+    assert release_slots(order.id) == 0
+    assert _booked(first_day) == 0
+    assert [b.released_at is not None for b in bookings_of(order.id)] == [True, True, True]
