@@ -105,6 +105,8 @@ def init_app(app: Flask) -> None:
         request_id = current_request_id()
         if request_id:
             response.headers["X-Request-ID"] = request_id
+        if not log.isEnabledFor(logging.INFO):  # the line would be dropped: do not build it
+            return response
         started = getattr(g, "request_started", None)
         duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
         try:

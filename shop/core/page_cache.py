@@ -45,6 +45,8 @@ from functools import wraps
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_wtf.csrf import generate_csrf as flask_wtf_generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import Table, event
 from sqlalchemy.orm import Session
@@ -441,10 +443,38 @@ def _shared_endpoint() -> bool:
     return bool(getattr(view, "shared_page", False))
 
 
+_csrf_serializers: dict[bytes | str, URLSafeTimedSerializer] = {}
+
+
+def generate_csrf() -> str:
+    """Flask-WTF's ``generate_csrf`` (the same token, in the same session field and ``g``, checked by its
+    ``validate_csrf``) with its signing serializer built once per key instead of on every page."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    token = g.get(field)
+    if token is not None:
+        return token
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    if not secret:
+        return flask_wtf_generate_csrf()  # raises its own clear error
+    serializer = _csrf_serializers.get(secret)
+    if serializer is None:
+        if len(_csrf_serializers) > 8:
+            _csrf_serializers.clear()
+        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+    if field not in session:
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
+    try:
+        token = serializer.dumps(session[field])
+    except TypeError:
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
+        token = serializer.dumps(session[field])
+    setattr(g, field, token)
+    return token
+
+
 def init_app(app: Flask) -> None:
     """Called last by create_app, so that the copy is taken before any other step rewrites the response."""
-    from flask_wtf.csrf import generate_csrf
-
     cache = PageCache(app)
     app.extensions["page_cache"] = cache
     cache.parts["csrf_token"] = generate_csrf

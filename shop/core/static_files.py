@@ -61,6 +61,19 @@ class Fingerprints:
 
 def _without_session_for_static_files(interface_class):
     class StaticFilesWithoutSession(interface_class):
+        # The signing serializer is built once per set of keys, not twice on every request (its constructor
+        # test-serialises a value; the serializer itself keeps no state between uses).
+        _serializers: dict = {}
+
+        def get_signing_serializer(self, app):
+            keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+            serializer = self._serializers.get(keys)
+            if serializer is None:
+                if len(self._serializers) > 8:
+                    self._serializers.clear()
+                serializer = self._serializers[keys] = super().get_signing_serializer(app)
+            return serializer
+
         def save_session(self, app, session, response):
             if request.endpoint == "static":
                 return None

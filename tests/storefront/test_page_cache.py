@@ -453,3 +453,28 @@ def test_with_redis_unreachable_pages_are_rendered_without_the_cache(app, db, fa
     assert [r.status_code for r in responses] == [200, 200]
     assert [r.headers["X-Page-Cache"] for r in responses] == ["unavailable", "unavailable"]
     assert "12,34" in responses[1].get_data(as_text=True)
+
+
+def test_the_token_on_a_cached_page_is_accepted_when_the_visitor_posts_the_form(app, db, farm):
+    # Given an instance that checks CSRF tokens, and a product page already in its cache.
+    instance = _instance(app, WTF_CSRF_ENABLED=True)
+    try:
+        with instance.app_context():
+            instance.test_client().get("/producten/cachetkaas")
+        with instance.app_context():
+            visitor = instance.test_client()
+            page = visitor.get("/producten/cachetkaas")
+            assert page.headers["X-Page-Cache"] == HIT
+            (token,) = _csrf_tokens(page.get_data(as_text=True))
+
+            # When the visitor adds the product with that token, and a stranger with a forged one.
+            added = visitor.post("/winkelmand/toevoegen", data={"product_id": farm["kaas"].id, "quantity": "1",
+                                                                 "csrf_token": token})
+            forged = instance.test_client().post("/winkelmand/toevoegen", data={
+                "product_id": farm["kaas"].id, "quantity": "1", "csrf_token": token})
+
+        # Then the visitor's form goes through and the stranger's is refused.
+        assert added.status_code == 303
+        assert forged.status_code == 400
+    finally:
+        _close(instance)
