@@ -37,7 +37,9 @@ import hashlib
 import logging
 import os
 import re
+import struct
 import time
+import zlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -52,6 +54,9 @@ from sqlalchemy import Table, event
 from sqlalchemy.orm import Session
 
 from shop.core.clock import shop_now
+from shop.core.compression import LEVEL as COMPRESS_LEVEL
+from shop.core.compression import MIN_SIZE as COMPRESS_MIN_SIZE
+from shop.core.compression import accepts_gzip
 from shop.core.db import db
 from shop.core.i18n import select_locale
 from shop.core.security import is_personal_response
@@ -217,7 +222,7 @@ class Entry:
     """A stored page: its bytes with placeholders for the per-visitor parts, split once at those placeholders so
     that serving it is one join (``parts[i]`` goes between ``segments[i]`` and ``segments[i + 1]``)."""
 
-    __slots__ = ("body", "parts", "segments", "size")
+    __slots__ = ("body", "deflated", "parts", "segments", "size")
 
     def __init__(self, body: bytes, placeholder: re.Pattern[bytes]):
         self.body = body
@@ -225,6 +230,24 @@ class Entry:
         pieces = placeholder.split(body)
         self.segments = pieces[0::2]
         self.parts = [name.decode() for name in pieces[1::2]]
+        self.deflated: list[bytes] | None = None
+
+    def gzip(self, values: dict[str, bytes]) -> tuple[bytes, bytes]:
+        """The page for these per-visitor values, plain and gzipped. The constant segments are compressed once
+        (each a raw deflate stream ending in a sync flush, kept with the copy); each per-visitor value is
+        compressed on its own, by a fresh compressor: no secret shares a compression window with other text, so
+        the compressed size says nothing about it (BREACH)."""
+        if self.deflated is None:
+            self.deflated = [_deflate(segment) for segment in self.segments]
+        plain = [self.segments[0]]
+        packed = [GZIP_HEADER, self.deflated[0]]
+        for name, segment, deflated in zip(self.parts, self.segments[1:], self.deflated[1:], strict=True):
+            value = values[name]
+            plain += (value, segment)
+            packed += (_deflate(value), deflated)
+        body = b"".join(plain)
+        packed += (FINAL_EMPTY_BLOCK, struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))
+        return body, b"".join(packed)
 
     def render(self, values: dict[str, bytes]) -> bytes:
         if not self.parts:
@@ -234,6 +257,15 @@ class Entry:
             pieces.append(values[name])
             pieces.append(segment)
         return b"".join(pieces)
+
+
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
+FINAL_EMPTY_BLOCK = b"\x03\x00"  # a last, empty block with fixed codes: ends the deflate stream
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
 class LocalPages:
@@ -369,11 +401,17 @@ class PageCache:
         if self.shared is not None:
             self.shared.put(generation, key, entry.body)
 
-    def personalise(self, entry: Entry) -> bytes:
-        """The page for this visitor: each per-visitor part rendered once and put in its places."""
-        if not entry.parts:
-            return entry.body
-        return entry.render({name: str(self.parts[name]()).encode() for name in set(entry.parts)})
+    def personalise(self, entry: Entry, *, compress: bool = True) -> bytes:
+        """The page for this visitor: each per-visitor part rendered once and put in its places. When the
+        visitor takes gzip, its compressed form is assembled from the copy's compressed segments and left in
+        ``g.page_cache_gzip`` for the compression step (which sends it if the body is still this one)."""
+        values = {name: str(self.parts[name]()).encode() for name in set(entry.parts)}
+        if compress and entry.size >= COMPRESS_MIN_SIZE and accepts_gzip():
+            body, packed = entry.gzip(values)
+            if len(packed) < len(body):
+                g.page_cache_gzip = (body, packed)
+            return body
+        return entry.render(values) if entry.parts else entry.body
 
 
 def _build_fingerprint(app: Flask) -> str:
@@ -489,6 +527,7 @@ def init_app(app: Flask) -> None:
 
     def serve_from_cache():
         g.pop("page_cache_fill", None)
+        g.pop("page_cache_gzip", None)
         if request.method not in ("GET", "HEAD") or not _shared_endpoint():
             return None
         g.page_cache_vary = True
@@ -531,9 +570,11 @@ def init_app(app: Flask) -> None:
         if response.is_streamed or response.direct_passthrough:
             return response
         entry = Entry(response.get_data(), cache.pattern)
-        if (response.status_code == 200 and response.mimetype == "text/html" and "Set-Cookie" not in response.headers
-                and _session_state() == fill[2] and "csrf_token" not in g and not is_personal_response()):
+        stored = (response.status_code == 200 and response.mimetype == "text/html"
+                  and "Set-Cookie" not in response.headers and _session_state() == fill[2] and "csrf_token" not in g
+                  and not is_personal_response())
+        if stored:
             cache.store(fill[0], fill[1], entry)
-        if entry.parts:
-            response.set_data(cache.personalise(entry))
+        # Compressed by segments only when stored: else a real token may sit inside a constant segment.
+        response.set_data(cache.personalise(entry, compress=stored))
         return response
