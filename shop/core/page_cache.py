@@ -39,8 +39,8 @@ import os
 import re
 import struct
 import time
-import zlib
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
