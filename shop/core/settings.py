@@ -66,6 +66,14 @@ class ShopSettings:
     # The account customers pay bank transfers to (printed on invoices, PaymentMeans of the e-invoice).
     seller_iban: str = "BE71096123456769"
     seller_bic: str = "GKCCBEBB"
+    # Quotes and bank transfer (company customers): from this total (incl. VAT) a company may ask for a quote
+    # instead of paying now; a quote holds its stock for quote_validity_days (through that day, Brussels time);
+    # an accepted quote is paid by transfer within transfer_term_days, and cancelled when the money has not come
+    # in transfer_grace_days after that (the days a transfer takes between banks).
+    quote_min_cents: int = 50000
+    quote_validity_days: int = 14
+    transfer_term_days: int = 14
+    transfer_grace_days: int = 3
 
     def zone(self, code: str) -> DeliveryZone:
         return next(zone for zone in self.zones if zone.code == code)

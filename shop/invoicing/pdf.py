@@ -1,13 +1,17 @@
 """The invoice and credit-note PDFs, drawn with fpdf2 from the document's data (never from the live order or
-catalogue). One layout serves both (``_render_document``); a credit note differs only in its words, the invoice
-it corrects and its reason.
+catalogue). One layout (``draw_document``) serves both, and the quote (shop.invoicing.quotes): a credit note differs
+only in its words, the invoice it corrects and its reason; a quote in its words, validity and closing note
+(``Heading``).
 
 The page and its embedded font come from shop.core.pdf.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -69,13 +73,65 @@ def _buyer_lines(buyer: dict) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Heading:
+    """What tells one kind of document from another on the page (the rest is the document's data): its title
+    (the PDF's properties), the big word at the top right, the details under it (number, dates, order), the
+    label above the buyer, a reason under the buyer, the label of the total, the closing note (payment), and what
+    follows on pages of its own (an invoice's recipients annex)."""
+
+    title: str
+    word: str
+    details: list[str]
+    to_label: str
+    total_label: str
+    note: str
+    reason: str = ""
+    after: Callable[[Any], None] | None = None  # draws what follows the document on pages of its own (an annex)
+
+
 def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
-    """An invoice or a credit note as an A4 PDF: the seller and the title block, the buyer, the lines, VAT per
-    rate (base, VAT, gross), the totals of base and VAT, the rounding when there is one (so base + VAT +
-    rounding is the total), the total, and how it was paid or paid back."""
+    """An invoice or a credit note as an A4 PDF (see draw_document)."""
     is_credit = isinstance(document, CreditNote)
     order = document.order
     locale = (order.locale if order is not None else None) or "nl"
+    with force_locale(locale):
+        issued_on = format_date(shop_day(document.issued_at), "long")
+        if is_credit:
+            invoice = document.invoice
+            details = [
+                _("Creditnotanummer: %(number)s", number=document.number),
+                _("Datum: %(date)s", date=issued_on),
+                _("Corrigeert factuur %(number)s van %(date)s", number=invoice.number,
+                  date=format_date(shop_day(invoice.issued_at), "long")),
+            ]
+        else:
+            details = [
+                _("Factuurnummer: %(number)s", number=document.number),
+                _("Factuurdatum: %(date)s", date=issued_on),
+            ]
+        if order is not None:
+            details.append(_("Bestelling: %(number)s", number=order.number))
+        heading = Heading(
+            title=(_("Creditnota %(number)s", number=document.number) if is_credit
+                   else _("Factuur %(number)s", number=document.number)),
+            word=_("Creditnota") if is_credit else _("Factuur"),
+            details=details,
+            to_label=_("Creditnota aan") if is_credit else _("Factuur aan"),
+            total_label=_("Totaal terugbetaald") if is_credit else _("Totaal"),
+            note=_payment_note(document, is_credit),
+            reason=_("Reden: %(reason)s", reason=document.reason) if is_credit and document.reason else "",
+            after=((lambda pdf: _write_recipients_annex(pdf, document, order))
+                   if not is_credit and order is not None and len(order.shipments) > 1 else None),
+        )
+    return draw_document(document, heading, locale=locale, compress=compress)
+
+
+def draw_document(document, heading: Heading, *, locale: str, compress: bool) -> bytes:
+    """A document of the shop as an A4 PDF: the seller and the heading, the buyer, the lines, VAT per rate (base,
+    VAT, gross), the totals of base and VAT, the rounding when there is one (so base + VAT + rounding is the
+    total), the total, and the heading's note. ``document`` has what an InvoiceDocument has (seller, buyer, lines,
+    vat_lines, base/vat/rounding/total cents): an invoice, a credit note, or a quote (shop.invoicing.quotes)."""
     money_locale = MONEY_LOCALES.get(locale, "nl_BE")
 
     def eur(cents: int) -> str:
@@ -85,12 +141,10 @@ def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
         pdf = new_pdf(compress)
         # Dated by the document, not by the moment it is drawn: an immutable document draws to the same bytes
         # every time (the e-invoice embeds it and is resent under the same idempotency key).
-        issued = document.issued_at
-        pdf.creation_date = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
-        if is_credit:
-            pdf.set_title(_("Creditnota %(number)s", number=document.number))
-        else:
-            pdf.set_title(_("Factuur %(number)s", number=document.number))
+        issued = getattr(document, "issued_at", None)
+        if issued is not None:
+            pdf.creation_date = issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
+        pdf.set_title(heading.title)
         pdf.set_author(document.seller.get("name", ""))
         pdf.set_creator("Lekker Oost-Vlaams")
         pdf.add_page()
@@ -112,40 +166,22 @@ def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
 
         pdf.set_xy(pdf.l_margin + width / 2, top)
         pdf.set_font(FONT, "B", 18)
-        pdf.cell(width / 2, 9, _("Creditnota") if is_credit else _("Factuur"), align="R", new_x="LEFT", new_y="NEXT")
+        pdf.cell(width / 2, 9, heading.word, align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
-        issued_on = format_date(shop_day(document.issued_at), "long")
-        if is_credit:
-            invoice = document.invoice
-            details = [
-                _("Creditnotanummer: %(number)s", number=document.number),
-                _("Datum: %(date)s", date=issued_on),
-                _("Corrigeert factuur %(number)s van %(date)s", number=invoice.number,
-                  date=format_date(shop_day(invoice.issued_at), "long")),
-            ]
-        else:
-            details = [
-                _("Factuurnummer: %(number)s", number=document.number),
-                _("Factuurdatum: %(date)s", date=issued_on),
-            ]
-        if order is not None:
-            details.append(_("Bestelling: %(number)s", number=order.number))
-        for text in details:
+        for text in heading.details:
             pdf.set_x(pdf.l_margin + width / 2)
             pdf.cell(width / 2, LINE_HEIGHT, text, align="R", new_x="LEFT", new_y="NEXT")
         pdf.set_y(max(seller_bottom, pdf.get_y()) + 8)
 
         # Buyer, and why money went back.
         pdf.set_font(FONT, "B", 10)
-        pdf.cell(width, LINE_HEIGHT, _("Creditnota aan") if is_credit else _("Factuur aan"),
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width, LINE_HEIGHT, heading.to_label, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9.5)
         for text in _buyer_lines(document.buyer):
             pdf.cell(width, LINE_HEIGHT, text, new_x="LMARGIN", new_y="NEXT")
-        if is_credit and document.reason:
+        if heading.reason:
             pdf.ln(3)
-            pdf.multi_cell(width, LINE_HEIGHT, _("Reden: %(reason)s", reason=document.reason),
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, LINE_HEIGHT, heading.reason, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)
 
         # Lines.
@@ -187,15 +223,15 @@ def _render_document(document: InvoiceDocument, *, compress: bool) -> bytes:
         if document.rounding_cents:
             write_row(pdf, [_("Afronding"), eur(document.rounding_cents)], closing, ["R", "R"])
         pdf.set_font(FONT, "B", 12)
-        pdf.cell(closing[0], 8, _("Totaal terugbetaald") if is_credit else _("Totaal"), align="R")
+        pdf.cell(closing[0], 8, heading.total_label, align="R")
         pdf.cell(closing[1], 8, eur(document.total_cents), align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
 
-        # Payment, or the refund.
+        # Payment, or the refund (an invoice, a credit note); validity and how to pay (a quote).
         pdf.set_font(FONT, "", 9.5)
-        pdf.multi_cell(width, LINE_HEIGHT, _payment_note(document, is_credit), new_x="LMARGIN", new_y="NEXT")
-        if not is_credit and order is not None and len(order.shipments) > 1:
-            _write_recipients_annex(pdf, document, order)
+        pdf.multi_cell(width, LINE_HEIGHT, heading.note, new_x="LMARGIN", new_y="NEXT")
+        if heading.after is not None:
+            heading.after(pdf)
         return bytes(pdf.output())
 
 

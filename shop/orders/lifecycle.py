@@ -3,6 +3,9 @@
     pending_payment -> paid -> in_preparation -> ready_for_pickup | shipped -> completed
     pending_payment -> cancelled            (expired, failed, abandoned)
     paid | in_preparation -> cancelled      (staff, with refund)
+    pending_payment -> quoted               (a company's quote, before any payment started: shop.orders.quotes)
+    quoted -> pending_payment               (the quote accepted: paid by bank transfer, shop.payments.transfers)
+    quoted -> cancelled                     (declined, expired, or staff; its stock back like any cancellation)
 
 ready_for_pickup is only for an order picked up at the Groot Vleeshuis, shipped only for one delivered at home
 (SHIPMENT_METHODS): allowed_transitions() leaves the other out and transition() refuses it.
@@ -36,7 +39,8 @@ from shop.scheduling.services import release_slots
 
 S = OrderStatus
 ALLOWED_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
-    S.PENDING_PAYMENT: (S.PAID, S.CANCELLED),
+    S.QUOTED: (S.PENDING_PAYMENT, S.CANCELLED),
+    S.PENDING_PAYMENT: (S.PAID, S.CANCELLED, S.QUOTED),
     S.PAID: (S.IN_PREPARATION, S.CANCELLED),
     S.IN_PREPARATION: (S.READY_FOR_PICKUP, S.SHIPPED, S.CANCELLED),
     S.READY_FOR_PICKUP: (S.COMPLETED,),
@@ -186,12 +190,18 @@ def _mail_shipped(order: Order, from_status: OrderStatus) -> None:
         notifications.order_shipped(order)
 
 
+# Statuses from which a cancelled order was never paid.
+UNPAID_STATUSES = (S.QUOTED, S.PENDING_PAYMENT)
+
+
 def _mail_cancelled(order: Order, from_status: OrderStatus) -> None:
-    notifications.order_cancelled(order, was_paid=from_status != S.PENDING_PAYMENT)
+    notifications.order_cancelled(order, was_paid=from_status not in UNPAID_STATUSES,
+                                  was_quote=from_status == S.QUOTED)
 
 
 EFFECTS: dict[OrderStatus, tuple[tuple[Effect, ...], Mail | None]] = {
     S.CANCELLED: ((_give_stock_back,), _mail_cancelled),
+    S.QUOTED: ((), lambda order, _from: notifications.quote_sent(order)),
     S.PAID: ((), lambda order, _from: notifications.order_confirmed(order)),
     S.READY_FOR_PICKUP: ((), lambda order, _from: notifications.order_ready_for_pickup(order)),
     S.SHIPPED: ((), _mail_shipped),

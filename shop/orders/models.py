@@ -14,6 +14,7 @@ from shop.core.db import Base, Cents, Timestamped, str_enum, utcnow
 
 
 class OrderStatus(StrEnum):
+    QUOTED = "quoted"  # a company's quote: stock held until it is accepted (then pending_payment) or expires
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
     IN_PREPARATION = "in_preparation"
@@ -35,6 +36,7 @@ class OrderStatus(StrEnum):
 
 # The words for each status, in one table: (for staff, for the customer).
 ORDER_STATUS_WORDS = {
+    OrderStatus.QUOTED: (_l("Offerte"), _l("Offerte: wacht op je akkoord")),
     OrderStatus.PENDING_PAYMENT: (_l("Wacht op betaling"), _l("Wacht op betaling")),
     OrderStatus.PAID: (_l("Betaald"), _l("Betaald")),
     OrderStatus.IN_PREPARATION: (_l("In voorbereiding"), _l("Wordt klaargemaakt")),
@@ -76,6 +78,7 @@ SHIPMENT_STATE_WORDS = {
 class PaymentProvider(StrEnum):
     STRIPE = "stripe"
     DEMO = "demo"
+    TRANSFER = "transfer"  # a bank transfer with a structured reference (an accepted quote); no provider to ask
 
 
 class PaymentStatus(StrEnum):
@@ -158,6 +161,14 @@ class Order(Timestamped, Base):
     payment_status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus, 40), default=PaymentStatus.NOT_STARTED)
 
     # Set when something needs a person: e.g. a payment that arrived after the order was cancelled.
+    # A quote (shop.orders.quotes): its number in its own series (OFF-2026-000001) and the last day it can be
+    # accepted (Brussels). Paid by transfer (shop.payments.transfers): the structured reference the transfer
+    # must carry (+++123/4567/89012+++) and the last day of the payment term.
+    quote_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    quote_valid_until: Mapped[date | None]
+    transfer_reference: Mapped[str | None] = mapped_column(String(21), unique=True)
+    payment_due_date: Mapped[date | None]
+
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attention_note: Mapped[str] = mapped_column(Text, default="")
 

@@ -29,7 +29,7 @@ from shop.core.links import absolute_url_for
 from shop.core.money import format_eur
 from shop.core.settings import get_settings
 from shop.extensions import db
-from shop.orders.models import DeliveryMethod, Order
+from shop.orders.models import DeliveryMethod, Order, PaymentProvider
 from shop.orders.queries import order_vat_lines
 from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
@@ -170,13 +170,36 @@ def order_confirmed(order: Order) -> None:
            dedupe_key=f"order-confirmed:{order.id}", attachments=attachments)
 
 
-def order_cancelled(order: Order, *, was_paid: bool) -> None:
-    """Cancellation notice: nothing was charged, or how much we pay back."""
+def order_cancelled(order: Order, *, was_paid: bool, was_quote: bool = False) -> None:
+    """Cancellation notice: nothing was charged, or how much we pay back; a quote that lapsed (declined or
+    expired) and an order whose transfer did not come in time say so."""
+    transfer_overdue = (not was_paid and not was_quote and order.payment_provider == PaymentProvider.TRANSFER)
     with force_locale(order.locale or "nl"):
-        subject = _("Je bestelling %(number)s is geannuleerd", number=order.number)
+        if was_quote:
+            subject = _("Je offerte %(quote)s is vervallen", quote=order.quote_number)
+        else:
+            subject = _("Je bestelling %(number)s is geannuleerd", number=order.number)
     refund_cents = max(order.total_cents - (order.refunded_cents or 0), 0) if was_paid else 0
     _queue(order, "order_cancelled", "order_cancelled", subject, dedupe_key=f"order-cancelled:{order.id}",
-           was_paid=was_paid, refund_cents=refund_cents)
+           was_paid=was_paid, refund_cents=refund_cents, was_quote=was_quote, transfer_overdue=transfer_overdue)
+
+
+def quote_sent(order: Order) -> None:
+    """The quote: its number, validity, total and the status link where it is accepted or declined, with what the
+    domains above attach (invoicing: the quote PDF)."""
+    attachments = _attachments(order, "quote_sent")
+    with force_locale(order.locale or "nl"):
+        subject = _("Je offerte %(quote)s", quote=order.quote_number)
+    _queue(order, "quote_sent", "quote_sent", subject, dedupe_key=f"quote-sent:{order.id}",
+           attachments=attachments)
+
+
+def transfer_requested(order: Order) -> None:
+    """The quote accepted: how to pay by transfer (amount, the shop's IBAN and BIC, the structured reference,
+    the last day of the payment term)."""
+    with force_locale(order.locale or "nl"):
+        subject = _("Betaal je bestelling %(number)s met een overschrijving", number=order.number)
+    _queue(order, "transfer_requested", "transfer_requested", subject, dedupe_key=f"transfer-requested:{order.id}")
 
 
 def order_ready_for_pickup(order: Order) -> None:
@@ -236,7 +259,8 @@ def resend_order_email(order: Order, kind: str, *, dedupe_key: str) -> None:
             subject = _("Je bestelling %(number)s is geannuleerd", number=order.number)
             was_paid = order.paid_at is not None
             extra = {"was_paid": was_paid,
-                     "refund_cents": max(order.total_cents - order.refunded_cents, 0) if was_paid else 0}
+                     "refund_cents": max(order.total_cents - order.refunded_cents, 0) if was_paid else 0,
+                     "was_quote": False, "transfer_overdue": False}
         else:
             raise ValueError(f"no customer mail {kind!r} to send again")
     _queue(order, kind, kind, subject, dedupe_key=dedupe_key, attachments=attachments, **extra)

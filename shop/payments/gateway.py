@@ -71,9 +71,14 @@ def get_gateway() -> PaymentGateway:
 
 
 def gateway_named(provider: str) -> PaymentGateway:
-    """The gateway of ``provider`` (a PaymentProvider value): an order paid by demo stays demo, and vice versa."""
+    """The gateway of ``provider`` (a PaymentProvider value): an order paid by demo stays demo, and vice versa;
+    one paid by bank transfer has its own (which asks nobody)."""
     if provider == STRIPE:
         return StripeGateway()
+    from shop.payments.transfer_gateway import TRANSFER, TransferGateway
+
+    if provider == TRANSFER:
+        return TransferGateway()
     from shop.payments.demo import DemoGateway
 
     return DemoGateway()
