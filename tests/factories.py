@@ -470,3 +470,34 @@ def make_gift_order(recipients: list[tuple[str, date | None]] | int = 3, *, paid
         payment_succeeded(order, payment_intent_id=f"pi_{order.number}", actor="test")
     db.session.flush()
     return order
+
+
+# --- quotes and bank transfer -------------------------------------------------------------------------------------
+
+QUOTE_PLACED_AT = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+def make_company_order_data(**overrides):
+    """CheckoutData of a company (Brouwerij Het Anker Gent bv, BE 0123.456.749) picking up its order."""
+    if not db.session.query(Locality).filter_by(postcode="9000").first():
+        make_locality("9000", "Gent")
+    fields = dict(email="els@hetanker.be", name="Els Bedrijf", is_company=True,
+                  company_name="Brouwerij Het Anker Gent bv", vat_number=COMPANY_VAT_NUMBER,
+                  billing_street="Korenmarkt 1", billing_postcode="9000", billing_city="Gent")
+    fields.update(overrides)
+    return make_order_data(**fields)
+
+
+def make_quote_order(*items: tuple[Product | Package, int], now: datetime = QUOTE_PLACED_AT, by=None, **kwargs):
+    """A company's order placed and turned into a quote (shop.orders.quotes.make_quote) on ``now``; by default
+    12 × a gift box of 50,00 (6 % VAT, stock 20): 600,00."""
+    from shop.orders.quotes import make_quote
+    from shop.scheduling.days import pickup_days
+
+    if not items:
+        items = ((make_product("Relatiegeschenk", price_cents=5000, stock=20), 12),)
+    data = make_company_order_data(pickup_date=pickup_days(now)[0])
+    order = make_order(*items, data=data, by=by, now=now, **kwargs)
+    make_quote(order, now=now, by=by)
+    db.session.flush()
+    return order

@@ -16,5 +16,6 @@ from shop.backoffice import (  # noqa: F401
     shortage_views,
     slot_views,
     stock_views,
+    transfer_views,
     user_views,
 )

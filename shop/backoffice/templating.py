@@ -11,6 +11,7 @@ from flask_login import current_user
 NAVIGATION = [
     ("backoffice.dashboard", _l("Overzicht"), False),
     ("backoffice.order_list", _l("Bestellingen"), False),
+    ("backoffice.transfer_list", _l("Overschrijvingen"), False),
     ("backoffice.pick_list", _l("Picklijst"), False),
     ("backoffice.purchase_lists", _l("Inkooplijsten"), False),
     ("backoffice.shortage_list", _l("Tekorten"), False),

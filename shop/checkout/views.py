@@ -6,7 +6,7 @@ from the database at every step and once more when the order is placed.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,6 +26,7 @@ from shop.orders import lifecycle
 from shop.orders.browser_orders import remember_placed
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
+from shop.orders.quotes import QuoteRefused, can_request_quote, make_quote
 from shop.payments.interface import PaymentUnavailable
 from shop.payments.services import refill_cart, return_urls, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
@@ -163,6 +164,7 @@ def _review_page(form, priced, data, status=200):
             plan=plan,
             vat_lines=priced_cart_vat_lines(priced, plan.fee_cents),
             total_cents=priced.goods_cents + plan.fee_cents,
+            quote_allowed=can_request_quote(priced.goods_cents + plan.fee_cents, is_company=data.is_company),
             demo=not current_app.config.get("STRIPE_SECRET_KEY"),
             settings=get_settings(),
             day_label=_day,
@@ -217,8 +219,15 @@ def place():
     form = ReviewForm()
     if not form.validate():
         return _review_page(form, priced, data, 422)
+    as_quote = bool(request.form.get("quote"))
     try:
         order = place_order(cart, data, by=_current_user(), locale=current_language())
+        if as_quote:
+            make_quote(order, now=shop_now(), by=_current_user())
+    except QuoteRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("checkout.review"), 303)
     except (OutOfStock, CartChanged, EmptyCart) as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -232,6 +241,10 @@ def place():
         return redirect(url_for("checkout.start"), 303)
     db.session.commit()
     remember_placed(order)  # only this browser is shown the order when the provider sends it back
+    if as_quote:
+        flash(_("Je offerte %(number)s staat klaar en is ook onderweg per e-mail.", number=order.quote_number),
+              "success")
+        return redirect(url_for("orders.status", token=order.status_token), 303)
 
     try:
         payment_url = start_payment(order, **return_urls(order))

@@ -268,6 +268,9 @@ def _payment_note(document: InvoiceDocument, is_credit: bool) -> str:
         note = _("Betaald op %(date)s.", date=format_date(paid_day, "long"))
     else:
         note = _("Betaald.")
-    if payment.get("reference"):
+    if payment.get("method") == "transfer" and payment.get("structured_reference"):
+        note += " " + _("Door overschrijving met de gestructureerde mededeling %(reference)s.",
+                        reference=payment["structured_reference"])
+    elif payment.get("reference"):
         note += " " + _("Betalingsreferentie: %(reference)s", reference=payment["reference"])
     return note

@@ -16,6 +16,7 @@ back, so the numbers have no gaps.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -35,7 +36,7 @@ from shop.invoicing.models import CreditNote, Invoice
 from shop.invoicing.queries import export_credit_notes, export_invoices, get_invoice_of
 from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
-from shop.orders.models import DeliveryMethod, Order, OrderStatus, Refund
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, PaymentProvider, Refund
 from shop.orders.notifications import add_attachments, add_mail_context, queue_order_mail
 from shop.orders.queries import add_fee_by_rate, goods_gross_by_rate, order_vat_lines
 from shop.orders.refunds import add_refund_effect, is_made
@@ -132,12 +133,18 @@ def _lines(order: Order) -> list[dict]:
 
 
 def _payment(order: Order) -> dict:
+    """How the order was paid, as the documents state it. Paid by bank transfer: method ``transfer`` with the
+    structured reference it was paid with (the e-invoice's payment means 58)."""
     paid_at: datetime | None = order.paid_at
-    return {
+    payment = {
         "provider": order.payment_provider.value if order.payment_provider else "",
         "reference": order.payment_intent_id or order.payment_session_id or "",
         "paid_at": paid_at.isoformat() if paid_at else None,
     }
+    if order.payment_provider == PaymentProvider.TRANSFER and order.transfer_reference:
+        payment.update(method="transfer", structured_reference=order.transfer_reference,
+                       reference=order.transfer_reference)
+    return payment
 
 
 def _seller(settings) -> dict:
@@ -160,6 +167,26 @@ def _seller(settings) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class DocumentParts:
+    """What an order's documents copy from it: the seller, the buyer, the lines (in the order's language) and
+    VAT per rate (shop.core.money.document_vat_lines). The invoice and the quote (shop.invoicing.quotes) alike."""
+
+    seller: dict
+    buyer: dict
+    lines: list[dict]
+    vat_lines: list[dict]
+
+
+def document_parts(order: Order) -> DocumentParts:
+    with force_locale(order.locale or "nl"):
+        lines = _lines(order)
+    gross_by_rate = {line["rate"]: line["gross_cents"] for line in order_vat_lines(order)}
+    if sum(gross_by_rate.values()) != order.total_cents:
+        current_app.logger.error("document of order %s: VAT lines do not add up to the total", order.number)
+    return DocumentParts(_seller(get_settings()), _buyer(order), lines, document_vat_lines(gross_by_rate))
+
+
 def issue_invoice(order: Order) -> Invoice:
     """Create the order's invoice (once: an existing one is returned) with the next number of the year.
 
@@ -168,15 +195,9 @@ def issue_invoice(order: Order) -> Invoice:
     existing = get_invoice_of(order)
     if existing is not None:
         return existing
-    settings = get_settings()
     issued_at = utcnow()
     year = issued_at.astimezone(SHOP_TIMEZONE).year
-    with force_locale(order.locale or "nl"):
-        lines = _lines(order)
-    gross_by_rate = {line["rate"]: line["gross_cents"] for line in order_vat_lines(order)}
-    vat = document_vat_lines(gross_by_rate)
-    if sum(gross_by_rate.values()) != order.total_cents:
-        current_app.logger.error("invoice of order %s: VAT lines do not add up to the total", order.number)
+    parts = document_parts(order)
     # Take the number last: on PostgreSQL the counter's row lock is held until the caller commits.
     sequence = next_value(f"invoice-{year}")
     invoice = Invoice(
@@ -185,10 +206,10 @@ def issue_invoice(order: Order) -> Invoice:
         sequence=sequence,
         number=f"{year}-{sequence:06d}",
         issued_at=issued_at,
-        seller=_seller(settings),
-        buyer=_buyer(order),
-        lines=lines,
-        vat_lines=vat,
+        seller=parts.seller,
+        buyer=parts.buyer,
+        lines=parts.lines,
+        vat_lines=parts.vat_lines,
         total_cents=order.total_cents,
         payment=_payment(order),
     )

@@ -13,8 +13,9 @@ Where base + VAT is a cent off what was charged, the difference is the PayableRo
 Payment. Paid at checkout (card or Bancontact): the whole total is prepaid and nothing is due; payment means 54
 (credit card) or 55 (debit card) need card data the shop never sees, so the means is 48 (bank card) without
 a CardAccount (the rules ask for one only between German parties), with the provider's payment reference as
-PaymentID. To be paid by transfer (``payment["method"] == "transfer"``): SEPA credit transfer (58) to the
-shop's IBAN, with a Belgian structured reference as PaymentID and the total due.
+PaymentID. By transfer (``payment["method"] == "transfer"``): SEPA credit transfer (58) to the shop's IBAN, with a
+Belgian structured reference as PaymentID; still to be paid, the total is due (by its due date); already paid
+(an accepted quote whose transfer came in: ``paid_at``), the total is prepaid like a card payment.
 
 Buyer. A company is addressed by its Peppol participant id (``0208:<enterprise number>`` by default). Peppol
 requires a buyer endpoint (PEPPOL-EN16931-R010) from its own list of schemes, which has no e-mail scheme (EN
@@ -236,6 +237,11 @@ def is_paid_by_transfer(document: Invoice | CreditNote) -> bool:
     return (document.payment or {}).get("method") == "transfer"
 
 
+def is_due(document: Invoice | CreditNote) -> bool:
+    """Whether the document's total is still to be paid: a transfer not yet received."""
+    return is_paid_by_transfer(document) and not (document.payment or {}).get("paid_at")
+
+
 def transfer_reference(document: Invoice | CreditNote) -> str:
     """The structured reference a transfer pays with: the payment's own, else one made from the document's
     year and sequence (2026-000123 → +++202/6000/12320+++)."""
@@ -258,8 +264,12 @@ def _add_payment(root: etree._Element, document: Invoice | CreditNote, seller: d
         if seller.get("bic"):
             _add(_add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", seller["bic"])
         terms = _add(root, "cac:PaymentTerms")
-        _add(terms, "cbc:Note", _("Te betalen door overschrijving naar %(iban)s met de gestructureerde mededeling "
-                                   "%(reference)s.", iban=seller["iban"], reference=reference))
+        if is_due(document):
+            _add(terms, "cbc:Note", _("Te betalen door overschrijving naar %(iban)s met de gestructureerde mededeling "
+                                       "%(reference)s.", iban=seller["iban"], reference=reference))
+        else:
+            _add(terms, "cbc:Note", _("Betaald door overschrijving naar %(iban)s met de gestructureerde mededeling "
+                                       "%(reference)s.", iban=seller["iban"], reference=reference))
     else:
         _add(means, "cbc:PaymentMeansCode", PAYMENT_CARD)
         _add_if(means, "cbc:PaymentID", payment.get("reference"))
@@ -278,7 +288,7 @@ def _add_totals(root: etree._Element, document: Invoice | CreditNote) -> None:
     _amount(totals, "cbc:LineExtensionAmount", base)
     _amount(totals, "cbc:TaxExclusiveAmount", base)
     _amount(totals, "cbc:TaxInclusiveAmount", base + vat)
-    prepaid = 0 if is_paid_by_transfer(document) else document.total_cents
+    prepaid = 0 if is_due(document) else document.total_cents
     if prepaid:
         _amount(totals, "cbc:PrepaidAmount", prepaid)
     if rounding:
@@ -321,7 +331,7 @@ def render_ubl(document: Invoice | CreditNote, pdf: bytes | None = None) -> byte
         _add(root, "cbc:ID", document.number)
         _add(root, "cbc:IssueDate", _issue_date(document).isoformat())
         if kind == "Invoice":
-            if is_paid_by_transfer(document) and document.payment.get("due_date"):
+            if is_due(document) and document.payment.get("due_date"):
                 _add(root, "cbc:DueDate", document.payment["due_date"])
             _add(root, "cbc:InvoiceTypeCode", INVOICE_TYPE)
         else:

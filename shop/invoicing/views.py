@@ -29,6 +29,7 @@ from shop.invoicing.queries import (
     get_invoice_by_number,
     get_invoice_of,
 )
+from shop.invoicing.quotes import quote_document, quote_filename, render_quote_pdf
 from shop.invoicing.services import (
     credit_note_filename,
     invoice_filename,
@@ -36,7 +37,7 @@ from shop.invoicing.services import (
     render_invoice_pdf,
 )
 from shop.orders.models import Order
-from shop.orders.queries import get_order_by_token
+from shop.orders.queries import get_order_by_quote_number, get_order_by_token
 from shop.orders.views import add_page_context
 
 bp = Blueprint("invoicing", __name__)
@@ -72,6 +73,14 @@ def invoice_by_link(token: str):
     return pdf_response(render_invoice_pdf(invoice), invoice_filename(invoice))
 
 
+@bp.get("/bestelling/<token>/offerte.pdf")
+def quote_by_link(token: str):
+    quote = quote_document(_order_of_link(token))
+    if quote is None:
+        abort(404)
+    return pdf_response(render_quote_pdf(quote), quote_filename(quote))
+
+
 @bp.get("/bestelling/<token>/creditnota/<number>.pdf")
 def credit_note_by_link(token: str, number: str):
     order = _order_of_link(token)
@@ -97,6 +106,16 @@ def my_invoice(number: str):
     return pdf_response(render_invoice_pdf(invoice), invoice_filename(invoice))
 
 
+@bp.get("/account/documenten/offerte/<number>.pdf")
+@login_required
+def my_quote(number: str):
+    order = get_order_by_quote_number(number)
+    if order is None or order.user_id is None or order.user_id != current_user.id:
+        abort(404)
+    quote = quote_document(order)
+    return pdf_response(render_quote_pdf(quote), quote_filename(quote))
+
+
 @bp.get("/account/documenten/creditnota/<number>.pdf")
 @login_required
 def my_credit_note(number: str):
@@ -107,16 +126,20 @@ def my_credit_note(number: str):
 # --- the lists on the order pages -------------------------------------------------------------------------------
 
 
-def _links(orders: Sequence[Order], invoice_url, note_url) -> dict[str, dict[int, list[DocumentLink]]]:
+def _links(orders: Sequence[Order], invoice_url, note_url, quote_url) -> dict[str, dict[int, list[DocumentLink]]]:
     documents: dict[int, list[DocumentLink]] = {}
     by_order = {order.id: order for order in orders}
+    for order in orders:
+        if order.quote_number:
+            documents[order.id] = [DocumentLink(_("Offerte"), order.quote_number, shop_day(order.placed_at),
+                                                order.total_cents, "", quote_url(order))]
     for order_id, (invoice, notes) in documents_by_order(by_order).items():
         order = by_order[order_id]
         links = [DocumentLink(_("Factuur"), invoice.number, shop_day(invoice.issued_at), invoice.total_cents, "",
                               invoice_url(order, invoice))]
         links += [DocumentLink(_("Creditnota"), note.number, shop_day(note.issued_at), note.total_cents,
                                note.reason, note_url(order, note)) for note in notes]
-        documents[order_id] = links
+        documents[order_id] = documents.get(order_id, []) + links
     return {"documents": documents}
 
 
@@ -125,14 +148,16 @@ def status_page_documents(orders: Sequence[Order]) -> dict[str, dict[int, list[D
     return _links(orders,
                   lambda order, invoice: url_for("invoicing.invoice_by_link", token=order.status_token),
                   lambda order, note: url_for("invoicing.credit_note_by_link", token=order.status_token,
-                                              number=note.number))
+                                              number=note.number),
+                  lambda order: url_for("invoicing.quote_by_link", token=order.status_token))
 
 
 def history_documents(orders: Sequence[Order]) -> dict[str, dict[int, list[DocumentLink]]]:
     """The order history's documents, downloaded from the account."""
     return _links(orders,
                   lambda order, invoice: url_for("invoicing.my_invoice", number=invoice.number),
-                  lambda order, note: url_for("invoicing.my_credit_note", number=note.number))
+                  lambda order, note: url_for("invoicing.my_credit_note", number=note.number),
+                  lambda order: url_for("invoicing.my_quote", number=order.quote_number))
 
 
 def connect_to_order_pages() -> None:

@@ -41,6 +41,15 @@ def _reconcile(now: datetime) -> str:
     return f"{len(outcomes)} checked, {errors} errors"
 
 
+def _expire_quotes_and_transfers(now: datetime) -> str:
+    """Quotes past their last day and transfers not received in time: cancelled, stock freed once (shop.payments)."""
+    from shop.payments.transfers import expire_quotes_and_transfers
+
+    outcome = expire_quotes_and_transfers(now)
+    return (f"{len(outcome.quotes)} quotes and {len(outcome.transfers)} transfer orders expired, "
+            f"{len(outcome.errors)} errors")
+
+
 def _order_lists(now: datetime) -> str:
     """Each producer's weekly order list, once the cut-off has passed (shop.supply)."""
     from shop.supply.producer_lists import send_weekly_order_lists
@@ -76,6 +85,7 @@ def _clean(now: datetime) -> str:
 
 JOBS: tuple[Job, ...] = (
     Job("reconcile", timedelta(minutes=5), _reconcile),
+    Job("expire-quotes-and-transfers", timedelta(hours=1), _expire_quotes_and_transfers),
     Job("order-lists", timedelta(minutes=15), _order_lists),
     Job("einvoices", timedelta(minutes=5), _einvoices),
     Job("clean", timedelta(hours=6), _clean),

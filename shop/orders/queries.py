@@ -34,6 +34,13 @@ def get_order_by_token(token: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.status_token == token).options(*_order_options()))
 
 
+def get_order_by_quote_number(number: str) -> Order | None:
+    """The order whose quote has this number (OFF-2026-000001), or None."""
+    if not number or len(number) > 20:
+        return None
+    return db.session.scalar(select(Order).where(Order.quote_number == number).options(*_order_options()))
+
+
 def list_orders_for_user(user_id: int) -> list[Order]:
     """A customer's orders, newest first, with lines and shipments loaded."""
     return list(

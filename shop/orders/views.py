@@ -14,10 +14,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
+from shop.core.clock import shop_day
+from shop.core.db import utcnow
 from shop.core.security import personal
 from shop.core.settings import get_settings
-from shop.orders.models import DeliveryMethod, Order, OrderStatus, ShipmentState
+from shop.orders.models import DeliveryMethod, Order, OrderStatus, PaymentProvider, ShipmentState
 from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
+from shop.orders.quotes import is_quote_open
 
 bp = Blueprint("orders", __name__)
 
@@ -57,7 +60,8 @@ def _retry_url(order) -> str | None:
     With Stripe there is no such page: the customer's way back is Stripe's cancel link, whose page offers to
     cancel the order and put its lines back in the cart.
     """
-    if order.status != OrderStatus.PENDING_PAYMENT or current_app.config.get("STRIPE_SECRET_KEY"):
+    if (order.status != OrderStatus.PENDING_PAYMENT or current_app.config.get("STRIPE_SECRET_KEY")
+            or order.payment_provider == PaymentProvider.TRANSFER):
         return None
     return url_for("payments.demo", status_token=order.status_token)
 
@@ -75,6 +79,7 @@ def status(token: str):
         vat_lines=order_vat_lines(order),
         dates=_status_dates(order),
         retry_url=_retry_url(order),
+        quote_open=is_quote_open(order, shop_day(utcnow())),
         settings=get_settings(),
         OrderStatus=OrderStatus,
         DeliveryMethod=DeliveryMethod,

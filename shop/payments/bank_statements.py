@@ -28,7 +28,13 @@ from shop.core.money import MoneyParseError, parse_cents
 from shop.core.structured_reference import parse_structured_reference, structured_reference
 from shop.extensions import db
 from shop.payments.models import BankTransfer
-from shop.payments.transfers import AmountMismatch, TransferRefused, book_transfer, check_transfer, find_order_by_reference
+from shop.payments.transfers import (
+    AmountMismatch,
+    TransferRefused,
+    book_transfer,
+    check_transfer,
+    find_order_by_reference,
+)
 
 MAX_STATEMENT_BYTES = 2_000_000
 MAX_LINES = 5000

@@ -25,4 +25,25 @@ def reconcile_command() -> None:
         raise SystemExit(1)
 
 
-COMMANDS: list = [reconcile_command]
+@click.command("expire-transfers")
+@with_appcontext
+def expire_transfers_command() -> None:
+    """Cancel quotes past their last day and orders whose bank transfer did not come in time (their stock back,
+    the customer mailed); safe to run again."""
+    from shop.core.db import utcnow
+    from shop.payments.transfers import expire_quotes_and_transfers
+
+    outcome = expire_quotes_and_transfers(utcnow())
+    for number in outcome.quotes:
+        click.echo(f"{number}: offerte vervallen")
+    for number in outcome.transfers:
+        click.echo(f"{number}: overschrijving niet ontvangen, geannuleerd")
+    for error in outcome.errors:
+        click.echo(f"fout: {error}")
+    click.echo(f"{len(outcome.quotes)} offerte(s) en {len(outcome.transfers)} bestelling(en) geannuleerd, "
+               f"{len(outcome.errors)} fout(en).")
+    if outcome.errors:
+        raise SystemExit(1)
+
+
+COMMANDS: list = [reconcile_command, expire_transfers_command]

@@ -128,10 +128,12 @@ def settle_requested_refunds() -> list[Outcome]:
 
 
 def half_made_orders(now: datetime) -> list[Order]:
-    """Pending orders without a recorded payment session, placed longer ago than any request takes."""
+    """Pending orders without a recorded payment session, placed longer ago than any request takes; never one
+    paid by bank transfer (it has no session: its transfer, or its expiry, settles it)."""
     return list(db.session.scalars(
         select(Order)
         .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_session_id.is_(None),
+               Order.payment_provider != PaymentProvider.TRANSFER,  # no session ever: shop.payments.transfers
                Order.placed_at < now - HALF_MADE_AFTER)
         .order_by(Order.id)
     ))

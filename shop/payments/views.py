@@ -7,9 +7,11 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop.core.errors import DomainError
 from shop.core.security import mark_personal
 from shop.extensions import csrf, db
 from shop.orders.browser_orders import is_placed_here
@@ -108,7 +110,7 @@ def cancel(status_token: str):
     opened by anyone, or by a browser fetching ahead): it shows the order still waiting for its payment, with
     a button that cancels it (cancel_action)."""
     order = _order_by_token(status_token)
-    if order.status != OrderStatus.PENDING_PAYMENT:
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_provider == PaymentProvider.TRANSFER:
         return _status_redirect(order)
     return render_template("payments/payment_cancel.html", order=order)
 
@@ -118,6 +120,8 @@ def cancel_action(status_token: str):
     """The buyer gives up paying: expire the session so it can no longer be paid, then cancel the order and
     put its lines back in the cart."""
     order = _order_by_token(status_token)
+    if order.payment_provider == PaymentProvider.TRANSFER:  # not Stripe's: its transfer or expiry settles it
+        return _status_redirect(order)
     if order.status != OrderStatus.PENDING_PAYMENT:
         if order.status == OrderStatus.CANCELLED:
             return _back_to_cart(None, _("Je betaling is geannuleerd; je winkelmand staat klaar."))
@@ -134,6 +138,40 @@ def cancel_action(status_token: str):
         flash(_("We konden je betaling nu niet annuleren. Probeer het zo meteen opnieuw."), "error")
         return _status_redirect(order)
     return _give_up(order, actor="customer")
+
+
+# ---------------------------------------------------------------------------------------------- quotes
+
+@bp.post("/bestelling/<status_token>/offerte")
+def quote_answer(status_token: str):
+    """The company accepts its quote (then pays by bank transfer) or declines it (its stock is freed), from the
+    status page behind the order's secret link. A stale or replayed form changes nothing and says why."""
+    from shop.core.clock import shop_now
+    from shop.orders.quotes import decline_quote
+    from shop.payments.transfers import accept_quote
+
+    order = _order_by_token(status_token)
+    action = request.form.get("action")
+    if action not in ("accept", "decline"):
+        abort(400)
+    by = current_user if current_user.is_authenticated else None
+    now = shop_now()
+    try:
+        if action == "accept":
+            accept_quote(order, now=now, by=by)
+        else:
+            decline_quote(order, today=now.date(), by=by)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _status_redirect(order)
+    db.session.commit()
+    if action == "accept":
+        flash(_("Bedankt! Je offerte is aanvaard. Betaal met een overschrijving zoals hieronder; je krijgt dit ook "
+                "per e-mail."), "success")
+    else:
+        flash(_("Je hebt de offerte afgewezen. De gereserveerde artikelen zijn vrijgegeven."), "info")
+    return _status_redirect(order)
 
 
 # ---------------------------------------------------------------------------------------------- demo

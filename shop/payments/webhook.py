@@ -157,7 +157,8 @@ def _session_order(session: dict[str, Any]) -> tuple[Order | None, bool]:
     if not (isinstance(order_id, str) and order_id.isdecimal() and len(order_id) <= 18 and number):
         return None, False
     order = db.session.get(Order, int(order_id))
-    if order is None or order.number != number or order.payment_session_id is not None:
+    if (order is None or order.number != number or order.payment_session_id is not None
+            or order.payment_provider == PaymentProvider.TRANSFER):  # paid by transfer: never Stripe's
         return None, False
     return order, True
 
