@@ -38,9 +38,10 @@ from shop.orders.staff_queries import STATUS_LABELS
 from shop.outbox.models import OutboxMessage
 
 S = OrderStatus
-# Staff never mark an order paid by hand (the payment provider does), and cancel through cancel_by_staff.
-NOT_BY_HAND = (S.PAID, S.CANCELLED)
-CANCELLABLE = (S.PENDING_PAYMENT, S.PAID, S.IN_PREPARATION)
+# Staff never mark an order paid by hand (the payment provider does, or staff's booking of a transfer:
+# shop.payments.transfers), never make or accept a quote for the customer, and cancel through cancel_by_staff.
+NOT_BY_HAND = (S.PAID, S.CANCELLED, S.QUOTED, S.PENDING_PAYMENT)
+CANCELLABLE = (S.QUOTED, S.PENDING_PAYMENT, S.PAID, S.IN_PREPARATION)
 REASON_MAX = 500
 NOTE_MAX = 2000
 BULK_MAX = 200
@@ -206,7 +207,7 @@ def check_cancel_by_staff(order: Order, *, reason: str, expected_status: str | N
 
 def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, by,
                     session_ended: bool = False) -> CancelResult:
-    """Cancel an order that is pending payment, paid or in preparation, with a mandatory reason.
+    """Cancel an order that is quoted, pending payment, paid or in preparation, with a mandatory reason.
 
     The stock goes back (once, in the transition) and the customer gets the cancellation mail. A pending
     order's payment session must have been ended at the provider before (shop.payments.services.
@@ -217,7 +218,7 @@ def cancel_by_staff(order: Order, *, reason: str, expected_status: str | None, b
     at the same time), PaymentSessionOpen (a pending order's session not ended), RefundRefused.
     """
     reason = check_cancel_by_staff(order, reason=reason, expected_status=expected_status)
-    was_pending = order.status == S.PENDING_PAYMENT
+    was_pending = order.status in (S.PENDING_PAYMENT, S.QUOTED)  # never paid: nothing to refund
     if was_pending and order.payment_session_id and not session_ended:
         raise PaymentSessionOpen(f"{order.number}: end its payment session first (payments.end_payment_session)")
     # The transition first: it is the guard (conditional UPDATE) that lets only one cancellation through,

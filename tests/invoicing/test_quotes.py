@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from shop.core.money import format_eur
-from shop.extensions import db
 from shop.invoicing.queries import get_invoice_of
 from shop.invoicing.quotes import quote_document, render_quote_pdf
 from shop.invoicing.ubl import render_ubl

@@ -139,9 +139,9 @@ def test_a_coda_statement_is_matched_by_its_structured_communication(db):
 @pytest.mark.parametrize("data, message", [
     (b"", "Het bestand is leeg."),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "Dit is geen tekstbestand"),
-    ("Naam;Adres\nJan;Gent\n".encode(), "Geen kolommen Datum, Bedrag en Mededeling gevonden"),
-    ("Datum;Bedrag;Mededeling\n10/12/2026;zeshonderd;x\n".encode(), "Regel 2: geen geldige datum of geen geldig bedrag."),
-    ("Datum;Bedrag;Mededeling\n31/13/2026;600,00;x\n".encode(), "Regel 2: geen geldige datum of geen geldig bedrag."),
+    (b"Naam;Adres\nJan;Gent\n", "Geen kolommen Datum, Bedrag en Mededeling gevonden"),
+    (b"Datum;Bedrag;Mededeling\n10/12/2026;zeshonderd;x\n", "Regel 2: geen geldige datum of geen geldig bedrag."),
+    (b"Datum;Bedrag;Mededeling\n31/13/2026;600,00;x\n", "Regel 2: geen geldige datum of geen geldig bedrag."),
     (b"0000010122672500\n21000100\n", "Regel 1 van het CODA-bestand is geen record van 128 tekens."),
 ], ids=["empty", "binary", "no columns", "bad amount", "bad date", "short CODA record"])
 def test_a_statement_that_cannot_be_read_says_why_and_books_nothing(db, data, message):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from shop.catalog.models import Product
 from shop.core.structured_reference import is_structured_reference
 from shop.extensions import db
+from shop.inventory.models import MovementReason, StockMovement
 from shop.invoicing.models import Invoice
 from shop.invoicing.queries import get_invoice_of
-from shop.inventory.models import MovementReason, StockMovement
 from shop.orders.models import OrderStatus, PaymentProvider, PaymentStatus
 from shop.orders.quotes import QuoteNotOpen
 from shop.outbox.models import OutboxMessage
