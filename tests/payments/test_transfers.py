@@ -17,9 +17,11 @@ from shop.invoicing.models import Invoice
 from shop.invoicing.queries import get_invoice_of
 from shop.orders.models import OrderStatus, PaymentProvider, PaymentStatus
 from shop.orders.quotes import QuoteNotOpen
+from shop.orders.refunds import RefundRefused, request_refund, send_refund
 from shop.outbox.models import OutboxMessage
 from shop.payments.models import BankTransfer
 from shop.payments.reconcile import reconcile_all
+from shop.payments.services import gateway_for
 from shop.payments.transfers import (
     AmountMismatch,
     TransferRefused,
@@ -169,3 +171,17 @@ def test_reconcile_with_stripe_never_touches_a_transfer_order(app, db, stripe_co
     db.session.refresh(order)
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert order.payment_session_id is None
+
+
+def test_money_back_on_a_transfer_order_is_never_pretended_but_left_to_staff(db):
+    order = _accepted_order()
+    mark_transfer_received(order, 60000, by=make_staff())
+    refund = request_refund(order, 5000, reason="Eén doos minder")
+    db.session.commit()
+
+    with pytest.raises(RefundRefused) as refused:
+        send_refund(refund, gateway_for(order))
+    db.session.commit()
+
+    assert "stort het bedrag zelf terug" in str(refused.value)
+    assert (refund.status, order.refunded_cents, order.needs_attention) == ("failed", 0, True)

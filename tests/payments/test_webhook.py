@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from shop.orders import notifications
-from shop.orders.models import Order, OrderStatus, OrderTransition, Refund
+from shop.orders.models import Order, OrderStatus, OrderTransition, PaymentProvider, Refund
 from shop.payments.models import StripeEvent
 from tests.factories import SUCCESS_URL, make_refund, place, start_stripe_checkout
 from tests.helpers import send_stripe_event
@@ -447,3 +447,16 @@ def test_a_malformed_session_about_a_real_order_changes_nothing(client, db, stri
 
     assert response.status_code == 400
     _nothing_recorded(db, pending, cheese)
+
+
+def test_a_stripe_session_never_adopts_an_order_paid_by_transfer(client, db, stripe_config, unrecorded, cheese):
+    order, session_id = unrecorded
+    order.payment_provider = PaymentProvider.TRANSFER  # an accepted quote: paid by bank transfer only
+    db.session.commit()
+    paid = stripe_config.complete_session(session_id)
+
+    _, response = send_stripe_event(client, stripe_config, "checkout.session.completed", paid)
+
+    assert response.json == {"status": "unknown order"}
+    _nothing_recorded(db, order, cheese)
+    assert (order.payment_session_id, order.payment_provider) == (None, PaymentProvider.TRANSFER)
