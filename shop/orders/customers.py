@@ -23,7 +23,7 @@ from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus, OrderTransition, Shipment
 
 # Orders whose contact data is still needed: not completed or cancelled yet.
-OPEN_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.IN_PREPARATION,
+OPEN_STATUSES = (OrderStatus.QUOTED, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.IN_PREPARATION,
                  OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED)
 
 
