@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from shop.accounts.models import Role
 from shop.catalog.images import ImageRejected
+from shop.core.clock import shop_now
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.security import mark_personal
@@ -26,6 +27,7 @@ from shop.gifts.recipient_file import UnreadableList, read_recipient_file, templ
 from shop.orders import lifecycle
 from shop.orders.browser_orders import remember_placed
 from shop.orders.models import OrderStatus
+from shop.orders.quotes import can_request_quote, make_quote
 from shop.payments.interface import PaymentUnavailable
 from shop.payments.services import return_urls, start_payment
 
@@ -74,6 +76,7 @@ def _page(gift, *, upload_form=None, card_form=None, status=200):
         page=page, pages=pages, labels=_labels(), fields=RECIPIENT_FIELDS, field_name=field_name,
         upload_form=upload_form or UploadForm(), card_form=card_form, table_form=TableForm(),
         place_form=PlaceForm(), limit_cents=DEDUCTIBLE_GIFT_LIMIT_CENTS, settings=get_settings(),
+        quote_allowed=can_request_quote(checked.total_cents, is_company=True),  # a gift list is a company's
     ), status
 
 
@@ -215,8 +218,11 @@ def place():
     if not form.validate():
         abort(400)
     user = _user()
+    as_quote = request.form.get("how") == "quote"
     try:
         order = services.place_gift_order(gift, by=user, locale=current_language())
+        if as_quote:  # the same transaction: a quote that is refused leaves nothing ordered
+            make_quote(order, now=shop_now(), by=user)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -224,15 +230,13 @@ def place():
     db.session.commit()
     remember_placed(order)
 
-    # ---- BRANCH POINT: how the placed order is paid --------------------------------------------------------
-    # "pay now": Stripe Checkout through the payments adapters, as the checkout does.
-    # "ask for a quote" (issue 13 part 3): SEAM — the quotes service turns this freshly placed order into a quote
-    # (PDF, validity, bank transfer) and this view redirects to it. Until it lands, a quote is refused and the
-    # order is undone exactly as when a payment cannot start.
-    if request.form.get("how") == "quote":
-        _undo(order, gift, note="offerte nog niet beschikbaar")
-        flash(_("Een offerte aanvragen kan nog niet. Betaal online of neem contact met ons op."), "error")
-        return redirect(url_for("gifts.show"), 303)
+    # ---- how the placed order is paid ---------------------------------------------------------------------
+    # "ask for a quote": the order is a quote now (PDF, validity, then bank transfer: shop.orders.quotes,
+    # shop.payments.transfers); its status page shows it. "pay now": Stripe Checkout, as the checkout does.
+    if as_quote:
+        flash(_("Je offerte %(number)s staat klaar en is ook onderweg per e-mail.", number=order.quote_number),
+              "success")
+        return redirect(url_for("orders.status", token=order.status_token), 303)
     try:
         payment_url = start_payment(order, **return_urls(order))
     except PaymentUnavailable as error:

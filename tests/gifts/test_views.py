@@ -104,3 +104,30 @@ def test_the_templates_download(client, gift_shop):
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     assert "kerstpakket;Kerstpakket;pakket" in csv.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_a_gift_list_from_the_minimum_becomes_a_quote_instead_of_a_payment(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv(*[f"R{n};;Veldstraat {n};9000;Gent;België;;pralines;1;" for n in range(1, 26)]))
+
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True)
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "quote"})
+
+    assert "Vraag een offerte" in page
+    order = db.session.scalars(select(Order)).one()
+    assert (order.status, len(order.shipments), order.total_cents) == ("quoted", 25, 25 * (1500 + 695))
+    assert order.quote_number.startswith("OFF-")
+    assert response.headers["Location"] == f"/bestelling/{order.status_token}"
+
+
+def test_a_small_gift_list_cannot_be_a_quote_and_nothing_is_ordered(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv(*[f"R{n};;Veldstraat {n};9000;Gent;België;;pralines;1;" for n in range(1, 4)]))
+
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True)
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "quote"}, follow_redirects=True)
+
+    assert "Een offerte met betaling per overschrijving kan vanaf" in page
+    assert "Een offerte is er voor bedrijven, voor bestellingen vanaf" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert gift_shop["pralines"].stock == 50
