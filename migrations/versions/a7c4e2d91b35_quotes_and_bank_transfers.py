@@ -2,7 +2,7 @@
 payment due date; the bank transfers received (staff's mark or a bank statement line, each once).
 
 Revision ID: a7c4e2d91b35
-Revises: f26839a1ca42
+Revises: a7c1e9d4b2f6
 Create Date: 2026-12-06 22:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c4e2d91b35'
-down_revision = 'f26839a1ca42'
+down_revision = 'a7c1e9d4b2f6'
 branch_labels = None
 depends_on = None
 
