@@ -185,3 +185,20 @@ def test_the_transfers_page_is_for_staff_only(client, db):
     db.session.commit()
 
     assert client.get("/beheer/overschrijvingen").status_code in (403, 404)
+
+
+def test_a_signed_in_company_finds_its_quote_in_its_order_history(client, db):
+    user = make_user()
+    order = make_quote_order(now=shop_now(), by=user)
+    db.session.commit()
+    log_in_as(client, user)
+
+    history = _text(client.get("/account/bestellingen"))
+    mine = client.get(f"/account/documenten/offerte/{order.quote_number}.pdf")
+    log_in_as(client, make_user())
+    db.session.commit()
+    other = client.get(f"/account/documenten/offerte/{order.quote_number}.pdf")
+
+    assert f"/account/documenten/offerte/{order.quote_number}.pdf" in history
+    assert (mine.status_code, mine.mimetype) == (200, "application/pdf")
+    assert other.status_code == 404
