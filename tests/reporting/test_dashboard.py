@@ -48,7 +48,7 @@ def test_orders_are_counted_per_status_in_lifecycle_order(db):
     db.session.flush()
 
     assert count_orders_by_status() == [
-        (OrderStatus.PENDING_PAYMENT, 1), (OrderStatus.PAID, 2), (OrderStatus.IN_PREPARATION, 0),
+        (OrderStatus.QUOTED, 0), (OrderStatus.PENDING_PAYMENT, 1), (OrderStatus.PAID, 2), (OrderStatus.IN_PREPARATION, 0),
         (OrderStatus.READY_FOR_PICKUP, 0), (OrderStatus.SHIPPED, 0), (OrderStatus.COMPLETED, 0),
         (OrderStatus.CANCELLED, 1),
     ]
