@@ -2,7 +2,7 @@
 payment due date; the bank transfers received (staff's mark or a bank statement line, each once).
 
 Revision ID: a7c4e2d91b35
-Revises: a7c1e9d4b2f6
+Revises: c4d8e2f1a9b3
 Create Date: 2026-12-06 22:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c4e2d91b35'
-down_revision = 'a7c1e9d4b2f6'
+down_revision = 'c4d8e2f1a9b3'
 branch_labels = None
 depends_on = None
 

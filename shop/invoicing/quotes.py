@@ -21,7 +21,9 @@ from shop.invoicing.models import InvoiceDocument
 from shop.invoicing.pdf import Heading, draw_document
 from shop.invoicing.services import document_parts
 from shop.orders.models import Order, OrderStatus
+from shop.extensions import db
 from shop.orders.notifications import add_attachments
+from shop.outbox.rendering import Later, add_attachment_source
 
 
 @dataclass
@@ -85,13 +87,26 @@ def render_quote_pdf(quote: QuoteDocument, *, compress: bool = True) -> bytes:
     return draw_document(quote, heading, locale=locale, compress=compress)
 
 
-def quote_attachments(order: Order) -> list[tuple[str, str, bytes]]:
+# Drawn when the mail is delivered (shop.outbox.rendering), never in the transaction that made the quote: it
+# holds the quote number's counter row and the order's stock rows.
+QUOTE_PDF = "quote-pdf"
+
+
+def _draw_quote_pdf(key: str) -> bytes:
+    quote = quote_document(db.session.get(Order, int(key)))
+    if quote is None:
+        raise LookupError(f"order {key} has no quote")
+    return render_quote_pdf(quote)
+
+
+def quote_attachments(order: Order) -> list[tuple[str, str, Later]]:
     quote = quote_document(order)
     if quote is None:
         return []
-    return [(quote_filename(quote), "application/pdf", render_quote_pdf(quote))]
+    return [(quote_filename(quote), "application/pdf", Later(QUOTE_PDF, order.id))]
 
 
 def connect_quotes() -> None:
-    """The quote mail attaches the quote PDF (called by create_app)."""
+    """The quote mail attaches the quote PDF, drawn when the mail is delivered (called by create_app)."""
     add_attachments("quote_sent", quote_attachments)
+    add_attachment_source(QUOTE_PDF, _draw_quote_pdf)

@@ -14,13 +14,13 @@ from sqlalchemy import text
 from shop.core.clock import SHOP_TIMEZONE
 from shop.core.numbering import Counter, holds_counter
 from shop.extensions import db
-from shop.invoicing import delivery, services
+from shop.invoicing import delivery, quotes, services
 from shop.invoicing.delivery import send_queued_einvoices
 from shop.orders import notifications
 from shop.orders.models import OrderStatus
 from shop.outbox.worker import deliver_pending
 from shop.payments.services import payment_succeeded
-from tests.factories import make_refund, make_sample_order
+from tests.factories import make_quote_order, make_refund, make_sample_order
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def drawings(monkeypatch, is_postgres):
     watch(services, "render_credit_note_pdf")
     watch(delivery, "validate_ubl")
     watch(delivery, "render_ubl")
+    watch(quotes, "render_quote_pdf")
     return seen
 
 
@@ -111,3 +112,12 @@ def test_an_issued_invoice_draws_to_the_same_bytes_every_time(db, monkeypatch):
 
     monkeypatch.setattr(fpdf.fpdf, "datetime", AnHourLater)
     assert render_document_pdf(invoice) == first
+
+
+def test_no_counter_is_held_while_a_quote_and_its_mail_are_drawn(db, drawings):
+    make_quote_order()
+    db.session.commit()
+    deliver_pending()
+
+    assert {"render_template", "render_quote_pdf"} <= {name for name, _h, _b in drawings}
+    assert [(name, held, blocked) for name, held, blocked in drawings if held or blocked] == []
