@@ -43,6 +43,14 @@ def test_the_account_page_links_to_it(client, db):
     assert '<a href="/account/bedrijf">Bedrijfsgegevens toevoegen</a>' in html
 
 
+def test_a_company_customers_account_page_leads_to_the_company_gifts(client, db):
+    _logged_in(client, db)
+    assert "/bedrijfsgeschenken" not in _html(client.get("/account"))
+    client.post("/account/bedrijf", data=FORM)
+    html = _html(client.get("/account"))
+    assert '<a href="/bedrijfsgeschenken">Bedrijfsgeschenken bestellen</a>' in html
+
+
 def test_adding_a_profile(client, db):
     user = _logged_in(client, db)
     response = client.post("/account/bedrijf", data={**FORM, "prices_excl_vat": "y"})
