@@ -245,9 +245,14 @@ def run_lighthouse(base: str, chosen: list[pages.Page]) -> list[dict]:
     return rows
 
 
-def measure_orders(kind: str, source_url: str, stripe, args, port: int) -> dict:
+def measure_orders(kind: str, source_url: str, args, port: int) -> dict:
+    from tests.fakes.stripe_server import FakeStripe
+
     url = servers.copy_database(kind, source_url, "bench_orders")
     chosen = orders.prepare_packages(url)
+    # A Stripe server of its own: each database's copy numbers its orders from the same point, and a Stripe
+    # account that saw "checkout-LOV-2026-000011" before refuses the same idempotency key with other parameters.
+    stripe = FakeStripe(servers.WEBHOOK_SECRET).start()
     env = servers.shop_env(kind, url, stripe.url, instance=servers.WORK / "instance")
     server = servers.start_gunicorn(f"shop-{kind}-orders", "shop.wsgi:app", env, port, workers=args.workers)
     try:
@@ -256,6 +261,7 @@ def measure_orders(kind: str, source_url: str, stripe, args, port: int) -> dict:
                                    seconds=args.order_seconds)
     finally:
         server.stop()
+        stripe.stop()
     result.update(db=kind, packages=chosen, books=orders.check_books(url))
     log(f"  orders ({kind}): {result['orders_paid']} paid, {result['orders_per_s']}/s, place p99 "
         f"{result['place']['p99_ms']} ms, webhook p50/p99 {result['webhook']['p50_ms']}/"
@@ -293,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                     measure_pages(kind, scale, url, stripe, args, results, shop_port)
             if "orders" in args.only:
                 one = servers.prepare_database(kind, 1, reseed=False, log=log)
-                results["orders"].append(measure_orders(kind, one, stripe, args, shop_port))
+                results["orders"].append(measure_orders(kind, one, args, shop_port))
     except Exception as error:  # noqa: BLE001 - report what was measured, then fail
         import traceback
 
