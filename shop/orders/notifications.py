@@ -30,7 +30,7 @@ from shop.core.money import format_eur
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Order, PaymentProvider
-from shop.orders.queries import order_vat_lines
+from shop.orders.queries import order_vat_lines, pickup_window
 from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
 
@@ -47,6 +47,7 @@ def _context(order: Order) -> dict:
     money_locale = MONEY_LOCALES.get(order.locale or "nl", "nl_BE")
     several = len(order.shipments) > 1
     shipment = None if several else order.shipment
+    window = pickup_window(order) if shipment is not None and shipment.method == DeliveryMethod.PICKUP else None
     return {
         "order": order,
         "shipment": shipment,
@@ -61,6 +62,9 @@ def _context(order: Order) -> dict:
         "pickup_opens": f"{settings.pickup_opens:%H:%M}",
         "pickup_closes": f"{settings.pickup_closes:%H:%M}",
         "pickup_hours": f"{settings.pickup_opens:%H:%M}–{settings.pickup_closes:%H:%M}",
+        # The pickup hour the customer chose, else the opening hours (an order placed before pickup hours).
+        "pickup_from": window[0] if window else f"{settings.pickup_opens:%H:%M}",
+        "pickup_until": window[1] if window else f"{settings.pickup_closes:%H:%M}",
         "vat_lines": order_vat_lines(order),
         "status_url": status_url(order),
         "money": lambda cents: format_eur(cents, money_locale),

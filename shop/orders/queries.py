@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from shop.core.money import split_over_rates, vat_lines
 from shop.extensions import db
-from shop.orders.models import Order, OrderLine, OrderStatus, Shipment
+from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, Shipment
+from shop.scheduling.services import pickup_hours_of
 
 # A fee with no goods to follow (cannot happen for a real order) is taxed at the standard rate.
 STANDARD_RATE = 21
@@ -147,3 +148,21 @@ def get_selection(order_ids: Iterable[int], statuses: Iterable[OrderStatus] = FU
 def get_order(order_id: int) -> Order | None:
     """One order with its shipments, lines and components (None when unknown)."""
     return db.session.scalar(select(Order).where(Order.id == order_id).options(*_order_options()))
+
+
+def pickup_windows(orders: Iterable[Order]) -> dict[int, tuple[str, str]]:
+    """The pickup hour each order chose, as ("10:00", "11:00"), by order id: for the orders picked up in one
+    shipment whose pickup hour is still held and still on the shipment's day (staff may have moved the day since).
+    An order without one (placed before pickup hours, delivered, cancelled) is left out: it shows the day only.
+    One query for all the orders of a page."""
+    pickups = {order.id: order.shipment for order in orders
+               if len(order.shipments) == 1 and order.shipment.method == DeliveryMethod.PICKUP
+               and order.shipment.scheduled_date is not None}
+    return {order_id: (f"{start:%H:%M}", f"{end:%H:%M}")
+            for order_id, (day, start, end) in pickup_hours_of(pickups).items()
+            if pickups[order_id].scheduled_date == day}
+
+
+def pickup_window(order: Order) -> tuple[str, str] | None:
+    """The order's chosen pickup hour ("10:00", "11:00"), or None (see ``pickup_windows``)."""
+    return pickup_windows([order]).get(order.id)

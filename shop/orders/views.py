@@ -19,7 +19,7 @@ from shop.core.db import utcnow
 from shop.core.security import personal
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, PaymentProvider, ShipmentState
-from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines
+from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines, pickup_window
 from shop.orders.quotes import is_quote_open
 
 bp = Blueprint("orders", __name__)
@@ -76,6 +76,7 @@ def status(token: str):
         "orders/order_status.html",
         order=order,
         shipment=order.shipment,
+        pickup_window=pickup_window(order),
         vat_lines=order_vat_lines(order),
         dates=_status_dates(order),
         retry_url=_retry_url(order),

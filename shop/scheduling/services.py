@@ -10,6 +10,7 @@ The API other domains use:
   day), optionally for one shipment. Raises SlotUnavailable or SlotFull; the caller rolls back.
 - ``release_slots(order_id)``: frees every booking of the order that is still held, each exactly once
   (called by the order lifecycle when an order is cancelled: expired, failed, abandoned, staff).
+- ``pickup_hours_of(order_ids)``: each order's held pickup hour (day, start, end), one query for a page.
 - Staff: ``set_capacity``, ``close_slot``, ``reopen_slot``, ``set_default_capacity`` and ``slot_load``.
 
 Taking is a conditional ``UPDATE slots SET booked = booked + n WHERE id = :id AND NOT closed AND
@@ -312,6 +313,25 @@ def bookings_of(order_id: int) -> list[SlotBooking]:
         select(SlotBooking).join(Slot).where(SlotBooking.order_id == order_id)
         .options(selectinload(SlotBooking.slot)).order_by(Slot.day, Slot.start_time, SlotBooking.id)
     ))
+
+
+def pickup_hours_of(order_ids: Iterable[int]) -> dict[int, tuple[date, time, time]]:
+    """Each order's held pickup hour as (day, start, end), for the orders among ``order_ids`` that booked one
+    (an order placed before pickup hours, or a cancelled one, has none). One query whatever the number of orders.
+    """
+    ids = sorted(set(order_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(SlotBooking.order_id, Slot.day, Slot.start_time, Slot.end_time).join(Slot)
+        .where(SlotBooking.order_id.in_(ids), SlotBooking.released_at.is_(None), Slot.kind == SlotKind.PICKUP,
+               Slot.end_time.is_not(None))
+        .order_by(SlotBooking.order_id, Slot.day, Slot.start_time)
+    )
+    hours: dict[int, tuple[date, time, time]] = {}
+    for order_id, day, start, end in rows:
+        hours.setdefault(order_id, (day, start, end))
+    return hours
 
 
 def _expire_loaded_slots() -> None:

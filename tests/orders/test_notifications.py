@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 from email import policy
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shop.extensions import db
 from shop.invoicing.queries import get_invoice_of
@@ -16,7 +16,8 @@ from shop.orders.models import DeliveryMethod, Order, OrderStatus
 from shop.outbox.models import OutboxMessage
 from shop.outbox.rendering import attachment_data
 from shop.outbox.worker import deliver_pending
-from tests.factories import make_sample_order
+from shop.scheduling.models import SlotBooking
+from tests.factories import SAMPLE_DAY, SAMPLE_PLACED_AT, make_order, make_order_data, make_product, make_sample_order
 
 
 def _plain(text: str) -> str:
@@ -59,7 +60,7 @@ def test_confirmation_in_dutch_for_pickup(app, db):
     assert "waarvan btw 21%: € 13,14 (maatstaf € 62,56)" in text
     assert "Leveringskosten" not in text
     assert "Groot Vleeshuis, Groentenmarkt 7, 9000 Gent" in text
-    assert "Wanneer: dinsdag 22 december 2026, tussen 10:00 en 18:00" in text
+    assert "Wanneer: dinsdag 22 december 2026, tussen 10:00 en 11:00" in text  # the first hour, taken when placed
     assert "Breng je bestelnummer mee" in text
     assert f"http://127.0.0.1:5000/bestelling/{order.status_token}" in text
     assert f"De factuur {get_invoice_of(order).number} zit als pdf in de bijlage." in text
@@ -70,6 +71,27 @@ def test_confirmation_in_dutch_for_pickup(app, db):
     assert attachment.content_type == "application/pdf"
     assert attachment.data == b""  # drawn when the mail is delivered, outside the transaction that issued it
     assert attachment_data(attachment).startswith(b"%PDF")
+
+
+def test_confirmation_names_the_pickup_hour_the_customer_chose(app, db):
+    data = make_order_data(pickup_date=SAMPLE_DAY, pickup_time="14:00")
+    order = make_order((make_product(stock=5), 1), data=data, now=SAMPLE_PLACED_AT)
+    transition(order, OrderStatus.PAID, actor="stripe")
+    db.session.commit()
+
+    [message] = _messages("order_confirmed")
+
+    assert "Wanneer: dinsdag 22 december 2026, tussen 14:00 en 15:00" in _plain(message.body_text)
+    assert "Wanneer: dinsdag 22 december 2026, tussen 14:00 en 15:00" in _plain(message.body_html)
+
+
+def test_confirmation_of_an_order_without_a_pickup_hour_gives_the_opening_hours(app, db):
+    order = make_sample_order(method=DeliveryMethod.PICKUP)
+    db.session.execute(delete(SlotBooking).where(SlotBooking.order_id == order.id))  # placed before pickup hours
+
+    message = _confirm(order)
+
+    assert "Wanneer: dinsdag 22 december 2026, tussen 10:00 en 18:00" in _plain(message.body_text)
 
 
 def test_confirmation_in_french_for_a_gift_delivery(app, db):
@@ -190,6 +212,7 @@ def test_ready_for_pickup_and_shipped(app, db):
     ready, shipped = _messages()
     assert ready.subject == f"Je bestelling {pickup.number} ligt klaar"
     assert "Groot Vleeshuis, Groentenmarkt 7, 9000 Gent" in _plain(ready.body_text)
+    assert "Wanneer: dinsdag 22 december 2026, tussen 10:00 en 11:00" in _plain(ready.body_text)
     assert f"/bestelling/{pickup.status_token}" in _plain(ready.body_text)
     assert shipped.subject == f"Je bestelling {delivery.number} is onderweg"
     assert "Zendingsnummer: BPOST-3SABCD123456" in _plain(shipped.body_text)

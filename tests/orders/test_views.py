@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
+
 from shop.accounts.models import User
 from shop.orders import lifecycle
 from shop.orders.models import OrderStatus
-from tests.factories import make_order, make_order_data, make_package, make_product
+from shop.scheduling.models import SlotBooking
+from tests.factories import SAMPLE_DAY, SAMPLE_PLACED_AT, make_order, make_order_data, make_package, make_product
 
 
 def _text(response) -> str:
@@ -38,6 +41,35 @@ def test_paid_order_shows_its_progress_with_dates_and_pickup_place(client, db):
     assert html.count('class="is-done"') == 3
     assert "Groentenmarkt 7" in html
     assert "We mailen je zodra ze klaarligt." in html
+
+
+def _pickup_at(hour: str):
+    data = make_order_data(pickup_date=SAMPLE_DAY, pickup_time=hour)
+    order = make_order((make_product(stock=5), 1), data=data, now=SAMPLE_PLACED_AT)
+    lifecycle.transition(order, OrderStatus.PAID, actor="stripe")
+    return order
+
+
+def test_status_page_names_the_chosen_pickup_hour(client, db):
+    order = _pickup_at("15:00")
+    db.session.commit()
+
+    html = _text(client.get(f"/bestelling/{order.status_token}"))
+
+    assert "Afhalen op dinsdag 22 december 2026 tussen 15:00 en 16:00 in het Groot Vleeshuis, Groentenmarkt 7" in html
+    assert "Open 10:00–18:00 u." not in html
+
+
+def test_status_page_of_an_order_without_a_pickup_hour_gives_the_day_and_opening_hours(client, db):
+    order = _pickup_at("15:00")
+    db.session.execute(delete(SlotBooking).where(SlotBooking.order_id == order.id))  # placed before pickup hours
+    db.session.commit()
+
+    html = _text(client.get(f"/bestelling/{order.status_token}"))
+
+    assert "Vanaf dinsdag 22 december 2026 in het Groot Vleeshuis, Groentenmarkt 7" in html
+    assert "Open 10:00–18:00 u. Breng je bestelnummer mee." in html
+    assert "15:00" not in html
 
 
 def test_cancelled_order(client, db):
