@@ -34,7 +34,7 @@ from shop.orders import shipments as shipment_actions
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
 from shop.orders.models import DeliveryMethod, OrderStatus, Shipment, ShipmentState
-from shop.orders.queries import order_vat_lines
+from shop.orders.queries import order_vat_lines, pickup_window
 from shop.orders.staff_queries import (
     METHOD_LABELS,
     STATUS_LABELS,
@@ -136,6 +136,7 @@ def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **fo
         order=order,
         invoice=get_invoice_of(order),
         shipment=order.shipment,
+        pickup_window=pickup_window(order),
         vat_lines=order_vat_lines(order),
         transitions_allowed=staff_actions.staff_transitions(order),
         can_cancel=staff_actions.can_cancel_by_staff(order),

@@ -16,6 +16,7 @@ from datetime import date
 from shop.catalog.models import Producer
 from shop.core.clock import shop_day
 from shop.orders.models import DeliveryMethod, Order, OrderLine, Shipment, ShipmentState
+from shop.orders.queries import pickup_windows
 
 # Orders whose goods still have to be picked and packed.
 from shop.supply.needs import Adjustment, collect_needs, products_by_id
@@ -73,6 +74,7 @@ class PickOrder:
     order: Order
     shipment: Shipment | None  # the order's one shipment (on the day); None when several are picked
     shipment_count: int = 1  # shipments of the order on the pick list
+    pickup_window: tuple[str, str] | None = None  # the pickup hour the customer chose ("10:00", "11:00")
 
     @property
     def is_pickup(self) -> bool:
@@ -197,10 +199,12 @@ def build_pick_list(orders: list[Order], *, day: date | None = None) -> PickList
             line_groups[adjustment.line_id].adjustments.append(adjustment)
     package_list = sorted(packages.values(), key=lambda p: (p.name.lower(), p.package_id))
 
+    windows = pickup_windows(orders)
     rows = []
     for order in orders:
         shipments = shipments_to_pick(order, day) if order.shipments else []
-        rows.append(PickOrder(order, shipments[0] if len(shipments) == 1 else None, len(shipments) or 1))
+        rows.append(PickOrder(order, shipments[0] if len(shipments) == 1 else None, len(shipments) or 1,
+                              windows.get(order.id)))
     return PickList(producer_list, package_list, rows, adjustments)
 
 

@@ -32,9 +32,12 @@ def status_label(status: OrderStatus) -> str:
     return str(status.label).lower()
 
 
-def _method(order, shipment) -> str:
+def _method(order, shipment, window: tuple[str, str] | None = None) -> str:
     if shipment is None:
         return ""
+    if shipment.method == DeliveryMethod.PICKUP and shipment.scheduled_date and window:
+        return _("afhalen op %(day)s tussen %(start)s en %(end)s", day=long_day(shipment.scheduled_date),
+                 start=window[0], end=window[1])
     if shipment.method == DeliveryMethod.PICKUP:
         return _("afhalen op %(day)s", day=long_day(shipment.scheduled_date)) if shipment.scheduled_date else _("afhalen")
     return _("levering op %(day)s", day=long_day(shipment.scheduled_date)) if shipment.scheduled_date else _("levering")
@@ -90,7 +93,7 @@ def render_pick_list_pdf(pick_list: PickList, heading: str, *, compress: bool = 
     pdf.ln(4)
     write_heading(pdf, _("Bestellingen"), 13)
     rows = [[o.order.number, o.order.name,
-             _method(o.order, o.shipment) if o.shipment is not None or o.shipment_count <= 1
+             _method(o.order, o.shipment, o.pickup_window) if o.shipment is not None or o.shipment_count <= 1
              else ngettext("levering: %(num)d pakket", "levering: %(num)d pakketten", o.shipment_count),
              status_label(o.order.status)]
             for o in pick_list.orders]

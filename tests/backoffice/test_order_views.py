@@ -12,6 +12,8 @@ from shop.orders import staff_actions
 from shop.orders.models import Order, OrderNote, OrderStatus, OrderTransition, Refund
 from shop.outbox.models import OutboxMessage
 from tests.factories import (
+    SAMPLE_DAY,
+    SAMPLE_PLACED_AT,
     log_in_as,
     make_order,
     make_order_data,
@@ -205,6 +207,16 @@ def test_detail_shows_everything_staff_need(db, client, staff, cheese):
     assert 'name="expected_status" value="paid"' in html
     assert len(_request_key(html)) == 32
     assert html.index("Interne notities") < html.index('id="annuleren"')
+
+
+def test_detail_gives_the_pickup_day_with_the_chosen_hour(db, client, staff, cheese):
+    data = make_order_data(pickup_date=SAMPLE_DAY, pickup_time="12:00")
+    order = make_paid_order((cheese, 1), data=data, now=SAMPLE_PLACED_AT)
+    db.session.commit()
+
+    html = _page(client.get(f"/beheer/bestellingen/{order.id}"))
+
+    assert "<dt>Dag</dt><dd>dinsdag 22 december 2026, tussen 12:00 en 13:00</dd>" in html
 
 
 def test_pickup_order_in_preparation_offers_ready_not_shipped(db, client, staff, cheese):

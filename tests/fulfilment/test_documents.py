@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from shop.core.clock import SHOP_TIMEZONE
 from shop.extensions import db as _db
 from shop.fulfilment.documents import build_packing_slips, build_pick_list
 from shop.fulfilment.pdf import render_gift_card_pdf, render_packing_slips_pdf, render_pick_list_pdf
@@ -149,6 +150,25 @@ def test_pick_list_uses_a_fixed_number_of_queries(scene, db):
     many = queries_for([first_id, second_id, *extra])
 
     assert one == many
+
+
+def test_pick_list_names_each_pickup_order_s_chosen_hour(db, app):
+    kaas = make_product("Hoevekaas", stock=20)
+    placed_at = datetime(2026, 12, 14, 9, 0, tzinfo=SHOP_TIMEZONE)
+    at_eleven = make_paid_order((kaas, 1), data=make_order_data(pickup_date=DAY, pickup_time="11:00"), now=placed_at)
+    moved = make_paid_order((kaas, 1), data=make_order_data(pickup_date=date(2026, 12, 23), pickup_time="11:00"),
+                            now=placed_at)
+    _on_day(moved)  # staff moved it to DAY: the hour booked on the 23rd no longer says when
+    db.session.commit()
+
+    pick = build_pick_list([at_eleven, moved])
+
+    assert [(row.order.number, row.pickup_window) for row in pick.orders] == [
+        (at_eleven.number, ("11:00", "12:00")), (moved.number, None)]
+    with app.test_request_context():
+        text = _pdf_text(render_pick_list_pdf(pick, "dinsdag 22 december 2026", compress=False))
+    if text is not None:
+        assert "tussen 11:00 en 12:00" in text
 
 
 def test_packing_slip_of_a_gift_has_no_prices_but_the_message(db):
