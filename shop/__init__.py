@@ -45,6 +45,7 @@ def _connect_domains() -> None:
     join the personal-data export and the domains above orders its lifecycle, mails, export and pages (once per
     process; repeating is harmless)."""
     from shop.catalog.producer_queries import connect_to_accounts as connect_catalog
+    from shop.gifts.services import connect_to_orders as connect_gifts
     from shop.invoicing.quotes import connect_quotes
     from shop.invoicing.services import connect_to_orders as connect_invoicing
     from shop.invoicing.views import connect_to_order_pages as connect_invoicing_pages
@@ -55,6 +56,7 @@ def _connect_domains() -> None:
     connect_invoicing()
     connect_invoicing_pages()
     connect_quotes()
+    connect_gifts()
 
 
 def _init_extensions(app: Flask) -> None:

@@ -93,6 +93,22 @@ def app():
     tmp.cleanup()
 
 
+@pytest.fixture(autouse=True)
+def _shop_settings_for_one_test(request):
+    """A test that overrides ``app.config["SHOP_SETTINGS"]`` does so for itself only: the app lives for the whole
+    session, and a capacity or a minimum left behind would change the tests that come after it."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    saved = app.config.get("SHOP_SETTINGS")
+    yield
+    if saved is None:
+        app.config.pop("SHOP_SETTINGS", None)
+    else:
+        app.config["SHOP_SETTINGS"] = saved
+
+
 @pytest.fixture
 def db(app):
     """The database inside an app context; every row is removed after the test."""

@@ -34,6 +34,7 @@ from shop.gifts.checks import ListCheck, check_list
 from shop.gifts.models import RECIPIENT_FIELDS, GiftOrder, GiftOrderStatus, GiftRecipient
 from shop.inventory.models import MovementReason
 from shop.inventory.services import OutOfStock, take_stock
+from shop.orders.lifecycle import add_effect
 from shop.orders.models import (
     DeliveryMethod,
     Order,
@@ -357,3 +358,25 @@ def reopen_after_failed_payment(gift: GiftOrder) -> None:
     for recipient in gift.recipients:
         recipient.shipment_id = None
     db.session.flush()
+
+
+def reopen_when_cancelled_unpaid(order: Order, from_status: OrderStatus, **_context) -> None:
+    """A gift list's order cancelled before it was ever paid (a quote declined or lapsed, a transfer that never
+    came, a payment session that expired or failed): the list is a draft again, with its recipients, so the
+    company can order it anew. Not when the order had been paid (staff cancelled it and refunded), nor when the
+    company started another list meanwhile (a user has at most one draft). A lifecycle effect (connect_to_orders)."""
+    if order.paid_at is not None:
+        return
+    gift = db.session.scalar(select(GiftOrder).where(GiftOrder.order_id == order.id,
+                                                     GiftOrder.status == GiftOrderStatus.PLACED))
+    if gift is None:
+        return
+    other_draft = db.session.scalar(select(GiftOrder.id).where(GiftOrder.user_id == gift.user_id,
+                                                               GiftOrder.status == GiftOrderStatus.DRAFT))
+    if other_draft is None:
+        reopen_after_failed_payment(gift)
+
+
+def connect_to_orders() -> None:
+    """A gift list whose order is cancelled unpaid becomes a draft again (called by create_app)."""
+    add_effect(OrderStatus.CANCELLED, reopen_when_cancelled_unpaid)

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shop.catalog.models import Product
+from shop.core.clock import shop_now
 from shop.extensions import db
 from shop.gifts import services
 from shop.gifts.models import GiftOrderStatus
@@ -174,3 +175,57 @@ def test_cancelling_a_gift_order_frees_all_its_parcels_exactly_once(gift_shop, f
     assert release_slots(order.id) == 0
     assert _booked(first_day) == 0
     assert [b.released_at is not None for b in bookings_of(order.id)] == [True, True, True]
+
+
+def test_a_gift_list_whose_quote_is_declined_is_a_draft_again_with_its_recipients(app, gift_shop):
+    from shop.orders.quotes import decline_quote, make_quote
+
+    app.config["SHOP_SETTINGS"] = {**app.config.get("SHOP_SETTINGS", {}), "quote_min_cents": 1000}
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An"), row(name="Bo")])
+    order = services.place_gift_order(gift, by=company)
+    make_quote(order, now=shop_now(), by=company)
+    db.session.commit()
+
+    decline_quote(order, today=shop_now().date(), by=company)
+    db.session.commit()
+
+    assert order.status == OrderStatus.CANCELLED
+    draft = services.get_draft(company)
+    assert draft is not None and draft.id == gift.id and draft.order_id is None
+    assert [(r.name, r.shipment_id) for r in draft.recipients] == [("An", None), ("Bo", None)]
+
+
+def test_a_paid_gift_order_cancelled_by_staff_leaves_its_list_placed(gift_shop):
+    from shop.payments.services import payment_succeeded
+
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An")])
+    order = services.place_gift_order(gift, by=company)
+    payment_succeeded(order, payment_intent_id="pi_gift", actor="test")
+    db.session.commit()
+
+    transition(order, OrderStatus.CANCELLED, actor="staff", note="op vraag van de klant")
+    db.session.commit()
+
+    assert gift.status == GiftOrderStatus.PLACED and gift.order_id == order.id
+    assert services.get_draft(company) is None
+
+
+def test_an_unpaid_gift_order_cancelled_after_a_new_list_was_started_leaves_the_new_draft_alone(gift_shop):
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An")])
+    order = services.place_gift_order(gift, by=company)
+    db.session.commit()
+    newer = services.get_or_create_draft(company)
+    services.receive_upload(newer, [row(name="Cas")])
+    db.session.commit()
+
+    transition(order, OrderStatus.CANCELLED, actor="system", note="betaalsessie verlopen")
+    db.session.commit()
+
+    assert gift.status == GiftOrderStatus.PLACED
+    assert services.get_draft(company).id == newer.id
