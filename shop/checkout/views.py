@@ -241,24 +241,33 @@ def place():
         return redirect(url_for("checkout.start"), 303)
     db.session.commit()
     remember_placed(order)  # only this browser is shown the order when the provider sends it back
+    return pay_placed_order(order, as_quote=as_quote, back_url=url_for("checkout.review"),
+                            after_cancel=lambda: refill_cart(cart, order))
+
+
+def pay_placed_order(order, *, as_quote: bool, back_url: str, after_cancel=None):
+    """How a placed (and committed) order is paid, for the checkout and the gift lists: a quote goes to its status
+    page (PDF, then a bank transfer: shop.orders.quotes); otherwise Stripe Checkout (or the demo). A payment that
+    cannot start cancels the order (its stock and slots return once; ``after_cancel`` then puts it back where
+    it came from) and says so on ``back_url``."""
     if as_quote:
         flash(_("Je offerte %(number)s staat klaar en is ook onderweg per e-mail.", number=order.quote_number),
               "success")
         return redirect(url_for("orders.status", token=order.status_token), 303)
-
     try:
         payment_url = start_payment(order, **return_urls(order))
     except PaymentUnavailable as error:
         db.session.rollback()
-        _undo_order(order, cart, note=f"betaling kon niet starten: {error}")
+        _cancel_unstarted(order, note=f"betaling kon niet starten: {error}", after_cancel=after_cancel)
         flash(_("De betaling kon niet gestart worden; er is niets aangerekend. Probeer opnieuw."), "error")
-        return redirect(url_for("checkout.review"), 303)
+        return redirect(back_url, 303)
     db.session.commit()
     return redirect(payment_url, 303)
 
 
-def _undo_order(order, cart, *, note: str) -> None:
-    """A payment that never started: cancel the order (its stock returns) and put its lines back in the cart."""
+def _cancel_unstarted(order, *, note: str, after_cancel=None) -> None:
+    """A payment that never started: cancel the order (its stock returns), then ``after_cancel`` (the checkout
+    refills the cart; a gift list is a draft again through the lifecycle's cancel effect)."""
     db.session.refresh(order)
     if order.status == OrderStatus.PENDING_PAYMENT:
         try:
@@ -266,5 +275,6 @@ def _undo_order(order, cart, *, note: str) -> None:
         except DomainError:
             db.session.rollback()
             return
-    refill_cart(cart, order)  # what no longer fits is left out silently, as before
+    if after_cancel is not None:
+        after_cancel()  # what no longer fits is left out silently, as before
     db.session.commit()

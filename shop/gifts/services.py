@@ -351,8 +351,8 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     return order
 
 
-def reopen_after_failed_payment(gift: GiftOrder) -> None:
-    """A payment that never started (its order cancelled by the caller): the list is a draft again."""
+def _reopen(gift: GiftOrder) -> None:
+    """The list is a draft again: no order, its recipients no shipment."""
     gift.status = GiftOrderStatus.DRAFT
     gift.order_id = None
     for recipient in gift.recipients:
@@ -374,7 +374,7 @@ def reopen_when_cancelled_unpaid(order: Order, from_status: OrderStatus, **_cont
     other_draft = db.session.scalar(select(GiftOrder.id).where(GiftOrder.user_id == gift.user_id,
                                                                GiftOrder.status == GiftOrderStatus.DRAFT))
     if other_draft is None:
-        reopen_after_failed_payment(gift)
+        _reopen(gift)
 
 
 def connect_to_orders() -> None:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from shop.accounts.models import Role
 from shop.catalog.images import ImageRejected
+from shop.checkout.views import pay_placed_order
 from shop.core.clock import shop_now
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
@@ -24,12 +25,8 @@ from shop.gifts.forms import CardForm, ChangesForm, PlaceForm, TableForm, Upload
 from shop.gifts.models import RECIPIENT_FIELDS
 from shop.gifts.queries import list_codes
 from shop.gifts.recipient_file import UnreadableList, read_recipient_file, template_csv, template_xlsx
-from shop.orders import lifecycle
 from shop.orders.browser_orders import remember_placed
-from shop.orders.models import OrderStatus
 from shop.orders.quotes import can_request_quote, make_quote
-from shop.payments.interface import PaymentUnavailable
-from shop.payments.services import return_urls, start_payment
 
 bp = Blueprint("gifts", __name__)
 bp.before_request(mark_personal)
@@ -230,28 +227,7 @@ def place():
     db.session.commit()
     remember_placed(order)
 
-    # ---- how the placed order is paid ---------------------------------------------------------------------
-    # "ask for a quote": the order is a quote now (PDF, validity, then bank transfer: shop.orders.quotes,
-    # shop.payments.transfers); its status page shows it. "pay now": Stripe Checkout, as the checkout does.
-    if as_quote:
-        flash(_("Je offerte %(number)s staat klaar en is ook onderweg per e-mail.", number=order.quote_number),
-              "success")
-        return redirect(url_for("orders.status", token=order.status_token), 303)
-    try:
-        payment_url = start_payment(order, **return_urls(order))
-    except PaymentUnavailable as error:
-        db.session.rollback()
-        _undo(order, gift, note=f"betaling kon niet starten: {error}")
-        flash(_("De betaling kon niet gestart worden; er is niets aangerekend. Probeer opnieuw."), "error")
-        return redirect(url_for("gifts.show"), 303)
-    db.session.commit()
-    return redirect(payment_url, 303)
-
-
-def _undo(order, gift, *, note: str) -> None:
-    """The order was never paid for: cancel it (its stock returns) and the list is a draft again."""
-    db.session.refresh(order)
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        lifecycle.transition(order, OrderStatus.CANCELLED, actor="system", note=note[:500])
-    services.reopen_after_failed_payment(gift)
-    db.session.commit()
+    # How the placed order is paid (a quote, or Stripe Checkout), as at checkout. A payment that cannot start
+    # cancels the order, and the lifecycle's cancel effect makes the list a draft again
+    # (services.reopen_when_cancelled_unpaid).
+    return pay_placed_order(order, as_quote=as_quote, back_url=url_for("gifts.show"))
