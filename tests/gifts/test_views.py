@@ -4,9 +4,11 @@ import io
 
 from sqlalchemy import func, select
 
+from shop.catalog.models import Product
 from shop.extensions import db
+from shop.gifts import services
 from shop.gifts.models import GiftOrder
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderStatus
 from tests.factories import log_in_as, make_user
 
 HEADER = "Naam;Bedrijf;Straat en nummer;Postcode;Gemeente;Land;Persoonlijke boodschap;Wat;Aantal;Gewenste datum"
@@ -131,3 +133,22 @@ def test_a_small_gift_list_cannot_be_a_quote_and_nothing_is_ordered(client, gift
     assert "Een offerte is er voor bedrijven, voor bestellingen vanaf" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
     assert gift_shop["pralines"].stock == 50
+
+
+def test_a_payment_that_cannot_start_cancels_the_order_and_the_list_is_a_draft_again(app, client, gift_shop,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_unreachable")
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setitem(app.config, "STRIPE_MAX_NETWORK_RETRIES", 0)
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv(*[f"R{n};;Veldstraat {n};9000;Gent;België;;pralines;1;" for n in range(1, 3)]))
+
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "pay"})
+
+    assert response.status_code == 303 and response.headers["Location"].endswith("/bedrijfsgeschenken")
+    order = db.session.scalars(select(Order)).one()
+    assert order.status == OrderStatus.CANCELLED
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
+    draft = services.get_draft(gift_shop["company"])
+    assert draft is not None and draft.order_id is None and len(draft.recipients) == 2
+    assert "De betaling kon niet gestart worden" in client.get("/bedrijfsgeschenken").get_data(as_text=True)
