@@ -101,12 +101,8 @@ def _shop_settings_for_one_test(request):
         yield
         return
     app = request.getfixturevalue("app")
-    saved = app.config.get("SHOP_SETTINGS")
-    yield
-    if saved is None:
-        app.config.pop("SHOP_SETTINGS", None)
-    else:
-        app.config["SHOP_SETTINGS"] = saved
+    with config_for_one_test(app, {}, keep=("SHOP_SETTINGS",)):
+        yield
 
 
 @pytest.fixture
@@ -199,6 +195,22 @@ def catalogue(db):
 _MISSING = object()
 
 
+@contextmanager
+def config_for_one_test(app, values: dict, keep: tuple[str, ...] = ()):
+    """Set ``values`` in the (session-wide) app's config, and put them, and the keys in ``keep``, back as they
+    were afterwards."""
+    saved = {key: app.config.get(key, _MISSING) for key in (*values, *keep)}
+    app.config.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is _MISSING:
+                app.config.pop(key, None)
+            else:
+                app.config[key] = value
+
+
 @pytest.fixture
 def fake_stripe():
     fake = FakeStripe().start()
@@ -216,14 +228,8 @@ def stripe_config(app, fake_stripe):
         "STRIPE_MAX_NETWORK_RETRIES": 0,
         "STRIPE_TIMEOUT_SECONDS": 1,
     }
-    saved = {key: app.config.get(key, _MISSING) for key in values}
-    app.config.update(values)
-    yield fake_stripe
-    for key, value in saved.items():
-        if value is _MISSING:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
+    with config_for_one_test(app, values):
+        yield fake_stripe
 
 
 # --- e-invoices: the stand-in access point and an app pointed at it for one test ------------------------------
@@ -240,14 +246,8 @@ def access_point_config(app, fake_access_point):
     """Point the (session-wide) app at the stand-in access point for this test; restore the config after."""
     values = {"ACCESS_POINT_URL": fake_access_point.url, "ACCESS_POINT_KEY": fake_access_point.api_key,
               "ACCESS_POINT_TIMEOUT_SECONDS": 2}
-    saved = {key: app.config.get(key, _MISSING) for key in values}
-    app.config.update(values)
-    yield fake_access_point
-    for key, value in saved.items():
-        if value is _MISSING:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
+    with config_for_one_test(app, values):
+        yield fake_access_point
 
 
 @pytest.fixture
