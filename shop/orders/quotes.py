@@ -100,9 +100,15 @@ def expire_quote(order: Order, *, today: date) -> bool:
     (or no longer) such a quote: accepted or declined meanwhile."""
     if order.status != OrderStatus.QUOTED or order.quote_valid_until is None or today <= order.quote_valid_until:
         return False
+    return cancel_expired(order, note=f"Offerte {order.quote_number} vervallen op {order.quote_valid_until.isoformat()}")
+
+
+def cancel_expired(order: Order, *, note: str) -> bool:
+    """Cancel an order whose time to accept or pay ran out (a quote, a transfer): through the lifecycle (stock
+    and slots back once, the customer mailed), its payment marked expired. False when another actor changed it
+    meanwhile."""
     try:
-        transition(order, OrderStatus.CANCELLED, actor="system",
-                   note=f"Offerte {order.quote_number} vervallen op {order.quote_valid_until.isoformat()}")
+        transition(order, OrderStatus.CANCELLED, actor="system", note=note)
     except ConcurrentChange:
         return False
     order.payment_status = PaymentStatus.EXPIRED

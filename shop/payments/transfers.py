@@ -33,7 +33,7 @@ from shop.extensions import db
 from shop.orders import notifications
 from shop.orders.lifecycle import ConcurrentChange, transition
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
-from shop.orders.quotes import QuoteNotOpen, expire_quote, is_quote_open, list_expired_quotes
+from shop.orders.quotes import QuoteNotOpen, cancel_expired, expire_quote, is_quote_open, list_expired_quotes
 from shop.payments.models import BankTransfer
 from shop.payments.services import payment_succeeded
 
@@ -182,14 +182,8 @@ def expire_transfer(order: Order, *, today: date) -> bool:
     grace = timedelta(days=get_settings().transfer_grace_days)
     if not is_awaiting_transfer(order) or order.payment_due_date is None or today <= order.payment_due_date + grace:
         return False
-    try:
-        transition(order, OrderStatus.CANCELLED, actor="system",
-                   note=f"Overschrijving niet ontvangen (te betalen tegen {order.payment_due_date.isoformat()})")
-    except ConcurrentChange:
-        return False
-    order.payment_status = PaymentStatus.EXPIRED
-    db.session.flush()
-    return True
+    return cancel_expired(order, note=f"Overschrijving niet ontvangen (te betalen tegen "
+                                      f"{order.payment_due_date.isoformat()})")
 
 
 @dataclass(frozen=True)
