@@ -31,6 +31,7 @@ from shop.orders.models import (
     PaymentProvider,
     Shipment,
 )
+from shop.packages.models import Package
 from shop.payments.gateway import configured_provider
 from shop.scheduling.days import delivery_days
 from shop.scheduling.models import SlotKind
@@ -195,6 +196,32 @@ def check_cart(priced, locale: str = "nl") -> None:
     raise CartChanged(_l("Je winkelmand is gewijzigd: %(problem)s"), problem=str(priced.problems[0]))
 
 
+def order_line(item: Product | Package, *, quantity: int, unit_price_cents: int, total_cents: int,
+               vat_rate: int | None, perishable: bool, shares, locale: str) -> OrderLine:
+    """A product or package as sold, snapshotted: its name in the order's locale, unit, price, VAT rate, and for
+    a package each component's producer, name, list price, rate and share of the price (``shares``: the
+    packages' component shares). The checkout and the gift lists sell through it."""
+    is_product = isinstance(item, Product)
+    line = OrderLine(
+        product_id=item.id if is_product else None,
+        package_id=None if is_product else item.id,
+        name=item.t("name", locale),
+        unit=item.unit if is_product else "",
+        quantity=quantity,
+        unit_price_cents=unit_price_cents,
+        total_cents=total_cents,
+        vat_rate=vat_rate,
+        perishable=perishable,
+    )
+    for share in shares:
+        line.components.append(OrderLineComponent(
+            product_id=share.product.id, producer_id=share.product.producer_id, name=share.product.t("name", locale),
+            quantity=share.quantity, list_price_cents=share.product.price_cents, vat_rate=share.vat_rate,
+            share_cents=share.share_cents,
+        ))
+    return line
+
+
 def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: date | None = None,
                 now: datetime | None = None) -> Order:
     """Turn ``cart`` into an order awaiting payment, in the caller's transaction (the caller commits).
@@ -271,30 +298,10 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     )
     order.shipments.append(shipment)
     for priced_line in priced.lines:
-        item = priced_line.product or priced_line.package
-        line = OrderLine(
-            product_id=priced_line.product.id if priced_line.product else None,
-            package_id=priced_line.package.id if priced_line.package else None,
-            name=item.t("name", locale),
-            unit=priced_line.product.unit if priced_line.product else "",
-            quantity=priced_line.quantity,
-            unit_price_cents=priced_line.unit_price_cents,
-            total_cents=priced_line.total_cents,
-            vat_rate=priced_line.vat_rate,
-            perishable=priced_line.perishable,
-        )
-        for share in priced_line.components:
-            line.components.append(
-                OrderLineComponent(
-                    product_id=share.product.id,
-                    producer_id=share.product.producer_id,
-                    name=share.product.t("name", locale),
-                    quantity=share.quantity,
-                    list_price_cents=share.product.price_cents,
-                    vat_rate=share.vat_rate,
-                    share_cents=share.share_cents,
-                )
-            )
+        line = order_line(priced_line.product or priced_line.package, quantity=priced_line.quantity,
+                          unit_price_cents=priced_line.unit_price_cents, total_cents=priced_line.total_cents,
+                          vat_rate=priced_line.vat_rate, perishable=priced_line.perishable,
+                          shares=priced_line.components, locale=locale)
         order.lines.append(line)
         shipment.lines.append(line)
     order.transitions.append(

@@ -23,6 +23,7 @@ from shop.accounts.company import check_company_details, details_of, get_company
 from shop.catalog.images import delete_stored, process_upload
 from shop.catalog.models import Product
 from shop.catalog.search import fold
+from shop.checkout.services import order_line
 from shop.core.clock import shop_now
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
@@ -38,14 +39,11 @@ from shop.orders.lifecycle import add_effect
 from shop.orders.models import (
     DeliveryMethod,
     Order,
-    OrderLine,
-    OrderLineComponent,
     OrderStatus,
     OrderTransition,
     PaymentProvider,
     Shipment,
 )
-from shop.packages.models import Package
 from shop.payments.gateway import configured_provider
 from shop.scheduling.models import SlotKind
 from shop.scheduling.services import SlotError, SlotRequest, take_slots
@@ -298,21 +296,11 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
             hide_prices=True,
         )
         item = row.item
-        line = OrderLine(
-            product_id=item.id if isinstance(item, Product) else None,
-            package_id=item.id if isinstance(item, Package) else None,
-            name=item.t("name", locale), unit=item.unit if isinstance(item, Product) else "",
-            quantity=row.quantity, unit_price_cents=item.price_cents, total_cents=row.goods_cents,
-            vat_rate=row.vat_rate,
-            perishable=(item.perishable if isinstance(item, Product)
-                        else any(c.product.perishable for c in item.components)),
-        )
-        for share in row.shares:
-            line.components.append(OrderLineComponent(
-                product_id=share.product.id, producer_id=share.product.producer_id,
-                name=share.product.t("name", locale), quantity=share.quantity,
-                list_price_cents=share.product.price_cents, vat_rate=share.vat_rate, share_cents=share.share_cents,
-            ))
+        line = order_line(item, quantity=row.quantity, unit_price_cents=item.price_cents, total_cents=row.goods_cents,
+                          vat_rate=row.vat_rate,
+                          perishable=(item.perishable if isinstance(item, Product)
+                                      else any(c.product.perishable for c in item.components)),
+                          shares=row.shares, locale=locale)
         order.shipments.append(shipment)
         order.lines.append(line)
         shipment.lines.append(line)
