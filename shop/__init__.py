@@ -41,7 +41,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _connect_domains() -> None:
-    """The domains above accounts and orders hook into them: the catalog names a user's producer, the orders
+    """The domains above accounts and orders hook into them: the catalog names a user's producer, the reference
+    data checks the company profile's postcode and place, the orders
     join the personal-data export and the domains above orders its lifecycle, mails, export and pages (once per
     process; repeating is harmless)."""
     from shop.catalog.producer_queries import connect_to_accounts as connect_catalog
@@ -50,8 +51,10 @@ def _connect_domains() -> None:
     from shop.invoicing.services import connect_to_orders as connect_invoicing
     from shop.invoicing.views import connect_to_order_pages as connect_invoicing_pages
     from shop.orders.customers import connect_to_accounts as connect_orders
+    from shop.reference.postcodes import connect_to_accounts as connect_postcodes
 
     connect_catalog()
+    connect_postcodes()
     connect_orders()
     connect_invoicing()
     connect_invoicing_pages()

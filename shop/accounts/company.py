@@ -4,8 +4,9 @@ details, used by the profile page and by the checkout's company block alike.
 Rules kept here:
 - A company is named (legal name), identified by its Belgian VAT number (checked, mod 97; the enterprise number
   is its ten digits) and has an invoice address (street and number, Belgian postcode, municipality): all
-  required. The invoice e-mail and the Peppol participant id are optional; an empty Peppol id means the
-  default, 0208:<enterprise number>, and one that equals the default is kept empty too, so changing the VAT
+  required. The postcode must exist and the municipality belong to it, as every address in the shop
+  (shop.reference.postcodes, through shop.accounts.place_check). The invoice e-mail and the Peppol participant
+  id are optional; an empty Peppol id means the default, 0208:<enterprise number>, and one that equals the default is kept empty too, so changing the VAT
   number later never leaves an old id behind. A given Peppol id must carry this company's number.
 - Texts are trimmed, have a maximum length (the columns') and hold no control characters (tabs, line breaks,
   NUL): they go on invoices and into the e-invoice's XML as they are.
@@ -21,6 +22,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from shop.accounts.models import CompanyProfile, Role, User
+from shop.accounts.place_check import place_problem
 from shop.accounts.services import NotAllowed
 from shop.core.email_address import EMAIL, MAX_EMAIL_LENGTH
 from shop.core.errors import DomainError
@@ -107,6 +109,10 @@ def check_company_details(details: CompanyDetails) -> CompanyDetails:
     city = _text(details.city, "city", errors, maximum=CITY_MAX,
                  missing=_l("Geef de gemeente van het facturatieadres."),
                  too_long=_l("Geef een gemeente van hoogstens %(max)s tekens.", max=CITY_MAX))
+    if postcode is not None and "postcode" not in errors and "city" not in errors:
+        problem = place_problem(postcode, city)  # exists in Belgium, and the city belongs to it (2600 not Gent)
+        if problem is not None:
+            errors[problem.field] = problem.message
     invoice_email = (details.invoice_email or "").strip()
     if invoice_email and (len(invoice_email) > MAX_EMAIL_LENGTH or not EMAIL.match(invoice_email)
                           or _has_control_characters(invoice_email)):

@@ -3,8 +3,9 @@ names that belong to a postcode, and whether a place name typed in an address is
 
 A name matches whatever its case, accents, hyphens or brackets (``sint-niklaas``, ``Sint Niklaas``), ``St.``
 for ``Sint``, the municipality's name in another language (``Gand``), and a locality with its municipality
-(``Gent-Mariakerke``, ``Mariakerke (Gent)``). The reference data holds only this province: for any other
-postcode the shop has no names, and nothing can be checked.
+(``Gent-Mariakerke``, ``Mariakerke (Gent)``). The localities are known only in this province; the check of an
+address anywhere in Belgium (the national postcode table, with this finer check inside the province) is
+shop.reference.postcodes.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from shop.catalog.places import places_at
 from shop.core.clock import shop_now
 from shop.core.errors import DomainError
 from shop.core.postcode import belgian_postcode
 from shop.core.settings import DeliveryZone, ShopSettings, get_settings
 from shop.orders.models import DeliveryMethod
+from shop.reference.postcodes import check_place as reference_check_place
 from shop.scheduling.days import delivery_days, pickup_days
 
 PROVINCE_ZONE = "oost-vlaanderen"
@@ -45,22 +45,19 @@ def normalise_postcode(text: str | None) -> str:
     return value
 
 
-def check_place(postcode: str, place: str, *, field: str = "city") -> None:
-    """The place typed in an address belongs to its postcode (``9000`` with ``Gent``, not ``Brussel``), so that
-    a slip or invoice never names two places. Only postcodes the reference data knows (Oost-Vlaanderen) can be
-    checked; an empty postcode or place is left to the form's "required" messages.
+def check_place(postcode: str, place: str, *, field: str = "city", postcode_field: str = "postcode") -> None:
+    """The postcode of an address exists in Belgium and the place typed belongs to it (``9000`` with ``Gent``,
+    not ``Brussel``; ``2600`` not with ``Gent``), so that a slip or invoice never names two places: the rule of
+    every address, shop.reference.postcodes.check_place. An empty postcode or place is left to the form's
+    "required" messages.
 
-    Raises DeliveryError on ``field`` with the names that do belong to the postcode.
+    Raises DeliveryError on ``field`` (the place) or ``postcode_field`` (a postcode that does not exist).
     """
-    if not postcode or not place:
+    if not postcode:
         return
-    places = places_at(postcode)
-    if places is not None and not places.has(place):
-        raise DeliveryError(
-            _l("“%(place)s” hoort niet bij postcode %(postcode)s (plaatsen met die postcode: %(names)s). Kijk de "
-               "postcode en de gemeente na."),
-            field=field, place=place, postcode=postcode, names=", ".join(places.names),
-        )
+    problem = reference_check_place(postcode, place)
+    if problem is not None:
+        raise DeliveryError(problem.message, field=field if problem.field == "city" else postcode_field)
 
 
 def is_province_postcode(postcode: str) -> bool:

@@ -106,9 +106,9 @@ class CheckoutForm(FlaskForm):
     @staticmethod
     def _check_place(postcode_field, city_field) -> None:
         try:
-            check_place(postcode_field.data, city_field.data, field=city_field.name)
+            check_place(postcode_field.data, city_field.data, field=city_field.name, postcode_field=postcode_field.name)
         except DeliveryError as error:
-            city_field.errors.append(str(error))
+            (city_field if error.field == city_field.name else postcode_field).errors.append(str(error))
 
     @staticmethod
     def _date(field) -> date | None:

@@ -132,7 +132,8 @@ def plan_for(data: CheckoutData, priced, now: datetime | None = None) -> Shipmen
     if data.method == DeliveryMethod.DELIVERY:
         check_place(data.postcode.strip(), data.city.strip(), field="city")
     if data.is_company:
-        check_place(data.billing_postcode.strip(), data.billing_city.strip(), field="billing_city")
+        check_place(data.billing_postcode.strip(), data.billing_city.strip(), field="billing_city",
+                    postcode_field="billing_postcode")
     now = now or shop_now()
     plan = plan_shipment(
         data.method,

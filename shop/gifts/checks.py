@@ -1,7 +1,7 @@
 """Every row of a gift list checked before anything is ordered, all rows at once.
 
-Per row and column: name, street and number, postcode (a Belgian one; in Oost-Vlaanderen it must belong to the
-city, shop.catalog.places), city, country (Belgium only), the personal message (the gift message's limit), what
+Per row and column: name, street and number, postcode (a Belgian one that exists, and the city belongs to it:
+shop.reference.postcodes), city, country (Belgium only), the personal message (the gift message's limit), what
 to send (a package or product by code or name, for sale) and how many, the desired day (a delivery day, with
 room for the parcels of the list: the delivery slots' room, shop.scheduling.services), perishables only where
 the zone allows them (Oost-Vlaanderen). Over all rows: the total quantity of every product, packages' components included, within
@@ -35,7 +35,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Product
-from shop.catalog.places import places_at_postcodes
 from shop.catalog.search import fold
 from shop.catalog.vat import VatCategory
 from shop.checkout.delivery import PROVINCE_ZONE, REST_ZONE, delivery_fee_cents
@@ -47,6 +46,7 @@ from shop.extensions import db
 from shop.packages.models import Package, PackageComponent
 from shop.packages.services import ComponentShare, component_shares
 from shop.packages.services import is_for_sale as package_for_sale
+from shop.reference.postcodes import check_places
 from shop.scheduling.days import delivery_days
 from shop.scheduling.services import delivery_slots
 
@@ -289,18 +289,14 @@ def check_list(values: list[dict[str, str]], *, now: datetime | None = None) -> 
     for row in rows:
         _check_fields(row, settings)
 
-    # Places of all postcodes (one query): the city belongs to its postcode, and the zone.
-    places = places_at_postcodes(row.postcode for row in rows)
-    for row in rows:
-        if not row.postcode:
-            continue
-        known = places.get(row.postcode)
-        city = row.values.get("city", "").strip()
-        if known is not None and city and not known.has(city):
-            row.add("city", _l(
-                "“%(place)s” hoort niet bij postcode %(postcode)s (plaatsen met die postcode: %(names)s). Kijk de "
-                "postcode en de gemeente na.", place=city, postcode=row.postcode, names=", ".join(known.names)))
-        row.zone = settings.zone(PROVINCE_ZONE if known is not None else REST_ZONE)
+    # The postcode exists and the city belongs to it, and the zone (shop.reference.postcodes: the national table
+    # is in memory, the province's localities one query for all rows).
+    with_postcode = [row for row in rows if row.postcode]
+    checked = check_places((row.postcode, row.values.get("city", "")) for row in with_postcode)
+    for row, place in zip(with_postcode, checked, strict=True):
+        if place.problem is not None:
+            row.add(place.problem.field, place.problem.message)
+        row.zone = settings.zone(PROVINCE_ZONE if place.in_province else REST_ZONE)
 
     # What to send (two queries), and its price.
     loaded = _load_items(rows)

@@ -31,7 +31,7 @@ def _profiles(db) -> int:
     return db.session.scalar(select(func.count()).select_from(CompanyProfile))
 
 
-def test_details_are_normalised():
+def test_details_are_normalised(db):  # db: the postcode and city are checked against the reference data
     checked = check_company_details(_details(peppol_id="9925:be0123456749", invoice_email=" boekhouding@anker.be "))
     assert (checked.vat_number, checked.postcode, checked.peppol_id, checked.invoice_email) == (
         "BE0123456749", "9000", "9925:BE0123456749", "boekhouding@anker.be")
@@ -39,7 +39,7 @@ def test_details_are_normalised():
 
 
 @pytest.mark.parametrize("typed", ["", "0208:0123456749", "0208:0123.456.749", "iso6523-actorid-upis::0208:0123456749"])
-def test_the_default_peppol_id_is_kept_empty_and_means_0208_with_the_enterprise_number(typed):
+def test_the_default_peppol_id_is_kept_empty_and_means_0208_with_the_enterprise_number(db, typed):
     checked = check_company_details(_details(peppol_id=typed))
     assert checked.peppol_id == ""
     assert checked.participant_id == "0208:0123456749"
@@ -68,13 +68,13 @@ def test_the_default_peppol_id_is_kept_empty_and_means_0208_with_the_enterprise_
     ({"invoice_email": "boekhouding"}, "invoice_email", "Geef een geldig e-mailadres, zoals naam@voorbeeld.be."),
     ({"invoice_email": "a@" + "b" * 250 + ".be"}, "invoice_email", "Geef een geldig e-mailadres, zoals naam@voorbeeld.be."),
 ])
-def test_each_bad_detail_is_named_with_its_message(changes, field, message):
+def test_each_bad_detail_is_named_with_its_message(db, changes, field, message):
     with pytest.raises(InvalidCompanyDetails) as raised:
         check_company_details(_details(**changes))
     assert {name: str(text) for name, text in raised.value.errors.items()} == {field: message}
 
 
-def test_every_wrong_field_is_named_at_once():
+def test_every_wrong_field_is_named_at_once(db):
     with pytest.raises(InvalidCompanyDetails) as raised:
         check_company_details(CompanyDetails(legal_name="", vat_number="", street="", postcode="", city=""))
     assert list(raised.value.errors) == ["legal_name", "vat_number", "street", "postcode", "city"]
@@ -152,3 +152,22 @@ def test_deleting_the_account_deletes_the_company_profile(db):
     delete_account(user, DEFAULT_PASSWORD, by=user)
     db.session.commit()
     assert _profiles(db) == 0
+
+
+@pytest.mark.parametrize(("postcode", "city"), [("1000", "Bruxelles"), ("2000", "Antwerpen"), ("3001", "Heverlee")])
+def test_an_invoice_address_anywhere_in_belgium_is_accepted(db, postcode, city):
+    checked = check_company_details(_details(postcode=postcode, city=city))
+
+    assert (checked.postcode, checked.city) == (postcode, city)
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"postcode": "2600", "city": "Gent"}, "city",
+     "“Gent” hoort niet bij postcode 2600: 2600 hoort bij Antwerpen. Kijk de postcode na, of schrijf de gemeente."),
+    ({"postcode": "1001", "city": "Brussel"}, "postcode", "Postcode 1001 bestaat niet in België. Kijk de postcode na."),
+])
+def test_an_invoice_address_whose_postcode_and_city_do_not_match_is_refused(db, changes, field, message):
+    with pytest.raises(InvalidCompanyDetails) as raised:
+        check_company_details(_details(**changes))
+
+    assert {name: str(text) for name, text in raised.value.errors.items()} == {field: message}

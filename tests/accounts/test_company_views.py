@@ -90,6 +90,9 @@ def test_the_saved_profile_is_shown_with_the_derived_enterprise_number_and_peppo
     ({"legal_name": "Anker\tbv"}, "legal_name", "Gebruik in dit veld alleen gewone tekens, zonder tabs of regeleinden."),
     ({"legal_name": "x" * 161}, "legal_name", "Geef een bedrijfsnaam van hoogstens 160 tekens."),
     ({"invoice_email": "boekhouding"}, "invoice_email", "Geef een geldig e-mailadres, zoals naam@voorbeeld.be."),
+    ({"postcode": "2600"}, "city",
+     "“Gent” hoort niet bij postcode 2600: 2600 hoort bij Antwerpen. Kijk de postcode na, of schrijf de gemeente."),
+    ({"postcode": "9999"}, "postcode", "Postcode 9999 bestaat niet in België. Kijk de postcode na."),
 ])
 def test_bad_input_is_shown_at_its_field_and_nothing_is_saved(client, db, changes, field, message):
     _logged_in(client, db)

@@ -1,6 +1,7 @@
-"""The place of an address belongs to its postcode (shop.catalog.places, shop.checkout.delivery.check_place):
-``9000 Brussel`` is refused at checkout with the names that do belong to 9000, for the delivery address and the
-company's billing address, and place_order refuses it too. The province's real reference data is loaded."""
+"""The place of an address belongs to its postcode (shop.reference.postcodes, shop.checkout.delivery.check_place):
+``9000 Brussel`` is refused at checkout with the names that do belong to 9000, ``2600 Gent`` with the municipality
+of 2600, a postcode that does not exist at its field, for the delivery address and the company's billing address,
+and place_order refuses them too. The province's real reference data is loaded."""
 
 from __future__ import annotations
 
@@ -121,3 +122,54 @@ def test_saved_checkout_data_with_a_wrong_place_goes_back_to_the_form(client, db
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/afrekenen")
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+# --- anywhere in Belgium (shop.reference.postcodes) ----------------------------------------------------------------
+
+
+def test_checkout_delivers_durable_goods_to_a_municipality_outside_the_province(client, db, province):
+    assert _checkout(client, db, postcode="3000", city="Leuven").status_code == 303
+
+
+def test_checkout_refuses_another_municipality_at_the_postcode_naming_the_postcodes_one(client, db, province):
+    response = _checkout(client, db, postcode="2600", city="Gent")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ('<p class="field__error" id="city-error"><span class="visually-hidden">Fout: </span>“Gent” hoort niet bij '
+            'postcode 2600: 2600 hoort bij Antwerpen. Kijk de postcode na, of schrijf de gemeente.</p>') in html
+
+
+@pytest.mark.parametrize(("fields", "field", "postcode"), [
+    ({"postcode": "1001", "city": "Brussel"}, "postcode", "1001"),
+    ({"is_company": "y", "company_name": "Hoeve BV", "vat_number": "BE0207725104", "billing_street": "Markt 1",
+      "billing_postcode": "9999", "billing_city": "Gent"}, "billing_postcode", "9999"),
+])
+def test_checkout_refuses_a_postcode_that_does_not_exist_at_its_field(client, db, province, fields, field, postcode):
+    response = _checkout(client, db, **fields)
+
+    assert response.status_code == 422
+    assert (f'<p class="field__error" id="{field}-error"><span class="visually-hidden">Fout: </span>Postcode '
+            f'{postcode} bestaat niet in België. Kijk de postcode na.</p>') in response.get_data(as_text=True)
+
+
+def test_place_order_refuses_a_postcode_that_does_not_exist(db, province):
+    cart = make_order_cart((make_product("Adreskaas", stock=5), 1))
+
+    with pytest.raises(DeliveryError) as refused:
+        place_order(cart, make_order_data("delivery", postcode="1001", city="Brussel"))
+
+    assert (refused.value.field, str(refused.value)) == (
+        "postcode", "Postcode 1001 bestaat niet in België. Kijk de postcode na.")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_perishables_are_still_refused_outside_the_province(db, province):
+    cart = make_order_cart((make_product("Verse kaas", stock=5, perishable=True), 1))
+
+    with pytest.raises(DeliveryError) as refused:
+        place_order(cart, make_order_data("delivery", postcode="8000", city="Brugge"))
+
+    assert refused.value.field == "postcode"
+    assert "Die leveren we alleen in Oost-Vlaanderen" in str(refused.value)

@@ -40,6 +40,10 @@ def test_a_good_row_passes_and_is_priced(gift_shop, first_day):
     (dict(desired_date="morgen"), "desired_date", "Schrijf de datum als dag/maand/jaar"),
     (dict(desired_date="01/01/2020"), "desired_date", "kunnen we niet leveren"),
     (dict(item="hoevekaas", postcode="1000", city="Brussel"), "postcode", "bevat verse producten"),
+    (dict(item="hoevekaas", postcode="8000", city="Brugge"), "postcode", "bevat verse producten"),
+    (dict(postcode="2600", city="Gent"), "city", "“Gent” hoort niet bij postcode 2600: 2600 hoort bij Antwerpen."),
+    (dict(postcode="1001", city="Brussel"), "postcode", "Postcode 1001 bestaat niet in België. Kijk de postcode na."),
+    (dict(postcode="9999", city="Gent"), "postcode", "Postcode 9999 bestaat niet in België."),
     (dict(item="pralines", quantity="51"), "item", "Niet genoeg voorraad: de lijst vraagt 51 × Pralines, er zijn er 50."),
 ])
 def test_a_wrong_row_gets_a_message_on_its_column(gift_shop, values, column, message):
@@ -55,6 +59,20 @@ def test_a_postcode_outside_the_province_is_accepted_for_durable_goods(gift_shop
     checked = check_list([row(postcode="1000", city="Brussel")])
 
     assert (checked.ok, checked.rows[0].zone.code) == (True, "belgie")
+
+
+def test_recipients_anywhere_in_belgium_are_checked_against_their_municipality(gift_shop):
+    checked = check_list([
+        row(postcode="1000", city="Bruxelles"), row(name="Bo", postcode="2000", city="Antwerpen"),
+        row(name="Cas", postcode="8000", city="Brugge"), row(name="Dirk", postcode="3000", city="Leuven"),
+        row(name="Els", postcode="3001", city="Heverlee"),  # a deelgemeente the shop does not know: accepted
+        row(name="Fien", postcode="2600", city="Gent"), row(name="Guy", postcode="1001", city="Brussel"),
+        row(name="Hans", postcode="9000", city="Gent"),
+    ])
+
+    assert [(r.number, sorted(r.errors)) for r in checked.rows] == [
+        (1, []), (2, []), (3, []), (4, []), (5, []), (6, ["city"]), (7, ["postcode"]), (8, [])]
+    assert [r.zone.code for r in checked.rows if r.ok] == ["belgie"] * 5 + ["oost-vlaanderen"]
 
 
 def test_stock_counts_all_rows_and_packages_components_together(gift_shop):
