@@ -37,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from shop.core import page_cache
 
     page_cache.init_app(app)  # last: its lookup runs after every other check of a request
+    deployment.trust_proxies(app)  # the outermost WSGI layer, in front of the page cache's fast path
     return app
 
 

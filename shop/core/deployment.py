@@ -16,9 +16,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def init_app(app: Flask) -> None:
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     if app.config.get("ENV_NAME") == "production" and not app.config.get("TRUSTED_HOSTS"):
         # Production answers only to the host of its own address unless told otherwise.
         host = urlsplit(app.config.get("SHOP_BASE_URL") or "").hostname
@@ -30,3 +27,11 @@ def init_app(app: Flask) -> None:
         def strict_transport_security(response):
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
             return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe the forwarded headers (``TRUSTED_PROXIES``): called last by create_app, so that this is the outermost
+    WSGI layer and every layer inside (the page cache's fast path, Flask) sees the client's host and scheme."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.dates import get_month_names
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, get_locale
+from werkzeug.datastructures import LanguageAccept
 
 from shop.core.money import format_eur
 
@@ -14,13 +15,18 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "en": "English"}
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, worker, tests of services: the shop's default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("lang")
+    return choose_locale(current_app.config, session.get("lang"), request.accept_languages)
+
+
+def choose_locale(config, chosen, accept_languages: LanguageAccept) -> str:
+    """The rule itself, without a Flask request (the page cache's fast path asks it too): the language chosen in
+    the session, else the best of the browser's Accept-Language, else the shop's default."""
+    languages = config["LANGUAGES"]
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_language() -> str:

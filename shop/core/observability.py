@@ -39,7 +39,8 @@ class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every record (empty outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        # A line written outside a Flask request (a page served by the page cache's fast path) brings its id.
+        record.request_id = current_request_id() or getattr(record, "request_id", "")
         return True
 
 
@@ -89,6 +90,21 @@ def _role() -> str:
     return getattr(role, "value", role) or "customer"
 
 
+def request_id_for(incoming: str, trust_incoming: bool) -> str:
+    """The id of a request: the proxy's ``X-Request-ID`` when the shop trusts a proxy and it looks like an id, else
+    a new random one."""
+    return incoming if trust_incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def log_request_line(method: str, path: str, status: int, duration_ms: float | None, role: str,
+                     request_id: str = "") -> None:
+    """The one line that ends a request (also for a page the page cache's fast path serves without Flask)."""
+    extra = {"method": method, "path": path, "status": status, "duration_ms": duration_ms, "role": role}
+    if request_id and not has_request_context():
+        extra["request_id"] = request_id
+    log.info("%s %s %s", method, path, status, extra=extra)
+
+
 def init_app(app: Flask) -> None:
     if not app.testing:  # tests keep pytest's log capture
         configure_logging(app.config.get("LOG_FORMAT", "text"), app.config.get("LOG_LEVEL", "INFO"))
@@ -96,8 +112,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def start_request():
-        incoming = request.headers.get("X-Request-ID", "") if trust_incoming else ""
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""), trust_incoming)
         g.request_started = time.perf_counter()
 
     @app.after_request
@@ -113,7 +128,5 @@ def init_app(app: Flask) -> None:
             role = _role()
         except Exception:  # noqa: BLE001 - the user could not be loaded (the database is down): still log
             role = "unknown"
-        log.info("%s %s %s", request.method, request.path, response.status_code,
-                 extra={"method": request.method, "path": request.path, "status": response.status_code,
-                        "duration_ms": duration, "role": role})
+        log_request_line(request.method, request.path, response.status_code, duration, role)
         return response

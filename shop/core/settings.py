@@ -88,8 +88,10 @@ DEFAULT_SETTINGS = ShopSettings()
 
 def get_settings() -> ShopSettings:
     """The shop's settings; an app can override fields with ``app.config["SHOP_SETTINGS"] = {...}``."""
-    if has_app_context():
-        overrides = current_app.config.get("SHOP_SETTINGS")
-        if overrides:
-            return replace(DEFAULT_SETTINGS, **overrides)
-    return DEFAULT_SETTINGS
+    return settings_from(current_app.config) if has_app_context() else DEFAULT_SETTINGS
+
+
+def settings_from(config) -> ShopSettings:
+    """The settings an app with this config has (``get_settings`` without an app context)."""
+    overrides = config.get("SHOP_SETTINGS")
+    return replace(DEFAULT_SETTINGS, **overrides) if overrides else DEFAULT_SETTINGS
