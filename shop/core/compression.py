@@ -9,7 +9,7 @@ answers 304. Registered first among the after-request hooks, so it runs last, on
 BREACH: a compressed page that holds a secret (the CSRF token) next to text an attacker put in the address
 (a search word) leaks the secret through its size. A page rendered here with a CSRF token is compressed only
 when its address has no query string. A page from the page cache comes compressed (shop.core.page_cache): its
-constant parts once, each per-visitor part (the token) by a compressor of its own, so the secret never shares a
+constant parts once, each per-visitor part (the token) stored uncompressed, so the secret never shares a
 compression window with the address's text and the page is compressed whatever its address.
 """
 

@@ -48,19 +48,25 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_wtf.csrf import generate_csrf as flask_wtf_generate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import Table, event
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import Accept, LanguageAccept
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie
+from werkzeug.wsgi import get_host
 
 from shop.core.clock import shop_now
 from shop.core.compression import LEVEL as COMPRESS_LEVEL
 from shop.core.compression import MIN_SIZE as COMPRESS_MIN_SIZE
 from shop.core.compression import accepts_gzip
 from shop.core.db import db
-from shop.core.i18n import select_locale
+from shop.core.i18n import choose_locale, select_locale
+from shop.core.observability import log as request_log
+from shop.core.observability import log_request_line, request_id_for
 from shop.core.security import is_personal_response
-from shop.core.settings import get_settings
+from shop.core.settings import ShopSettings, settings_from
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +228,12 @@ class Entry:
     """A stored page: its bytes with placeholders for the per-visitor parts, split once at those placeholders so
     that serving it is one join (``parts[i]`` goes between ``segments[i]`` and ``segments[i + 1]``)."""
 
-    __slots__ = ("body", "deflated", "parts", "segments", "size")
+    __slots__ = ("body", "deflated", "parts", "replay", "segments", "size")
 
     def __init__(self, body: bytes, placeholder: re.Pattern[bytes]):
         self.body = body
+        # The headers of a hit through Flask, by (gzipped, HEAD), as the fast path replays them (see FastHits).
+        self.replay: dict[tuple[bool, bool], list[tuple[str, str | None]]] = {}
         self.size = len(body)
         pieces = placeholder.split(body)
         self.segments = pieces[0::2]
@@ -234,9 +242,9 @@ class Entry:
 
     def gzip(self, values: dict[str, bytes]) -> tuple[bytes, bytes]:
         """The page for these per-visitor values, plain and gzipped. The constant segments are compressed once
-        (each a raw deflate stream ending in a sync flush, kept with the copy); each per-visitor value is
-        compressed on its own, by a fresh compressor: no secret shares a compression window with other text, so
-        the compressed size says nothing about it (BREACH)."""
+        (each a raw deflate stream ending in a sync flush, kept with the copy); each per-visitor value goes in
+        as it is, in stored (uncompressed) deflate blocks: no secret is compressed, let alone beside other
+        text, so the compressed size says nothing about it (BREACH); and no compressor is set up per visitor."""
         if self.deflated is None:
             self.deflated = [_deflate(segment) for segment in self.segments]
         plain = [self.segments[0]]
@@ -244,7 +252,7 @@ class Entry:
         for name, segment, deflated in zip(self.parts, self.segments[1:], self.deflated[1:], strict=True):
             value = values[name]
             plain += (value, segment)
-            packed += (_deflate(value), deflated)
+            packed += (_stored(value), deflated)
         body = b"".join(plain)
         packed += (FINAL_EMPTY_BLOCK, struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))
         return body, b"".join(packed)
@@ -261,6 +269,12 @@ class Entry:
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
 FINAL_EMPTY_BLOCK = b"\x03\x00"  # a last, empty block with fixed codes: ends the deflate stream
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as stored deflate blocks (not final; the stream is byte-aligned after a sync flush)."""
+    return b"".join(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
+                    for chunk in (data[start:start + 0xFFFF] for start in range(0, len(data), 0xFFFF)))
 
 
 def _deflate(data: bytes) -> bytes:
@@ -352,7 +366,9 @@ class PageCache:
         self.app = app
         self._build: str | None = None
         self.parts: dict[str, Callable[[], str]] = app.extensions.setdefault("page_cache_parts", {})
-        self._settings_fingerprints: dict[int, str] = {}
+        self._settings_fingerprints: dict[str, tuple[ShopSettings, str]] = {}
+        self.fast_parts: dict[str, Callable[[Visit], str | None]] = app.extensions.setdefault(
+            "page_cache_fast_parts", {})
         self.pattern = re.compile(rb"<!--page-cache:([a-z_]+)-->")
 
     @property
@@ -364,28 +380,34 @@ class PageCache:
     def placeholder(self, name: str) -> str:
         return f"<!--page-cache:{name}-->"
 
-    def settings_fingerprint(self) -> str:
-        settings = get_settings()
-        marker = hash(settings)
-        fingerprint = self._settings_fingerprints.get(marker)
-        if fingerprint is None:
-            fingerprint = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    def settings_fingerprint(self, config) -> tuple[ShopSettings, str]:
+        """The shop's settings for this config (``get_settings`` without an app context: they come from the app's
+        config, never from the database) and their fingerprint, kept per content of the overrides."""
+        overrides = config.get("SHOP_SETTINGS")
+        marker = repr(overrides) if overrides else ""
+        known = self._settings_fingerprints.get(marker)
+        if known is None:
+            settings = settings_from(config)
+            known = (settings, hashlib.sha256(repr(settings).encode()).hexdigest()[:16])
             if len(self._settings_fingerprints) > 64:
                 self._settings_fingerprints.clear()
-            self._settings_fingerprints[marker] = fingerprint
-        return fingerprint
+            self._settings_fingerprints[marker] = known
+        return known
 
     def key(self) -> str:
-        environ = request.environ
+        """The key of this Flask request's page."""
+        return self.key_for(request.environ, request.host, select_locale())
+
+    def key_for(self, environ: dict, host: str, locale: str) -> str:
+        """The key of a page: the one rule, for a Flask request (``key``) and for the fast path (``FastHits``)."""
+        settings, fingerprint = self.settings_fingerprint(self.app.config)
         now = shop_now()
-        settings = get_settings()
         after_cutoff = "1" if now.time() >= settings.order_cutoff else "0"
         return "|".join((
-            self.build, self.settings_fingerprint(), select_locale(), now.date().isoformat(), after_cutoff,
-            environ.get("wsgi.url_scheme", ""), request.host, environ.get("SCRIPT_NAME", ""),
+            self.build, fingerprint, locale, now.date().isoformat(), after_cutoff,
+            environ.get("wsgi.url_scheme", ""), host, environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
         ))
-
 
     def lookup(self, generation: str, key: str) -> Entry | None:
         entry = self.local.get(generation, key)
@@ -406,12 +428,18 @@ class PageCache:
         visitor takes gzip, its compressed form is assembled from the copy's compressed segments and left in
         ``g.page_cache_gzip`` for the compression step (which sends it if the body is still this one)."""
         values = {name: str(self.parts[name]()).encode() for name in set(entry.parts)}
-        if compress and entry.size >= COMPRESS_MIN_SIZE and accepts_gzip():
-            body, packed = entry.gzip(values)
-            if len(packed) < len(body):
-                g.page_cache_gzip = (body, packed)
-            return body
-        return entry.render(values) if entry.parts else entry.body
+        body, packed = assemble(entry, values, compress and accepts_gzip())
+        if packed is not None:
+            g.page_cache_gzip = (body, packed)
+        return body
+
+
+def assemble(entry: Entry, values: dict[str, bytes], gzip: bool) -> tuple[bytes, bytes | None]:
+    """The page for these per-visitor values, and its gzipped form when ``gzip`` and it is worth it (else None)."""
+    if gzip and entry.size >= COMPRESS_MIN_SIZE:
+        body, packed = entry.gzip(values)
+        return body, (packed if len(packed) < len(body) else None)
+    return (entry.render(values) if entry.parts else entry.body), None
 
 
 def _build_fingerprint(app: Flask) -> str:
@@ -447,10 +475,17 @@ def shared_page(view):
     return wrapped
 
 
-def per_visitor(app: Flask, name: str, render: Callable[[], str]) -> None:
+def per_visitor(app: Flask, name: str, render: Callable[[], str],
+                fast: Callable[[Visit], str | None] | None = None) -> None:
     """Register a per-visitor part of the layout: templates write ``{{ per_visitor("<name>") }}``; a copy for the
-    cache holds a placeholder, filled in for each visitor by ``render()``."""
+    cache holds a placeholder, filled in for each visitor by ``render()`` (in a Flask request).
+
+    ``fast(visit)`` renders the same part without Flask, for the fast path (``FastHits``): it must give exactly
+    what ``render()`` would for that visitor, or None when it cannot tell cheaply (Flask then answers). A part
+    without ``fast`` sends every page holding it through Flask."""
     app.extensions.setdefault("page_cache_parts", {})[name] = render
+    if fast is not None:
+        app.extensions.setdefault("page_cache_fast_parts", {})[name] = fast
 
 
 def _filling() -> bool:
@@ -484,6 +519,19 @@ def _shared_endpoint() -> bool:
 _csrf_serializers: dict[bytes | str, URLSafeTimedSerializer] = {}
 
 
+def _csrf_serializer(secret) -> URLSafeTimedSerializer:
+    serializer = _csrf_serializers.get(secret)
+    if serializer is None:
+        if len(_csrf_serializers) > 8:
+            _csrf_serializers.clear()
+        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+    return serializer
+
+
+def _raw_csrf_token() -> str:
+    return hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
+
+
 def generate_csrf() -> str:
     """Flask-WTF's ``generate_csrf`` (the same token, in the same session field and ``g``, checked by its
     ``validate_csrf``) with its signing serializer built once per key instead of on every page."""
@@ -495,20 +543,246 @@ def generate_csrf() -> str:
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret:
         return flask_wtf_generate_csrf()  # raises its own clear error
-    serializer = _csrf_serializers.get(secret)
-    if serializer is None:
-        if len(_csrf_serializers) > 8:
-            _csrf_serializers.clear()
-        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+    serializer = _csrf_serializer(secret)
     if field not in session:
-        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's own raw token
+        session[field] = _raw_csrf_token()
     try:
         token = serializer.dumps(session[field])
     except TypeError:
-        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
+        session[field] = _raw_csrf_token()
         token = serializer.dumps(session[field])
     setattr(g, field, token)
     return token
+
+
+# --- the fast path: a hit served without Flask ------------------------------------------------------------------
+
+HIT_MARK = "shop.page_cache.hit"  # in the WSGI environ of a request Flask answered from the cache: (entry, gzip)
+# Headers of a hit that are each request's own: left out of the recorded headers and made again for each hit.
+PER_REQUEST_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie"})
+
+
+class Visit:
+    """What a fast renderer of a per-visitor part knows of the visitor: the request's WSGI environ, its cookies,
+    its Flask session's content (changes are written back into the session cookie, as Flask would), the app and
+    the language (``select_locale``'s choice)."""
+
+    __slots__ = ("app", "cookies", "environ", "language", "locale", "session", "session_modified")
+
+    def __init__(self, app: Flask, environ: dict, cookies, session: dict, locale: str):
+        self.app = app
+        self.environ = environ
+        self.cookies = cookies
+        self.session = session
+        self.session_modified = False
+        self.locale = locale
+        self.language = locale.split("_")[0]  # as i18n.current_language() gives it
+
+
+def _fast_csrf_token(visit: Visit) -> str | None:
+    """``generate_csrf`` for the fast path: the token signed from the session's raw token, a new raw token in the
+    session when it has none."""
+    config = visit.app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    secret = config.get("WTF_CSRF_SECRET_KEY") or visit.app.secret_key
+    if not secret:
+        return None
+    if field not in visit.session:
+        visit.session[field] = _raw_csrf_token()
+        visit.session_modified = True
+    try:
+        return _csrf_serializer(secret).dumps(visit.session[field])
+    except TypeError:  # Flask replaces such a raw token (and so changes the session): let it
+        return None
+
+
+class FastHits:
+    """WSGI layer in front of the Flask app (``app.wsgi_app``) that answers a GET or HEAD for a page in the cache
+    without Flask (no request context, session interface, hooks or Flask-Login), with exactly the answer Flask's
+    own hit (``serve_from_cache``) would give; anything it is not sure of goes to Flask untouched.
+
+    It answers only when: the cache is on; the visitor is anonymous (no user, no flashed message, no pending
+    remember-cookie change in the session, not a permanent session, no remember cookie); the host is one the app
+    trusts; a copy for the current generation exists under the key ``PageCache.key_for`` gives (the same rule
+    as Flask's; a copy exists only of a URL that went through every check of a request and was answered 200 by a
+    ``@shared_page`` view); every per-visitor part of the copy has a fast renderer that could tell; and Flask has
+    served a hit of that copy at least once in this process in the same form (gzipped or not, GET or HEAD): the
+    headers of that hit, but the per-request ones (Content-Length, X-Request-ID, Set-Cookie), are recorded with
+    the copy and replayed, so the security headers, Vary, Cache-Control, HSTS ... are those Flask sends. A new
+    session cookie (a new visitor's CSRF token) is written as Flask's session interface writes it; the request's
+    log line is written as Flask's (shop.core.observability)."""
+
+    def __init__(self, app: Flask, cache: PageCache, wsgi_app):
+        self.app = app
+        self.cache = cache
+        self.wsgi_app = wsgi_app
+        # Pure functions of a header, remembered (a few hundred distinct values at most are kept):
+        self._sessions: dict[str, tuple[object, dict, int]] = {}  # cookie -> (serializer, content, signed at)
+        self._locales: dict[tuple, str] = {}  # (languages, default, chosen, Accept-Language) -> locale
+        self._gzip: dict[str | None, bool] = {}  # Accept-Encoding -> takes gzip
+
+    def session_data(self, serializer, value: str, max_age: int) -> dict:
+        """The content of a session cookie as ``open_session`` reads it: verified once per cookie (a bad
+        signature gives an empty session), then its age checked on each request as itsdangerous checks it."""
+        known = self._sessions.get(value)
+        if known is None or known[0] is not serializer:
+            try:
+                data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return {}  # as open_session: a new, empty session
+            if not isinstance(data, dict):
+                return data
+            if len(self._sessions) > 4096:
+                self._sessions.clear()
+            known = self._sessions[value] = (serializer, data, int(signed_at.timestamp()))
+        age = int(time.time()) - known[2]
+        if age > max_age or age < 0:
+            return {}  # expired: SignatureExpired, a new, empty session
+        return dict(known[1])
+
+    def locale(self, config, chosen, header: str | None) -> str:
+        key = (config["LANGUAGES"], config["BABEL_DEFAULT_LOCALE"], chosen, header)
+        locale = self._locales.get(key)
+        if locale is None:
+            if len(self._locales) > 512:
+                self._locales.clear()
+            locale = self._locales[key] = choose_locale(config, chosen, parse_accept_header(header, LanguageAccept))
+        return locale
+
+    def accepts_gzip(self, header: str | None) -> bool:
+        accepts = self._gzip.get(header)
+        if accepts is None:
+            if len(self._gzip) > 512:
+                self._gzip.clear()
+            accepts = self._gzip[header] = "gzip" in parse_accept_header(header, Accept)  # as accepts_gzip()
+        return accepts
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET" or method == "HEAD":
+            started = time.perf_counter()
+            try:
+                answer = self.answer(environ, method == "HEAD")
+            except Exception:  # noqa: BLE001 - never worse than Flask: it answers, with its own error handling
+                log.exception("page cache: the fast path failed; Flask answers")
+                answer = None
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                self._log(environ, method, started, headers)
+                return [body]
+            return self.wsgi_app(environ, _Recorder(environ, start_response))
+        return self.wsgi_app(environ, start_response)
+
+    def answer(self, environ: dict, head: bool) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        app, cache = self.app, self.cache
+        if not cache.enabled:
+            return None
+        config = app.config
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        if (config.get("REMEMBER_COOKIE_NAME") or "remember_token") in cookies:
+            return None
+        interface = app.session_interface
+        serializer = interface.get_signing_serializer(app)
+        if serializer is None:  # no secret key: Flask's null session
+            return None
+        data: dict = {}
+        value = cookies.get(interface.get_cookie_name(app))
+        if value:
+            data = self.session_data(serializer, value, int(app.permanent_session_lifetime.total_seconds()))
+            if not isinstance(data, dict):
+                return None
+        if "_user_id" in data or "_flashes" in data or "_remember" in data or data.get("_permanent"):
+            return None
+        try:
+            host = get_host(environ, config["TRUSTED_HOSTS"])
+        except SecurityError:
+            return None
+        locale = self.locale(config, data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"))
+        generation = cache.generation.read()
+        if generation is None:
+            return None
+        entry = cache.lookup(generation, cache.key_for(environ, host, locale))
+        if entry is None or not entry.replay:
+            return None
+        visit = Visit(app, environ, cookies, data, locale)
+        values = {}
+        for name in set(entry.parts):
+            render = cache.fast_parts.get(name)
+            rendered = render(visit) if render is not None else None
+            if rendered is None:
+                return None
+            values[name] = str(rendered).encode()
+        accepts = self.accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+        body, packed = assemble(entry, values, accepts)
+        big = len(body) >= COMPRESS_MIN_SIZE  # compression's own threshold (on the page as sent)
+        if accepts and big and packed is None:
+            return None  # Flask's compression step would try the page whole: let it
+        gzipped = packed is not None and big
+        recorded = entry.replay.get((gzipped, big, head))
+        if recorded is None:
+            return None
+        sent = packed if gzipped else body
+        headers = []
+        for name, value in recorded:
+            if value is None:
+                lower = name.lower()
+                if lower == "content-length":
+                    value = str(len(sent))
+                else:  # x-request-id
+                    value = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""),
+                                           int(config.get("TRUSTED_PROXIES") or 0) > 0)
+                    environ[REQUEST_ID_MARK] = value
+            headers.append((name, value))
+        if visit.session_modified and visit.session:
+            session = interface.session_class(visit.session)
+            headers.append(("Set-Cookie", dump_cookie(
+                interface.get_cookie_name(app), serializer.dumps(dict(session)),
+                expires=interface.get_expiration_time(app, session), path=interface.get_cookie_path(app),
+                domain=interface.get_cookie_domain(app), secure=interface.get_cookie_secure(app),
+                httponly=interface.get_cookie_httponly(app), max_size=config["MAX_COOKIE_SIZE"],  # Flask's Response.max_cookie_size
+                samesite=interface.get_cookie_samesite(app), partitioned=interface.get_cookie_partitioned(app),
+            )))
+        return "200 OK", headers, b"" if head else sent
+
+    def _log(self, environ: dict, method: str, started: float, headers) -> None:
+        if not request_log.isEnabledFor(logging.INFO):
+            return
+        path = "/" + environ.get("PATH_INFO", "").encode("latin1").decode("utf-8", "replace").lstrip("/")
+        duration = round((time.perf_counter() - started) * 1000, 1)
+        log_request_line(method, path, 200, duration, "anonymous", environ.pop(REQUEST_ID_MARK, ""))
+
+
+REQUEST_ID_MARK = "shop.page_cache.request_id"
+
+
+class _Recorder:
+    """start_response for a request Flask answers: when it was a hit from the cache (``HIT_MARK``), keeps its
+    headers with the copy for the fast path (per-request headers as empty slots)."""
+
+    __slots__ = ("environ", "start_response")
+
+    def __init__(self, environ, start_response):
+        self.environ = environ
+        self.start_response = start_response
+
+    def __call__(self, status, headers, exc_info=None):
+        hit = self.environ.pop(HIT_MARK, None)
+        if hit is not None and exc_info is None and status == "200 OK":
+            entry, head = hit
+            found = {name.lower(): value for name, value in headers}
+            if found.get(HEADER.lower()) == "hit" and "content-length" in found:
+                gzipped = found.get("content-encoding") == "gzip"
+                big = gzipped or _vary_has(found.get("vary", ""), "Accept-Encoding")
+                entry.replay[(gzipped, big, head)] = [
+                    (name, None if name.lower() in PER_REQUEST_HEADERS else value)
+                    for name, value in headers if name.lower() != "set-cookie"
+                ]
+        return self.start_response(status, headers, exc_info)
+
+
+def _vary_has(vary: str, name: str) -> bool:
+    return name.lower() in (part.strip().lower() for part in vary.split(","))
 
 
 def init_app(app: Flask) -> None:
@@ -516,6 +790,7 @@ def init_app(app: Flask) -> None:
     cache = PageCache(app)
     app.extensions["page_cache"] = cache
     cache.parts["csrf_token"] = generate_csrf
+    cache.fast_parts["csrf_token"] = _fast_csrf_token
 
     def csrf_token() -> str:
         return Markup(cache.placeholder("csrf_token")) if _filling() else generate_csrf()
@@ -544,6 +819,7 @@ def init_app(app: Flask) -> None:
             g.page_cache_state = "hit"
             # Known to be a visitor (no user in the session, no remember cookie): Flask-Login need not look again.
             g._login_user = current_app.login_manager.anonymous_user()
+            request.environ[HIT_MARK] = (entry, request.method == "HEAD")  # its headers, for the fast path
             return Response(cache.personalise(entry), mimetype="text/html")
         g.page_cache_state = "miss"
         g.page_cache_fill = (generation, key, _session_state())
@@ -578,3 +854,6 @@ def init_app(app: Flask) -> None:
         # Compressed by segments only when stored: else a real token may sit inside a constant segment.
         response.set_data(cache.personalise(entry, compress=stored))
         return response
+
+    # In front of Flask (inside the proxy fix, which create_app adds last): the fast path for hits.
+    app.wsgi_app = FastHits(app, cache, app.wsgi_app)

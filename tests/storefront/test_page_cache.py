@@ -478,3 +478,207 @@ def test_the_token_on_a_cached_page_is_accepted_when_the_visitor_posts_the_form(
         assert forged.status_code == 400
     finally:
         _close(instance)
+
+
+# --- the fast path: a hit served in front of Flask (page_cache.FastHits) ----------------------------------------
+# A hit is first served once through Flask (which records its headers with the copy); the next hits of that copy
+# come from the fast path. ``through_flask`` lists the requests that reached Flask, so each test can tell.
+
+@pytest.fixture
+def through_flask(app):
+    fast = app.wsgi_app
+    inner = fast.wsgi_app
+    calls: list[str] = []
+
+    def counting(environ, start_response):
+        calls.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return inner(environ, start_response)
+
+    fast.wsgi_app = counting
+    yield calls
+    fast.wsgi_app = inner
+
+
+def _warm(app: Flask, path: str, **kwargs) -> None:
+    """The copy of ``path`` made, and one hit of it served through Flask (in that form: gzip or not, GET or HEAD)."""
+    method = kwargs.pop("method", "GET")
+    with app.app_context():
+        app.test_client().get(path, **kwargs)
+    with app.app_context():
+        assert app.test_client().open(path, method=method, **kwargs).headers["X-Page-Cache"] == HIT
+
+
+def _masked(headers, *, length: bool = False) -> list[tuple[str, str]]:
+    """The headers but the values each request or visitor has its own of (its id, its new session cookie, and
+    with ``length`` the size of a gzipped page, which varies by a byte or two with the visitor's token)."""
+    masked = []
+    for name, value in headers:
+        if name == "X-Request-ID" or (length and name == "Content-Length"):
+            value = "*"
+        elif name == "Set-Cookie":
+            value = "session=*;" + value.split(";", 1)[1]
+        masked.append((name, value))
+    return masked
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value="*"', html)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", None])
+@pytest.mark.parametrize("path", ["/producten", "/producten?categorie=kaas", "/pakketten/cachetpakket"])
+def test_a_fast_hit_is_the_same_answer_as_a_hit_through_flask(app, farm, through_flask, path, encoding):
+    import gzip
+
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    with app.app_context():
+        app.test_client().get(path, headers=headers)  # the copy
+    answers = []
+    for _ in range(2):  # a hit through Flask, then the same from the fast path, each for a new visitor
+        with app.app_context():
+            answers.append(app.test_client().get(path, headers=headers))
+    flask_hit, fast_hit = answers
+
+    assert through_flask == [f"GET {path.split('?')[0]}"] * 2
+    assert flask_hit.status_code == fast_hit.status_code == 200
+    assert (_masked(fast_hit.headers.to_wsgi_list(), length=bool(encoding))
+            == _masked(flask_hit.headers.to_wsgi_list(), length=bool(encoding)))
+    assert fast_hit.headers["X-Request-ID"] != flask_hit.headers["X-Request-ID"]
+    assert [int(a.headers["Content-Length"]) for a in answers] == [len(a.get_data()) for a in answers]
+    assert (fast_hit.headers.get("Content-Encoding") == "gzip") == (encoding == "gzip")
+    bodies = [a.get_data() for a in answers]
+    if encoding:
+        bodies = [gzip.decompress(body) for body in bodies]
+    assert _without_tokens(bodies[1].decode()) == _without_tokens(bodies[0].decode())
+    assert _csrf_tokens(bodies[1].decode()) != _csrf_tokens(bodies[0].decode())
+
+
+def test_a_fast_head_has_the_headers_of_a_get_and_no_body(app, farm, through_flask):
+    with app.app_context():
+        app.test_client().get("/producenten")  # the copy
+        flask_head = app.test_client().head("/producenten")
+        fast_head = app.test_client().head("/producenten")
+
+    assert through_flask == ["GET /producenten", "HEAD /producenten"]
+    assert flask_head.headers["X-Page-Cache"] == HIT
+    assert fast_head.status_code == 200 and fast_head.get_data() == b""
+    assert _masked(fast_head.headers.to_wsgi_list()) == _masked(flask_head.headers.to_wsgi_list())
+    assert int(fast_head.headers["Content-Length"]) > 1000
+
+
+def test_a_visitor_with_a_session_keeps_its_token_and_its_form_goes_through(app, db, farm):
+    instance = _instance(app, WTF_CSRF_ENABLED=True)
+    try:
+        _warm(instance, "/producten/cachetkaas")
+        calls: list[str] = []
+        inner = instance.wsgi_app.wsgi_app
+        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
+                                                                                                          start)
+        with instance.app_context():
+            visitor = instance.test_client()
+            visitor.get("/winkelmand")  # a session with its raw token, made by Flask
+            with visitor.session_transaction() as session:
+                raw = session["csrf_token"]
+            calls.clear()
+            page = visitor.get("/producten/cachetkaas")
+            assert calls == [] and page.headers["X-Page-Cache"] == HIT
+            assert "Set-Cookie" not in page.headers  # the session did not change
+            (token,) = _csrf_tokens(page.get_data(as_text=True))
+            added = visitor.post("/winkelmand/toevoegen", data={"product_id": farm["kaas"].id, "quantity": "1",
+                                                                 "csrf_token": token})
+            with visitor.session_transaction() as session:
+                assert session["csrf_token"] == raw
+        assert added.status_code == 303
+    finally:
+        _close(instance)
+
+
+def test_a_new_visitor_gets_a_session_flask_reads_and_a_token_that_validates(app, db, farm):
+    instance = _instance(app, WTF_CSRF_ENABLED=True)
+    try:
+        _warm(instance, "/producten/cachetkaas")
+        calls: list[str] = []
+        inner = instance.wsgi_app.wsgi_app
+        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
+                                                                                                          start)
+        with instance.app_context():
+            flask_cookie = instance.test_client().get("/winkelmand").headers["Set-Cookie"]
+            calls.clear()
+            visitor = instance.test_client()
+            page = visitor.get("/producten/cachetkaas")
+            assert calls == []
+            cookie = page.headers["Set-Cookie"]
+            (token,) = _csrf_tokens(page.get_data(as_text=True))
+            with visitor.session_transaction() as session:  # Flask reads the cookie the fast path wrote
+                assert len(session["csrf_token"]) == 40
+            added = visitor.post("/winkelmand/toevoegen", data={"product_id": farm["kaas"].id, "quantity": "1",
+                                                                 "csrf_token": token})
+            stranger = instance.test_client().post("/winkelmand/toevoegen", data={
+                "product_id": farm["kaas"].id, "quantity": "1", "csrf_token": token})
+        assert calls == ["/winkelmand/toevoegen", "/winkelmand/toevoegen"]
+        # The cookie's attributes (name, path, flags) are those Flask gives a session cookie.
+        assert cookie.split("=", 1)[0] == "session" and cookie.split(";", 1)[1] == flask_cookie.split(";", 1)[1]
+        assert added.status_code == 303
+        assert stranger.status_code == 400
+    finally:
+        _close(instance)
+
+
+def test_a_cached_page_from_the_fast_path_never_carries_another_visitors_token_or_cart(app, db, farm, through_flask):
+    _warm(app, "/producenten/hoeve-cachet")
+    with app.app_context():
+        a = app.test_client()
+        a.post("/winkelmand/toevoegen", data={"product_id": farm["boter"].id, "quantity": "3"})
+        a.get("/winkelmand")  # shows (and so clears) the message "added to your cart"
+    through_flask.clear()
+    with app.app_context():
+        html_a = a.get("/producenten/hoeve-cachet").get_data(as_text=True)
+        html_b = app.test_client().get("/producenten/hoeve-cachet").get_data(as_text=True)
+        html_a_again = a.get("/producenten/hoeve-cachet").get_data(as_text=True)
+
+    assert through_flask == []
+    assert 'class="cart-link__count">3<' in html_a and 'class="cart-link__count">3<' in html_a_again
+    assert 'class="cart-link__count">0<' in html_b
+    assert len(_csrf_tokens(html_b)) == 1 and not _csrf_tokens(html_b) & _csrf_tokens(html_a)
+
+
+def test_the_fast_path_leaves_everything_it_is_not_sure_of_to_flask(app, db, farm, through_flask):
+    _warm(app, "/pakketten")
+    with app.app_context():
+        signed_in = app.test_client()
+        log_in_as(signed_in, farm["staff"])
+        with_message = app.test_client()
+        with with_message.session_transaction() as session:
+            session["_flashes"] = [("success", "Bericht")]
+        remembered = app.test_client()
+        remembered.set_cookie("remember_token", "1|abc")
+        through_flask.clear()
+        answers = {
+            "signed in": signed_in.get("/pakketten"),
+            "message": with_message.get("/pakketten"),
+            "remember cookie": remembered.get("/pakketten"),
+            "post": app.test_client().post("/pakketten"),
+            "unknown": app.test_client().get("/pakketten/bestaat-niet"),
+        }
+        assert len(through_flask) == len(answers)
+        assert answers["signed in"].headers["X-Page-Cache"] == "bypass"
+        assert "Bericht" in answers["message"].get_data(as_text=True)
+        assert answers["unknown"].status_code == 404
+
+        # After a change, the next visitor's page is rendered anew by Flask (a miss), not the old copy.
+        through_flask.clear()
+        catalogue_changed("price")
+        db.session.commit()
+        stale = app.test_client().get("/pakketten")
+    assert through_flask == ["GET /pakketten"] and stale.headers["X-Page-Cache"] == "miss"
+
+
+def test_a_fast_hit_writes_the_requests_log_line(app, farm, through_flask, caplog):
+    _warm(app, "/producenten")
+    with caplog.at_level("INFO", logger="shop.request"), app.app_context():
+        response = app.test_client().get("/producenten")
+
+    assert through_flask == ["GET /producenten", "GET /producenten"]
+    (line,) = [record for record in caplog.records if record.name == "shop.request"]
+    assert (line.method, line.path, line.status, line.role) == ("GET", "/producenten", 200, "anonymous")
+    assert line.request_id == response.headers["X-Request-ID"]
