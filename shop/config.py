@@ -98,6 +98,8 @@ class Config:
     # (to measure the pages uncached). In Redis when SHOP_REDIS_URL is set (shared by every web instance), else in
     # each process with the catalogue's generation in a file of the instance folder.
     PAGE_CACHE = os.environ.get("SHOP_PAGE_CACHE", "1").strip() not in ("0", "false", "off", "no")
+    # Hits served in front of Flask (page_cache.FastHits); SHOP_PAGE_CACHE_FAST=0 serves them through Flask only.
+    PAGE_CACHE_FAST = os.environ.get("SHOP_PAGE_CACHE_FAST", "1").strip() not in ("0", "false", "off", "no")
     PAGE_CACHE_MAX_BYTES = _int("SHOP_PAGE_CACHE_MAX_MB", 64) * 1024 * 1024  # per process
     PAGE_CACHE_SECONDS = 24 * 3600  # the longest a copy stays in Redis
     PAGE_CACHE_PREFIX = "shop:"  # of the page cache's keys in Redis

@@ -27,6 +27,13 @@ The generation lives where every web instance reads it:
   would cost a query on every hit). Copies are kept in each process (LRU). Web instances on several machines
   need Redis, which production requires anyway.
 
+A hit is served in front of Flask when it can be (``FastHits``, a WSGI layer around ``app.wsgi_app``): the same
+key (``PageCache.key_for``: one rule for both), the same anonymity checks, the per-visitor parts rendered by fast
+renderers the domains register with ``per_visitor(..., fast=...)``, the headers Flask sent for a hit of the same
+copy replayed, a new visitor's session cookie written as Flask's session interface writes it, and the request's
+log line. Whatever it is not sure of (a signed-in visitor, a message, a remember cookie, a part it cannot render,
+a copy Flask has not yet served once in that form) goes to Flask, whose own hit (``serve_from_cache``) stays.
+
 ``SHOP_PAGE_CACHE=0`` turns serving from the cache off (the generation is still kept, so instances with the cache
 on stay exact).
 """
@@ -349,6 +356,7 @@ class RedisPages:
 class PageCache:
     def __init__(self, app: Flask):
         self.enabled = bool(app.config.get("PAGE_CACHE", True))
+        self.fast = bool(app.config.get("PAGE_CACHE_FAST", True))
         prefix = app.config.get("PAGE_CACHE_PREFIX") or "shop:"
         self.local = LocalPages(int(app.config.get("PAGE_CACHE_MAX_BYTES") or 64 * 1024 * 1024))
         self.shared: RedisPages | None = None
@@ -676,7 +684,7 @@ class FastHits:
 
     def answer(self, environ: dict, head: bool) -> tuple[str, list[tuple[str, str]], bytes] | None:
         app, cache = self.app, self.cache
-        if not cache.enabled:
+        if not cache.enabled or not cache.fast:
             return None
         config = app.config
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))

@@ -682,3 +682,25 @@ def test_a_fast_hit_writes_the_requests_log_line(app, farm, through_flask, caplo
     (line,) = [record for record in caplog.records if record.name == "shop.request"]
     assert (line.method, line.path, line.status, line.role) == ("GET", "/producenten", 200, "anonymous")
     assert line.request_id == response.headers["X-Request-ID"]
+
+
+def test_behind_a_trusted_proxy_the_fast_path_sees_the_forwarded_host_and_request_id(app, db, farm):
+    instance = _instance(app, TRUSTED_PROXIES=1, TRUSTED_HOSTS=["winkel.example"])
+    proxied = {"X-Forwarded-Host": "winkel.example", "X-Forwarded-Proto": "https", "X-Request-ID": "proxy-id-123456"}
+    try:
+        _warm(instance, "/producten", headers=proxied)
+        calls: list[str] = []
+        inner = instance.wsgi_app.app.wsgi_app  # the proxy fix, then the fast path, then Flask
+        instance.wsgi_app.app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(
+            environ, start)
+        with instance.app_context():
+            page = instance.test_client().get("/producten", headers=proxied)
+            other_host = instance.test_client().get("/producten", headers={**proxied,
+                                                                            "X-Forwarded-Host": "elders.example"})
+    finally:
+        _close(instance)
+
+    assert page.status_code == 200 and page.headers["X-Page-Cache"] == HIT
+    assert page.headers["X-Request-ID"] == "proxy-id-123456"
+    assert other_host.status_code == 400  # a host the shop does not answer to: Flask refuses it
+    assert calls == ["/producten"]
