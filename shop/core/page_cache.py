@@ -239,8 +239,9 @@ class Entry:
 
     def __init__(self, body: bytes, placeholder: re.Pattern[bytes]):
         self.body = body
-        # The headers of a hit through Flask, by (gzipped, HEAD), as the fast path replays them (see FastHits).
-        self.replay: dict[tuple[bool, bool], list[tuple[str, str | None]]] = {}
+        # The headers of a hit through Flask, by (gzipped, page of at least compression's MIN_SIZE, HEAD), as the
+        # fast path replays them (see FastHits).
+        self.replay: dict[tuple[bool, bool, bool], list[tuple[str, str | None]]] = {}
         self.size = len(body)
         pieces = placeholder.split(body)
         self.segments = pieces[0::2]
@@ -565,7 +566,8 @@ def generate_csrf() -> str:
 
 # --- the fast path: a hit served without Flask ------------------------------------------------------------------
 
-HIT_MARK = "shop.page_cache.hit"  # in the WSGI environ of a request Flask answered from the cache: (entry, gzip)
+HIT_MARK = "shop.page_cache.hit"  # in the WSGI environ of a request Flask answered from the cache: (entry, HEAD)
+MAX_FAST_PATHS = 100_000
 # Headers of a hit that are each request's own: left out of the recorded headers and made again for each hit.
 PER_REQUEST_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie"})
 
@@ -624,6 +626,9 @@ class FastHits:
         self.app = app
         self.cache = cache
         self.wsgi_app = wsgi_app
+        # The paths (PATH_INFO) of which Flask served a hit from the cache: only these are looked up here, so any
+        # other request (a static file, a page never cached) goes to Flask at no cost.
+        self.paths: set[str] = set()
         # Pure functions of a header, remembered (a few hundred distinct values at most are kept):
         self._sessions: dict[str, tuple[object, dict, int]] = {}  # cookie -> (serializer, content, signed at)
         self._locales: dict[tuple, str] = {}  # (languages, default, chosen, Accept-Language) -> locale
@@ -667,7 +672,7 @@ class FastHits:
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
-        if method == "GET" or method == "HEAD":
+        if (method == "GET" or method == "HEAD") and environ.get("PATH_INFO") in self.paths:
             started = time.perf_counter()
             try:
                 answer = self.answer(environ, method == "HEAD")
@@ -679,7 +684,8 @@ class FastHits:
                 start_response(status, headers)
                 self._log(environ, method, started, headers)
                 return [body]
-            return self.wsgi_app(environ, _Recorder(environ, start_response))
+        if method == "GET" or method == "HEAD":
+            return self.wsgi_app(environ, _Recorder(self, environ, start_response))
         return self.wsgi_app(environ, start_response)
 
     def answer(self, environ: dict, head: bool) -> tuple[str, list[tuple[str, str]], bytes] | None:
@@ -768,9 +774,10 @@ class _Recorder:
     """start_response for a request Flask answers: when it was a hit from the cache (``HIT_MARK``), keeps its
     headers with the copy for the fast path (per-request headers as empty slots)."""
 
-    __slots__ = ("environ", "start_response")
+    __slots__ = ("environ", "fast", "start_response")
 
-    def __init__(self, environ, start_response):
+    def __init__(self, fast: FastHits, environ, start_response):
+        self.fast = fast
         self.environ = environ
         self.start_response = start_response
 
@@ -786,6 +793,10 @@ class _Recorder:
                     (name, None if name.lower() in PER_REQUEST_HEADERS else value)
                     for name, value in headers if name.lower() != "set-cookie"
                 ]
+                paths = self.fast.paths
+                if len(paths) >= MAX_FAST_PATHS:
+                    paths.clear()
+                paths.add(self.environ.get("PATH_INFO", ""))
         return self.start_response(status, headers, exc_info)
 
 
