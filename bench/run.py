@@ -248,7 +248,7 @@ def run_lighthouse(base: str, chosen: list[pages.Page]) -> list[dict]:
 def measure_orders(kind: str, source_url: str, args, port: int) -> dict:
     from tests.fakes.stripe_server import FakeStripe
 
-    url = servers.copy_database(kind, source_url, "bench_orders")
+    url = servers.copy_database(kind, source_url, f"{servers.DB_PREFIX}_orders")
     chosen = orders.prepare_packages(url)
     # A Stripe server of its own: each database's copy numbers its orders from the same point, and a Stripe
     # account that saw "checkout-LOV-2026-000011" before refuses the same idempotency key with other parameters.

@@ -24,6 +24,9 @@ POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://post
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"
 WEBHOOK_SECRET = "whsec_bench_secret"
+# The names of the bench's PostgreSQL databases start with this (bench_s1, bench_s10, bench_s100, bench_orders), and
+# so do its SQLite files: two benches on one PostgreSQL server (two work trees) each set their own.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX") or "bench"
 
 
 def free_port() -> int:
@@ -106,7 +109,7 @@ def _seed_fingerprint() -> str:
 def prepare_database(kind: str, scale: int, *, reseed: bool, log) -> str:
     """A migrated database with the demo catalogue at ``scale``; reused when it already holds exactly what this
     code seeds (unless ``reseed``). Returns its URL."""
-    name = f"bench_s{scale}"
+    name = f"{DB_PREFIX}_s{scale}"
     url = database_url(kind, name)
     WORK.mkdir(parents=True, exist_ok=True)
     marker = WORK / f"{kind}-{name}.seeded"
