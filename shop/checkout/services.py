@@ -224,12 +224,13 @@ def order_line(item: Product | Package, *, quantity: int, unit_price_cents: int,
 
 
 def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: date | None = None,
-                now: datetime | None = None) -> Order:
+                now: datetime | None = None, priced=None) -> Order:
     """Turn ``cart`` into an order awaiting payment, in the caller's transaction (the caller commits).
 
-    Re-prices the cart from the database, applies the delivery rules, snapshots every line (name in the
-    order's locale, unit, unit price, VAT rate, perishable; package components with producer, list price,
-    rate and share), numbers the order, takes the stock and empties the cart.
+    Re-prices the cart from the database (``priced``: the caller priced it already, in this transaction, with
+    ``price_cart(cart, day)``), applies the delivery rules, snapshots every line (name in the order's locale,
+    unit, unit price, VAT rate, perishable; package components with producer, list price, rate and share),
+    empties the cart, takes the stock and numbers the order.
 
     An order for a company stores the company's details as ``check_company_details`` normalises them, its
     purchase-order reference and its Peppol participant id (the default 0208:<enterprise number> when none was
@@ -255,7 +256,8 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     if data.is_company:
         company = check_company_details(data.company_details())
         purchase_order = normalise_purchase_order(data.purchase_order)
-    priced = price_cart(cart, day)
+    if priced is None:
+        priced = price_cart(cart, day)
     check_cart(priced, locale)
     plan = plan_for(data, priced, now)
 
@@ -309,17 +311,21 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
         OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT, by_user_id=getattr(by, "id", None),
                         actor="customer")
     )
+    # The cart is emptied before the stock is taken: its rows are the buyer's own, and nothing should stand
+    # between taking the stock rows' locks and the commit that frees them but what needs them.
+    clear_cart(cart)
     try:
         movements = take_stock(priced.stock_quantities, MovementReason.ORDER, by=by)
     except OutOfStock as error:
         product = db.session.get(Product, error.product_id)
         raise OrderOutOfStock(error.product_id, error.wanted, product.t("name", locale) if product else "?") from error
-    clear_cart(cart)
     # The number late: its counter row stays locked until the caller commits, and every other buyer waits for
     # it, so nothing comes after it but writing the order and its slot booking (which needs the order's id).
-    # The order is added to the session only now, so that no flush before writes it without its number. Every
-    # placing takes its locks in this order: stock rows, the counter, then the slot.
-    order.number = next_order_number(day.year)
+    # The order (and the stock movements, which carry its number) are written only now, in one flush, so that
+    # no flush before writes them without it. Every placing takes its locks in this order: stock rows, the
+    # counter, then the slot.
+    with db.session.no_autoflush:  # the movements wait for their note
+        order.number = next_order_number(day.year)
     for movement in movements:
         movement.note = order.number
     db.session.add(order)

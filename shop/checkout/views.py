@@ -42,13 +42,13 @@ def _day(value) -> str:
     return format_date(value, "EEEE d MMMM") if value else ""
 
 
-def _load_cart():
-    """(cart, priced cart) of the visitor, priced today from the database."""
+def _load_cart(now=None):
+    """(cart, priced cart) of the visitor, priced today (the day of ``now``) from the database."""
     from shop.cart.services import price_cart
     from shop.cart.views import current_cart
 
     cart = current_cart()
-    priced = price_cart(cart, shop_now().date()) if cart is not None else None
+    priced = price_cart(cart, (now or shop_now()).date()) if cart is not None else None
     return cart, priced
 
 
@@ -209,7 +209,8 @@ def review():
 
 @bp.post("/afrekenen/overzicht")
 def place():
-    cart, priced = _load_cart()
+    now = shop_now()
+    cart, priced = _load_cart(now)
     not_ready = _cart_not_ready(priced)
     if not_ready:
         return not_ready
@@ -221,7 +222,8 @@ def place():
         return _review_page(form, priced, data, 422)
     as_quote = bool(request.form.get("quote"))
     try:
-        order = place_order(cart, data, by=_current_user(), locale=current_language())
+        # The cart as priced just now, in this transaction: place_order does not price it a second time.
+        order = place_order(cart, data, by=_current_user(), locale=current_language(), now=now, priced=priced)
         if as_quote:
             make_quote(order, now=shop_now(), by=_current_user())
     except QuoteRefused as error:
