@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
@@ -93,8 +94,12 @@ def stock_quantities(order: Order) -> dict[int, int]:
     return dict(quantities)
 
 
-def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note: str = "") -> OrderTransition:
+def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note: str = "",
+               also: dict | None = None) -> OrderTransition:
     """Move ``order`` to ``to`` and apply what comes with it (stock back, invoice, mail).
+
+    ``also``: more of the order's columns to set in the same conditional UPDATE (the payment's reference and
+    status when a payment moves it), so they are written if and only if the transition is.
 
     Raises InvalidTransition when the lifecycle does not allow it from the current status or it does not fit
     the order's shipments (SHIPMENT_METHODS), and ConcurrentChange when another actor changed the order since
@@ -115,16 +120,22 @@ def transition(order: Order, to: OrderStatus, *, by=None, actor: str = "", note:
         values["paid_at"] = now
     if to == S.CANCELLED:
         values["cancelled_at"] = now
-    result = db.session.execute(
+    values.update(also or {})
+    # The columns it may change come back with the UPDATE (RETURNING), as the database stores them: the order
+    # in the session reads them without another round trip.
+    names = list(dict.fromkeys(["status", "paid_at", "cancelled_at", "updated_at", *values]))
+    written = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status == from_status)
         .values(**values)
+        .returning(*(getattr(Order, name) for name in names))
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).first()
+    if written is None:
         db.session.refresh(order)
         raise ConcurrentChange(_l("Deze bestelling is intussen door iemand anders gewijzigd. Bekijk ze opnieuw."))
-    db.session.refresh(order, attribute_names=["status", "paid_at", "cancelled_at", "updated_at"])
+    for name, value in zip(names, written, strict=True):
+        set_committed_value(order, name, value)
     record = OrderTransition(
         order_id=order.id,
         from_status=from_status,

@@ -122,14 +122,14 @@ def payment_succeeded(order: Order, *, payment_intent_id: str | None, actor: str
     """
     for _ in range(ATTEMPTS):
         if order.status == OrderStatus.PENDING_PAYMENT:
+            # The payment's reference and status are written with the status, in its one conditional UPDATE.
+            paid = {"payment_status": PaymentStatus.PAID}
             if payment_intent_id:
-                order.payment_intent_id = payment_intent_id
+                paid["payment_intent_id"] = payment_intent_id
             try:
-                transition(order, OrderStatus.PAID, actor=actor, note="Betaling ontvangen")
+                transition(order, OrderStatus.PAID, actor=actor, note="Betaling ontvangen", also=paid)
             except ConcurrentChange:
                 continue
-            order.payment_status = PaymentStatus.PAID
-            db.session.flush()
             return True
         if order.status == OrderStatus.CANCELLED and order.paid_at is None:
             return _refund_payment_after_cancellation(order, payment_intent_id=payment_intent_id, actor=actor)

@@ -191,11 +191,12 @@ def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
     return StripeGateway().list_refunds(intent_id)
 
 
-def record_event(event: dict[str, Any]) -> StripeEvent:
-    """Insert the event id first: a duplicate raises DuplicateEvent (the caller rolls back, answers 200)."""
+def record_event(event: dict[str, Any], order_id: int | None = None) -> StripeEvent:
+    """Insert the event id first (with the order it is about, if any): a duplicate raises DuplicateEvent (the
+    caller rolls back, answers 200)."""
     if db.session.get(StripeEvent, event["id"]) is not None:
         raise DuplicateEvent(event["id"])
-    record = StripeEvent(id=event["id"], type=event["type"])
+    record = StripeEvent(id=event["id"], type=event["type"], order_id=order_id)
     db.session.add(record)
     db.session.flush()  # a concurrent duplicate fails here on the primary key
     return record
@@ -227,7 +228,7 @@ def handle_event(event: Any) -> str:
         if order is None:
             log.warning("charge.refunded %s for no known order (payment intent %s)", obj.get("id"), intent_id)
             return "unknown order"
-        record_event(event).order_id = order.id
+        record_event(event, order.id)
         services.record_refunds(order, amount_refunded=int(obj.get("amount_refunded") or 0), refunds=refunds)
         return "refund recorded"
 
@@ -235,7 +236,7 @@ def handle_event(event: Any) -> str:
     if order is None:
         log.warning("%s for session %s: no such order", type_, obj["id"])
         return "unknown order"
-    record_event(event).order_id = order.id
+    record_event(event, order.id)
     if adopted:
         _adopt(order, obj)
     return services.apply_session_state(order, _event_state(type_, obj), actor=ACTOR).value
