@@ -60,11 +60,14 @@ def add_attachment_source(name: str, draw: Callable[[str], bytes]) -> None:
 
 
 def add_attachment(message: OutboxMessage, filename: str, content_type: str, data: bytes | Later) -> None:
+    """Attach ``data`` to the message (in the session). The message's list of attachments is not loaded for it."""
     if isinstance(data, Later):
-        message.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=b"",
-                                                    source=data.reference))
+        attachment = OutboxAttachment(message=message, filename=filename, content_type=content_type, data=b"",
+                                      source=data.reference)
     else:
-        message.attachments.append(OutboxAttachment(filename=filename, content_type=content_type, data=bytes(data)))
+        attachment = OutboxAttachment(message=message, filename=filename, content_type=content_type,
+                                      data=bytes(data))
+    db.session.add(attachment)
 
 
 def attachment_data(attachment: OutboxAttachment) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shop.extensions import db
 from shop.outbox.models import OutboxMessage
@@ -32,14 +32,10 @@ def enqueue(
     delivered (shop.outbox.rendering). With a ``renderer`` the mail is queued as data (``subject`` and ``text``
     may be empty) and drawn by that renderer from ``render_args`` right after the transaction commits, so that
     no template is drawn while the transaction holds its locks. With a ``dedupe_key`` the same mail is written
-    once: a second call (a replayed webhook, a race) returns None. The insert runs in a SAVEPOINT so a
-    unique-key clash with a concurrent transaction does not spoil the caller's transaction.
+    once: a second call (a replayed webhook, a race) returns None. That insert is one ``INSERT … ON CONFLICT DO
+    NOTHING``, so a clash with a concurrent transaction's mail neither fails nor spoils the caller's transaction.
     """
-    if dedupe_key is not None:
-        exists = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        if exists is not None:
-            return None
-    message = OutboxMessage(
+    fields = dict(
         kind=kind,
         to_address=to,
         reply_to=reply_to or "",
@@ -51,18 +47,23 @@ def enqueue(
         renderer=renderer,
         render_args=render_args or {},
     )
+    if dedupe_key is None:
+        message = OutboxMessage(**fields)
+        db.session.add(message)
+    else:
+        # One statement, often in a transaction that holds a counter's row lock: written unless a mail of that key
+        # is there already, queued before or by a concurrent transaction (PostgreSQL waits for that one to end;
+        # when it commits, nothing is written here and its mail stands).
+        upsert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        message = db.session.scalars(
+            upsert(OutboxMessage).values(**fields).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage)
+        ).first()
+        if message is None:
+            return None
     for filename, content_type, data in attachments:
         add_attachment(message, filename, content_type, data)
-    if dedupe_key is None:
-        db.session.add(message)
-        db.session.flush()
-    else:
-        try:
-            with db.session.begin_nested():
-                db.session.add(message)
-        except IntegrityError:
-            # Another transaction queued the same mail first; ours is rolled back to the savepoint only.
-            return None
+    db.session.flush()
     if renderer:
         draw_after_commit(message.id)
     return message
