@@ -6,18 +6,39 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 
 from shop.accounts.export import as_iso
 from shop.extensions import db
 from shop.invoicing.models import CreditNote, Invoice
 from shop.orders.models import Order
 
+_ISSUED = "shop.invoices_issued"
+
+
+def remember_issued(order: Order, invoice: Invoice) -> None:
+    """The invoice just issued for ``order`` in the current transaction: get_invoice_of gives it without asking
+    the database again (the confirmation mail asks for it right away, while the invoice number's counter row is
+    still locked)."""
+    db.session.info.setdefault(_ISSUED, {})[order.id] = invoice
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_issued(session: OrmSession, transaction: SessionTransaction) -> None:
+    # Any transaction's end, a savepoint's too: one rolled back must not leave an invoice behind that is gone.
+    session.info.pop(_ISSUED, None)
+
 
 def get_invoice_of(order: Order) -> Invoice | None:
-    """The order's invoice, or None before it is paid (one query; an invoice issued in this transaction too)."""
+    """The order's invoice, or None before it is paid (one query, none for an invoice issued in this transaction
+    (remember_issued); an invoice issued in this transaction is found either way)."""
     if order.id is None:
         return None
+    issued = db.session.info.get(_ISSUED, {}).get(order.id)
+    if issued is not None:
+        return issued
     return db.session.scalar(select(Invoice).where(Invoice.order_id == order.id))
 
 

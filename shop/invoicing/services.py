@@ -33,7 +33,7 @@ from shop.core.vat_number import default_peppol_id, enterprise_number
 from shop.extensions import db
 from shop.invoicing.delivery import record_einvoice
 from shop.invoicing.models import CreditNote, Invoice
-from shop.invoicing.queries import export_credit_notes, export_invoices, get_invoice_of
+from shop.invoicing.queries import export_credit_notes, export_invoices, get_invoice_of, remember_issued
 from shop.orders.customers import add_export_entry
 from shop.orders.lifecycle import add_effect
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, PaymentProvider, Refund
@@ -215,6 +215,7 @@ def issue_invoice(order: Order) -> Invoice:
     )
     db.session.add(invoice)
     db.session.flush()
+    remember_issued(order, invoice)
     return invoice
 
 
