@@ -44,6 +44,33 @@ def test_take_stock_is_all_or_nothing_when_the_caller_rolls_back(db):
     assert (first.stock, second.stock) == (5, 1)
 
 
+def test_take_stock_takes_every_product_with_one_movement_each_noted_as_the_caller_says(db):
+    first, second, untouched = make_product(stock=5), make_product(stock=3), make_product(stock=4)
+    db.session.commit()
+
+    movements = take_stock({second.id: 3, first.id: 2, untouched.id: 0}, MovementReason.ORDER)
+    for movement in movements:
+        movement.note = "LOV-2026-000007"  # the order's number, known only after the stock is taken
+    db.session.commit()
+
+    assert (first.stock, second.stock, untouched.stock) == (3, 0, 4)  # the session's products read the new stock
+    rows = db.session.execute(select(StockMovement.product_id, StockMovement.delta, StockMovement.note)
+                              .where(StockMovement.reason == MovementReason.ORDER)
+                              .order_by(StockMovement.product_id)).all()
+    assert [tuple(row) for row in rows] == [(first.id, -2, "LOV-2026-000007"), (second.id, -3, "LOV-2026-000007")]
+    assert [get_stock_from_movements(p.id) for p in (first, second, untouched)] == [3, 0, 4]
+
+
+def test_take_stock_names_the_first_product_short_in_product_id_order(db):
+    first, second, third = make_product(stock=1), make_product(stock=1), make_product(stock=9)
+    db.session.commit()
+    with pytest.raises(OutOfStock) as raised:
+        take_stock({third.id: 2, second.id: 2, first.id: 2}, MovementReason.ORDER)
+    assert (raised.value.product_id, raised.value.wanted) == (first.id, 2)
+    db.session.rollback()
+    assert (first.stock, second.stock, third.stock) == (1, 1, 9)
+
+
 def test_set_stock_writes_the_difference_as_one_movement(db):
     product = make_product(stock=4)
     set_stock(product, 10, MovementReason.PRODUCER_EDIT)
