@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, select
 
 LOCKS = {  # what takes a row lock held to the end of the transaction: its name, and how to know its statement
-    "stock": re.compile(r"^UPDATE products SET stock", re.I),
+    # from the first write to the COMMIT: on SQLite the database's one write lock, which every writer waits for
+    "first write": re.compile(r"^(INSERT|UPDATE|DELETE) ", re.I),
+    "stock": re.compile(r"^(UPDATE products SET stock|SELECT products\.id\s+FROM products\s.*FOR UPDATE)", re.I | re.S),
     "order counter": re.compile(r"^UPDATE counters .*", re.I),
     "slot": re.compile(r"^UPDATE slots SET booked", re.I),
     "order row": re.compile(r"^UPDATE orders SET status", re.I),
@@ -56,12 +58,15 @@ class Trace:
                 end = next((c for c in self.commits if c >= start), None)
                 if end is not None:
                     windows[key] = (end - start) * 1000
+                    # round trips while it is held: its statement, those after it, and the COMMIT
+                    self.held_statements[key] = sum(1 for s, _, _ in self.statements if start <= s < end) + 1
         return windows
 
     def _counter_name(self, start: float) -> str:
         return self.counter_names.get(start, "")
 
     counter_names: dict = field(default_factory=dict)
+    held_statements: dict = field(default_factory=dict)
 
 
 class Recorder:
@@ -129,6 +134,7 @@ def main() -> None:
                       "STRIPE_SECRET_KEY": "sk_test_profile", "STRIPE_WEBHOOK_SECRET": "whsec_profile",
                       "STRIPE_API_BASE": stripe.url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
     results: dict[str, list] = defaultdict(list)
+    held: dict[str, list] = defaultdict(list)
     profiler = cProfile.Profile() if args.profile else None
     last: dict[str, Trace] = {}
     try:
@@ -179,6 +185,7 @@ def main() -> None:
                 if i >= 2:
                     results["place"].append((len(trace.statements), wall, trace.lock_windows(),
                                              sum(d for _, d, _ in trace.statements) * 1000))
+                    held["place"].append(trace.held_statements)
                 last["place"] = trace
 
                 session_id = location.rsplit("/", 1)[-1]
@@ -197,6 +204,7 @@ def main() -> None:
                 if i >= 2:
                     results["webhook"].append((len(trace.statements), wall, trace.lock_windows(),
                                                sum(d for _, d, _ in trace.statements) * 1000))
+                    held["webhook"].append(trace.held_statements)
                 last["webhook"] = trace
                 db.session.remove()
             paid = db.session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1))
@@ -222,11 +230,14 @@ def main() -> None:
         summary[step] = {"statements": statistics.median(r[0] for r in rows),
                          "wall_ms": round(statistics.median(r[1] for r in rows), 1),
                          "sql_ms": round(statistics.median(r[3] for r in rows), 1),
-                         "locks_ms": {name: round(statistics.median(v), 1) for name, v in sorted(windows.items())}}
+                         "locks_ms": {name: round(statistics.median(v), 1) for name, v in sorted(windows.items())},
+                         "locks_round_trips": {name: statistics.median(h.get(name, 0) for h in held[step])
+                                               for name in sorted(windows)}}
         print(f"  {step:8s} statements {statistics.median(r[0] for r in rows):.0f}  "
               f"wall {statistics.median(r[1] for r in rows):.1f} ms (p90 {sorted(r[1] for r in rows)[int(0.9 * len(rows))]:.1f})  "
               f"in SQL {statistics.median(r[3] for r in rows):.1f} ms  locks held: "
-              + ", ".join(f"{name} {statistics.median(v):.1f} ms" for name, v in sorted(windows.items())))
+              + ", ".join(f"{name} {statistics.median(v):.1f} ms ({summary[step]['locks_round_trips'][name]:.0f} round trips)"
+                          for name, v in sorted(windows.items())))
     for step, trace in last.items():
         groups: dict[str, list[float]] = defaultdict(list)
         for _, duration, sql in trace.statements:
