@@ -72,10 +72,12 @@ class QuantityField(Field):
 class AddToCartForm(FlaskForm):
     """From a product or package page, or a list card: which item, how many, and where to go back to."""
 
-    product_id = HiddenField()
-    package_id = HiddenField()
+    # Labelled (never shown): a field without a label asks WTForms for a translated default one, which loads its
+    # message catalogue from disk on every request.
+    product_id = HiddenField("product_id")
+    package_id = HiddenField("package_id")
     quantity = QuantityField(_l("Aantal"), default=1)
-    next = HiddenField()
+    next = HiddenField("next")
 
     def validate_product_id(self, field):
         product_id = parse_id(field.data) if field.data else None

@@ -286,14 +286,21 @@ def get_or_create_cart(token: str | None) -> Cart:
     """The cart of this token, or a new cart with a fresh server-made token (never the browser's)."""
     cart = get_cart(token)
     if cart is None:
-        cart = Cart(token=new_token())
+        cart = new_cart()
         db.session.add(cart)
         db.session.flush()
     return cart
 
 
+def new_cart() -> Cart:
+    """A new cart with a fresh server-made token, not yet stored: ``add_item`` stores it with its first line, after
+    every check, so a refused addition writes nothing and a visitor's first addition writes only its two rows."""
+    return Cart(token=new_token())
+
+
 def add_item(cart: Cart, *, product_id: int | None = None, package_id: int | None = None, quantity: int = 1) -> CartLine:
-    """Add ``quantity`` of a product or a package; adds to the line already holding it.
+    """Add ``quantity`` of a product or a package; adds to the line already holding it. ``cart`` may be a new one
+    (``new_cart``), stored here with its line.
 
     Raises InvalidQuantity (not a whole number, below 1, line above MAX_LINE_QUANTITY), NotOrderable
     (unknown, unpublished, hidden, archived, inactive package or producer) and NotEnoughStock (counted over

@@ -13,7 +13,7 @@ from shop.cart.services import (
     UnknownCartLine,
     add_item,
     get_cart,
-    get_or_create_cart,
+    new_cart,
     price_cart,
     remove_line,
     set_quantity,
@@ -47,11 +47,12 @@ def current_cart() -> Cart | None:
 
 
 
-def set_cart_cookie(response, cart: Cart):
-    """Give the visitor the cart's cookie (HttpOnly, SameSite=Lax, 30 days; Secure in production)."""
+def set_cart_cookie(response, token: str):
+    """Give the visitor the cookie of the cart with this token (HttpOnly, SameSite=Lax, 30 days; Secure in
+    production)."""
     response.set_cookie(
         CART_COOKIE,
-        cart.token,
+        token,
         max_age=CART_COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
@@ -114,13 +115,15 @@ def add():
             flash(str(messages[0]), "error")
             break
         return redirect(back, code=303)
-    token = cart_token()
     kind, item_id = form.item
     try:
-        cart = get_or_create_cart(token)
+        # A new visitor's cart is stored with its first line, after every check (add_item): the write takes only
+        # the moment of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
+        cart = get_cart(cart_token()) or new_cart()
         line = add_item(cart, **{f"{kind}_id": item_id}, quantity=form.quantity.data)
         name = _item_name(line)
         total = line.quantity
+        token = cart.token  # read before the commit, which expires it (reading it after costs a query)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -132,7 +135,7 @@ def add():
                 quantity=added, name=name, total=total), "success")
     else:
         flash(_("%(quantity)d × %(name)s toegevoegd aan je winkelmand.", quantity=added, name=name), "success")
-    return set_cart_cookie(redirect(back, code=303), cart)
+    return set_cart_cookie(redirect(back, code=303), token)
 
 
 def _cart_or_404() -> Cart:

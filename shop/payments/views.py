@@ -90,7 +90,7 @@ def _back_to_cart(cart, message: str):
     flash(message, "info")
     response = make_response(redirect(url_for("cart.show"), 303))
     if cart is not None and request.cookies.get(CART_COOKIE) != cart.token:
-        set_cart_cookie(response, cart)
+        set_cart_cookie(response, cart.token)
     return response
 
 

@@ -17,6 +17,7 @@ from shop.cart.services import (
     count_items,
     get_cart,
     get_or_create_cart,
+    new_cart,
     price_cart,
     remove_line,
     set_quantity,
@@ -71,6 +72,27 @@ def test_get_cart_without_a_known_token_is_none(db, token):
 def test_an_unknown_token_from_the_browser_is_never_adopted(db):
     cart = get_or_create_cart("chosen-by-the-browser")
     assert cart.token != "chosen-by-the-browser"
+
+
+def test_a_new_cart_is_stored_with_its_first_line(db, cheese):
+    cart = new_cart()
+    line = add_item(cart, product_id=cheese.id, quantity=2)
+    db.session.commit()
+
+    assert get_cart(cart.token) is cart
+    assert lines_of(cart) == [(cheese.id, None, 2)]
+    assert line.cart_id == cart.id
+
+
+@pytest.mark.parametrize(("item", "quantity"), [("cheese", 6), ("unknown", 1), ("cheese", 0)])
+def test_a_refused_first_addition_stores_no_cart(db, cheese, item, quantity):
+    cart = new_cart()
+    with pytest.raises((NotEnoughStock, NotOrderable, InvalidQuantity)):
+        add_item(cart, product_id=cheese.id if item == "cheese" else 987654, quantity=quantity)
+    db.session.commit()
+
+    assert cart not in db.session
+    assert db.session.query(Cart).count() == 0
 
 
 # --- adding -------------------------------------------------------------------------------------------------

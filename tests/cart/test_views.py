@@ -11,6 +11,7 @@ from sqlalchemy import select
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import ProductStatus
 from tests import helpers
+from tests.conftest import config_for_one_test
 from tests.factories import make_package, make_product, make_vat_category
 
 
@@ -106,6 +107,52 @@ def test_add_a_package_from_a_list_card_without_quantity(client, db, cheese, bee
     response = add(client, package_id=package.id, next="/pakketten?gelegenheid=kerst")
     assert response.headers["Location"] == "/pakketten?gelegenheid=kerst"
     assert cart_lines(db) == [(None, package.id, 1)]
+
+
+def test_a_new_visitors_addition_reads_the_product_then_writes_only_the_cart_and_its_line(client, db, cheese):
+    cheese_id = cheese.id
+    with recorded_queries(db) as statements:
+        response = add(client, product_id=cheese_id, quantity=1)
+
+    assert response.status_code == 303
+    verbs = [" ".join(statement.split()[:3]) for statement in statements]
+    # Every check reads before the first write: the write (on SQLite, the database's write lock) lasts only
+    # for the two rows and the commit.
+    assert verbs[0].startswith("SELECT") and "products" in statements[0]
+    assert verbs[1:] == ["INSERT INTO carts", "INSERT INTO cart_lines"]
+    assert cart_lines(db) == [(cheese_id, None, 1)]
+
+
+def test_adding_to_a_cart_keeps_the_catalogue_pages_in_the_cache(app, db, cheese):
+    path = f"/producten/{cheese.slug}"
+    for _ in range(2):
+        with app.app_context():
+            page = app.test_client().get(path)
+    assert page.headers["X-Page-Cache"] == "hit"
+
+    with app.app_context():
+        assert add(app.test_client(), product_id=cheese.id, quantity=1).status_code == 303
+    with app.app_context():
+        after = app.test_client().get(path)
+
+    assert after.headers["X-Page-Cache"] == "hit"
+    assert cart_lines(db) == [(cheese.id, None, 1)]
+
+
+def test_adding_without_the_pages_csrf_token_is_refused_and_stores_nothing(app, db, cheese):
+    with config_for_one_test(app, {"WTF_CSRF_ENABLED": True}):
+        visitor = app.test_client()
+        page = visitor.get(f"/producten/{cheese.slug}")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+
+        missing = add(visitor, product_id=cheese.id, quantity=1)
+        forged = add(app.test_client(), product_id=cheese.id, quantity=1, csrf_token=token)
+        assert (missing.status_code, forged.status_code) == (400, 400)
+        assert db.session.scalar(select(Cart.id)) is None
+
+        added = add(visitor, product_id=cheese.id, quantity=1, csrf_token=token)
+    assert added.status_code == 303
+    assert cart_lines(db) == [(cheese.id, None, 1)]
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "produkten", "/\\evil.example"])
