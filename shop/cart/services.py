@@ -115,8 +115,19 @@ def _line_options() -> tuple:
     return (*_product_options(product), *_product_options(component_product))
 
 
-def _load_lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines with everything pricing and stock checks need, fresh from the database."""
+def _stock_check_options() -> tuple:
+    """What checking an addition against stock reads of the lines: each item's sale rule and stock (a product and
+    its producer; a package's components, their products and producers), not prices, VAT or images."""
+    return (
+        selectinload(CartLine.product).joinedload(Product.producer),
+        selectinload(CartLine.package).selectinload(Package.components).joinedload(PackageComponent.product)
+        .joinedload(Product.producer),
+    )
+
+
+def _load_lines(cart: Cart, options: tuple | None = None) -> list[CartLine]:
+    """The cart's lines with everything pricing and stock checks need (or only ``options``), fresh from the
+    database. A cart not stored yet has none."""
     if cart.id is None:
         return []
     db.session.flush()
@@ -125,7 +136,7 @@ def _load_lines(cart: Cart) -> list[CartLine]:
             select(CartLine)
             .where(CartLine.cart_id == cart.id)
             .order_by(CartLine.id)
-            .options(*_line_options())
+            .options(*(_line_options() if options is None else options))
             .execution_options(populate_existing=True)
         ).all()
     )
@@ -318,7 +329,7 @@ def add_item(cart: Cart, *, product_id: int | None = None, package_id: int | Non
         item = _load_package(package_id) if isinstance(package_id, int) else None
         if item is None or not _is_sellable(item):
             raise NotOrderable(_l("Dit pakket is niet (meer) te koop."))
-    lines = _load_lines(cart)
+    lines = _load_lines(cart, _stock_check_options())
     key = _key(item)
     line = next((line for line in lines if _key(line) == key), None)
     new_quantity = quantity + (line.quantity if line else 0)

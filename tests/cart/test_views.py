@@ -123,6 +123,21 @@ def test_a_new_visitors_addition_reads_the_product_then_writes_only_the_cart_and
     assert cart_lines(db) == [(cheese_id, None, 1)]
 
 
+def test_a_returning_visitors_addition_reads_only_what_the_stock_check_needs(client, db, cheese, beer):
+    cheese_id, beer_id = cheese.id, beer.id
+    add(client, product_id=cheese_id, quantity=1)
+    with recorded_queries(db) as statements:
+        response = add(client, product_id=beer_id, quantity=2)
+
+    assert response.status_code == 303
+    tables = [re.search(r"(?:FROM|INTO) (\w+)", statement).group(1) for statement in statements]
+    # The cart, the product, the cart's lines and their products (with producers: the sale rule), then the write;
+    # no prices, VAT rates or images.
+    assert tables == ["carts", "products", "cart_lines", "products", "cart_lines"]
+    assert statements[-1].startswith("INSERT INTO cart_lines")
+    assert [(product_id, quantity) for product_id, _, quantity in cart_lines(db)] == [(cheese_id, 1), (beer_id, 2)]
+
+
 def test_adding_to_a_cart_keeps_the_catalogue_pages_in_the_cache(app, db, cheese):
     path = f"/producten/{cheese.slug}"
     for _ in range(2):
