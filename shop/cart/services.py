@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -125,9 +126,9 @@ def _stock_check_options() -> tuple:
     )
 
 
-def _load_lines(cart: Cart, options: tuple | None = None) -> list[CartLine]:
-    """The cart's lines with everything pricing and stock checks need (or only ``options``), fresh from the
-    database. A cart not stored yet has none."""
+def _load_lines(cart: Cart, options: Callable[[], tuple] = _line_options) -> list[CartLine]:
+    """The cart's lines with everything pricing and stock checks need (or only what ``options()`` loads), fresh
+    from the database. A cart not stored yet has none (and costs nothing)."""
     if cart.id is None:
         return []
     db.session.flush()
@@ -136,7 +137,7 @@ def _load_lines(cart: Cart, options: tuple | None = None) -> list[CartLine]:
             select(CartLine)
             .where(CartLine.cart_id == cart.id)
             .order_by(CartLine.id)
-            .options(*(_line_options() if options is None else options))
+            .options(*options())
             .execution_options(populate_existing=True)
         ).all()
     )
@@ -329,7 +330,7 @@ def add_item(cart: Cart, *, product_id: int | None = None, package_id: int | Non
         item = _load_package(package_id) if isinstance(package_id, int) else None
         if item is None or not _is_sellable(item):
             raise NotOrderable(_l("Dit pakket is niet (meer) te koop."))
-    lines = _load_lines(cart, _stock_check_options())
+    lines = _load_lines(cart, _stock_check_options)
     key = _key(item)
     line = next((line for line in lines if _key(line) == key), None)
     new_quantity = quantity + (line.quantity if line else 0)
