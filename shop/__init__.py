@@ -38,7 +38,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     page_cache.init_app(app)  # last: its lookup runs after every other check of a request
     deployment.trust_proxies(app)  # the outermost WSGI layer, in front of the page cache's fast path
+    _configure_mappers()
     return app
+
+
+def _configure_mappers() -> None:
+    """Resolve every model's relationships now, once, rather than in the first request that builds a model
+    object: gunicorn loads the app before it forks (preload_app), so its workers inherit this work instead of each
+    paying for it in their first request (measured: 0.3 s on a quiet machine, seconds on a loaded one)."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
 
 
 def _connect_domains() -> None:
