@@ -131,6 +131,15 @@ def insecure_cookies(session: requests.Session) -> None:
         cookie.secure = False
 
 
+def post_to_cart(base: str, visitors: list[tuple[str, str, str]]) -> None:
+    """Each visitor adds its product once, as ``lua/cart.lua`` does (without a cart cookie: a new cart each time)."""
+    for cookie, token, product in visitors:
+        response = requests.post(base + "/winkelmand/toevoegen", timeout=120, allow_redirects=False,
+                                 headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+                                 data=f"csrf_token={token}&product_id={product}&quantity=1")
+        response.raise_for_status()
+
+
 def harvest_visitors(base: str, product_path: str, count: int) -> list[tuple[str, str, str]]:
     """``count`` new visitors of a product page: (their session cookie, their CSRF token, the product id)."""
     visitors = []

@@ -200,6 +200,9 @@ def measure_pages(kind: str, scale: int, url: str, stripe, args, results: dict, 
                     visitors = pages.harvest_visitors(server.url, page.path, 32 if args.quick else 200)
                     pairs = servers.WORK / "cart-visitors.tsv"
                     pairs.write_text("".join("\t".join(v) + "\n" for v in visitors))
+                    # Warmed up like the pages: each worker has made its first carts (its first statements of
+                    # this kind compiled) before the measurement.
+                    pages.post_to_cart(server.url, visitors[:2 if args.quick else 2 * results["settings"]["workers"]])
                     result = wrk(server.url + "/winkelmand/toevoegen", args, script="cart.lua",
                                  env={"BENCH_CART_PAIRS": str(pairs)})
                 elif cached:
