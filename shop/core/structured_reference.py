@@ -2,11 +2,16 @@
 
 Twelve digits: a number of ten digits and two check digits, the number mod 97 (97 when that is 0). Banks check
 the digits, so a reference made here from an invoice or order number can be matched to the transfer that pays it.
+The check digits and their check are python-stdnum's (``stdnum.be.ogm_vcs``); the shapes people type (also
+``***…***``) and the +++ form we print are ours.
 """
 
 from __future__ import annotations
 
 import re
+
+from stdnum.be import ogm_vcs
+from stdnum.exceptions import ValidationError
 
 MAX_NUMBER = 9_999_999_999  # ten digits
 _REFERENCE = re.compile(r"^\s*(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*(?:\+\+\+|\*\*\*)?\s*$")
@@ -14,7 +19,7 @@ _REFERENCE = re.compile(r"^\s*(?:\+\+\+|\*\*\*)?\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s
 
 def check_digits(number: int) -> int:
     """The two check digits of a ten-digit number: number mod 97, and 97 instead of 0."""
-    return number % 97 or 97
+    return int(ogm_vcs.calc_check_digits(f"{number:010d}"))
 
 
 def structured_reference(number: int) -> str:
@@ -22,8 +27,7 @@ def structured_reference(number: int) -> str:
     1234567890 → +++123/4567/89002+++. Raises ValueError for a number outside that range."""
     if not 0 <= number <= MAX_NUMBER:
         raise ValueError(f"a structured reference holds a number of at most ten digits, not {number}")
-    digits = f"{number:010d}{check_digits(number):02d}"
-    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+    return f"+++{ogm_vcs.format(f'{number:010d}{check_digits(number):02d}')}+++"
 
 
 def parse_structured_reference(text: str | None) -> int | None:
@@ -33,8 +37,11 @@ def parse_structured_reference(text: str | None) -> int | None:
     if match is None:
         return None
     digits = "".join(match.groups())
-    number, check = int(digits[:10]), int(digits[10:])
-    return number if check_digits(number) == check else None
+    try:
+        ogm_vcs.validate(digits)
+    except ValidationError:
+        return None
+    return int(digits[:10])
 
 
 def is_structured_reference(text: str | None) -> bool:

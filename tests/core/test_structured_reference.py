@@ -35,3 +35,27 @@ def test_a_reference_is_read_as_people_type_it(text):
 def test_a_wrong_check_digit_or_shape_is_not_a_reference(text):
     assert parse_structured_reference(text) is None
     assert not is_structured_reference(text)
+
+
+@pytest.mark.parametrize("number", [0, 1, 96, 97, 98, 194, 1234567890, 2026000123, 2026999999, 9_999_999_999])
+def test_our_references_are_valid_ogm_vcs_for_python_stdnum(number):
+    from stdnum.be import ogm_vcs
+
+    reference = structured_reference(number)
+
+    digits = ogm_vcs.validate(reference)
+    assert digits == f"{number:010d}" + ogm_vcs.calc_check_digits(f"{number:010d}")
+    assert f"+++{ogm_vcs.format(digits)}+++" == reference
+
+
+def test_a_reference_stdnum_refuses_is_not_ours_either():
+    from stdnum.be import ogm_vcs
+
+    for number in (1234567890, 97, 2026000123):
+        digits = structured_reference(number).strip("+").replace("/", "")
+        for wrong in range(1, 98):
+            if wrong == int(digits[10:]):
+                continue
+            candidate = digits[:10] + f"{wrong:02d}"
+            assert ogm_vcs.is_valid(candidate) is False
+            assert parse_structured_reference(candidate) is None
