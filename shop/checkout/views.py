@@ -6,7 +6,7 @@ from the database at every step and once more when the order is placed.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,6 +27,7 @@ from shop.orders.browser_orders import remember_placed
 from shop.orders.models import DeliveryMethod, OrderStatus
 from shop.orders.queries import priced_cart_vat_lines
 from shop.orders.quotes import QuoteRefused, can_request_quote, make_quote
+from shop.payments.gateway import is_demo_payment
 from shop.payments.interface import PaymentUnavailable
 from shop.payments.services import refill_cart, return_urls, start_payment
 from shop.scheduling.days import delivery_days, pickup_days
@@ -165,7 +166,7 @@ def _review_page(form, priced, data, status=200):
             vat_lines=priced_cart_vat_lines(priced, plan.fee_cents),
             total_cents=priced.goods_cents + plan.fee_cents,
             quote_allowed=can_request_quote(priced.goods_cents + plan.fee_cents, is_company=data.is_company),
-            demo=not current_app.config.get("STRIPE_SECRET_KEY"),
+            demo=is_demo_payment(),
             settings=get_settings(),
             day_label=_day,
             DeliveryMethod=DeliveryMethod,

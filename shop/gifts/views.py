@@ -27,6 +27,7 @@ from shop.gifts.queries import list_codes
 from shop.gifts.recipient_file import UnreadableList, read_recipient_file, template_csv, template_xlsx
 from shop.orders.browser_orders import remember_placed
 from shop.orders.quotes import can_request_quote, make_quote
+from shop.payments.gateway import is_demo_payment
 
 bp = Blueprint("gifts", __name__)
 bp.before_request(mark_personal)
@@ -74,6 +75,7 @@ def _page(gift, *, upload_form=None, card_form=None, status=200):
         upload_form=upload_form or UploadForm(), card_form=card_form, table_form=TableForm(),
         place_form=PlaceForm(), limit_cents=DEDUCTIBLE_GIFT_LIMIT_CENTS, settings=get_settings(),
         quote_allowed=can_request_quote(checked.total_cents, is_company=True),  # a gift list is a company's
+        demo=is_demo_payment(),
     ), status
 
 

@@ -65,6 +65,11 @@ def configured_provider() -> str:
     return STRIPE if current_app.config.get("STRIPE_SECRET_KEY") else DEMO
 
 
+def is_demo_payment() -> bool:
+    """Whether new orders are paid in demo mode (no STRIPE_SECRET_KEY): the pay buttons say so (macros/payment.html)."""
+    return configured_provider() == DEMO
+
+
 def get_gateway() -> PaymentGateway:
     """Stripe when STRIPE_SECRET_KEY is configured, else the demo gateway (never in production)."""
     return gateway_named(configured_provider())

@@ -56,6 +56,29 @@ def test_a_row_fixed_in_the_table_makes_the_list_orderable(client, gift_shop):
     assert "Bestel en betaal € 43,90 via Stripe" in page.replace("\xa0", " ")
 
 
+def test_in_demo_mode_the_pay_button_says_demo_like_the_checkout(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;"))
+
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True).replace("\xa0", " ")
+
+    assert 'value="pay">Bestel en betaal € 21,95 via Stripe (demo)</button>' in page
+    assert "Demo: er wordt niets echt betaald." in page
+    assert "beveiligde betaalpagina" not in page
+
+
+def test_with_stripe_the_pay_button_says_stripe_and_its_secure_page(app, client, gift_shop, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_unreachable")
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;"))
+
+    page = client.get("/bedrijfsgeschenken").get_data(as_text=True).replace("\xa0", " ")
+
+    assert 'value="pay">Bestel en betaal € 21,95 via Stripe</button>' in page
+    assert "Je betaalt veilig op de beveiligde betaalpagina van Stripe, met Bancontact of kaart." in page
+    assert "Demo:" not in page
+
+
 def test_rows_are_added_and_removed_without_javascript(client, gift_shop):
     log_in_as(client, gift_shop["company"])
     _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;", "Bo;;Veldstraat 2;9000;Gent;;;pralines;1;"))
