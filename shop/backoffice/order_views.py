@@ -34,7 +34,7 @@ from shop.orders import shipments as shipment_actions
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
 from shop.orders.models import DeliveryMethod, OrderStatus, Shipment, ShipmentState
-from shop.orders.queries import order_vat_lines, pickup_window
+from shop.orders.queries import order_vat_lines, pickup_window, pickup_windows, with_pickup_hour
 from shop.orders.staff_queries import (
     METHOD_LABELS,
     STATUS_LABELS,
@@ -70,6 +70,7 @@ def order_list():
         filters=filters, page=page, producers=list_producer_choices(),
         select_all=request.args.get("alles") == "1", bulk_form=BulkForm(),
         statuses=STATUS_LABELS, methods=METHOD_LABELS,
+        pickup_windows=pickup_windows(page.orders), with_pickup_hour=with_pickup_hour,
     )
 
 
@@ -137,6 +138,7 @@ def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **fo
         invoice=get_invoice_of(order),
         shipment=order.shipment,
         pickup_window=pickup_window(order),
+        with_pickup_hour=with_pickup_hour,
         vat_lines=order_vat_lines(order),
         transitions_allowed=staff_actions.staff_transitions(order),
         can_cancel=staff_actions.can_cancel_by_staff(order),

@@ -233,6 +233,7 @@ class PackingSlip:
     common_message: str = ""
     logo_key: str | None = None
     from_gift_list: bool = False
+    pickup_window: tuple[str, str] | None = None  # the pickup hour the customer chose ("10:00", "11:00")
 
     @property
     def sender(self) -> str:
@@ -299,6 +300,7 @@ def build_packing_slips(orders: list[Order], *, day: date | None = None,
     for adjustment in adjustments:
         by_line[adjustment.line_id].append(adjustment)
     gifts = gift_orders_by_order(order.id for order in orders)
+    windows = pickup_windows(orders)
     slips = []
     for order in orders:
         gift = gifts.get(order.id)
@@ -312,5 +314,6 @@ def build_packing_slips(orders: list[Order], *, day: date | None = None,
                 for line in _shipment_lines(order, shipment)
             ]
             slips.append(PackingSlip(order, shipment, lines, common_message=gift.common_message if gift else "",
-                                     logo_key=gift.logo_key if gift else None, from_gift_list=gift is not None))
+                                     logo_key=gift.logo_key if gift else None, from_gift_list=gift is not None,
+                                     pickup_window=windows.get(order.id)))
     return slips

@@ -25,6 +25,7 @@ from shop.core.pdf import (
 from shop.core.settings import get_settings
 from shop.fulfilment.documents import PackingSlip, PickList
 from shop.orders.models import DeliveryMethod, OrderStatus
+from shop.orders.queries import with_pickup_hour
 
 
 def status_label(status: OrderStatus) -> str:
@@ -35,11 +36,9 @@ def status_label(status: OrderStatus) -> str:
 def _method(order, shipment, window: tuple[str, str] | None = None) -> str:
     if shipment is None:
         return ""
-    if shipment.method == DeliveryMethod.PICKUP and shipment.scheduled_date and window:
-        return _("afhalen op %(day)s tussen %(start)s en %(end)s", day=long_day(shipment.scheduled_date),
-                 start=window[0], end=window[1])
     if shipment.method == DeliveryMethod.PICKUP:
-        return _("afhalen op %(day)s", day=long_day(shipment.scheduled_date)) if shipment.scheduled_date else _("afhalen")
+        return (_("afhalen op %(day)s", day=with_pickup_hour(long_day(shipment.scheduled_date), window))
+                if shipment.scheduled_date else _("afhalen"))
     return _("levering op %(day)s", day=long_day(shipment.scheduled_date)) if shipment.scheduled_date else _("levering")
 
 
@@ -133,7 +132,7 @@ def _draw_slip(pdf: FPDF, slip: PackingSlip) -> None:
     write_paragraph(pdf, _("Voor"), bold=True, size=10)
     write_paragraph(pdf, slip.recipient_name, size=11)
     if slip.is_pickup:
-        write_paragraph(pdf, _("Afhalen op %(day)s in het Groot Vleeshuis", day=long_day(slip.day)) if slip.day
+        write_paragraph(pdf, _("Afhalen op %(day)s in het Groot Vleeshuis", day=with_pickup_hour(long_day(slip.day), slip.pickup_window)) if slip.day
               else _("Afhalen in het Groot Vleeshuis"))
     for text in slip.address_lines:
         write_paragraph(pdf, text)

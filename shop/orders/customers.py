@@ -21,6 +21,7 @@ from shop.accounts.personal_data import PersonalDataHolder, add_holder
 from shop.accounts.services import normalise_email
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus, OrderTransition, Shipment
+from shop.orders.queries import shipment_pickup_windows
 
 # Orders whose contact data is still needed: not completed or cancelled yet.
 OPEN_STATUSES = (OrderStatus.QUOTED, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.IN_PREPARATION,
@@ -51,7 +52,7 @@ def claim_guest_orders(user: User) -> int:
     ).rowcount
 
 
-def _order(order: Order) -> dict[str, Any]:
+def _order(order: Order, windows: dict[int, tuple[str, str]]) -> dict[str, Any]:
     return {
         "number": order.number,
         "status": order.status.value,
@@ -90,6 +91,8 @@ def _order(order: Order) -> dict[str, Any]:
             {
                 "method": shipment.method.value,
                 "scheduled_date": as_iso(shipment.scheduled_date),
+                # The pickup hour chosen, as ["10:00", "11:00"] (None without one).
+                "pickup_window": list(windows[shipment.id]) if shipment.id in windows else None,
                 "recipient_name": shipment.recipient_name,
                 "street": shipment.street,
                 "postcode": shipment.postcode,
@@ -134,7 +137,8 @@ def export_orders(user: User) -> dict[str, Any]:
         .order_by(Order.placed_at, Order.id)
     ).all()
     added = {name: entries(orders) for name, entries in _EXPORT_ENTRIES.items()}
-    return {"orders": [_order(order) | {name: found.get(order.id) for name, found in added.items()}
+    windows = shipment_pickup_windows(shipment for order in orders for shipment in order.shipments)
+    return {"orders": [_order(order, windows) | {name: found.get(order.id) for name, found in added.items()}
                        for order in orders]}
 
 

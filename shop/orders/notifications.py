@@ -30,7 +30,7 @@ from shop.core.money import format_eur
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Order, PaymentProvider
-from shop.orders.queries import order_vat_lines, pickup_window
+from shop.orders.queries import order_vat_lines, pickup_window, shipment_pickup_windows, with_pickup_hour
 from shop.outbox.rendering import Drawn, Later, add_renderer
 from shop.outbox.services import enqueue
 
@@ -48,13 +48,16 @@ def _context(order: Order) -> dict:
     several = len(order.shipments) > 1
     shipment = None if several else order.shipment
     window = pickup_window(order) if shipment is not None and shipment.method == DeliveryMethod.PICKUP else None
+    listed = order.shipments[:MAIL_SHIPMENTS_MAX]
     return {
         "order": order,
         "shipment": shipment,
         "shipments": order.shipments,
         "several_shipments": several,
         # The first shipments a mail lists (a list of 2,000 recipients is on the order's page, not in a mail).
-        "listed_shipments": order.shipments[:MAIL_SHIPMENTS_MAX],
+        "listed_shipments": listed,
+        # Each listed shipment's day as the mail writes it, with its pickup hour when one was chosen.
+        "listed_days": _listed_days(listed) if several else {},
         "is_pickup": shipment is not None and shipment.method == DeliveryMethod.PICKUP,
         "is_delivery": shipment is not None and shipment.method == DeliveryMethod.DELIVERY,
         "settings": settings,
@@ -65,11 +68,20 @@ def _context(order: Order) -> dict:
         # The pickup hour the customer chose, else the opening hours (an order placed before pickup hours).
         "pickup_from": window[0] if window else f"{settings.pickup_opens:%H:%M}",
         "pickup_until": window[1] if window else f"{settings.pickup_closes:%H:%M}",
+        # The pickup day with the chosen hour ("dinsdag 22 december 2026, tussen 12:00 en 13:00"), or the day alone.
+        "pickup_when": with_pickup_hour(format_date(shipment.scheduled_date, "full"), window)
+        if shipment is not None and shipment.method == DeliveryMethod.PICKUP and shipment.scheduled_date else "",
         "vat_lines": order_vat_lines(order),
         "status_url": status_url(order),
         "money": lambda cents: format_eur(cents, money_locale),
         "day": lambda value: format_date(value, "full") if value else "",
     }
+
+
+def _listed_days(shipments) -> dict[int, str]:
+    windows = shipment_pickup_windows(shipments)
+    return {shipment.id: with_pickup_hour(format_date(shipment.scheduled_date, "full"), windows.get(shipment.id))
+            for shipment in shipments if shipment.scheduled_date}
 
 
 def _stored(value: Any) -> Any:

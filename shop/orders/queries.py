@@ -7,13 +7,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.core.money import split_over_rates, vat_lines
 from shop.extensions import db
 from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, Shipment
-from shop.scheduling.services import pickup_hours_of
+from shop.scheduling.services import pickup_hours_of, pickup_hours_of_shipments
 
 # A fee with no goods to follow (cannot happen for a real order) is taxed at the standard rate.
 STANDARD_RATE = 21
@@ -166,3 +167,23 @@ def pickup_windows(orders: Iterable[Order]) -> dict[int, tuple[str, str]]:
 def pickup_window(order: Order) -> tuple[str, str] | None:
     """The order's chosen pickup hour ("10:00", "11:00"), or None (see ``pickup_windows``)."""
     return pickup_windows([order]).get(order.id)
+
+
+def shipment_pickup_windows(shipments: Iterable[Shipment]) -> dict[int, tuple[str, str]]:
+    """The pickup hour each shipment picked up chose, as ("10:00", "11:00"), by shipment id, when it is still held
+    and still on the shipment's day (as ``pickup_windows``, for a list of shipments). One query."""
+    pickups = {shipment.id: shipment for shipment in shipments
+               if shipment.method == DeliveryMethod.PICKUP and shipment.scheduled_date is not None}
+    return {shipment_id: (f"{start:%H:%M}", f"{end:%H:%M}")
+            for shipment_id, (day, start, end) in pickup_hours_of_shipments(pickups).items()
+            if pickups[shipment_id].scheduled_date == day}
+
+
+def with_pickup_hour(day_text: str, window: tuple[str, str] | None) -> str:
+    """A pickup day as shown, followed by the hour the customer chose when there is one: "dinsdag 22 december 2026,
+    tussen 12:00 en 13:00" (the day alone without one). The one wording of the chosen hour in the back office's
+    lists, the packing slips, the mails and the exports; the day is formatted by the caller, as its page writes
+    days."""
+    if not day_text or window is None:
+        return day_text
+    return _("%(day)s, tussen %(start)s en %(end)s", day=day_text, start=window[0], end=window[1])

@@ -319,18 +319,27 @@ def pickup_hours_of(order_ids: Iterable[int]) -> dict[int, tuple[date, time, tim
     """Each order's held pickup hour as (day, start, end), for the orders among ``order_ids`` that booked one
     (an order placed before pickup hours, or a cancelled one, has none). One query whatever the number of orders.
     """
-    ids = sorted(set(order_ids))
-    if not ids:
+    return _held_pickup_hours(SlotBooking.order_id, order_ids)
+
+
+def pickup_hours_of_shipments(shipment_ids: Iterable[int]) -> dict[int, tuple[date, time, time]]:
+    """Like ``pickup_hours_of``, by shipment: each shipment's held pickup hour, for those that booked one."""
+    return _held_pickup_hours(SlotBooking.shipment_id, shipment_ids)
+
+
+def _held_pickup_hours(key, ids: Iterable[int]) -> dict[int, tuple[date, time, time]]:
+    wanted = sorted(set(ids))
+    if not wanted:
         return {}
     rows = db.session.execute(
-        select(SlotBooking.order_id, Slot.day, Slot.start_time, Slot.end_time).join(Slot)
-        .where(SlotBooking.order_id.in_(ids), SlotBooking.released_at.is_(None), Slot.kind == SlotKind.PICKUP,
+        select(key, Slot.day, Slot.start_time, Slot.end_time).join(Slot, SlotBooking.slot_id == Slot.id)
+        .where(key.in_(wanted), SlotBooking.released_at.is_(None), Slot.kind == SlotKind.PICKUP,
                Slot.end_time.is_not(None))
-        .order_by(SlotBooking.order_id, Slot.day, Slot.start_time)
+        .order_by(key, Slot.day, Slot.start_time)
     )
     hours: dict[int, tuple[date, time, time]] = {}
-    for order_id, day, start, end in rows:
-        hours.setdefault(order_id, (day, start, end))
+    for key_id, day, start, end in rows:
+        hours.setdefault(key_id, (day, start, end))
     return hours
 
 

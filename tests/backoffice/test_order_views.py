@@ -219,6 +219,21 @@ def test_detail_gives_the_pickup_day_with_the_chosen_hour(db, client, staff, che
     assert "<dt>Dag</dt><dd>dinsdag 22 december 2026, tussen 12:00 en 13:00</dd>" in html
 
 
+def test_list_gives_each_pickup_day_with_the_chosen_hour(db, client, staff, cheese):
+    at_noon = make_paid_order((cheese, 1), data=make_order_data(pickup_date=SAMPLE_DAY, pickup_time="12:00"),
+                              now=SAMPLE_PLACED_AT)
+    delivered = make_paid_order((cheese, 1), data=make_order_data("delivery", desired_date=SAMPLE_DAY),
+                                now=SAMPLE_PLACED_AT)
+    db.session.commit()
+
+    html = _page(client.get("/beheer/bestellingen"))
+
+    row = html[html.index(at_noon.number):html.index("</tr>", html.index(at_noon.number))]
+    assert '<span class="small">di 22 dec 2026, tussen 12:00 en 13:00</span>' in row
+    row = html[html.index(delivered.number):html.index("</tr>", html.index(delivered.number))]
+    assert '<span class="small">di 22 dec 2026</span>' in row
+
+
 def test_pickup_order_in_preparation_offers_ready_not_shipped(db, client, staff, cheese):
     order = _paid(db, cheese)
     client.post(f"/beheer/bestellingen/{order.id}/status", data={"to_status": "in_preparation", "expected_status": "paid"})

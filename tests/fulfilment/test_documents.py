@@ -16,7 +16,7 @@ from shop.orders.models import OrderStatus
 from shop.orders.queries import get_selection, list_orders_for_day
 from shop.supply.models import ShortageReport, ShortageStatus
 from tests.factories import make_order_data, make_package, make_paid_order, make_producer, make_product
-from tests.helpers import count_queries
+from tests.helpers import count_queries, pdf_rows
 
 DAY = date(2026, 12, 22)
 
@@ -166,9 +166,28 @@ def test_pick_list_names_each_pickup_order_s_chosen_hour(db, app):
     assert [(row.order.number, row.pickup_window) for row in pick.orders] == [
         (at_eleven.number, ("11:00", "12:00")), (moved.number, None)]
     with app.test_request_context():
-        text = _pdf_text(render_pick_list_pdf(pick, "dinsdag 22 december 2026", compress=False))
-    if text is not None:
-        assert "tussen 11:00 en 12:00" in text
+        rows = pdf_rows(render_pick_list_pdf(pick, "dinsdag 22 december 2026", compress=False))
+    text = "\n".join(" ".join(row) for row in rows)
+    assert text.count("2026, tussen 11:00 en 12:00") == 1  # the cell wraps after "december"
+
+
+def test_packing_slip_of_a_pickup_gives_the_chosen_hour(db, app):
+    kaas = make_product("Hoevekaas", stock=20)
+    placed_at = datetime(2026, 12, 14, 9, 0, tzinfo=SHOP_TIMEZONE)
+    at_noon = make_paid_order((kaas, 1), data=make_order_data(pickup_date=DAY, pickup_time="12:00"), now=placed_at)
+    moved = make_paid_order((kaas, 1), data=make_order_data(pickup_date=date(2026, 12, 23), pickup_time="11:00"),
+                            now=placed_at)
+    _on_day(moved)  # staff moved it to DAY: the hour booked on the 23rd no longer says when
+    db.session.commit()
+
+    slips = build_packing_slips([at_noon, moved])
+    with app.test_request_context():
+        pages = [" ".join(" ".join(row) for row in pdf_rows(render_packing_slips_pdf([slip], compress=False)))
+                 for slip in slips]
+
+    assert [slip.pickup_window for slip in slips] == [("12:00", "13:00"), None]
+    assert "Afhalen op dinsdag 22 december 2026, tussen 12:00 en 13:00 in het Groot Vleeshuis" in pages[0]
+    assert "Afhalen op dinsdag 22 december 2026 in het Groot Vleeshuis" in pages[1]
 
 
 def test_packing_slip_of_a_gift_has_no_prices_but_the_message(db):

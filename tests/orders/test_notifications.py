@@ -248,3 +248,35 @@ def test_confirmation_lands_as_eml_with_its_invoice(app, db, tmp_path):
     assert "Totaal: € 103,50" in _plain(mail.get_body(("plain",)).get_content())
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_content().startswith(b"%PDF")
+
+
+def test_a_mail_listing_several_shipments_gives_each_pickup_s_chosen_hour(app, db):
+    from shop.orders.models import Shipment
+
+    data = make_order_data(pickup_date=SAMPLE_DAY, pickup_time="12:00")
+    order = make_order((make_product(stock=5), 1), data=data, now=SAMPLE_PLACED_AT)
+    # A second parcel picked up the same day without an hour of its own: its day alone.
+    order.shipments.append(Shipment(method=DeliveryMethod.PICKUP, scheduled_date=SAMPLE_DAY, recipient_name="Bo Claes"))
+    db.session.flush()
+
+    message = _confirm(order)
+
+    text = _plain(message.body_text)
+    assert "- An Peeters, Afhalen (dinsdag 22 december 2026, tussen 12:00 en 13:00)" in text
+    assert "- Bo Claes, Afhalen (dinsdag 22 december 2026)" in text
+    assert "<td>dinsdag 22 december 2026, tussen 12:00 en 13:00</td>" in _plain(message.body_html)
+
+
+def test_the_personal_data_export_gives_the_chosen_pickup_hour(app, db):
+    from shop.accounts.export import export_personal_data
+    from tests.factories import make_user
+
+    user = make_user("an@voorbeeld.be")
+    data = make_order_data(pickup_date=SAMPLE_DAY, pickup_time="15:00")
+    make_order((make_product(stock=5), 1), data=data, now=SAMPLE_PLACED_AT, by=user)
+    make_order((make_product(stock=5), 1), data=make_order_data("delivery"), now=SAMPLE_PLACED_AT, by=user)
+
+    exported = export_personal_data(user)["orders"]
+
+    assert [[(s["method"], s["pickup_window"]) for s in order["shipments"]] for order in exported] == [
+        [("pickup", ["15:00", "16:00"])], [("delivery", None)]]

@@ -396,3 +396,21 @@ def test_the_options_are_a_fixed_number_of_queries(db, shop):
     for n in range(6):
         make_product(f"Kaas {n}", price_cents=500 + n, stock=5)
     assert _count_queries(db, read) == few
+
+
+def test_the_shortage_mails_give_the_pickup_day_with_the_chosen_hour(db, shop):
+    from tests.factories import SAMPLE_DAY, SAMPLE_PLACED_AT, make_order_data
+
+    order = make_paid_order((shop["cheese"], 3), data=make_order_data(pickup_date=SAMPLE_DAY, pickup_time="16:00"),
+                            now=SAMPLE_PLACED_AT)
+    [line] = order.lines
+
+    substitute(report_shortage_by_staff(line, shop["cheese"], 1, "", by=shop["staff"]), shop["gouda"],
+               by=shop["staff"])
+    refund_missing(report_shortage_by_staff(line, shop["cheese"], 1, "", by=shop["staff"]), by=shop["staff"])
+    db.session.commit()  # the mails are drawn once the resolution is committed
+
+    for kind in ("order_shortage_substituted", "order_shortage_refunded"):
+        mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)).one()
+        assert "Afhalen: dinsdag 22 december 2026, tussen 16:00 en 17:00" in mail.body_text
+        assert "Afhalen: dinsdag 22 december 2026, tussen 16:00 en 17:00" in mail.body_html
