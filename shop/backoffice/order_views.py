@@ -34,17 +34,22 @@ from shop.orders import shipments as shipment_actions
 from shop.orders import staff_actions
 from shop.orders.lifecycle import ConcurrentChange
 from shop.orders.models import DeliveryMethod, OrderStatus, Shipment, ShipmentState
-from shop.orders.queries import order_vat_lines, pickup_window, pickup_windows, with_pickup_hour
+from shop.orders.queries import (
+    list_order_shipments,
+    order_vat_lines,
+    parse_day,
+    parse_shipment_state,
+    pickup_window,
+    pickup_windows,
+    with_pickup_hour,
+)
 from shop.orders.staff_queries import (
     METHOD_LABELS,
     STATUS_LABELS,
     get_order_for_staff,
-    list_order_shipments,
     list_orders,
     list_producer_choices,
-    parse_day,
     parse_order_filters,
-    parse_shipment_state,
     user_emails,
 )
 from shop.payments.services import PaidMeanwhile, end_payment_session, send_requested_refunds

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from shop.core.money import split_over_rates, vat_lines
 from shop.extensions import db
-from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, Shipment
+from shop.orders.models import DeliveryMethod, Order, OrderLine, OrderStatus, Shipment, ShipmentState
 from shop.scheduling.services import pickup_hours_of, pickup_hours_of_shipments
 
 # A fee with no goods to follow (cannot happen for a real order) is taxed at the standard rate.
@@ -187,3 +187,70 @@ def with_pickup_hour(day_text: str, window: tuple[str, str] | None) -> str:
     if not day_text or window is None:
         return day_text
     return _("%(day)s, tussen %(start)s en %(end)s", day=day_text, start=window[0], end=window[1])
+
+
+# --- the shipments of one order ----------------------------------------------------------------------------------
+
+SHIPMENTS_PER_PAGE = 50
+
+
+@dataclass
+class ShipmentPage:
+    """One page of an order's shipments (in the order they were made), with how many there are in each state: the
+    back office's order page and the customer's."""
+
+    shipments: list[Shipment]
+    total: int  # matching the state asked for
+    page: int
+    pages: int
+    state: ShipmentState | None
+    counts: dict[ShipmentState, int]
+    day: date | None = None
+    days: list[tuple[date, int]] = field(default_factory=list)  # each delivery day of the order, its shipments
+
+    @property
+    def all_count(self) -> int:
+        return sum(self.counts.values())
+
+
+def parse_shipment_state(value: str | None) -> ShipmentState | None:
+    """The state asked for (``?stand=shipped``), None for every state or an unknown word."""
+    try:
+        return ShipmentState(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    """A day asked for as ``2026-12-22`` (``?dag=``), None when missing or not a date."""
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def list_order_shipments(order_id: int, *, state: ShipmentState | None = None, day: date | None = None,
+                         page: int = 1, per_page: int = SHIPMENTS_PER_PAGE) -> ShipmentPage:
+    """One page of the order's shipments in ``state`` and on ``day`` (each: every one when None), with their
+    lines, the counts per state (of ``day``'s) and the order's delivery days (5 queries). A page past the last
+    one shows the last page."""
+    on_day = [Shipment.scheduled_date == day] if day is not None else []
+    counts = dict.fromkeys(ShipmentState, 0)
+    for shipment_state, count in db.session.execute(
+            select(Shipment.state, func.count()).where(Shipment.order_id == order_id, *on_day)
+            .group_by(Shipment.state)):
+        counts[ShipmentState(shipment_state)] = count
+    days = [(scheduled, count) for scheduled, count in db.session.execute(
+        select(Shipment.scheduled_date, func.count()).where(Shipment.order_id == order_id,
+                                                            Shipment.scheduled_date.is_not(None))
+        .group_by(Shipment.scheduled_date).order_by(Shipment.scheduled_date))]
+    total = counts[state] if state is not None else sum(counts.values())
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    conditions = [Shipment.order_id == order_id, *on_day] + ([Shipment.state == state] if state is not None else [])
+    shipments = list(db.session.scalars(
+        select(Shipment).where(*conditions).order_by(Shipment.id)
+        .limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(Shipment.lines))
+    ))
+    return ShipmentPage(shipments, total, page, pages, state, counts, day, days)

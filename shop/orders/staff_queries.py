@@ -24,7 +24,6 @@ from shop.orders.models import (
     OrderLineComponent,
     OrderStatus,
     Shipment,
-    ShipmentState,
 )
 
 PER_PAGE = 50
@@ -195,69 +194,3 @@ def user_emails(user_ids) -> dict[int, str]:
     if not ids:
         return {}
     return {row.id: row.email for row in db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))}
-
-
-# --- the shipments of one order ----------------------------------------------------------------------------------
-
-SHIPMENTS_PER_PAGE = 50
-
-
-@dataclass
-class ShipmentPage:
-    """One page of an order's shipments (in the order they were made), with how many there are in each state."""
-
-    shipments: list[Shipment]
-    total: int  # matching the state asked for
-    page: int
-    pages: int
-    state: ShipmentState | None
-    counts: dict[ShipmentState, int]
-    day: date | None = None
-    days: list[tuple[date, int]] = field(default_factory=list)  # each delivery day of the order, its shipments
-
-    @property
-    def all_count(self) -> int:
-        return sum(self.counts.values())
-
-
-def parse_shipment_state(value: str | None) -> ShipmentState | None:
-    """The state asked for (``?stand=shipped``), None for every state or an unknown word."""
-    try:
-        return ShipmentState(value) if value else None
-    except ValueError:
-        return None
-
-
-def parse_day(value: str | None) -> date | None:
-    """A day asked for as ``2026-12-22`` (``?dag=``), None when missing or not a date."""
-    try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
-    except ValueError:
-        return None
-
-
-def list_order_shipments(order_id: int, *, state: ShipmentState | None = None, day: date | None = None,
-                         page: int = 1, per_page: int = SHIPMENTS_PER_PAGE) -> ShipmentPage:
-    """One page of the order's shipments in ``state`` and on ``day`` (each: every one when None), with their
-    lines, the counts per state (of ``day``'s) and the order's delivery days (5 queries). A page past the last
-    one shows the last page."""
-    on_day = [Shipment.scheduled_date == day] if day is not None else []
-    counts = dict.fromkeys(ShipmentState, 0)
-    for shipment_state, count in db.session.execute(
-            select(Shipment.state, func.count()).where(Shipment.order_id == order_id, *on_day)
-            .group_by(Shipment.state)):
-        counts[ShipmentState(shipment_state)] = count
-    days = [(scheduled, count) for scheduled, count in db.session.execute(
-        select(Shipment.scheduled_date, func.count()).where(Shipment.order_id == order_id,
-                                                            Shipment.scheduled_date.is_not(None))
-        .group_by(Shipment.scheduled_date).order_by(Shipment.scheduled_date))]
-    total = counts[state] if state is not None else sum(counts.values())
-    pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(page, 1), pages)
-    conditions = [Shipment.order_id == order_id, *on_day] + ([Shipment.state == state] if state is not None else [])
-    shipments = list(db.session.scalars(
-        select(Shipment).where(*conditions).order_by(Shipment.id)
-        .limit(per_page).offset((page - 1) * per_page)
-        .options(selectinload(Shipment.lines))
-    ))
-    return ShipmentPage(shipments, total, page, pages, state, counts, day, days)

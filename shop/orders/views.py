@@ -11,15 +11,25 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from shop.core.clock import shop_day
 from shop.core.db import utcnow
+from shop.core.query_string import page_number
 from shop.core.security import personal
 from shop.core.settings import get_settings
 from shop.orders.models import DeliveryMethod, Order, OrderStatus, PaymentProvider, ShipmentState
-from shop.orders.queries import get_order_by_token, list_orders_for_user, order_vat_lines, pickup_window
+from shop.orders.queries import (
+    get_order_by_token,
+    list_order_shipments,
+    list_orders_for_user,
+    order_vat_lines,
+    parse_shipment_state,
+    pickup_window,
+    shipment_pickup_windows,
+    with_pickup_hour,
+)
 from shop.orders.quotes import is_quote_open
 
 bp = Blueprint("orders", __name__)
@@ -72,10 +82,19 @@ def status(token: str):
     order = get_order_by_token(token)
     if order is None:
         abort(404)
+    # An order with several shipments (a company's gift list, up to thousands) lists them 50 a page, filtered by
+    # state (``?stand=shipped&pagina=2``), under the count in each state.
+    shipment_page = None
+    if len(order.shipments) > 1:
+        shipment_page = list_order_shipments(order.id, state=parse_shipment_state(request.args.get("stand")),
+                                             page=page_number(request.args))
     return render_template(
         "orders/order_status.html",
         order=order,
         shipment=order.shipment,
+        shipment_page=shipment_page,
+        shipment_windows=shipment_pickup_windows(shipment_page.shipments) if shipment_page else {},
+        with_pickup_hour=with_pickup_hour,
         pickup_window=pickup_window(order),
         vat_lines=order_vat_lines(order),
         dates=_status_dates(order),

@@ -110,3 +110,107 @@ def test_history_lists_the_customers_own_orders(client, db):
     assert mine.number in html
     assert other.number not in html
     assert "Wacht op betaling" in html
+
+
+# --- an order with many shipments ---------------------------------------------------------------------------------
+
+
+def _shipment_rows(html: str) -> list[str]:
+    """The recipients in the shipments table, in order."""
+    import re
+
+    table = html[html.index('id="pakketten"'):]
+    table = table[:table.index("</section>")]
+    return re.findall(r'<tr><th scope="row">([^<]*)</th>', table)
+
+
+def _ship(order, numbers, *, deliver=()):
+    from shop.orders.shipments import deliver_shipment, ship_shipment
+    from tests.factories import make_staff
+
+    staff = make_staff()
+    for number in numbers:
+        ship_shipment(order.shipments[number - 1], f"BPOST-{number}", by=staff)
+    for number in deliver:
+        deliver_shipment(order.shipments[number - 1], by=staff)
+
+
+def test_a_gift_order_lists_its_shipments_50_a_page_under_the_count_in_each_state(client, db):
+    from tests.factories import make_gift_order
+
+    order = make_gift_order(120)
+    _ship(order, [2, 3, 77], deliver=[3])
+    db.session.commit()
+
+    html = _text(client.get(f"/bestelling/{order.status_token}"))
+
+    assert "Levering aan 120 ontvangers" in html
+    assert "3 van 120 pakketten zijn verzonden." in html
+    assert '<strong aria-current="true">Alle (120)</strong>' in html
+    assert f'<a href="/bestelling/{order.status_token}?stand=to_prepare#pakketten">Wordt klaargemaakt (117)</a>' in html
+    assert f'<a href="/bestelling/{order.status_token}?stand=shipped#pakketten">Verzonden (2)</a>' in html
+    assert f'<a href="/bestelling/{order.status_token}?stand=delivered#pakketten">Geleverd (1)</a>' in html
+    assert _shipment_rows(html) == [f"Ontvanger {n}" for n in range(1, 51)]
+    assert '<caption class="visually-hidden">Alle pakketten, pagina 1 van 3</caption>' in html
+    assert "pagina 1 van 3" in html
+    assert f'<a rel="next" href="/bestelling/{order.status_token}?pagina=2#pakketten">Volgende</a>' in html
+    assert 'rel="prev"' not in html
+
+    last = _text(client.get(f"/bestelling/{order.status_token}?pagina=3"))
+    assert _shipment_rows(last) == [f"Ontvanger {n}" for n in range(101, 121)]
+    assert f'<a rel="prev" href="/bestelling/{order.status_token}?pagina=2#pakketten">Vorige</a>' in last
+    assert 'rel="next"' not in last
+    # A page past the last shows the last one.
+    assert _shipment_rows(_text(client.get(f"/bestelling/{order.status_token}?pagina=99"))) == _shipment_rows(last)
+
+
+def test_a_gift_order_s_shipments_filtered_by_state(client, db):
+    from tests.factories import make_gift_order
+
+    order = make_gift_order(60)
+    _ship(order, [2, 3, 59], deliver=[3])
+    db.session.commit()
+
+    shipped = _text(client.get(f"/bestelling/{order.status_token}?stand=shipped"))
+    delivered = _text(client.get(f"/bestelling/{order.status_token}?stand=delivered"))
+    unknown = _text(client.get(f"/bestelling/{order.status_token}?stand=kwijt"))
+
+    assert _shipment_rows(shipped) == ["Ontvanger 2", "Ontvanger 59"]
+    assert '<strong aria-current="true">Verzonden (2)</strong>' in shipped
+    assert "BPOST-59" in shipped and "BPOST-3" not in shipped
+    assert '<caption class="visually-hidden">Pakketten in de stand verzonden, pagina 1 van 1</caption>' in shipped
+    assert 'class="pagination"' not in shipped
+    assert _shipment_rows(delivered) == ["Ontvanger 3"]
+    assert '<strong aria-current="true">Alle (60)</strong>' in unknown and len(_shipment_rows(unknown)) == 50
+
+
+def test_a_state_without_shipments_says_so(client, db):
+    from tests.factories import make_gift_order
+
+    order = make_gift_order(2)
+    db.session.commit()
+
+    html = _text(client.get(f"/bestelling/{order.status_token}?stand=delivered"))
+
+    assert _shipment_rows(html) == []
+    assert "Geen pakketten in deze stand." in html
+
+
+def test_the_order_page_reads_a_fixed_number_of_queries_whatever_the_number_of_shipments(app, client, db):
+    from tests.factories import make_gift_order
+    from tests.helpers import count_queries
+
+    def statements_for(order) -> int:
+        with count_queries(db.engine) as statements:
+            assert client.get(f"/bestelling/{order.status_token}").status_code == 200
+        return len(statements)
+
+    small = make_gift_order(3)
+    _ship(small, [1])
+    db.session.commit()
+    few = statements_for(small)
+    big = make_gift_order(130)
+    _ship(big, [1, 2, 100])
+    db.session.commit()
+
+    assert statements_for(big) == few
