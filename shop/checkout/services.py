@@ -223,6 +223,45 @@ def order_line(item: Product | Package, *, quantity: int, unit_price_cents: int,
     return line
 
 
+def new_order(*, by, email: str, name: str, phone: str = "", company: CompanyDetails | None = None,
+              purchase_order: str = "", goods_cents: int, delivery_fee_cents: int, locale: str,
+              note: str = "") -> Order:
+    """A new order for a buyer, awaiting payment: the one builder of the checkout's and the gift lists' orders.
+
+    Its buyer (``by``, None for a guest) with the contact data as typed (trimmed), the company's details as
+    ``check_company_details`` normalised them (None: a consumer), the purchase-order reference, the amounts
+    (the total is goods plus delivery), the provider it will be paid with, a secret status-link token, the
+    request that placed it, the terms accepted now, and its first transition (placed by the customer, with
+    ``note``). Not yet in the session and without a number: the caller adds the shipments and lines, takes the
+    stock, then numbers it (``next_order_number``) as late as it can."""
+    return Order(
+        status=OrderStatus.PENDING_PAYMENT,
+        # The provider it will be paid with, known from the start: an order whose payment session was never
+        # recorded (a crash in between) is still settled at the right provider (shop.payments.reconcile).
+        payment_provider=PaymentProvider(configured_provider()),
+        request_id=current_request_id(),
+        status_token=secrets.token_urlsafe(32),
+        user_id=getattr(by, "id", None),
+        locale=locale,
+        email=email.strip(),
+        name=name.strip(),
+        phone=phone.strip(),
+        company_name=company.legal_name if company else "",
+        vat_number=company.vat_number if company else "",
+        billing_street=company.street if company else "",
+        billing_postcode=company.postcode if company else "",
+        billing_city=company.city if company else "",
+        purchase_order=purchase_order,
+        peppol_id=company.participant_id if company else "",
+        goods_cents=goods_cents,
+        delivery_fee_cents=delivery_fee_cents,
+        total_cents=goods_cents + delivery_fee_cents,
+        terms_accepted_at=utcnow(),
+        transitions=[OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
+                                     by_user_id=getattr(by, "id", None), actor="customer", note=note)],
+    )
+
+
 def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: date | None = None,
                 now: datetime | None = None, priced=None) -> Order:
     """Turn ``cart`` into an order awaiting payment, in the caller's transaction (the caller commits).
@@ -262,30 +301,9 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
     plan = plan_for(data, priced, now)
 
     is_delivery = plan.method == DeliveryMethod.DELIVERY
-    order = Order(
-        status=OrderStatus.PENDING_PAYMENT,
-        # The provider it will be paid with, known from the start: an order whose payment session was never
-        # recorded (a crash in between) is still settled at the right provider (shop.payments.reconcile).
-        payment_provider=PaymentProvider(configured_provider()),
-        request_id=current_request_id(),
-        status_token=secrets.token_urlsafe(32),
-        user_id=getattr(by, "id", None),
-        locale=locale,
-        email=data.email.strip(),
-        name=data.name.strip(),
-        phone=data.phone.strip(),
-        company_name=company.legal_name if company else "",
-        vat_number=company.vat_number if company else "",
-        billing_street=company.street if company else "",
-        billing_postcode=company.postcode if company else "",
-        billing_city=company.city if company else "",
-        purchase_order=purchase_order,
-        peppol_id=company.participant_id if company else "",
-        goods_cents=priced.goods_cents,
-        delivery_fee_cents=plan.fee_cents,
-        total_cents=priced.goods_cents + plan.fee_cents,
-        terms_accepted_at=utcnow(),
-    )
+    order = new_order(by=by, email=data.email, name=data.name, phone=data.phone, company=company,
+                      purchase_order=purchase_order, goods_cents=priced.goods_cents, delivery_fee_cents=plan.fee_cents,
+                      locale=locale)
     shipment = Shipment(
         method=plan.method,
         scheduled_date=plan.scheduled_date,
@@ -307,10 +325,6 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
                           shares=priced_line.components, locale=locale)
         order.lines.append(line)
         shipment.lines.append(line)
-    order.transitions.append(
-        OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT, by_user_id=getattr(by, "id", None),
-                        actor="customer")
-    )
     # The cart is emptied before the stock is taken: its rows are the buyer's own, and nothing should stand
     # between taking the stock rows' locks and the commit that frees them but what needs them.
     clear_cart(cart)

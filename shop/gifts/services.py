@@ -12,7 +12,6 @@ is half-ordered.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,12 +22,10 @@ from shop.accounts.company import check_company_details, details_of, get_company
 from shop.catalog.images import delete_stored, process_upload
 from shop.catalog.models import Product
 from shop.catalog.search import fold
-from shop.checkout.services import order_line
+from shop.checkout.services import new_order, order_line
 from shop.core.clock import shop_now
-from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.numbering import next_order_number
-from shop.core.observability import current_request_id
 from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.gifts.checks import ListCheck, check_list
@@ -40,11 +37,8 @@ from shop.orders.models import (
     DeliveryMethod,
     Order,
     OrderStatus,
-    OrderTransition,
-    PaymentProvider,
     Shipment,
 )
-from shop.payments.gateway import configured_provider
 from shop.scheduling.models import SlotKind
 from shop.scheduling.services import SlotError, SlotRequest, take_slots
 
@@ -266,26 +260,9 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     if not checked.ok:
         raise ListNotReady(checked)
 
-    order = Order(
-        status=OrderStatus.PENDING_PAYMENT,
-        payment_provider=PaymentProvider(configured_provider()),
-        request_id=current_request_id(),
-        status_token=secrets.token_urlsafe(32),
-        user_id=by.id,
-        locale=locale,
-        email=by.email.strip(),
-        name=(getattr(by, "name", "") or company.legal_name).strip(),
-        company_name=company.legal_name,
-        vat_number=company.vat_number,
-        billing_street=company.street,
-        billing_postcode=company.postcode,
-        billing_city=company.city,
-        peppol_id=company.participant_id,
-        goods_cents=checked.goods_cents,
-        delivery_fee_cents=checked.fee_cents,
-        total_cents=checked.total_cents,
-        terms_accepted_at=utcnow(),
-    )
+    order = new_order(by=by, email=by.email, name=getattr(by, "name", "") or company.legal_name, company=company,
+                      goods_cents=checked.goods_cents, delivery_fee_cents=checked.fee_cents, locale=locale,
+                      note=f"bedrijfsgeschenken: {len(checked.rows)} ontvangers")
     shipments = []
     for row, recipient in zip(checked.rows, gift.recipients, strict=True):
         values = row.values
@@ -305,9 +282,6 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
         order.lines.append(line)
         shipment.lines.append(line)
         shipments.append((recipient, shipment))
-    order.transitions.append(OrderTransition(from_status=None, to_status=OrderStatus.PENDING_PAYMENT,
-                                             by_user_id=by.id, actor="customer",
-                                             note=f"bedrijfsgeschenken: {len(checked.rows)} ontvangers"))
 
     try:
         movements = take_stock(checked.stock_needed, MovementReason.ORDER, by=by)

@@ -87,6 +87,38 @@ def test_ordering_makes_one_order_with_a_shipment_per_recipient_and_takes_the_st
     assert [r.shipment_id for r in gift.recipients] == [s.id for s in order.shipments]
 
 
+def _buyer(order) -> dict:
+    """What an order records of its buyer, whichever way it was placed."""
+    first = order.transitions[0]
+    return dict(user_id=order.user_id, email=order.email, name=order.name, phone=order.phone,
+                company=(order.company_name, order.vat_number, order.billing_street, order.billing_postcode,
+                         order.billing_city, order.peppol_id, order.purchase_order),
+                provider=order.payment_provider.value, status=order.status, token=len(order.status_token) >= 40,
+                terms=order.terms_accepted_at is not None,
+                first=(first.from_status, first.to_status, first.by_user_id, first.actor, first.note))
+
+
+def test_a_gift_order_is_the_company_s_with_its_profile_details_like_a_company_s_checkout(gift_shop, first_day):
+    from tests.factories import make_company_order_data, make_order
+
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An", item="pralines", quantity="1")])
+
+    order = services.place_gift_order(gift, by=company)
+    at_checkout = make_order((gift_shop["pralines"], 1), by=company, data=make_company_order_data(
+        email=company.email, name=company.name, phone=""))
+
+    assert _buyer(order) == dict(
+        user_id=company.id, email=company.email, name="Els Bedrijf", phone="",
+        company=("Brouwerij Het Anker Gent bv", "BE0123456749", "Korenmarkt 1", "9000", "Gent", "0208:0123456749", ""),
+        provider="demo", status=OrderStatus.PENDING_PAYMENT, token=True, terms=True,
+        first=(None, OrderStatus.PENDING_PAYMENT, company.id, "customer", "bedrijfsgeschenken: 1 ontvangers"))
+    assert _buyer(at_checkout) == _buyer(order) | dict(
+        first=(None, OrderStatus.PENDING_PAYMENT, company.id, "customer", ""))
+    assert order.status_token != at_checkout.status_token
+
+
 def test_a_list_with_a_wrong_row_orders_nothing(gift_shop):
     company = gift_shop["company"]
     gift = services.get_or_create_draft(company)
