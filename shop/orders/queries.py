@@ -1,4 +1,5 @@
-"""Reads of orders: by secret token, per customer, their VAT per rate, and the orders to fulfil on given days."""
+"""Reads of orders: by secret token, per customer, their VAT per rate, the orders to fulfil on given days, the
+pickup hours chosen (and their one wording), and one page of an order's shipments (the customer's and staff's pages)."""
 
 from __future__ import annotations
 
