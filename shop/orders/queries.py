@@ -190,6 +190,33 @@ def with_pickup_hour(day_text: str, window: tuple[str, str] | None) -> str:
     return _("%(day)s, tussen %(start)s en %(end)s", day=day_text, start=window[0], end=window[1])
 
 
+@dataclass
+class SummedLine:
+    """The lines of an order that sell the same thing at the same price, as one row: a company's gift list sells
+    a line per recipient (2,000 recipients of a box of pralines read as one row of 2,000)."""
+
+    name: str
+    unit: str
+    unit_price_cents: int
+    components: list  # the first line's package components (their quantities are per package)
+    quantity: int = 0
+    total_cents: int = 0
+
+
+def summed_lines(order: Order) -> list[SummedLine]:
+    """The order's lines summed per product or package, name, unit, unit price and VAT rate, in the order of their
+    first line. No query: the order's lines are loaded with it."""
+    rows: dict[tuple, SummedLine] = {}
+    for line in order.lines:
+        key = (line.product_id, line.package_id, line.name, line.unit, line.unit_price_cents, line.vat_rate)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = SummedLine(line.name, line.unit, line.unit_price_cents, list(line.components))
+        row.quantity += line.quantity
+        row.total_cents += line.total_cents
+    return list(rows.values())
+
+
 # --- the shipments of one order ----------------------------------------------------------------------------------
 
 SHIPMENTS_PER_PAGE = 50

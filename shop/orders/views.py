@@ -28,6 +28,7 @@ from shop.orders.queries import (
     parse_shipment_state,
     pickup_window,
     shipment_pickup_windows,
+    summed_lines,
     with_pickup_hour,
 )
 from shop.orders.quotes import is_quote_open
@@ -94,6 +95,8 @@ def status(token: str):
         shipment=order.shipment,
         shipment_page=shipment_page,
         shipment_windows=shipment_pickup_windows(shipment_page.shipments) if shipment_page else {},
+        # A line per recipient would list thousands of rows: the same things at the same price are one row.
+        lines=summed_lines(order) if shipment_page else order.lines,
         with_pickup_hour=with_pickup_hour,
         pickup_window=pickup_window(order),
         vat_lines=order_vat_lines(order),

@@ -214,3 +214,19 @@ def test_the_order_page_reads_a_fixed_number_of_queries_whatever_the_number_of_s
     db.session.commit()
 
     assert statements_for(big) == few
+
+
+def test_a_gift_order_s_articles_are_summed_and_each_shipment_names_its_content(client, db):
+    from tests.factories import make_gift_order
+
+    order = make_gift_order(120)
+    db.session.commit()
+
+    html = _text(client.get(f"/bestelling/{order.status_token}"))
+
+    items = html[html.index('id="items-title"'):html.index("</tbody>", html.index('id="items-title"'))]
+    assert items.count('<tr><th scope="row">') == 1
+    assert "Pralines" in items
+    assert '<td class="num">120</td><td class="num">€ 15,00</td><td class="num">€ 1.800,00</td>' in items
+    table = html[html.index('id="pakketten"'):]
+    assert table.count("<td>1 × Pralines</td>") == 50
