@@ -1,0 +1,115 @@
+"""The catalogue pages rendered without the page cache, timed in this process (issue 14's "uncached" figures
+without gunicorn or wrk): one request at a time, each by a new visitor, the median of ``--runs``.
+
+    python -m bench.inprocess --db sqlite:///bench/.work/bench_s100.db [--runs 5] [--profile products]
+
+Per page: the median wall time and CPU time of this process (the CPU time is steadier on a busy machine; the
+database's own work shows in it on SQLite, not on PostgreSQL), the number of SQL statements and the HTML's size.
+``--profile KEY`` (a page key, see ``bench.pages.choose_pages``) prints cProfile's top functions for that page
+instead; ``--sql KEY`` prints its statements, each run again on its own and timed to its last row.
+The database must hold a seeded catalogue (``seed_producers.py --scale N``, or a run of ``python -m bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import logging
+import pstats
+import statistics
+import sys
+import time
+
+from sqlalchemy import event
+
+from bench.pages import ADD_TO_CART, choose_pages, deep_page_number, resolve
+
+
+def _app(url: str):
+    from shop import create_app
+
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE": False,
+                      "STRIPE_SECRET_KEY": None, "LOG_LEVEL": "WARNING"})
+    logging.getLogger("shop").setLevel(logging.WARNING)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="database URL of a seeded catalogue")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pages", default="", help="page keys, comma-separated (default: every page)")
+    parser.add_argument("--profile", default="", help="print cProfile's top functions for this page key")
+    parser.add_argument("--sql", default="", help="print the SQL statements of this page key with their times")
+    args = parser.parse_args(argv)
+
+    from shop.extensions import db
+
+    pages = [p for p in choose_pages(args.db) if p.key != ADD_TO_CART]
+    app = _app(args.db)
+    statements: list[tuple[str, object]] = []
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
+            statements.append((statement, parameters))
+
+        def get(path: str):
+            statements.clear()
+            client = app.test_client()  # a new visitor: no cookie of an earlier request
+            begin, begin_cpu = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            elapsed, cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code}")
+            return response, elapsed, cpu
+
+        first = get("/producten")[0]
+        pages = resolve(pages, deep_page_number(first.get_data(as_text=True)))
+        wanted = [k for k in args.pages.split(",") if k] or [p.key for p in pages]
+        pages = [p for p in pages if p.key in wanted or p.key in (args.profile, args.sql)]
+
+        if args.profile or args.sql:
+            page = next(p for p in pages if p.key in (args.profile, args.sql))
+            get(page.path)  # warm
+            if args.sql:
+                get(page.path)
+                event.remove(engine, "before_cursor_execute", _before)
+                with engine.connect() as connection:
+                    for statement, parameters in list(statements):
+                        times = []
+                        for _ in range(3):
+                            begin = time.perf_counter()
+                            rows = connection.exec_driver_sql(statement, parameters).fetchall()
+                            times.append(time.perf_counter() - begin)
+                        print(f"{statistics.median(times) * 1000:8.2f} ms {len(rows):6d} rows  "
+                              f"{' '.join(statement.split())[:600]}")
+                return 0
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.runs):
+                get(page.path)
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+            return 0
+
+        print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'queries':>7} {'KB':>6}  path")
+        for page in pages:
+            get(page.path)  # warm: templates compiled, connections open
+            times, cpu_times = [], []
+            for _ in range(args.runs):
+                response, elapsed, cpu = get(page.path)
+                times.append(elapsed)
+                cpu_times.append(cpu)
+            print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
+                  f"{len(statements):7d} {len(response.data) / 1024:6.0f}  {page.path}", flush=True)
+        db.session.remove()
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
