@@ -5,6 +5,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -41,6 +42,9 @@ def _declared(name, type_, parent_names) -> bool:
     return not (type_ in ("table", "index") and is_search_index(name))
 
 
+# SQLite's reflection skips an index on expressions (ix_products_recommended, in the products list's order) with
+# this warning, and Alembic then leaves that index out of the comparison; PostgreSQL reflects and compares it.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_build_the_schema_of_the_models_and_go_back_down(app):
     with _scratch_database(app) as url:
         scratch = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})

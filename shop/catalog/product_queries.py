@@ -42,8 +42,11 @@ from shop.catalog.models import (
     Producer,
     Product,
     ProductAllergen,
+    in_stock_first,
+    producer_is_active,
     producer_labels,
     product_labels,
+    product_sale_clause,
 )
 from shop.catalog.product_filters import (
     MAX_SLUG_LENGTH,
@@ -187,14 +190,18 @@ class ProductListing:
 
     @property
     def page_numbers(self) -> list[int | None]:
-        """Pages to link: first, last and two either side of the current one; None marks a gap."""
-        wanted = {1, self.pages, *range(self.page - 2, self.page + 3)}
-        numbers: list[int | None] = []
-        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
-            if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
-                numbers.append(None)
-            numbers.append(number)
-        return numbers
+        return page_links(self.page, self.pages)
+
+
+def page_links(page: int, pages: int) -> list[int | None]:
+    """Pages to link: first, last and two either side of the current one; None marks a gap."""
+    wanted = {1, pages, *range(page - 2, page + 3)}
+    numbers: list[int | None] = []
+    for number in sorted(n for n in wanted if 1 <= n <= pages):
+        if numbers and numbers[-1] is not None and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 def _keep_known(slugs: list[str], known: dict[str, Any], notices: list[str], message) -> list[str]:
@@ -228,8 +235,9 @@ def _order_by(filters: ProductFilters) -> list:
         return [Product.created_at.desc(), Product.id.desc()]
     if filters.sort == Sort.NAME:
         return [Product.name, Product.id]
-    # Recommended: the shop's featured products first (a varied first page), then what can be bought now.
-    return [Product.featured.desc(), case((Product.stock > 0, 0), else_=1), Product.name, Product.id]
+    # Recommended: the shop's featured products first (a varied first page), then what can be bought now; the
+    # order of the index ix_products_recommended.
+    return [Product.featured.desc(), in_stock_first(), Product.name, Product.id]
 
 
 def _count_if(conditions: list):
@@ -280,7 +288,12 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
     in_stock = Product.in_stock
     conditions: dict[str, list] = {"base": [Product.is_for_sale]}
     if filters.terms:
-        conditions["q"] = [search_clause(filters.terms, db.session.get_bind().dialect.name)]
+        # The search's matches, read once per statement (a CTE named more than once is materialised), though the
+        # counts' statement asks for them in every part.
+        matches = select(Product.id.label("id")).where(
+            search_clause(filters.terms, db.session.get_bind().dialect.name)
+        ).cte("search_matches")
+        conditions["q"] = [Product.id.in_(select(matches.c.id))]
     if category_ids:
         conditions["categorie"] = [Product.category_id.in_(sorted(category_ids))]
     if filters.regions:
@@ -336,7 +349,7 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         "streek": {regions[s].id for s in filters.regions},
         "gemeente": {municipalities[s].id for s in filters.municipalities},
     }
-    counts = _counts(where, filters, in_season, in_stock, choices)
+    counts = _counts(conditions, filters, in_season, in_stock, choices)
     total = counts.get(("total", None), 0)
     in_season_count = counts.get(("seizoen", None), 0)
     in_stock_count = counts.get(("voorraad", None), 0)
@@ -428,7 +441,13 @@ def _counted(counts: dict, kind: str, items: dict[int, Any]) -> list[tuple[Any, 
     return [(items[key], n) for (k, key), n in counts.items() if k == kind and key in items]
 
 
-def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[str, set[int]]) -> dict[tuple[str, Any], int]:
+# The filters that are a condition on the product's producer or place (Producer, Municipality), not on the product.
+PRODUCER_FILTERS = ("streek", "gemeente", "producent")
+
+
+def _counts(
+    conditions: dict[str, list], filters: ProductFilters, in_season, in_stock, choices: dict[str, set[int]]
+) -> dict[tuple[str, Any], int]:
     """Every number the list shows, in one statement: ``(kind, key) -> count``.
 
     ``("total", None)`` is the result count; ``("seizoen", None)`` and ``("voorraad", None)`` what the two yes/no
@@ -436,11 +455,22 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
     the products under every filter but the facet's own; ``("zonder", code)`` the products that contain an
     allergen or may contain it, against ``("zonder", None)``, all of them under the other filters.
 
-    The products are read three times, whatever is chosen: once grouped by category and producer (with the
-    producer's place), from which the totals and the category, region, municipality and producer facets are
-    added up here, each leaving out its own choice (``choices``: the chosen category, region and municipality
-    ids); once for the labels; once for the allergens.
+    The products are counted per (producer, category) group in one pass over the index ``ix_products_facets``,
+    without joining anything per product; the groups are then joined to their producer (active, place). From
+    the groups the totals and the category, region, municipality and producer facets are added up here, each
+    leaving out its own choice (``choices``: the chosen category, region and municipality ids), and the labels
+    that products have through their producer. Then the products' own labels (of products whose producer has
+    not that label: a product counts once per label) and the allergens are counted per product, the allergens
+    per producer first (the producer and its place are checked once per producer, not once per product).
     """
+
+    def where(*excluded: str) -> list:
+        return [c for key, conds in conditions.items() if key not in excluded for c in conds]
+
+    def only(*keys: str) -> list:
+        return [c for key in keys for c in conditions.get(key, [])]
+
+    label_selected = only("label")
     season_selected = [in_season] if filters.in_season else []
     stock_selected = [in_stock] if filters.in_stock else []
     no_key = cast(null(), Integer)
@@ -449,16 +479,33 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
     def count_if(conditions: list):
         return func.count(case((and_(*conditions), Product.id))) if conditions else func.count(Product.id)
 
-    def part(kind: str, key, code, conditions: list, *joins, group=None, extra=()):
-        statement = _from_products(select(
-            literal(kind).label("kind"), key.label("key"), code.label("code"), func.count(Product.id).label("n"),
-            *(extra or (cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
-                        cast(null(), Integer), cast(null(), Integer), cast(null(), Integer))),
-        ))
+    def nulls(n: int) -> list:
+        return [cast(null(), Integer) for _ in range(n)]
+
+    def per_producer(kind: str, key, code, excluded: str, *joins):
+        """Products counted per ``key`` (or ``code``) under every filter but ``excluded``: per producer first, with
+        the conditions on the product, then per value over the producers that pass theirs (active, place)."""
+        keys = [c for c in (key, code) if c is not None]
+        inner = select(Product.producer_id.label("producer_id"), *(c.label(f"k{i}") for i, c in enumerate(keys)),
+                       func.count(Product.id).label("n"))
         for target, on in joins:
-            statement = statement.join(target, on)
-        statement = statement.where(*conditions)
-        return statement.group_by(*group) if group is not None else statement
+            inner = inner.join(target, on)
+        inner = (inner.where(product_sale_clause(), *where(excluded, "base", *PRODUCER_FILTERS))
+                 .group_by(Product.producer_id, *keys).subquery())
+        outer_key = inner.c.k0 if key is not None else no_key
+        outer_code = (inner.c.k0 if key is None else inner.c.k1) if code is not None else no_code
+        conditions = [producer_is_active(), *only(*PRODUCER_FILTERS)]
+        if kind == "label":  # a label the producer has too: counted with the groups
+            conditions.append(not_(exists(select(producer_labels.c.producer_id).where(
+                producer_labels.c.producer_id == inner.c.producer_id, producer_labels.c.label_id == inner.c.k0))))
+        return (
+            select(literal(kind), outer_key, outer_code, func.sum(inner.c.n), *nulls(8))
+            .select_from(inner)
+            .join(Producer, Producer.id == inner.c.producer_id)
+            .join(Municipality, Producer.municipality_id == Municipality.id)
+            .where(*conditions)
+            .group_by(*([outer_key] if key is not None else [outer_code] if code is not None else []))
+        )
 
     if filters.producers:
         known = aliased(Producer)
@@ -467,34 +514,52 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
                           1), else_=0)
     else:
         chosen = any_known = literal(0)
-    # The facets whose choice is a column of the grouping are added up below, not filtered in SQL.
-    rest = where("seizoen", "voorraad", "categorie", "streek", "gemeente", "producent")
-    grouped = part(
-        "group", Product.category_id, no_code, rest,
-        group=[Product.producer_id, Product.category_id, Producer.municipality_id, Municipality.region_id],
-        extra=(Product.producer_id, Producer.municipality_id, Municipality.region_id,
-               func.max(chosen), func.max(any_known),
-               count_if([in_season] + stock_selected)),
+    # The groups: every filter that is a column of the group (category, place, producer), the producer's sale
+    # condition and the yes/no facets are applied below, per group; the labels are counted with and without.
+    rest = where("base", "seizoen", "voorraad", "categorie", "streek", "gemeente", "producent", "label")
+    groups = (
+        select(
+            Product.producer_id.label("producer_id"),
+            Product.category_id.label("category_id"),
+            count_if(season_selected + stock_selected).label("n_label_free"),
+            count_if(label_selected + [in_season] + stock_selected).label("n_season"),
+            count_if(label_selected + season_selected + stock_selected).label("n_all"),
+            count_if(label_selected + [in_stock] + season_selected).label("n_stock"),
+        )
+        .where(product_sale_clause(), *rest)
+        .group_by(Product.producer_id, Product.category_id)
+        .subquery()
     )
-    grouped = grouped.add_columns(count_if(season_selected + stock_selected), count_if([in_stock] + season_selected))
+    grouped = (
+        select(
+            literal("group").label("kind"), groups.c.category_id, no_code, groups.c.n_label_free,
+            groups.c.producer_id, Producer.municipality_id, Municipality.region_id, chosen, any_known,
+            groups.c.n_season, groups.c.n_all, groups.c.n_stock,
+        )
+        .select_from(groups)
+        .join(Producer, Producer.id == groups.c.producer_id)
+        .join(Municipality, Producer.municipality_id == Municipality.id)
+        .where(producer_is_active())
+    )
+    # A product counts once per label, whether the label is its own, its producer's, or both: its own labels
+    # here, where its producer has not the same one (those are counted with the groups).
+    own_labels = per_producer("label", product_labels.c.label_id, None, "label",
+                              (product_labels, product_labels.c.product_id == Product.id))
+    # (product, allergen) is the key of product_allergens: a product counts once per allergen.
+    allergens = per_producer("zonder", None, ProductAllergen.allergen, "zonder",
+                             (ProductAllergen, ProductAllergen.product_id == Product.id))
+    producer_label_rows = select(
+        literal("producer_label"), producer_labels.c.label_id, no_code, cast(null(), Integer),
+        producer_labels.c.producer_id, *nulls(7),
+    )
     parts = [
         grouped,
-        # A product counts once per label, whether the label is its own, its producer's, or both.
-        part("label", product_labels.c.label_id, no_code, where("label"),
-             (product_labels, product_labels.c.product_id == Product.id), group=[product_labels.c.label_id]),
-        part("label", producer_labels.c.label_id, no_code, where("label") + [
-            not_(exists(select(product_labels.c.product_id).where(
-                product_labels.c.product_id == Product.id, product_labels.c.label_id == producer_labels.c.label_id)))
-        ], (producer_labels, producer_labels.c.producer_id == Product.producer_id),
-             group=[producer_labels.c.label_id]),
-        # (product, allergen) is the key of product_allergens: a product counts once per allergen.
-        part("zonder", no_key, ProductAllergen.allergen, where("zonder"),
-             (ProductAllergen, ProductAllergen.product_id == Product.id), group=[ProductAllergen.allergen]),
+        producer_label_rows,
+        own_labels,
+        allergens,
     ]
     if filters.free_of:
-        parts.append(part("zonder", no_key, no_code, where("zonder")))
-    for index, statement in enumerate(parts[1:], start=1):
-        parts[index] = statement.add_columns(cast(null(), Integer), cast(null(), Integer))
+        parts.append(per_producer("zonder", None, None, "zonder"))
     rows = db.session.execute(union_all(*parts)).all()
 
     counts: dict[tuple[str, Any], int] = {}
@@ -502,11 +567,18 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
     def add(kind: str, key, n: int) -> None:
         counts[(kind, key)] = counts.get((kind, key), 0) + n
 
+    labels_of: dict[int, list[int]] = {}
+    for row in rows:
+        if row[0] == "producer_label":
+            labels_of.setdefault(row[4], []).append(row[1])
+
     categories, regions, places = choices["categorie"], choices["streek"], choices["gemeente"]
     for kind, key, code, n, producer_id, municipality_id, region_id, chosen_, any_known_, n_season, n_all, n_stock \
             in rows:
+        if kind == "producer_label":
+            continue
         if kind != "group":
-            add(kind, code if code is not None else key, n)
+            add(kind, code if code is not None else key, n or 0)  # a sum over no producer is NULL
             continue
         # The facets whose choice this group misses: with none it counts everywhere, with one only in that
         # facet (which leaves its own choice out), with more nowhere.
@@ -526,6 +598,9 @@ def _counts(where, filters: ProductFilters, in_season, in_stock, choices: dict[s
             if n_all:
                 for facet, value in values.items():
                     add(facet, value, n_all)
+            if n:  # the labels the group's products have through their producer, under every filter but labels
+                for label_id in labels_of.get(producer_id, ()):
+                    add("label", label_id, n)
         elif len(missed) == 1 and n_all:
             add(missed[0], values[missed[0]], n_all)
     if not filters.free_of:
