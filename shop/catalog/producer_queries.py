@@ -14,20 +14,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.accounts import producer_names
 from shop.accounts.models import Role, User
 from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
-from shop.catalog.models import Category, Locality, Municipality, Producer, Product, Region
-from shop.catalog.product_queries import card_options
+from shop.catalog.models import (
+    Category,
+    Locality,
+    Municipality,
+    Producer,
+    Product,
+    Region,
+    product_sale_clause,
+)
+from shop.catalog.product_filters import parse_page_number
+from shop.catalog.product_queries import card_options, page_links
 from shop.extensions import db
 
 MAX_VALUES_PER_FILTER = 40
 MAX_SLUG_LENGTH = 160
 SHOWN_VALUE_LENGTH = 40
 PRODUCTS_ON_PRODUCER_PAGE = 24
+# The directory lists this many producers per page (the map shows every producer that matches).
+PRODUCERS_PER_PAGE = 24
 
 # parameter -> attribute of ProducerFilters
 FILTER_PARAMETERS = {"streek": "regions", "gemeente": "municipalities", "categorie": "categories"}
@@ -48,6 +59,7 @@ class ProducerFilters:
     regions: list[str] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    page: int = 1
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -55,7 +67,14 @@ class ProducerFilters:
         return bool(self.regions or self.municipalities or self.categories)
 
     def to_args(self) -> dict[str, list[str]]:
+        """The filters as query parameters, without the page (a changed filter starts on page 1)."""
         return {p: list(getattr(self, a)) for p, a in FILTER_PARAMETERS.items() if getattr(self, a)}
+
+    def args_for_page(self, page: int) -> dict[str, list[str]]:
+        args = self.to_args()
+        if page > 1:
+            args["pagina"] = [str(page)]
+        return args
 
     def args_without(self, parameter: str, value: str) -> dict[str, list[str]]:
         """The current filters minus one value: the link of a removable chip."""
@@ -91,6 +110,13 @@ def parse_producer_filters(args) -> ProducerFilters:
             )
             values = values[:MAX_VALUES_PER_FILTER]
         setattr(filters, attribute, values)
+    raw_page = args.get("pagina")
+    if raw_page is not None and raw_page.strip() not in ("", "1"):
+        page = parse_page_number(raw_page)
+        if page is None:
+            filters.notices.append(str(_l("Ongeldig paginanummer; we tonen de eerste pagina.")))
+        else:
+            filters.page = page
     return filters
 
 
@@ -113,8 +139,13 @@ class MunicipalityGroup:
 @dataclass
 class ProducerDirectory:
     filters: ProducerFilters
-    producers: list[Producer]
-    groups: list[MunicipalityGroup]
+    producers: list[Producer]  # every producer that matches (the map, the counts)
+    groups: list[MunicipalityGroup]  # this page's producers by municipality
+    page: int
+    pages: int
+    first_index: int
+    last_index: int
+    municipality_pages: list[tuple[Municipality, int]]  # every municipality listed, with the page it starts on
     total_active: int
     region_facet: list[FacetValue]
     municipality_facet: list[FacetValue]
@@ -123,6 +154,18 @@ class ProducerDirectory:
     regions: list[Region]
     map: ProvinceMap | None
     notices: list[str]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        return page_links(self.page, self.pages)
 
 
 def _has_products_in(category_ids: Iterable[int]):
@@ -208,7 +251,14 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         conditions = _conditions(region_ids, municipality_ids, category_ids, skip=skip)
         return query.where(*conditions).group_by(key)
 
-    # Every count in one statement.
+    # Every count in one statement. The categories a producer offers are read per (producer, category) from the
+    # index ix_products_facets, not product by product (the producer's own condition is in _conditions).
+    offered = (
+        select(Product.producer_id.label("producer_id"), Product.category_id.label("category_id"))
+        .where(product_sale_clause())
+        .group_by(Product.producer_id, Product.category_id)
+        .subquery()
+    )
     top_id = func.coalesce(Category.parent_id, Category.id)
     rows = db.session.execute(
         union_all(
@@ -216,8 +266,8 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
             producer_counts("municipalities", Producer.municipality_id, "municipalities"),
             producer_counts(
                 "categories", top_id, "categories",
-                (Product, and_(Product.producer_id == Producer.id, Product.is_for_sale)),
-                (Category, Category.id == Product.category_id),
+                (offered, offered.c.producer_id == Producer.id),
+                (Category, Category.id == offered.c.category_id),
             ),
             producer_counts("total", cast(null(), Integer), None, all_active=True),
         )
@@ -242,11 +292,25 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         ).unique()
     )
 
+    pages = max(1, -(-len(producers) // PRODUCERS_PER_PAGE))
+    page = filters.page
+    if page > pages:
+        shown_page = page if page < 10**6 else "…"  # a made-up huge number is not worth repeating
+        notices.append(
+            str(_l("Pagina %(page)s bestaat niet; we tonen de laatste pagina (%(last)s).", page=shown_page, last=pages))
+        )
+        page = filters.page = pages
+    start = (page - 1) * PRODUCERS_PER_PAGE
+    on_page = producers[start:start + PRODUCERS_PER_PAGE]
     groups: list[MunicipalityGroup] = []
-    for producer in producers:
+    for producer in on_page:
         if not groups or groups[-1].municipality.id != producer.municipality_id:
             groups.append(MunicipalityGroup(producer.municipality, []))
         groups[-1].producers.append(producer)
+    municipality_pages: list[tuple[Municipality, int]] = []
+    for index, producer in enumerate(producers):
+        if not municipality_pages or municipality_pages[-1][0].id != producer.municipality_id:
+            municipality_pages.append((producer.municipality, index // PRODUCERS_PER_PAGE + 1))
 
     def facet(values, counts: dict[int, int], chosen: list[str]) -> list[FacetValue]:
         """The values with their counts; a value without producers is left out unless it is ticked."""
@@ -270,6 +334,11 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         filters=filters,
         producers=producers,
         groups=groups,
+        page=page,
+        pages=pages,
+        first_index=start + 1 if on_page else 0,
+        last_index=start + len(on_page),
+        municipality_pages=municipality_pages,
         total_active=total_active,
         region_facet=region_facet,
         municipality_facet=municipality_facet,

@@ -245,7 +245,7 @@ def _positive_int(raw: str | None) -> int | None:
     return value if value >= 1 else None
 
 
-def _page_number(raw: str) -> int | None:
+def parse_page_number(raw: str) -> int | None:
     """A page number from 1; a huge number stands for "beyond the last page", which is shown instead."""
     raw = raw.strip()
     if raw.isascii() and raw.isdigit() and len(raw) > MAX_PAGE_DIGITS and raw.strip("0"):
@@ -332,7 +332,7 @@ def parse_filters(args, *, per_page: int = 24, max_per_page: int = 96) -> Produc
 
     raw_page = args.get("pagina")
     if raw_page is not None and raw_page.strip() not in ("", "1"):
-        page = _page_number(raw_page)
+        page = parse_page_number(raw_page)
         if page is None:
             notices.append(str(_l("Ongeldig paginanummer; we tonen de eerste pagina.")))
         else:

@@ -336,3 +336,81 @@ def test_directory_and_producer_page_use_a_fixed_number_of_queries(client, provi
 
     assert len(big_list) == len(small_list)
     assert len(big_page) == len(small_page)
+
+
+# --- pages of the directory -------------------------------------------------------------------------
+
+
+def _many_producers(db, count: int) -> None:
+    """``count`` more active producers in Eeklo and Aalst (by name: Extra 00, Extra 01, ...)."""
+    from shop.catalog.models import Municipality
+
+    eeklo = db.session.scalars(select(Municipality).where(Municipality.slug == "eeklo")).one()
+    aalst = db.session.scalars(select(Municipality).where(Municipality.slug == "aalst")).one()
+    for i in range(count):
+        make_producer(f"Extra {i:02d}", municipality=eeklo if i % 2 else aalst, slug=f"extra-{i:02d}")
+    db.session.commit()
+
+
+def test_directory_lists_24_producers_a_page_and_the_map_shows_them_all(client, province, db):
+    _many_producers(db, 26)  # 30 active producers: Aalst 14, Eeklo 15, Maldegem 1
+
+    first = _text(client.get("/producenten"))
+    second = _text(client.get("/producenten?pagina=2"))
+
+    aalst = ["Brouwerij De Moorsel"] + [f"Extra {i:02d}" for i in range(0, 26, 2)]
+    eeklo = [f"Extra {i:02d}" for i in range(1, 26, 2)] + ["Hoeve Dierickx", "Kaasmakerij Vermeulen"]
+    assert _listed(first) == (aalst + eeklo)[:24]
+    assert _listed(second) == (aalst + eeklo)[24:] + ["Zuivelhoeve Bruggeman"]
+    assert "30 producenten; hier 1–24" in first
+    assert "30 producenten; hier 25–30" in second
+    assert "– pagina 2 ·" in second  # the title names the page
+    for html in (first, second):
+        assert len(re.findall(r'class="province-map__pin"', _svg(html))) == 30
+
+
+def test_directory_pages_link_like_the_products_list_and_keep_the_filter(client, province, db):
+    _many_producers(db, 26)
+
+    first = _text(client.get("/producenten"))
+    filtered = _text(client.get("/producenten?streek=denderstreek"))  # Aalst: 14 producers, one page
+
+    assert '<a aria-current="page" href="/producenten">' in first  # page 1 keeps its address
+    assert '<a rel="next" href="/producenten?pagina=2">Volgende</a>' in first
+    assert 'rel="prev"' not in first
+    assert 'class="pagination"' not in filtered
+    second = _text(client.get("/producenten?streek=meetjesland&pagina=2"))  # 16 producers: 24 a page, one page
+    assert "Pagina 2 bestaat niet; we tonen de laatste pagina (1)." in second
+
+
+def test_directory_page_links_carry_the_filters(client, province, db):
+    _many_producers(db, 60)  # Eeklo 30 + 2
+
+    html = _text(client.get("/producenten?streek=meetjesland"))
+
+    assert 'href="/producenten?streek=meetjesland&amp;pagina=2"' in html
+    assert _listed(_text(client.get("/producenten?streek=meetjesland&pagina=2")))[-1] == "Zuivelhoeve Bruggeman"
+
+
+def test_municipality_index_jumps_to_the_page_where_the_municipality_starts(client, province, db):
+    _many_producers(db, 26)
+    make_producer("Hoeve Zele", municipality=make_municipality("Zele", slug="zele"), slug="hoeve-zele")
+    make_producer("Hoeve Assenede", municipality=make_municipality("Assenede", slug="assenede"), slug="hoeve-assenede")
+    db.session.commit()
+
+    html = _text(client.get("/producenten"))
+
+    index = re.search(r'<nav class="municipality-index".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'href="([^"]*)"', index) == [
+        "#gemeente-aalst", "#gemeente-assenede", "#gemeente-eeklo", "/producenten?pagina=2#gemeente-maldegem",
+        "/producenten?pagina=2#gemeente-zele",
+    ]
+    assert 'id="gemeente-maldegem"' in _text(client.get("/producenten?pagina=2"))
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1"])
+def test_a_page_that_is_no_number_shows_the_first_with_a_notice(client, province, page):
+    html = _text(client.get(f"/producenten?pagina={page}"))
+
+    assert "Ongeldig paginanummer; we tonen de eerste pagina." in html
+    assert len(_listed(html)) == 4
