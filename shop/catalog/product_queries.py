@@ -562,47 +562,55 @@ def _counts(
         parts.append(per_producer("zonder", None, None, "zonder"))
     rows = db.session.execute(union_all(*parts)).all()
 
-    counts: dict[tuple[str, Any], int] = {}
-
-    def add(kind: str, key, n: int) -> None:
-        counts[(kind, key)] = counts.get((kind, key), 0) + n
-
+    # Added up in plain dicts per kind (a catalogue has about as many groups as producers × categories).
+    per: dict[str, dict[Any, int]] = {kind: {} for kind in ("categorie", "streek", "gemeente", "producent", "label",
+                                                            "zonder")}
+    totals = {"total": 0, "seizoen": 0, "voorraad": 0}
     labels_of: dict[int, list[int]] = {}
     for row in rows:
         if row[0] == "producer_label":
             labels_of.setdefault(row[4], []).append(row[1])
 
     categories, regions, places = choices["categorie"], choices["streek"], choices["gemeente"]
+    producers_chosen = bool(filters.producers)
     for kind, key, code, n, producer_id, municipality_id, region_id, chosen_, any_known_, n_season, n_all, n_stock \
             in rows:
         if kind == "producer_label":
             continue
         if kind != "group":
-            add(kind, code if code is not None else key, n or 0)  # a sum over no producer is NULL
+            values = per[kind]
+            value = code if code is not None else key
+            values[value] = values.get(value, 0) + (n or 0)  # a sum over no producer is NULL
             continue
         # The facets whose choice this group misses: with none it counts everywhere, with one only in that
         # facet (which leaves its own choice out), with more nowhere.
-        missed = [
-            facet for facet, ok in (
-                ("categorie", not categories or key in categories),
-                ("streek", not regions or region_id in regions),
-                ("gemeente", not places or municipality_id in places),
-                ("producent", not filters.producers or not any_known_ or bool(chosen_)),
-            ) if not ok
-        ]
-        values = {"categorie": key, "streek": region_id, "gemeente": municipality_id, "producent": producer_id}
-        if not missed:
-            add("total", None, n_all)
-            add("seizoen", None, n_season)
-            add("voorraad", None, n_stock)
+        category_ok = not categories or key in categories
+        region_ok = not regions or region_id in regions
+        place_ok = not places or municipality_id in places
+        producer_ok = not producers_chosen or not any_known_ or bool(chosen_)
+        if category_ok and region_ok and place_ok and producer_ok:
+            totals["total"] += n_all
+            totals["seizoen"] += n_season
+            totals["voorraad"] += n_stock
             if n_all:
-                for facet, value in values.items():
-                    add(facet, value, n_all)
+                for facet, value in (("categorie", key), ("streek", region_id), ("gemeente", municipality_id),
+                                     ("producent", producer_id)):
+                    values = per[facet]
+                    values[value] = values.get(value, 0) + n_all
             if n:  # the labels the group's products have through their producer, under every filter but labels
+                values = per["label"]
                 for label_id in labels_of.get(producer_id, ()):
-                    add("label", label_id, n)
-        elif len(missed) == 1 and n_all:
-            add(missed[0], values[missed[0]], n_all)
+                    values[label_id] = values.get(label_id, 0) + n
+        elif n_all and category_ok + region_ok + place_ok + producer_ok == 3:
+            facet, value = next((facet, value) for facet, value, ok in (
+                ("categorie", key, category_ok), ("streek", region_id, region_ok),
+                ("gemeente", municipality_id, place_ok), ("producent", producer_id, producer_ok)) if not ok)
+            values = per[facet]
+            values[value] = values.get(value, 0) + n_all
+
+    counts: dict[tuple[str, Any], int] = {(kind, None): n for kind, n in totals.items()}
+    for kind, values in per.items():
+        counts.update(((kind, value), n) for value, n in values.items())
     if not filters.free_of:
         counts[("zonder", None)] = counts.get(("total", None), 0)
     return counts
