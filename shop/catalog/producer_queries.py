@@ -143,8 +143,6 @@ class ProducerDirectory:
     groups: list[MunicipalityGroup]  # this page's producers by municipality
     page: int
     pages: int
-    first_index: int
-    last_index: int
     municipality_pages: list[tuple[Municipality, int]]  # every municipality listed, with the page it starts on
     total_active: int
     region_facet: list[FacetValue]
@@ -336,8 +334,6 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         groups=groups,
         page=page,
         pages=pages,
-        first_index=start + 1 if on_page else 0,
-        last_index=start + len(on_page),
         municipality_pages=municipality_pages,
         total_active=total_active,
         region_facet=region_facet,

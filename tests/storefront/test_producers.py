@@ -362,8 +362,7 @@ def test_directory_lists_24_producers_a_page_and_the_map_shows_them_all(client, 
     eeklo = [f"Extra {i:02d}" for i in range(1, 26, 2)] + ["Hoeve Dierickx", "Kaasmakerij Vermeulen"]
     assert _listed(first) == (aalst + eeklo)[:24]
     assert _listed(second) == (aalst + eeklo)[24:] + ["Zuivelhoeve Bruggeman"]
-    assert "30 producenten; hier 1–24" in first
-    assert "30 producenten; hier 25–30" in second
+    assert re.search(r'role="status">\s*30 producenten\s*<', second)
     assert "– pagina 2 ·" in second  # the title names the page
     for html in (first, second):
         assert len(re.findall(r'class="province-map__pin"', _svg(html))) == 30
