@@ -20,7 +20,8 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_products_facets', 'products',
-                    ['status', 'producer_id', 'category_id', 'stock', 'season_mask', 'price_cents'], unique=False)
+                    ['status', 'producer_id', 'category_id', 'stock', 'season_mask', 'price_cents', 'id'],
+                    unique=False)
     # The same expressions as shop.catalog.models (in_stock_first): a query uses the index only when they match.
     op.create_index('ix_products_recommended', 'products',
                     ['status', text('featured DESC'), text('(CASE WHEN (stock > 0) THEN 0 ELSE 1 END)'), 'name', 'id',
