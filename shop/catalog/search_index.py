@@ -7,8 +7,8 @@ only instead of every product's text:
 
 - SQLite: an FTS5 table with the trigram tokenizer over ``products.search_text`` (external content), which
   answers ``LIKE '% kaas%'`` and ``LIKE '%kas %'`` from its index;
-- PostgreSQL: a GIN index on a tsvector of the words (weight A, for "starts with") and of the same words
-  reversed (weight B: "ends with ``kas``" is "reversed, starts with ``sak``"), built with the ``simple``
+- PostgreSQL: GIN indexes on a tsvector of the words (for "starts with") and of the same words reversed
+  ("ends with ``kas``" is "reversed, starts with ``sak``"), built with the ``simple``
   configuration: the words are already folded and stemmed by the shop's own rules, which the ``dutch``
   Snowball stemmer would contradict (it splits no compounds: ``kaas`` would not find ``hoevekaas``), and
   ``fold`` already strips accents on both sides (``paté`` finds ``pate``), so no unaccent extension is needed.
@@ -20,7 +20,7 @@ every writer, also a bulk insert or a raw UPDATE, keeps it exact.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, column, event, func, literal_column, select, table, text
+from sqlalchemy import and_, column, event, func, literal_column, or_, select, table, text
 
 from shop.catalog.models import Product
 from shop.catalog.search import match_clause, stem
@@ -47,13 +47,19 @@ SQLITE_DROP = (
     f"DROP TABLE IF EXISTS {SQLITE_TABLE}",
 )
 
-# Words (A) and reversed words (B); the expression of the index and of the queries must be the same text.
-POSTGRESQL_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, search_text), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, reverse(search_text)), 'B'))"
+# The words, and the same words reversed ("ends with ``kas``" is "reversed, starts with ``sak``"), each in a GIN
+# index of its own: a prefix query on one of them is answered by its index without a recheck of the row (a
+# weighted query on one vector of both, as before, had PostgreSQL compute that vector again for every match).
+# The expressions of the indexes and of the queries must be the same text.
+POSTGRESQL_WORDS = "to_tsvector('simple'::regconfig, search_text)"
+POSTGRESQL_REVERSED = "to_tsvector('simple'::regconfig, reverse(search_text))"
+POSTGRESQL_INDEXES = ("ix_products_search_words", "ix_products_search_reversed", "ix_products_search_vector")
+POSTGRESQL_CREATE = (
+    "DROP INDEX IF EXISTS ix_products_search_vector",
+    f"CREATE INDEX IF NOT EXISTS ix_products_search_words ON products USING gin ({POSTGRESQL_WORDS})",
+    f"CREATE INDEX IF NOT EXISTS ix_products_search_reversed ON products USING gin ({POSTGRESQL_REVERSED})",
 )
-POSTGRESQL_CREATE = (f"CREATE INDEX IF NOT EXISTS ix_products_search_vector ON products USING gin ({POSTGRESQL_VECTOR})",)
-POSTGRESQL_DROP = ("DROP INDEX IF EXISTS ix_products_search_vector",)
+POSTGRESQL_DROP = tuple(f"DROP INDEX IF EXISTS {name}" for name in POSTGRESQL_INDEXES)
 
 
 def create_statements(dialect: str) -> tuple[str, ...]:
@@ -67,7 +73,7 @@ def drop_statements(dialect: str) -> tuple[str, ...]:
 def is_search_index(name: str | None) -> bool:
     """The FTS5 table with its shadow tables, or the GIN index: the models do not declare them (for Alembic)."""
     return bool(name) and (name == SQLITE_TABLE or name.startswith(f"{SQLITE_TABLE}_")
-                           or name == "ix_products_search_vector")
+                           or name in POSTGRESQL_INDEXES)
 
 
 @event.listens_for(Product.__table__, "after_create")
@@ -87,8 +93,8 @@ def _drop_index(table, connection, **_kw) -> None:
 _fts = table(SQLITE_TABLE, column("rowid"), column("search_text"))
 
 
-def _tsquery(term: str) -> str:
-    return f"({term}:*A | {stem(term)[::-1]}:*B)"
+def _prefix(word: str):
+    return func.to_tsquery(literal_column("'simple'::regconfig"), f"{word}:*")
 
 
 def search_clause(terms: list[str], dialect: str):
@@ -105,7 +111,9 @@ def search_clause(terms: list[str], dialect: str):
             indexed.append(Product.id.in_(starts.union(ends)))
         return and_(*indexed, rule)
     if dialect == "postgresql":
-        query = " & ".join(_tsquery(term) for term in terms)
-        vector = literal_column(POSTGRESQL_VECTOR.replace("search_text", "products.search_text"))
-        return and_(vector.op("@@")(func.to_tsquery(literal_column("'simple'::regconfig"), query)), rule)
+        words = literal_column(POSTGRESQL_WORDS.replace("search_text", "products.search_text"))
+        reversed_words = literal_column(POSTGRESQL_REVERSED.replace("search_text", "products.search_text"))
+        indexed = [or_(words.op("@@")(_prefix(term)), reversed_words.op("@@")(_prefix(stem(term)[::-1])))
+                   for term in terms]
+        return and_(*indexed, rule)
     return rule
