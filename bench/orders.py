@@ -1,6 +1,12 @@
 """Placing orders through payment under load: buyers (new visitors) on a few popular packages that share
 components, each through the cart, checkout and the test Stripe server; the webhook completes each payment.
-Afterwards the books must show nothing oversold."""
+Afterwards the books must show nothing oversold.
+
+Two modes. **Paced**: each buyer pauses between its steps like a person (think time drawn uniformly from
+``--think MIN,MAX`` seconds, seeded), so the figures are what a shop sees from that many shoppers at once.
+**Saturation**: no pause at all, every buyer fires its next request as soon as the last one answered; the
+latencies are then mostly queueing behind the other buyers (Little's law), which is the server's ceiling for this
+path, not a shopper's wait."""
 
 from __future__ import annotations
 
@@ -20,11 +26,49 @@ from bench.measure import oversold_units, percentile
 from bench.pages import CSRF, insecure_cookies
 
 STOCK_PER_COMPONENT = 40
+# The paced run measures a steady arrival of shoppers for its whole length: stock enough that nothing sells out.
+PACED_STOCK_PER_COMPONENT = 100_000
+MODES = ("paced", "saturation")
+DEFAULT_THINK = (1.0, 3.0)
+# The steps of one purchase, in order; a paced buyer pauses before each but the webhook (Stripe's, which does not
+# think), the product page included: before arriving, and before coming back as a new visitor after a purchase.
+STEPS = ("product", "add", "checkout", "details", "review", "place", "webhook")
 
 
-def prepare_packages(url: str, count: int = 10) -> dict:
+def parse_think(value: str) -> tuple[float, float]:
+    """``"MIN,MAX"`` seconds (``"0,0"``: no pause) -> (MIN, MAX); ValueError with a clear message otherwise."""
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) == 1:
+        parts = parts * 2
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"think time must be MIN,MAX in seconds (e.g. 1,3), not {value!r}") from None
+    if low < 0 or high < low:
+        raise ValueError(f"think time must be 0 <= MIN <= MAX, not {value!r}")
+    return low, high
+
+
+class Pacer:
+    """A buyer's pauses: ``pause()`` sleeps a think time drawn uniformly from ``think`` with the buyer's own
+    seeded random; no pause at all when MAX is 0. ``sleep`` is time.sleep unless a test gives a fake clock."""
+
+    def __init__(self, think: tuple[float, float], rnd: random.Random, sleep=time.sleep):
+        self.think, self.rnd, self.sleep = think, rnd, sleep
+        self.paused_s = 0.0
+
+    def pause(self) -> None:
+        low, high = self.think
+        if high <= 0:
+            return
+        seconds = self.rnd.uniform(low, high)
+        self.paused_s += seconds
+        self.sleep(seconds)
+
+
+def prepare_packages(url: str, count: int = 10, stock: int = STOCK_PER_COMPONENT) -> dict:
     """The ``count`` active packages that share the most components with each other (ties by id), each
-    component's stock set to STOCK_PER_COMPONENT through inventory (so buyers run out, as in December)."""
+    component's stock set to ``stock`` through inventory (STOCK_PER_COMPONENT: buyers run out, as in December)."""
     import shop.models  # noqa: F401  (every model mapped)
     from shop import create_app
     from shop.catalog.models import Product
@@ -44,11 +88,11 @@ def prepare_packages(url: str, count: int = 10) -> dict:
         shared = sum(1 for product_id in components
                      if sum(product_id in {c.product_id for c in p.components} for p in ranked) > 1)
         for product_id in components:
-            set_stock(db.session.get(Product, product_id), STOCK_PER_COMPONENT, MovementReason.CORRECTION,
+            set_stock(db.session.get(Product, product_id), stock, MovementReason.CORRECTION,
                       note="bench: stock for the buyers")
         db.session.commit()
         chosen = {"slugs": [p.slug for p in ranked], "components": len(components),
-                  "shared_components": shared, "stock_per_component": STOCK_PER_COMPONENT}
+                  "shared_components": shared, "stock_per_component": stock}
         _ = PackageComponent
         db.session.remove()
         for engine in db.engines.values():
@@ -59,8 +103,7 @@ def prepare_packages(url: str, count: int = 10) -> dict:
 @dataclass
 class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    place_ms: list[float] = field(default_factory=list)
-    webhook_ms: list[float] = field(default_factory=list)
+    steps_ms: dict[str, list[float]] = field(default_factory=lambda: {step: [] for step in STEPS})
     paid: int = 0
     sold_out: int = 0
     checkout_refused: int = 0
@@ -81,27 +124,34 @@ def choices(html: str, name: str) -> list[str]:
     return values
 
 
-def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally) -> bool:
-    """One new visitor buys one package; False when it is sold out."""
+def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally, pacer: Pacer | None = None) -> bool:
+    """One new visitor buys one package, pausing before each step when ``pacer`` says so; False when it is sold
+    out. Every step's time is recorded under its name in STEPS."""
     browser = requests.Session()
+    pause = pacer.pause if pacer else (lambda: None)
 
-    def go(method: str, path: str, **kwargs) -> requests.Response:
+    def go(step: str, method: str, path: str, **kwargs) -> requests.Response:
+        started = time.perf_counter()
         response = browser.request(method, path if path.startswith("http") else base + path, timeout=120,
                                    allow_redirects=False, **kwargs)
+        elapsed = (time.perf_counter() - started) * 1000
         insecure_cookies(browser)
         with tally.lock:
             tally.statuses[response.status_code] += 1
+            tally.steps_ms[step].append(elapsed)
             if response.status_code >= 500:
                 tally.failures.append(f"{method} {path}: {response.status_code}")
         return response
 
-    page = go("GET", f"/pakketten/{slug}").text
+    page = go("product", "GET", f"/pakketten/{slug}").text
     token, package = CSRF.search(page), re.search(r'name="package_id" value="(\d+)"', page)
     if not (token and package):
         return False
-    go("POST", "/winkelmand/toevoegen", data={"csrf_token": token.group(1), "package_id": package.group(1),
-                                              "quantity": 1})
-    start = go("GET", "/afrekenen")
+    pause()
+    go("add", "POST", "/winkelmand/toevoegen", data={"csrf_token": token.group(1), "package_id": package.group(1),
+                                                     "quantity": 1})
+    pause()
+    start = go("checkout", "GET", "/afrekenen")
     days = choices(start.text, "pickup_date")
     if start.status_code != 200 or not days:
         return False
@@ -110,32 +160,28 @@ def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally) -> bool
     hours = choices(start.text, "pickup_time")  # pickup hours with a capacity, where the shop has them
     if hours:
         form["pickup_time"] = rnd.choice(hours)
-    details = go("POST", "/afrekenen", data=form)
+    pause()
+    details = go("details", "POST", "/afrekenen", data=form)
     if details.status_code != 303:
         with tally.lock:
             tally.checkout_refused += 1  # e.g. the hour chosen was full: the shop said so, nothing to count
         return True
-    review = go("GET", "/afrekenen/overzicht")
-    started = time.perf_counter()
-    placed = go("POST", "/afrekenen/overzicht", data={"csrf_token": CSRF.search(review.text).group(1),
-                                                       "accept_terms": "y"})
-    elapsed = (time.perf_counter() - started) * 1000
+    pause()
+    review = go("review", "GET", "/afrekenen/overzicht")
+    pause()
+    placed = go("place", "POST", "/afrekenen/overzicht", data={"csrf_token": CSRF.search(review.text).group(1),
+                                                                "accept_terms": "y"})
     location = placed.headers.get("Location", "")
     if "/pay/" not in location:
         with tally.lock:
             tally.sold_out += 1
         return True  # sold out at the last moment: back to the cart
-    with tally.lock:
-        tally.place_ms.append(elapsed)
     session_id = location.rsplit("/", 1)[-1]
     completed = stripe.complete_session(session_id, paid=True)
     payload = json.dumps(stripe.event("checkout.session.completed", completed))
-    started = time.perf_counter()
-    answer = go("POST", "/stripe/webhook", data=payload, headers={
+    answer = go("webhook", "POST", "/stripe/webhook", data=payload, headers={
         "Content-Type": "application/json", "Stripe-Signature": stripe.sign(payload)})
-    elapsed = (time.perf_counter() - started) * 1000
     with tally.lock:
-        tally.webhook_ms.append(elapsed)
         if answer.status_code == 200:
             tally.paid += 1
         else:
@@ -143,19 +189,51 @@ def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally) -> bool
     return True
 
 
-def run_buyers(base: str, slugs: list[str], stripe, *, buyers: int, seconds: float) -> dict:
-    """``buyers`` threads, each buying packages (a new visitor each time) until ``seconds`` passed or every
-    package is sold out."""
+def spread(values: list[float]) -> dict:
+    """p50, p99 and count of a step's times in milliseconds (None when nothing was measured)."""
+    if not values:
+        return {"p50_ms": None, "p99_ms": None, "count": 0}
+    return {"p50_ms": round(percentile(values, 50), 1), "p99_ms": round(percentile(values, 99), 1),
+            "count": len(values)}
+
+
+def summary(tally: Tally, *, mode: str, buyers: int, think: tuple[float, float], elapsed: float,
+            paused_s: float = 0.0) -> dict:
+    """A run's figures: orders and requests per second (the arrival rate achieved), every step's p50/p99 (place
+    and webhook also at the top level), the outcome counts and failures."""
+    requests_made = sum(tally.statuses.values())
+    steps = {step: spread(tally.steps_ms[step]) for step in STEPS}
+    return {"mode": mode, "buyers": buyers, "think_s": list(think), "seconds": round(elapsed, 1),
+            "orders_paid": tally.paid, "orders_per_s": round(tally.paid / elapsed, 2) if elapsed else 0,
+            "requests": requests_made, "requests_per_s": round(requests_made / elapsed, 1) if elapsed else 0,
+            "mean_pause_per_buyer_s": round(paused_s / buyers, 1) if buyers else 0,
+            "sold_out_at_place": tally.sold_out, "checkout_refused": tally.checkout_refused,
+            "place": steps["place"], "webhook": steps["webhook"], "steps": steps,
+            "statuses": dict(tally.statuses), "failures": tally.failures[:20], "failure_count": len(tally.failures)}
+
+
+def run_buyers(base: str, slugs: list[str], stripe, *, buyers: int, seconds: float,
+               think: tuple[float, float] = (0.0, 0.0), mode: str = "saturation", sleep=time.sleep,
+               buy=_buy) -> dict:
+    """``buyers`` threads, each buying packages (a new visitor each time, pausing ``think`` seconds between its
+    steps and after each purchase) until ``seconds`` passed or every package is sold out. A purchase under way
+    when the time is up is finished. Each buyer's random (packages, days, pauses) is seeded with its number."""
     tally = Tally()
     sold_out: set[str] = set()
     stop_at = time.monotonic() + seconds
+    pacers: list[Pacer] = []
 
     def buyer(seed: int) -> None:
         rnd = random.Random(seed)
+        pacer = Pacer(think, random.Random(f"think-{seed}"), sleep)
+        pacers.append(pacer)
         while time.monotonic() < stop_at and len(sold_out) < len(slugs):
+            pacer.pause()  # before arriving (the buyers do not all arrive at once) and before coming back
+            if time.monotonic() >= stop_at:
+                break
             slug = rnd.choice([s for s in slugs if s not in sold_out] or slugs)
             try:
-                if not _buy(base, slug, stripe, rnd, tally):
+                if not buy(base, slug, stripe, rnd, tally, pacer):
                     sold_out.add(slug)
             except requests.RequestException as error:
                 with tally.lock:
@@ -168,18 +246,8 @@ def run_buyers(base: str, slugs: list[str], stripe, *, buyers: int, seconds: flo
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-
-    def spread(values: list[float]) -> dict:
-        if not values:
-            return {"p50_ms": None, "p99_ms": None, "count": 0}
-        return {"p50_ms": round(percentile(values, 50), 1), "p99_ms": round(percentile(values, 99), 1),
-                "count": len(values)}
-
-    return {"buyers": buyers, "seconds": round(elapsed, 1), "orders_paid": tally.paid,
-            "orders_per_s": round(tally.paid / elapsed, 2) if elapsed else 0, "sold_out_at_place": tally.sold_out,
-            "checkout_refused": tally.checkout_refused,
-            "place": spread(tally.place_ms), "webhook": spread(tally.webhook_ms),
-            "statuses": dict(tally.statuses), "failures": tally.failures[:20], "failure_count": len(tally.failures)}
+    return summary(tally, mode=mode, buyers=buyers, think=think, elapsed=elapsed,
+                   paused_s=sum(p.paused_s for p in pacers))
 
 
 def check_books(url: str) -> dict:

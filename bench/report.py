@@ -17,6 +17,63 @@ def _cell(value, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+ORDER_STEPS = ("product", "add", "checkout", "details", "review", "place", "webhook")
+
+
+def _mode(block: dict) -> str:
+    """The row's name: paced with its think time, or saturation (no pause)."""
+    mode = block.get("mode", "saturation")
+    think = block.get("think_s") or [0, 0]
+    if mode == "paced" and think[1]:
+        return f"paced ({think[0]:g}–{think[1]:g} s between steps)"
+    return f"{mode} (no pause)"
+
+
+def orders_markdown(blocks: list[dict]) -> list[str]:
+    """Per database, one row per order mode (paced, saturation): the arrival rate achieved, place and webhook
+    p50/p99, the outcome; then every step's p99 per mode."""
+    lines: list[str] = []
+    by_db: dict[str, list[dict]] = {}
+    for block in blocks:
+        by_db.setdefault(block["db"], []).append(block)
+    for db, modes in by_db.items():
+        first = modes[0]
+        lines.append(f"## Orders through payment ({db}): {first['buyers']} buyers, "
+                     f"{len(first['packages']['slugs'])} packages sharing {first['packages']['shared_components']} "
+                     f"of {first['packages']['components']} components")
+        lines.append("")
+        lines.append("Paced: buyers pause between steps like shoppers, with stock enough that nothing sells out; "
+                     "the targets apply to this row. Saturation: no pause, little stock (buyers race for the last "
+                     "units); its latencies are mostly queueing behind the other buyers' requests.")
+        lines.append("")
+        lines.append("| mode | seconds | orders paid | orders/s | requests/s | place p50 / p99 ms | "
+                     "webhook p50 / p99 ms | stock per component | sold out at placing | checkout refused | "
+                     "units oversold | failures |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for block in modes:
+            place, hook, books = block["place"], block["webhook"], block["books"]
+            lines.append(f"| {_mode(block)} | {_cell(block.get('seconds'))} | {block['orders_paid']} | "
+                         f"{_cell(block['orders_per_s'], 2)} | {_cell(block.get('requests_per_s'))} | "
+                         f"{_cell(place['p50_ms'])} / {_cell(place['p99_ms'])} | {_cell(hook['p50_ms'])} / "
+                         f"{_cell(hook['p99_ms'])} | {_cell(block['packages'].get('stock_per_component'))} | "
+                         f"{block['sold_out_at_place']} | {block.get('checkout_refused', 0)} | "
+                         f"{books['oversold_units']} | {block['failure_count']} |")
+        lines.append("")
+        if any(block.get("steps") for block in modes):
+            lines.append("p99 of each step, ms (product page, add to cart, checkout page, details posted, review, "
+                         "place, webhook):")
+            lines.append("")
+            lines.append("| mode | " + " | ".join(ORDER_STEPS) + " |")
+            lines.append("|---|" + "---:|" * len(ORDER_STEPS))
+            for block in modes:
+                steps = block.get("steps") or {}
+                lines.append(f"| {_mode(block)} | "
+                             + " | ".join(_cell((steps.get(step) or {}).get("p99_ms")) for step in ORDER_STEPS)
+                             + " |")
+            lines.append("")
+    return lines
+
+
 def markdown(results: dict) -> str:
     lines = ["# Benchmark results", ""]
     machine = results["machine"]
@@ -44,21 +101,7 @@ def markdown(results: dict) -> str:
                          f"{_cell(row.get('p99_ms'), 2)} | {_cell(row.get('ceiling_pct'))} | "
                          f"{_cell(row.get('uncached_p50_ms'), 2)} | {size} | {queries} |")
         lines.append("")
-    for block in results.get("orders", []):
-        place, hook, books = block["place"], block["webhook"], block["books"]
-        lines.append(f"## Orders through payment ({block['db']}): {block['buyers']} buyers, "
-                     f"{len(block['packages']['slugs'])} packages sharing {block['packages']['shared_components']} "
-                     f"of {block['packages']['components']} components ({block['packages']['stock_per_component']} "
-                     "units each)")
-        lines.append("")
-        lines.append("| orders paid | orders/s | place p50 / p99 ms | webhook p50 / p99 ms | sold out at placing | "
-                     "checkout refused | units oversold | failures |")
-        lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        lines.append(f"| {block['orders_paid']} | {_cell(block['orders_per_s'], 2)} | {_cell(place['p50_ms'])} / "
-                     f"{_cell(place['p99_ms'])} | {_cell(hook['p50_ms'])} / {_cell(hook['p99_ms'])} | "
-                     f"{block['sold_out_at_place']} | {block.get('checkout_refused', 0)} | {books['oversold_units']} | "
-                     f"{block['failure_count']} |")
-        lines.append("")
+    lines += orders_markdown(results.get("orders", []))
     if results.get("lighthouse"):
         lines.append("## Lighthouse 12.2.3 (mobile)")
         lines.append("")

@@ -29,6 +29,8 @@ from bench.measure import parse_wrk, ratio_percent, summarise
 ROOT = servers.ROOT
 LUA = ROOT / "bench" / "lua"
 STAGES = ("pages", "uncached", "orders", "lighthouse")
+PACED_MIN_SECONDS = 60
+QUICK_THINK = (0.1, 0.3)
 
 
 def log(line: str) -> None:
@@ -37,6 +39,25 @@ def log(line: str) -> None:
 
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _think(value: str) -> tuple[float, float]:
+    try:
+        return orders.parse_think(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _seconds_pair(pair: tuple[float, float]) -> str:
+    return ",".join(f"{x:g}" for x in pair)
+
+
+def order_seconds(args: argparse.Namespace, mode: str) -> float:
+    """How long the buyers of ``mode`` buy: --order-seconds when given, else 3 x --seconds (and for the paced run
+    at least PACED_MIN_SECONDS, so that each buyer makes several purchases)."""
+    if args.order_seconds:
+        return args.order_seconds
+    return max(3 * args.seconds, PACED_MIN_SECONDS) if mode == "paced" else 3 * args.seconds
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,7 +74,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="gunicorn workers (default: gunicorn.conf.py's, 2 x cores + 1, at most 9)")
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--order-seconds", type=float, default=None,
-                        help="how long the buyers buy (default: 3 x --seconds)")
+                        help="how long the buyers buy, in each order mode (default: the saturation run 3 x "
+                             f"--seconds, the paced run that or {PACED_MIN_SECONDS} s, whichever is longer: several "
+                             "purchases per buyer)")
+    parser.add_argument("--order-modes", type=_csv, default=list(orders.MODES),
+                        help="paced (buyers pause between steps like shoppers; the targets apply to it), "
+                             "saturation (no pause: the server's ceiling for this path); default both")
+    parser.add_argument("--think", type=_think, default=None,
+                        help="a paced buyer's pause between steps, MIN,MAX seconds, uniformly at random and seeded "
+                             f"(default {_seconds_pair(orders.DEFAULT_THINK)}; 0,0 makes the paced run a "
+                             "saturation run)")
     parser.add_argument("--port", type=int, default=None, help="first of two ports (default: free ones)")
     parser.add_argument("--reseed", action="store_true", help="seed every database again, even if up to date")
     parser.add_argument("--quick", action="store_true",
@@ -71,10 +101,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             args.scales = [1]
         if "--only" not in (argv or sys.argv):
             args.only = ["pages", "orders"]
+        args.order_seconds = args.order_seconds or 3 * args.seconds
+        args.think = args.think or QUICK_THINK
     unknown = set(args.only) - set(STAGES)
     if unknown:
         parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
-    args.order_seconds = args.order_seconds or 3 * args.seconds
+    unknown = set(args.order_modes) - set(orders.MODES)
+    if unknown or not args.order_modes:
+        parser.error(f"unknown order mode(s): {', '.join(sorted(unknown)) or 'none given'} "
+                     f"(choose from {','.join(orders.MODES)})")
+    args.think = args.think or orders.DEFAULT_THINK
     return args
 
 
@@ -248,28 +284,45 @@ def run_lighthouse(base: str, chosen: list[pages.Page]) -> list[dict]:
     return rows
 
 
-def measure_orders(kind: str, source_url: str, args, port: int) -> dict:
+def measure_orders(kind: str, source_url: str, args, port: int) -> list[dict]:
+    """Each order mode on a fresh copy of the 1x database: the paced run first (the one the targets apply to),
+    then the saturation run."""
+    return [measure_order_mode(kind, source_url, args, port, mode)
+            for mode in orders.MODES if mode in args.order_modes]
+
+
+def measure_order_mode(kind: str, source_url: str, args, port: int, mode: str) -> dict:
     from tests.fakes.stripe_server import FakeStripe
 
+    think = args.think if mode == "paced" else (0.0, 0.0)
+    seconds = order_seconds(args, mode)
     url = servers.copy_database(kind, source_url, f"{servers.DB_PREFIX}_orders")
-    chosen = orders.prepare_packages(url)
+    # Saturation: little stock, so that buyers race for the last units (0 oversold is the point). Paced: stock
+    # enough that nothing sells out, so that the shoppers keep arriving for the whole run.
+    chosen = orders.prepare_packages(url, stock=orders.PACED_STOCK_PER_COMPONENT if mode == "paced"
+                                     else orders.STOCK_PER_COMPONENT)
     # A Stripe server of its own: each database's copy numbers its orders from the same point, and a Stripe
     # account that saw "checkout-LOV-2026-000011" before refuses the same idempotency key with other parameters.
     stripe = FakeStripe(servers.WEBHOOK_SECRET).start()
     env = servers.shop_env(kind, url, stripe.url, instance=servers.WORK / "instance")
-    server = servers.start_gunicorn(f"shop-{kind}-orders", "shop.wsgi:app", env, port, workers=args.workers)
+    server = servers.start_gunicorn(f"shop-{kind}-orders-{mode}", "shop.wsgi:app", env, port, workers=args.workers)
+    log(f"  orders ({kind}, {mode}): {args.buyers} buyers for {seconds:g} s"
+        + (f", pausing {_seconds_pair(think)} s between steps" if think[1] else ", no pause") + " ...")
     try:
         warm_up(server.url, [f"/pakketten/{slug}" for slug in chosen["slugs"]], 2)
-        result = orders.run_buyers(server.url, chosen["slugs"], stripe, buyers=args.buyers,
-                                   seconds=args.order_seconds)
+        result = orders.run_buyers(server.url, chosen["slugs"], stripe, buyers=args.buyers, seconds=seconds,
+                                   think=think, mode=mode)
     finally:
         server.stop()
         stripe.stop()
     result.update(db=kind, packages=chosen, books=orders.check_books(url))
-    log(f"  orders ({kind}): {result['orders_paid']} paid, {result['orders_per_s']}/s, place p99 "
+    others = ", ".join(f"{step} {result['steps'][step]['p99_ms']}" for step in orders.STEPS
+                       if step not in ("place", "webhook"))
+    log(f"  orders ({kind}, {mode}): {result['orders_paid']} paid, {result['orders_per_s']} orders/s, "
+        f"{result['requests_per_s']} requests/s; place p50/p99 {result['place']['p50_ms']}/"
         f"{result['place']['p99_ms']} ms, webhook p50/p99 {result['webhook']['p50_ms']}/"
-        f"{result['webhook']['p99_ms']} ms, {result['books']['oversold_units']} units oversold, "
-        f"{result['failure_count']} failures")
+        f"{result['webhook']['p99_ms']} ms; other steps' p99 (ms): {others}; "
+        f"{result['books']['oversold_units']} units oversold, {result['failure_count']} failures")
     return result
 
 
@@ -286,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
                "settings": {"seconds": args.seconds, "runs": args.runs, "connections": args.connections,
                             "workers": args.workers or min(2 * (os.cpu_count() or 1) + 1, 9),
                             "stages": args.only, "db": args.db, "scales": args.scales, "quick": args.quick,
-                            "buyers": args.buyers, "order_seconds": args.order_seconds},
+                            "buyers": args.buyers, "order_modes": args.order_modes,
+                            "order_seconds": {mode: order_seconds(args, mode) for mode in args.order_modes},
+                            "think_s": list(args.think)},
                "ceiling": None, "pages": [], "orders": [], "lighthouse": None}
     log(f"Benchmark: {', '.join(args.only)} on {', '.join(args.db)} at {', '.join(f'{s}x' for s in args.scales)}; "
         f"{results['machine']['nproc']} cores, load {results['machine']['load_average']}")
@@ -302,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                     measure_pages(kind, scale, url, stripe, args, results, shop_port)
             if "orders" in args.only:
                 one = servers.prepare_database(kind, 1, reseed=False, log=log)
-                results["orders"].append(measure_orders(kind, one, args, shop_port))
+                results["orders"].extend(measure_orders(kind, one, args, shop_port))
     except Exception as error:  # noqa: BLE001 - report what was measured, then fail
         import traceback
 
@@ -320,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     # Targets are never asserted; a page that answered errors, or an order stage that oversold or failed, is.
     broken = [f"{b['db']} {b['scale']}x {r['key']}: {r.get('errors')} errors, {r.get('non_2xx_3xx')} non-2xx/3xx"
               for b in results["pages"] for r in b["rows"] if r.get("errors") or r.get("non_2xx_3xx")]
-    broken += [f"orders ({o['db']}): {o['books']['oversold_units']} units oversold, {o['failure_count']} failures"
+    broken += [f"orders ({o['db']}, {o.get('mode')}): {o['books']['oversold_units']} units oversold, {o['failure_count']} failures"
                for o in results["orders"] if o["books"]["oversold_units"] or o["failure_count"]]
     for line in broken:
         log(f"FAILED: {line}")

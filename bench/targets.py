@@ -55,11 +55,16 @@ def evaluate(results: dict) -> list[dict]:
                 checks.append(_check(f"products: p50 at 100x / p50 at 1x ({db})", round(p100 / p1, 2), "≤ 2",
                                      p100 <= 2 * p1))
     for block in results.get("orders", []):
-        checks.append(_check(f"webhook: p99 ({block['db']})", block["webhook"]["p99_ms"], "< 100 ms",
-                             block["webhook"]["p99_ms"] is not None and block["webhook"]["p99_ms"] < 100))
-        checks.append(_check(f"placing an order: p99 ({block['db']})", block["place"]["p99_ms"], "< 250 ms",
-                             block["place"]["p99_ms"] is not None and block["place"]["p99_ms"] < 250))
-        checks.append(_check(f"units oversold ({block['db']})", block["books"]["oversold_units"], "0",
+        # The latency targets are for 50 buyers who are people: the paced run. The saturation run (no pause) is
+        # the server's ceiling for this path; its latencies are queueing, reported but not held to the targets.
+        mode = block.get("mode", "saturation")
+        if mode == "paced":
+            where = f"paced buyers, {block['db']}"
+            checks.append(_check(f"webhook: p99 ({where})", block["webhook"]["p99_ms"], "< 100 ms",
+                                 block["webhook"]["p99_ms"] is not None and block["webhook"]["p99_ms"] < 100))
+            checks.append(_check(f"placing an order: p99 ({where})", block["place"]["p99_ms"], "< 250 ms",
+                                 block["place"]["p99_ms"] is not None and block["place"]["p99_ms"] < 250))
+        checks.append(_check(f"units oversold ({mode} buyers, {block['db']})", block["books"]["oversold_units"], "0",
                              block["books"]["oversold_units"] == 0))
     for row in results.get("lighthouse") or []:
         if "error" in row:
