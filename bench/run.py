@@ -30,6 +30,7 @@ ROOT = servers.ROOT
 LUA = ROOT / "bench" / "lua"
 STAGES = ("pages", "uncached", "orders", "lighthouse")
 PACED_MIN_SECONDS = 60
+PACED_PURCHASES = 3
 QUICK_THINK = (0.1, 0.3)
 
 
@@ -53,11 +54,15 @@ def _seconds_pair(pair: tuple[float, float]) -> str:
 
 
 def order_seconds(args: argparse.Namespace, mode: str) -> float:
-    """How long the buyers of ``mode`` buy: --order-seconds when given, else 3 x --seconds (and for the paced run
-    at least PACED_MIN_SECONDS, so that each buyer makes several purchases)."""
+    """How long the buyers of ``mode`` buy: --order-seconds when given, else 3 x --seconds; the paced run at least
+    PACED_MIN_SECONDS and the think time of PACED_PURCHASES purchases, so that each buyer makes several."""
     if args.order_seconds:
         return args.order_seconds
-    return max(3 * args.seconds, PACED_MIN_SECONDS) if mode == "paced" else 3 * args.seconds
+    if mode != "paced":
+        return 3 * args.seconds
+    low, high = args.think
+    purchase = len(orders.STEPS) - 1  # pauses per purchase (one before arriving, one before each step but the webhook)
+    return max(3 * args.seconds, PACED_MIN_SECONDS, round(PACED_PURCHASES * purchase * (low + high) / 2))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -75,8 +80,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--order-seconds", type=float, default=None,
                         help="how long the buyers buy, in each order mode (default: the saturation run 3 x "
-                             f"--seconds, the paced run that or {PACED_MIN_SECONDS} s, whichever is longer: several "
-                             "purchases per buyer)")
+                             f"--seconds; the paced run that, {PACED_MIN_SECONDS} s or the think time of "
+                             f"{PACED_PURCHASES} purchases, whichever is longest)")
     parser.add_argument("--order-modes", type=_csv, default=list(orders.MODES),
                         help="paced (buyers pause between steps like shoppers; the targets apply to it), "
                              "saturation (no pause: the server's ceiling for this path); default both")

@@ -33,6 +33,13 @@ def test_order_options_default_to_both_modes_paced_one_to_three_seconds():
     assert order_seconds(args, "paced") == PACED_MIN_SECONDS  # several purchases per buyer
 
 
+def test_a_paced_run_with_long_pauses_lasts_for_several_purchases_per_buyer():
+    args = parse_args(["--only", "orders", "--seconds", "5", "--think", "4,8"])
+
+    # Six pauses of 6 s on average per purchase, three purchases.
+    assert order_seconds(args, "paced") == 108
+
+
 def test_order_options_as_given():
     args = parse_args(["--order-modes", "saturation", "--think", "0,0", "--order-seconds", "20"])
 
