@@ -9,7 +9,7 @@ import pytest
 
 from bench import orders
 from bench.report import orders_markdown
-from bench.run import PACED_MIN_SECONDS, order_seconds, parse_args
+from bench.run import order_seconds, parse_args
 
 
 def test_think_time_is_min_max_seconds():
@@ -25,12 +25,13 @@ def test_think_time_that_makes_no_sense_is_refused_with_a_clear_message(value, m
         orders.parse_think(value)
 
 
-def test_order_options_default_to_both_modes_paced_one_to_three_seconds():
+def test_order_options_default_to_both_modes_paced_three_to_eight_seconds():
     args = parse_args(["--only", "orders", "--seconds", "5"])
 
-    assert (args.order_modes, args.think) == (["paced", "saturation"], (1.0, 3.0))
+    assert (args.order_modes, args.think) == (["paced", "saturation"], (3.0, 8.0))
     assert order_seconds(args, "saturation") == 15
-    assert order_seconds(args, "paced") == PACED_MIN_SECONDS  # several purchases per buyer
+    # Six pauses of 5.5 s on average per purchase, three purchases per buyer.
+    assert order_seconds(args, "paced") == 99
 
 
 def test_a_paced_run_with_long_pauses_lasts_for_several_purchases_per_buyer():
