@@ -18,8 +18,9 @@ transaction (and the ORM changes of the catalogue's tables call it by themselves
 COMMIT the generation changes, so no copy made before is served again (after a rollback too, which is harmless).
 The generation lives where every web instance reads it:
 
-- with ``SHOP_REDIS_URL``: a Redis key holding a random token (one GET per request; a restarted, emptied Redis
-  gets a new token, never an old one back). Copies are kept in each process (LRU) and in Redis for the other
+- with ``SHOP_REDIS_URL``: a Redis key holding a random token (a restarted, emptied Redis gets a new token, never
+  an old one back), held in each process while Redis's key tracking says it is unchanged: no round trip per
+  request, see ``RedisGeneration`` for why that stays exact. Copies are kept in each process (LRU) and in Redis for the other
   instances. Redis unreachable: pages are rendered as without a cache (for a few seconds no new attempt), and a
   change made meanwhile is announced as soon as Redis answers again.
 - without Redis (one machine): a small file in the instance folder whose content is the token, rewritten
@@ -45,6 +46,7 @@ import logging
 import os
 import re
 import struct
+import threading
 import time
 import uuid
 import zlib
@@ -81,6 +83,7 @@ PENDING = "catalogue_changed"
 HEADER = "X-Page-Cache"
 VARY = ("Accept-Language", "Cookie")
 REDIS_RETRY_SECONDS = 5.0
+REDIS_RECHECK_SECONDS = 1.0
 
 
 # --- the seam --------------------------------------------------------------------------------------------------
@@ -191,13 +194,45 @@ class FileGeneration:
 class RedisGeneration:
     """The generation in Redis: a random token, replaced on each change. Redis unreachable: ``read`` answers None
     (no cache for now, and no new attempt for a few seconds) and a change is remembered and announced at the next
-    read that reaches Redis."""
+    read that reaches Redis.
 
-    def __init__(self, client, key: str):
+    Reading it costs no round trip while it is unchanged: each process holds the token it last read on a connection
+    of its own with Redis's key tracking on (RESP3 ``CLIENT TRACKING ON``, server-assisted client-side caching;
+    redis-py's own needs Redis 7.4), and Redis pushes an invalidation on that connection when the key is written,
+    deleted, expired or evicted, or the database flushed. Every read first polls that connection's socket (no
+    round trip; a few microseconds) and handles whatever arrived: an invalidation drops the token, a closed or
+    broken connection drops the token and the connection, and the token is then read again with a GET (which also
+    tracks the key again). So a token is served only while its invalidation channel is open and nothing on it was
+    left unread. And:
+
+    - the writer's own process drops its token synchronously in ``bump`` (it does not wait for its push);
+    - Redis writes the push to every tracking connection in the same event-loop turn in which it answers the
+      writer's SET, so by the time the writer's request returns the push is on its way to every instance; a request
+      on another instance that polls before it arrived (the one-way network latency; longer only if the packet is
+      lost and retransmitted) gets the old copy, exactly like a request that read the generation just before the
+      bump under a GET per request; nothing that starts after the writer's answer came back can be served
+      the old copy unless the push is slower than the writer's answer plus a new request reaching that instance;
+    - a connection that died without a word (no FIN: a cable pulled, a partition) is not seen by the poll, so
+      the token is also read again with a GET at least every ``recheck`` seconds (1 s): that bounds such a silent
+      loss, and the GET's timeout shows the dead connection;
+    - after a fork (gunicorn's preload) a process never uses its parent's connection: it is made lazily per process.
+
+    ``tracking=False`` (``PAGE_CACHE_REDIS_TRACKING = False``) reads the key with a GET on every request instead."""
+
+    def __init__(self, client, key: str, *, tracking: bool = True, recheck: float = REDIS_RECHECK_SECONDS):
         self.client = client
         self.key = key
+        self.tracking = tracking
+        self.recheck = recheck
         self.down_until = 0.0
         self.unannounced = False
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._connection = None
+        self._poll = None
+        self._token: str | None = None
+        self._read_at = 0.0
+        self._bumps = 0  # changes made by this process: a GET that raced one of them is not kept
 
     def _failed(self, error: Exception) -> None:
         self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
@@ -206,6 +241,100 @@ class RedisGeneration:
     def read(self) -> str | None:
         if self.down_until and time.monotonic() < self.down_until:
             return None
+        if not self.tracking:
+            return self._read_with_get()
+        with self._lock:
+            try:
+                if self._pid != os.getpid():  # a new process (or the first read): never the parent's connection
+                    self._forget()
+                if self.unannounced:
+                    self.client.set(self.key, uuid.uuid4().hex)
+                    self.unannounced = False
+                    self._token = None
+                token = self._token
+                if token is not None and (self._poll.poll(0) or time.monotonic() - self._read_at >= self.recheck):
+                    try:
+                        token = self._drain()
+                    except Exception:  # noqa: BLE001 - the connection was lost (a push may be lost with it)
+                        self._drop()
+                        token = None
+                if token is None:
+                    token = self._fetch()  # on a new connection if the last one was lost
+            except Exception as error:  # noqa: BLE001 - any trouble with Redis: serve without the cache
+                self._drop()
+                self._failed(error)
+                return None
+        self.down_until = 0.0
+        return token
+
+    def _drain(self) -> str | None:
+        """Handles what arrived on the tracking connection: any push drops the token; a closed connection raises.
+        After the recheck time, the token is dropped too (read again with a GET)."""
+        connection = self._connection
+        while connection.can_read(0):
+            connection.read_response(push_request=True)
+            self._token = None
+        if self._token is not None and time.monotonic() - self._read_at >= self.recheck:
+            self._token = None
+        return self._token
+
+    def _fetch(self) -> str:
+        if self._connection is None:
+            self._connect()
+        connection = self._connection
+        bumps = self._bumps
+        read_at = time.monotonic()
+        connection.send_command("GET", self.key)
+        value = connection.read_response()
+        if value is None:  # a new or emptied Redis: a token never used before
+            self.client.set(self.key, uuid.uuid4().hex, nx=True)
+            connection.send_command("GET", self.key)
+            value = connection.read_response()
+        token = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+        # Pushes that came in the same packets as the reply are for writes after the GET: handled now, so that the
+        # socket poll of the next read sees everything that is still to come.
+        pushed = False
+        pending = getattr(connection._sock, "pending", None)  # TLS: bytes decrypted but not yet taken
+        while connection._parser._buffer.unread_bytes() or (pending is not None and pending()):
+            connection.read_response(push_request=True)
+            pushed = True
+        if not pushed and bumps == self._bumps:  # else this request's token (read before that write) only
+            self._token, self._read_at = token, read_at
+        return token
+
+    def _connect(self) -> None:
+        import select
+
+        from redis.connection import Connection
+
+        pool = self.client.connection_pool
+        options = {**pool.connection_kwargs, "protocol": 3}
+        if issubclass(pool.connection_class, Connection):  # TCP (plain or TLS), not a Unix socket
+            options["socket_keepalive"] = True
+        connection = pool.connection_class(**options)
+        connection.connect()
+        connection._parser.set_invalidation_push_handler(lambda response: None)  # read_response drops the token
+        connection.send_command("CLIENT", "TRACKING", "ON")
+        if connection.read_response() not in (b"OK", "OK"):
+            raise RuntimeError("Redis refused CLIENT TRACKING ON")
+        poll = select.poll()
+        poll.register(connection._sock.fileno(), select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+        self._connection, self._poll, self._pid = connection, poll, os.getpid()
+
+    def _forget(self) -> None:
+        """After a fork: the parent's connection is left alone (closing it here could shut the parent's socket)."""
+        self._connection = self._poll = self._token = None
+        self._pid = os.getpid()
+
+    def _drop(self) -> None:
+        connection, self._connection, self._poll, self._token = self._connection, None, None, None
+        if connection is not None and self._pid == os.getpid():
+            try:
+                connection.disconnect()
+            except Exception:  # noqa: BLE001, S110 - it is gone either way
+                pass
+
+    def _read_with_get(self) -> str | None:
         try:
             if self.unannounced:
                 self.client.set(self.key, uuid.uuid4().hex)
@@ -221,12 +350,16 @@ class RedisGeneration:
         return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
 
     def bump(self) -> None:
+        # This process forgets its token at once (its own push may come later).
+        self._bumps += 1
+        self._token = None
         try:
             self.client.set(self.key, uuid.uuid4().hex)
             self.unannounced = False
         except Exception as error:  # noqa: BLE001 - remembered, announced when Redis answers again
             self.unannounced = True
             self._failed(error)
+        self._token = None
 
 
 # --- the copies ------------------------------------------------------------------------------------------------
@@ -366,7 +499,8 @@ class PageCache:
             import redis
 
             client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-            self.generation = RedisGeneration(client, prefix + "catalogue:generation")
+            self.generation = RedisGeneration(client, prefix + "catalogue:generation",
+                                              tracking=bool(app.config.get("PAGE_CACHE_REDIS_TRACKING", True)))
             self.shared = RedisPages(client, prefix + "page:", int(app.config.get("PAGE_CACHE_SECONDS") or 86400))
         else:
             path = app.config.get("PAGE_CACHE_GENERATION_FILE") or os.path.join(app.instance_path,

@@ -403,22 +403,26 @@ def test_a_change_written_outside_the_session_is_announced_by_hand(app, db, farm
 
 # --- two web instances sharing Redis ----------------------------------------------------------------------------
 
+# The Redis these tests use (keys under a prefix of their own); SHOP_TEST_REDIS_URL picks another database.
+REDIS_URL = os.environ.get("SHOP_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
 def _redis_or_skip():
     redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
     try:
         client.ping()
     except redis.RedisError:
         if os.environ.get("SHOP_REQUIRE_SERVICES") == "1":
             raise
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        pytest.skip(f"no Redis at {REDIS_URL}")
     return client
 
 
 def test_two_instances_sharing_redis_see_each_others_invalidation(app, db, farm):
     redis = _redis_or_skip()
     prefix = f"shop-test-{uuid.uuid4().hex[:12]}:"
-    one, two = (_instance(app, REDIS_URL="redis://127.0.0.1:6379/0", PAGE_CACHE_PREFIX=prefix) for _ in range(2))
+    one, two = (_instance(app, REDIS_URL=REDIS_URL, PAGE_CACHE_PREFIX=prefix) for _ in range(2))
     try:
         # Instance one renders the page; instance two gets the copy from Redis.
         assert _visit(one, "/producten/cachetkaas").headers["X-Page-Cache"] == "miss"
@@ -433,7 +437,8 @@ def test_two_instances_sharing_redis_see_each_others_invalidation(app, db, farm)
             one_db.session.get(Product, farm["kaas"].id).price_cents = 5555
             one_db.session.commit()
 
-        # Instance two, which holds a copy of its own, shows the new price at once.
+        # Instance two, which holds a copy of its own, shows the new price at once (once Redis's push is there).
+        _until_pushed(two.extensions["page_cache"].generation)
         response = _visit(two, "/producten/cachetkaas")
         assert response.headers["X-Page-Cache"] == "miss"
         assert "55,55" in response.get_data(as_text=True)
@@ -441,6 +446,122 @@ def test_two_instances_sharing_redis_see_each_others_invalidation(app, db, farm)
         for key in redis.scan_iter(match=prefix + "*"):
             redis.delete(key)
         _close(one, two)
+
+
+def _until_pushed(generation) -> None:
+    """Waits (at most a few seconds) until Redis's invalidation reached this generation's tracking connection: the
+    window between a change and the push arriving is the network's latency, not something a test can order."""
+    if generation._poll is not None:
+        generation._poll.poll(5000)
+
+
+class _Silent:
+    """A socket poll that sees nothing yet (a push still on the way)."""
+
+    def poll(self, timeout=None):
+        return []
+
+
+def _generations(redis, count: int):
+    from shop.core.page_cache import RedisGeneration
+
+    key = f"shop-test-{uuid.uuid4().hex[:12]}:generation"
+    made = [RedisGeneration(type(redis).from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5), key)
+            for _ in range(count)]
+    return key, made
+
+
+def test_a_change_by_one_instance_is_seen_by_the_others_next_read_without_asking_redis_each_time():
+    redis = _redis_or_skip()
+    key, (one, two) = _generations(redis, 2)
+    try:
+        before = one.read()
+        assert two.read() == before and one.read() == before  # held in process: same token
+
+        # The writer's own process sees its change at once, even while its own push is still on the way (here:
+        # its socket is not polled until the change is made and read).
+        polled = two._poll
+        two._poll = _Silent()
+        two.bump()
+        assert two.read() != before
+        two._poll = polled
+        _until_pushed(one)
+        assert one.read() == two.read() != before
+    finally:
+        redis.delete(key)
+
+
+def test_an_emptied_redis_gives_a_new_token_never_an_old_one():
+    redis = _redis_or_skip()
+    key, (one, two) = _generations(redis, 2)
+    try:
+        seen = {one.read()}
+        two.bump()
+        seen.add(two.read())
+        redis.delete(key)  # as FLUSHDB or a restarted Redis without its data: the key is gone
+        _until_pushed(one)
+        after = one.read()
+        assert after not in seen and two.read() == after
+    finally:
+        redis.delete(key)
+
+
+@pytest.mark.skipif(os.environ.get("SHOP_TEST_REDIS_FLUSHDB") != "1",
+                    reason="empties the Redis database: only with SHOP_TEST_REDIS_FLUSHDB=1 on a database of its own")
+def test_after_flushdb_the_next_read_gets_a_new_token():
+    redis = _redis_or_skip()
+    key, (one, two) = _generations(redis, 2)
+    try:
+        before = one.read()
+        redis.flushdb()
+        _until_pushed(one)
+        after = one.read()
+        assert after != before and two.read() == after
+    finally:
+        redis.delete(key)
+
+
+def test_a_lost_connection_drops_the_token_held_in_process():
+    redis = _redis_or_skip()
+    key, (one, two) = _generations(redis, 2)
+    try:
+        before = one.read()
+        one._connection.send_command("CLIENT", "ID")
+        client_id = one._connection.read_response()
+        # The connection that would carry the invalidation is cut, and the token changes behind its back
+        # (written without tracking: no push could reach it anyway).
+        redis.client_kill_filter(_id=client_id)
+        redis.set(key, "changed-while-disconnected")
+        _until_pushed(one)  # the closed connection shows on the socket
+
+        assert one.read() == "changed-while-disconnected"
+        assert one.read() == two.read() == "changed-while-disconnected" != before
+    finally:
+        redis.delete(key)
+
+
+def test_a_forked_process_reads_on_a_connection_of_its_own():
+    redis = _redis_or_skip()
+    key, (one,) = _generations(redis, 1)
+    try:
+        one.read()
+        parent_connection = one._connection
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: reads, changes, reads again, and says whether it used a connection of its own
+            try:
+                token = one.read()
+                one.bump()
+                ok = one._connection is not parent_connection and one.read() != token
+                os.write(writer, b"1" if ok else b"0")
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(reader, 1) == b"1"
+        _until_pushed(one)
+        assert one.read() == redis.get(key).decode()  # the parent's connection still works, and saw the change
+    finally:
+        redis.delete(key)
 
 
 def test_with_redis_unreachable_pages_are_rendered_without_the_cache(app, db, farm):
