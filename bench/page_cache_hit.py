@@ -2,6 +2,11 @@
 the fast path in front of it (``shop.core.page_cache.FastHits``), beside a bare WSGI app answering the same bytes.
 
     python -m bench.page_cache_hit [PATH ...]     # default /producten; uses bench/.work/bench_s1.db (make bench)
+    python -m bench.page_cache_hit --redis redis://127.0.0.1:6379/9 [PATH ...]   # the generation in Redis
+    python -m bench.page_cache_hit --redis-get redis://127.0.0.1:6379/9 [PATH ...]   # ... read with a GET each time
+
+With ``--redis`` the catalogue's generation is kept in that Redis database (as with SHOP_REDIS_URL; its keys under
+a prefix of their own, removed afterwards), and the cost of reading it is printed too.
 
 Four visitors: new (no cookie: a new session and CSRF token each time) and returning (a session cookie), each
 with and without gzip. Times are the best of three repeats, in microseconds per request (no server, no socket).
@@ -14,6 +19,7 @@ import os
 import sys
 import tempfile
 import timeit
+import uuid
 from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
@@ -27,14 +33,32 @@ def _call(wsgi, environ) -> tuple[str, dict, bytes]:
     return answer[0][0], dict(answer[0][1]), body
 
 
-def main(paths: list[str]) -> None:
+def main(paths: list[str], redis_url: str | None = None, *, tracking: bool = True) -> None:
     os.environ.setdefault("SHOP_ENV", "development")
     from shop import create_app
 
     folder = tempfile.mkdtemp(prefix="bench-hit-")
+    prefix = f"bench-hit-{uuid.uuid4().hex[:8]}:"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{DATABASE}", "SECRET_KEY": "bench-" * 6,
-                      "PAGE_CACHE_GENERATION_FILE": os.path.join(folder, "generation"), "REDIS_URL": None,
+                      "PAGE_CACHE_GENERATION_FILE": os.path.join(folder, "generation"), "REDIS_URL": redis_url,
+                      "PAGE_CACHE_PREFIX": prefix, "PAGE_CACHE_REDIS_TRACKING": tracking, "RATELIMIT_STORAGE_URI": "memory://",
                       "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"})
+    try:
+        _measure(app, paths)
+    finally:
+        if redis_url:
+            client = app.extensions["page_cache"].generation.client
+            for key in client.scan_iter(match=prefix + "*"):
+                client.delete(key)
+
+
+def _measure(app, paths: list[str]) -> None:
+    generation = app.extensions["page_cache"].generation
+    generation.read()
+    number = 20000
+    took = min(timeit.repeat(generation.read, number=number, repeat=3)) / number
+    how = type(generation).__name__ + ("" if getattr(generation, "tracking", True) else ", a GET each time")
+    print(f"reading the generation ({how}): {took * 1e6:.2f} µs")
     for handler in logging.getLogger().handlers:  # the request lines are written, to nowhere
         if hasattr(handler, "setStream"):
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
@@ -73,4 +97,9 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["/producten"])
+    arguments = sys.argv[1:]
+    redis = None
+    tracking = arguments[:1] != ["--redis-get"]
+    if arguments[:1] in (["--redis"], ["--redis-get"]):
+        redis, arguments = arguments[1], arguments[2:]
+    main(arguments or ["/producten"], redis, tracking=tracking)
