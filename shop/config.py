@@ -101,6 +101,10 @@ class Config:
     # Hits served in front of Flask (page_cache.FastHits); SHOP_PAGE_CACHE_FAST=0 serves them through Flask only.
     PAGE_CACHE_FAST = os.environ.get("SHOP_PAGE_CACHE_FAST", "1").strip() not in ("0", "false", "off", "no")
     PAGE_CACHE_MAX_BYTES = _int("SHOP_PAGE_CACHE_MAX_MB", 64) * 1024 * 1024  # per process
+    # With Redis: the catalogue's generation held in each process under Redis's key tracking (no round trip per
+    # request); SHOP_PAGE_CACHE_REDIS_TRACKING=0 reads it with a GET on every request instead.
+    PAGE_CACHE_REDIS_TRACKING = os.environ.get("SHOP_PAGE_CACHE_REDIS_TRACKING", "1").strip() not in (
+        "0", "false", "off", "no")
     PAGE_CACHE_SECONDS = 24 * 3600  # the longest a copy stays in Redis
     PAGE_CACHE_PREFIX = "shop:"  # of the page cache's keys in Redis
     PAGE_CACHE_GENERATION_FILE = str(INSTANCE_DIR / "catalogue-generation")
