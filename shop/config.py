@@ -105,6 +105,8 @@ class Config:
     # request); SHOP_PAGE_CACHE_REDIS_TRACKING=0 reads it with a GET on every request instead.
     PAGE_CACHE_REDIS_TRACKING = os.environ.get("SHOP_PAGE_CACHE_REDIS_TRACKING", "1").strip() not in (
         "0", "false", "off", "no")
+    # ... and read again with a GET at least this often (a connection lost without a word is seen by then).
+    PAGE_CACHE_REDIS_RECHECK_SECONDS = _int("SHOP_PAGE_CACHE_REDIS_RECHECK_SECONDS", 1)
     PAGE_CACHE_SECONDS = 24 * 3600  # the longest a copy stays in Redis
     PAGE_CACHE_PREFIX = "shop:"  # of the page cache's keys in Redis
     PAGE_CACHE_GENERATION_FILE = str(INSTANCE_DIR / "catalogue-generation")

@@ -213,8 +213,9 @@ class RedisGeneration:
       bump under a GET per request; nothing that starts after the writer's answer came back can be served
       the old copy unless the push is slower than the writer's answer plus a new request reaching that instance;
     - a connection that died without a word (no FIN: a cable pulled, a partition) is not seen by the poll, so
-      the token is also read again with a GET at least every ``recheck`` seconds (1 s): that bounds such a silent
-      loss, and the GET's timeout shows the dead connection;
+      the token is also read again with a GET at least every ``recheck`` seconds (1 s,
+      ``PAGE_CACHE_REDIS_RECHECK_SECONDS``): that bounds such a silent loss, and the GET's timeout shows the dead
+      connection;
     - after a fork (gunicorn's preload) a process never uses its parent's connection: it is made lazily per process.
 
     ``tracking=False`` (``PAGE_CACHE_REDIS_TRACKING = False``) reads the key with a GET on every request instead."""
@@ -500,7 +501,9 @@ class PageCache:
 
             client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
             self.generation = RedisGeneration(client, prefix + "catalogue:generation",
-                                              tracking=bool(app.config.get("PAGE_CACHE_REDIS_TRACKING", True)))
+                                              tracking=bool(app.config.get("PAGE_CACHE_REDIS_TRACKING", True)),
+                                              recheck=float(app.config.get("PAGE_CACHE_REDIS_RECHECK_SECONDS")
+                                                            or REDIS_RECHECK_SECONDS))
             self.shared = RedisPages(client, prefix + "page:", int(app.config.get("PAGE_CACHE_SECONDS") or 86400))
         else:
             path = app.config.get("PAGE_CACHE_GENERATION_FILE") or os.path.join(app.instance_path,

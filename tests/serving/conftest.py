@@ -25,7 +25,8 @@ from shop.config import normalise_database_url
 from tests.live_server import free_port, server_env, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Emptied before and after each module: a database of these tests alone (SHOP_TEST_SERVING_REDIS_URL picks another).
+REDIS_URL = os.environ.get("SHOP_TEST_SERVING_REDIS_URL") or "redis://127.0.0.1:6379/13"
 
 
 def _missing(why: str):
@@ -113,6 +114,43 @@ class Cluster:
     env: dict[str, str]  # the instances' environment (for a worker or a command on the same database)
 
 
+def _seeded_env(request, folder: Path, database: str, redis_db: str) -> dict[str, str]:
+    env = server_env(folder, folder / "unused.db", "shared-secret-of-both-instances")
+    env.update(SHOP_DATABASE_URL=database, SHOP_REDIS_URL=redis_db, SHOP_TRUSTED_PROXIES="1")
+    env.update(getattr(request.module, "ENV", {}))
+    subprocess.run([sys.executable, "-m", "flask", "--app", "shop", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-c", request.module.SEED], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=300)
+    return env
+
+
+def _start_gunicorns(request, folder: Path, env: dict[str, str], processes: list) -> list[int]:
+    """The module's INSTANCES (default 2) gunicorn instances, one worker each, started and answering: their ports."""
+    ports = []
+    for name in "abcdefgh"[:getattr(request.module, "INSTANCES", 2)]:
+        port = free_port()
+        log = folder / f"gunicorn-{name}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1", "shop.wsgi:app"],
+            cwd=ROOT, env=env | {"SHOP_BIND": f"127.0.0.1:{port}"}, stdout=log.open("w"),
+            stderr=subprocess.STDOUT)
+        processes.append(process)
+        wait_until_up(f"http://127.0.0.1:{port}", process, log, 60)
+        ports.append(port)
+    return ports
+
+
+def _stop(processes: list) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def cluster(request, tmp_path_factory, database, redis_db):
     """Web instances (gunicorn, one worker each; the module's INSTANCES, default 2) on one PostgreSQL database and
@@ -122,25 +160,12 @@ def cluster(request, tmp_path_factory, database, redis_db):
     if nginx is None:
         _missing("needs nginx (Debian: nginx-light)")
     folder = tmp_path_factory.mktemp("two-instances")
-    env = server_env(folder, folder / "unused.db", "shared-secret-of-both-instances")
-    env.update(SHOP_DATABASE_URL=database, SHOP_REDIS_URL=redis_db, SHOP_TRUSTED_PROXIES="1")
-    subprocess.run([sys.executable, "-m", "flask", "--app", "shop", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
-    subprocess.run([sys.executable, "-c", request.module.SEED], cwd=ROOT, env=env, check=True, capture_output=True,
-                   timeout=300)
+    env = _seeded_env(request, folder, database, redis_db)
     processes = []
     addresses = []
     routes = {}
     try:
-        for name in "abcdefgh"[:getattr(request.module, "INSTANCES", 2)]:
-            port = free_port()
-            log = folder / f"gunicorn-{name}.log"
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1", "shop.wsgi:app"],
-                cwd=ROOT, env=env | {"SHOP_BIND": f"127.0.0.1:{port}"}, stdout=log.open("w"),
-                stderr=subprocess.STDOUT)
-            processes.append(process)
-            wait_until_up(f"http://127.0.0.1:{port}", process, log, 60)
+        for port in _start_gunicorns(request, folder, env, processes):
             front = free_port()
             routes[front] = port
             addresses.append(f"http://127.0.0.1:{front}")
@@ -151,10 +176,17 @@ def cluster(request, tmp_path_factory, database, redis_db):
             wait_until_up(address, proxy, folder / "error.log", 30)
         yield Cluster(addresses, database, env)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes)
+
+
+@pytest.fixture(scope="module")
+def instances(request, tmp_path_factory, database, redis_db):
+    """As ``cluster``, without nginx: the instances' own addresses (for what needs no proxy in front)."""
+    folder = tmp_path_factory.mktemp("instances")
+    env = _seeded_env(request, folder, database, redis_db)
+    processes = []
+    try:
+        ports = _start_gunicorns(request, folder, env, processes)
+        yield Cluster([f"http://127.0.0.1:{port}" for port in ports], database, env)
+    finally:
+        _stop(processes)
