@@ -191,6 +191,10 @@ class FileGeneration:
             log.exception("the catalogue's generation file %s could not be written", self.path)
 
 
+class _NoTracking(Exception):
+    """The Redis does not offer key tracking."""
+
+
 class RedisGeneration:
     """The generation in Redis: a random token, replaced on each change. Redis unreachable: ``read`` answers None
     (no cache for now, and no new attempt for a few seconds) and a change is remembered and announced at the next
@@ -261,6 +265,8 @@ class RedisGeneration:
                         token = None
                 if token is None:
                     token = self._fetch()  # on a new connection if the last one was lost
+            except _NoTracking:
+                return self._read_with_get()
             except Exception as error:  # noqa: BLE001 - any trouble with Redis: serve without the cache
                 self._drop()
                 self._failed(error)
@@ -307,6 +313,7 @@ class RedisGeneration:
         import select
 
         from redis.connection import Connection
+        from redis.exceptions import ResponseError
 
         pool = self.client.connection_pool
         options = {**pool.connection_kwargs, "protocol": 3}
@@ -316,7 +323,14 @@ class RedisGeneration:
         connection.connect()
         connection._parser.set_invalidation_push_handler(lambda response: None)  # read_response drops the token
         connection.send_command("CLIENT", "TRACKING", "ON")
-        if connection.read_response() not in (b"OK", "OK"):
+        try:
+            answer = connection.read_response()
+        except ResponseError as error:  # a Redis without key tracking (before 6): a GET per request, as before
+            connection.disconnect()
+            self.tracking = False
+            log.warning("page cache: Redis refused key tracking (%s); the generation is read on every request", error)
+            raise _NoTracking from error
+        if answer not in (b"OK", "OK"):
             raise RuntimeError("Redis refused CLIENT TRACKING ON")
         poll = select.poll()
         poll.register(connection._sock.fileno(), select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
