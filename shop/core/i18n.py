@@ -30,7 +30,10 @@ def choose_locale(config, chosen, accept_languages: LanguageAccept) -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "nl").split("_")[0]
+    # The Locale's language, as the first part of its identifier ("nl_BE" -> "nl") is: str(locale) rebuilds the
+    # whole identifier, and this runs a few times per card on every catalogue page.
+    locale = get_locale()
+    return locale.language if locale is not None else "nl"
 
 
 def eur(cents: int | None) -> str:

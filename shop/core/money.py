@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 
 
@@ -152,7 +154,14 @@ def format_eur(cents: int | None, locale: str = "nl_BE") -> str:
     """Format cents for the given locale: ``€ 12,50`` in Dutch, ``12,50 €`` in French."""
     if cents is None:
         return ""
-    return format_currency(Decimal(cents) / 100, "EUR", locale=locale)
+    return format_currency(Decimal(cents) / 100, "EUR", locale=_babel_locale(locale))
+
+
+@functools.lru_cache(maxsize=16)
+def _babel_locale(identifier: str) -> Locale:
+    """The parsed Babel locale, once per identifier: parsing it again for every price on a page (Babel does not
+    keep parsed locales) costs more than formatting the amount. Locales are not changed once loaded."""
+    return Locale.parse(identifier)
 
 
 def price_per_kg_cents(price_cents: int, grams: int | None) -> int | None:
