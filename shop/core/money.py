@@ -150,8 +150,12 @@ def cents_to_text(cents: int) -> str:
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def format_eur(cents: int | None, locale: str = "nl_BE") -> str:
-    """Format cents for the given locale: ``€ 12,50`` in Dutch, ``12,50 €`` in French."""
+    """Format cents for the given locale: ``€ 12,50`` in Dutch, ``12,50 €`` in French.
+
+    Remembered per amount and locale (the text depends on nothing else): a catalogue page shows the same few
+    dozen amounts on every visit, and Babel takes longer to format one than a page takes to look it up."""
     if cents is None:
         return ""
     return format_currency(Decimal(cents) / 100, "EUR", locale=_babel_locale(locale))
