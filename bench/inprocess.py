@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with app.app_context():
         engine = db.engine
+    # Each request below pushes its own app context, as under gunicorn: an app context held around them would be
+    # shared by all of them, and with it ``g`` (Flask-Babel's locale, any per-request memo), flattering the figures.
+    if True:
 
         @event.listens_for(engine, "before_cursor_execute")
         def _before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
@@ -106,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
                 cpu_times.append(cpu)
             print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
                   f"{len(statements):7d} {len(response.data) / 1024:6.0f}  {page.path}", flush=True)
-        db.session.remove()
         engine.dispose()
     return 0
 
