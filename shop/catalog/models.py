@@ -386,9 +386,22 @@ def in_stock_first():
 # so that the check of the producer (active) needs no read of the product's row. An index on an expression:
 # Alembic cannot compare it (SQLite's reflection skips it, PostgreSQL's rewrites it), so autogenerate leaves it
 # out (EXPRESSION_INDEXES) and its migration writes the same expression by hand.
-EXPRESSION_INDEXES = ("ix_products_recommended",)
+EXPRESSION_INDEXES = ("ix_products_recommended", "ix_products_season")
 Index("ix_products_recommended", Product.status, Product.featured.desc(), in_stock_first(), Product.name,
       Product.id, Product.producer_id)
+
+
+def all_year_last():
+    """The season row's second key (false for a product with a real season, true for one sold all year), with its
+    number written in the SQL, not bound, so that the statement's expression is the one of ``ix_products_season``."""
+    return Grouping(Product.season_mask == literal_column(str(ALL_MONTHS_MASK)))
+
+
+# The home page's season row (storefront.home_queries.list_season_products): its candidates are read in this
+# index's order and the scan stops after them, instead of sorting every orderable product in season. Stock, season
+# and producer are in it so that the conditions are checked on the index alone (an index-only scan).
+Index("ix_products_season", Product.status, Product.featured.desc(), all_year_last(), Product.id, Product.stock,
+      Product.season_mask, Product.producer_id)
 
 
 class ProductAllergen(Base):

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from shop.catalog.models import (
-    ALL_MONTHS_MASK,
     ORDERABLE,
     Category,
     Municipality,
     Producer,
     Product,
     Region,
+    all_year_last,
     producer_is_active,
     product_sale_clause,
 )
@@ -75,7 +75,8 @@ def in_season_clause(month: int):
 def list_season_products(month: int, limit: int = SEASON_PRODUCTS) -> list[Product]:
     """A handful of orderable products that are in season this month: featured ones first, then those
     with a real season (not all year), at most one per product name and per producer for variety."""
-    order = (Product.featured.desc(), (Product.season_mask == ALL_MONTHS_MASK).asc(), Product.id)
+    # The order of the index ix_products_season: its first candidates are read without sorting the others.
+    order = (Product.featured.desc(), all_year_last(), Product.id)
     # The candidates' ids are sorted on the sort keys alone; then only those products are read, with their cards.
     candidate_ids = (
         select(Product.id).where(Product.is_orderable, in_season_clause(month)).order_by(*order).limit(SEASON_CANDIDATES)
