@@ -132,6 +132,7 @@ def test_postgresql_gets_connect_statement_and_lock_timeouts():
     assert options["connect_args"]["connect_timeout"] == 3
     assert "-c statement_timeout=1500" in options["connect_args"]["options"]
     assert "-c lock_timeout=700" in options["connect_args"]["options"]
+    assert "-c jit=off" in options["connect_args"]["options"]
 
 
 def test_postgresql_pool_is_sized_for_one_request_per_worker():
