@@ -221,6 +221,26 @@ def test_pages_split_the_list(catalogue):
     assert (last.has_previous, last.has_next) == (True, False)
 
 
+@pytest.mark.parametrize("sort", [None, "aanbevolen", "naam", "prijs_op", "prijs_af", "nieuw", "relevantie"])
+@pytest.mark.parametrize("per_page", [1, 2])
+def test_pages_in_the_second_half_show_the_same_products_as_the_whole_list(catalogue, db, sort, per_page):
+    # given a featured product and a sold-out one, so that the recommended order has all its keys
+    catalogue["tripel"].featured = True
+    db.session.flush()
+    args = {"q": "hoeve"} if sort in (None, "relevantie") else {}
+    if sort:
+        args["sorteer"] = sort
+    whole = names(listing(**args))
+
+    # when every page is read (the later ones are chosen from the end of the list, in the reverse order)
+    pages = listing(per_page=per_page, **args).pages
+    paged = [name for page in range(1, pages + 1) for name in names(listing(per_page=per_page, pagina=str(page), **args))]
+
+    # then they show the whole list, in its order, each product once
+    assert len(whole) >= 3
+    assert paged == whole
+
+
 @pytest.mark.parametrize("page", ["4", "99", "1000000", "9" * 5000])
 def test_page_beyond_the_last_shows_the_last_page_with_a_notice(catalogue, page):
     result = listing(per_page=2, pagina=page)
