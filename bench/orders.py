@@ -171,9 +171,13 @@ def _buy(base: str, slug: str, stripe, rnd: random.Random, tally: Tally, pacer: 
         return True
     pause()
     review = go("review", "GET", "/afrekenen/overzicht")
+    token = CSRF.search(review.text) if review.status_code == 200 else None
+    if token is None or "accept_terms" not in review.text:
+        with tally.lock:
+            tally.sold_out += 1  # sold out since the details: the shop sent the buyer back to the cart
+        return True
     pause()
-    placed = go("place", "POST", "/afrekenen/overzicht", data={"csrf_token": CSRF.search(review.text).group(1),
-                                                                "accept_terms": "y"})
+    placed = go("place", "POST", "/afrekenen/overzicht", data={"csrf_token": token.group(1), "accept_terms": "y"})
     location = placed.headers.get("Location", "")
     if "/pay/" not in location:
         with tally.lock:
