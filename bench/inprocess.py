@@ -53,63 +53,61 @@ def main(argv: list[str] | None = None) -> int:
         engine = db.engine
     # Each request below pushes its own app context, as under gunicorn: an app context held around them would be
     # shared by all of them, and with it ``g`` (Flask-Babel's locale, any per-request memo), flattering the figures.
-    if True:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
+        statements.append((statement, parameters))
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
-            statements.append((statement, parameters))
+    def get(path: str):
+        statements.clear()
+        client = app.test_client()  # a new visitor: no cookie of an earlier request
+        begin, begin_cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        elapsed, cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        return response, elapsed, cpu
 
-        def get(path: str):
-            statements.clear()
-            client = app.test_client()  # a new visitor: no cookie of an earlier request
-            begin, begin_cpu = time.perf_counter(), time.process_time()
-            response = client.get(path)
-            elapsed, cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
-            if response.status_code != 200:
-                raise SystemExit(f"{path}: {response.status_code}")
-            return response, elapsed, cpu
+    first = get("/producten")[0]
+    pages = resolve(pages, deep_page_number(first.get_data(as_text=True)))
+    wanted = [k for k in args.pages.split(",") if k] or [p.key for p in pages]
+    pages = [p for p in pages if p.key in wanted or p.key in (args.profile, args.sql)]
 
-        first = get("/producten")[0]
-        pages = resolve(pages, deep_page_number(first.get_data(as_text=True)))
-        wanted = [k for k in args.pages.split(",") if k] or [p.key for p in pages]
-        pages = [p for p in pages if p.key in wanted or p.key in (args.profile, args.sql)]
-
-        if args.profile or args.sql:
-            page = next(p for p in pages if p.key in (args.profile, args.sql))
-            get(page.path)  # warm
-            if args.sql:
-                get(page.path)
-                event.remove(engine, "before_cursor_execute", _before)
-                with engine.connect() as connection:
-                    for statement, parameters in list(statements):
-                        times = []
-                        for _ in range(3):
-                            begin = time.perf_counter()
-                            rows = connection.exec_driver_sql(statement, parameters).fetchall()
-                            times.append(time.perf_counter() - begin)
-                        print(f"{statistics.median(times) * 1000:8.2f} ms {len(rows):6d} rows  "
-                              f"{' '.join(statement.split())[:600]}")
-                return 0
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(args.runs):
-                get(page.path)
-            profiler.disable()
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(45)
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+    if args.profile or args.sql:
+        page = next(p for p in pages if p.key in (args.profile, args.sql))
+        get(page.path)  # warm
+        if args.sql:
+            get(page.path)
+            event.remove(engine, "before_cursor_execute", _before)
+            with engine.connect() as connection:
+                for statement, parameters in list(statements):
+                    times = []
+                    for _ in range(3):
+                        begin = time.perf_counter()
+                        rows = connection.exec_driver_sql(statement, parameters).fetchall()
+                        times.append(time.perf_counter() - begin)
+                    print(f"{statistics.median(times) * 1000:8.2f} ms {len(rows):6d} rows  "
+                          f"{' '.join(statement.split())[:600]}")
             return 0
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.runs):
+            get(page.path)
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+        return 0
 
-        print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'queries':>7} {'KB':>6}  path")
-        for page in pages:
-            get(page.path)  # warm: templates compiled, connections open
-            times, cpu_times = [], []
-            for _ in range(args.runs):
-                response, elapsed, cpu = get(page.path)
-                times.append(elapsed)
-                cpu_times.append(cpu)
-            print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
-                  f"{len(statements):7d} {len(response.data) / 1024:6.0f}  {page.path}", flush=True)
-        engine.dispose()
+    print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'queries':>7} {'KB':>6}  path")
+    for page in pages:
+        get(page.path)  # warm: templates compiled, connections open
+        times, cpu_times = [], []
+        for _ in range(args.runs):
+            response, elapsed, cpu = get(page.path)
+            times.append(elapsed)
+            cpu_times.append(cpu)
+        print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
+              f"{len(statements):7d} {len(response.data) / 1024:6.0f}  {page.path}", flush=True)
+    engine.dispose()
     return 0
 
 
