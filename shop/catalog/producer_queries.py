@@ -30,7 +30,7 @@ from shop.catalog.models import (
     product_sale_clause,
 )
 from shop.catalog.product_filters import parse_page_number
-from shop.catalog.product_queries import card_options, page_links
+from shop.catalog.product_queries import PageLinks, card_options
 from shop.extensions import db
 
 MAX_VALUES_PER_FILTER = 40
@@ -137,7 +137,7 @@ class MunicipalityGroup:
 
 
 @dataclass
-class ProducerDirectory:
+class ProducerDirectory(PageLinks):
     filters: ProducerFilters
     producers: list[Producer]  # every producer that matches (the map, the counts)
     groups: list[MunicipalityGroup]  # this page's producers by municipality
@@ -152,18 +152,6 @@ class ProducerDirectory:
     regions: list[Region]
     map: ProvinceMap | None
     notices: list[str]
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def page_numbers(self) -> list[int | None]:
-        return page_links(self.page, self.pages)
 
 
 def _has_products_in(category_ids: Iterable[int]):

@@ -158,8 +158,28 @@ class Chip:
     item: Any
 
 
+class PageLinks:
+    """The page links of a list shown a page at a time (``page`` of ``pages``): the products list, the producers'
+    directory."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        return page_links(self.page, self.pages)
+
+
 @dataclass
-class ProductListing:
+class ProductListing(PageLinks):
     filters: ProductFilters
     products: list[Product]
     total: int
@@ -179,18 +199,6 @@ class ProductListing:
     @property
     def last_index(self) -> int:
         return (self.page - 1) * self.filters.per_page + len(self.products)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def page_numbers(self) -> list[int | None]:
-        return page_links(self.page, self.pages)
 
 
 def page_links(page: int, pages: int) -> list[int | None]:
