@@ -109,12 +109,20 @@ DEMO_PRODUCER = ("producent@lekkeroostvlaams.be", "demo-producent-2026")
 DEMO_STAFF = ("personeel@lekkeroostvlaams.be", "demo-personeel-2026")
 
 
+def loads(page):
+    """``with loads(page): button.click()``: waits until the page that the click (a submit, a link, Enter, a double
+    click) asks for has loaded. ``page.wait_for_load_state()`` after the click returns at once while the old page is
+    still shown, and what comes next (a screenshot, a read of a flash message) then races the navigation: a
+    screenshot taken while the page is swapped can hang until its timeout."""
+    return page.expect_navigation(wait_until="load")
+
+
 def log_in(page, server, email: str, password: str) -> None:
     page.goto(server("/inloggen"))
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.locator("main form button[type=submit]").click()
 
 
 # The words of the journey, as the shopper reads them on buttons and labels (Dutch source texts; other languages

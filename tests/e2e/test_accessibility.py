@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.browser import DEMO_PRODUCER, DEMO_STAFF, E2E_DIR, log_in, new_page
+from tests.e2e.browser import DEMO_PRODUCER, DEMO_STAFF, E2E_DIR, loads, log_in, new_page
 
 AXE = E2E_DIR / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
@@ -38,20 +38,20 @@ def test_main_pages_have_no_serious_or_critical_violations(live_server, browser,
 
         scan("home", "/")
         scan("products", "/producten")
-        page.locator(".product-grid .card__title a").first.click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.locator(".product-grid .card__title a").first.click()
         scan("product")
         page.goto(live_server("/pakketten"))
-        page.locator(".grid-cards .card__title a").first.click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.locator(".grid-cards .card__title a").first.click()
         scan("package")
-        page.get_by_role("button", name=re.compile("In winkelmand")).first.click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.get_by_role("button", name=re.compile("In winkelmand")).first.click()
         scan("cart", "/winkelmand")
         scan("checkout", "/afrekenen")
         # The checkout with its error messages shown (an empty form sent).
-        page.get_by_role("button", name="Verder naar het overzicht").click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.get_by_role("button", name="Verder naar het overzicht").click()
         scan("checkout-errors")
         scan("not-found", "/bestaat-niet", status=404)
 
@@ -61,8 +61,8 @@ def test_main_pages_have_no_serious_or_critical_violations(live_server, browser,
         log_in(page, live_server, *DEMO_STAFF)
         scan("backoffice-dashboard", "/beheer/")
         scan("backoffice-orders", "/beheer/bestellingen")
-        page.locator("table a[href*='/beheer/bestellingen/']").first.click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.locator("table a[href*='/beheer/bestellingen/']").first.click()
         scan("backoffice-order")
     finally:
         page.context.close()

@@ -13,7 +13,7 @@ from email import policy
 
 from openpyxl import Workbook
 
-from tests.e2e.browser import DEMO_STAFF, log_in, new_page
+from tests.e2e.browser import DEMO_STAFF, loads, log_in, new_page
 
 EMAIL = "aankoop@brouwerij-de-leie.be"
 PASSWORD = "Relatiegeschenken-2026!"
@@ -140,16 +140,16 @@ def test_a_company_orders_gifts_for_50_recipients_and_staff_ship_them(live_serve
     page.locator(links.nth(0).get_attribute("href")).fill(wrong["right_town"])
     page.locator(links.nth(1).get_attribute("href")).fill("Kerkstraat 20")
     page.locator(links.nth(2).get_attribute("href")).fill(product_code)
-    page.get_by_role("button", name="Bewaar de tabel").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Bewaar de tabel").click()
     assert page.locator(".flash").first.inner_text().strip().endswith("De lijst is bewaard.")
     assert page.locator(".error-summary").count() == 0
     assert page.get_by_role("heading", name="Ontvangers (50)").is_visible()
     order_section = page.locator("section", has=page.get_by_role("heading", name="Bestellen"))
     assert order_section.locator("dl div", has_text="Ontvangers").locator("dd").inner_text() == "50"
     page.get_by_label("Boodschap op elke wenskaart").fill("Fijne feestdagen en een smakelijk 2027! — Brouwerij De Leie")
-    page.get_by_role("button", name="Bewaar de wenskaart").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Bewaar de wenskaart").click()
     shots(page, "list-ready")
     list_total = _cents(order_section.locator("dl div", has_text="Totaal incl. btw").locator("dd").inner_text())
 
@@ -179,8 +179,8 @@ def test_a_company_orders_gifts_for_50_recipients_and_staff_ship_them(live_serve
     log_in(staff, server, *DEMO_STAFF)
     staff.get_by_role("navigation", name="Beheer").get_by_role("link", name="Bestellingen").click()
     staff.get_by_label("Zoek", exact=True).fill(number)
-    staff.get_by_role("button", name="Filteren").click()
-    staff.wait_for_load_state()
+    with loads(staff):
+        staff.get_by_role("button", name="Filteren").click()
     staff.locator("table a[href*='/beheer/bestellingen/']", has_text=number).click()
     staff.wait_for_url(re.compile(rf"/beheer/bestellingen/{order_id}"))
     assert staff.get_by_role("heading", name="50 pakketten").is_visible()
@@ -190,8 +190,8 @@ def test_a_company_orders_gifts_for_50_recipients_and_staff_ship_them(live_serve
         row = staff.locator(".order-shipments tbody tr", has=staff.get_by_role("button", name="Verzonden")).first
         recipient = row.locator("th").inner_text().strip()
         row.get_by_role("textbox").fill(reference)
-        row.get_by_role("button", name="Verzonden").click()
-        staff.wait_for_load_state()
+        with loads(staff):
+            row.get_by_role("button", name="Verzonden").click()
         assert f"Het pakket voor {recipient} is verzonden." in staff.locator(".flash").first.inner_text()
         shipped.append((recipient, reference))
     assert staff.get_by_role("link", name=re.compile(r"^Verzonden \(2\)")).is_visible()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import new_page, start_server, stop_server, words_in
+from tests.e2e.browser import loads, new_page, start_server, stop_server, words_in
 from tests.fakes.stripe_server import WEBHOOK_SECRET, FakeStripe
 
 
@@ -20,8 +20,8 @@ def _add_first_product(page, words, query: str) -> str:
     page.wait_for_url(re.compile(r"/producten\?"))
     button = page.locator(".product-grid .card-add__button").first
     name = button.locator(".visually-hidden").inner_text().lstrip(": ").strip()
-    button.click()
-    page.wait_for_load_state()
+    with loads(page):
+        button.click()
     return name
 
 
@@ -30,8 +30,8 @@ def consumer_journey(page, server, shots, *, words, method: str, payment: str, f
     w = words
     page.goto(server("/"))
     if language:
-        page.get_by_role("link", name=language).click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.get_by_role("link", name=language).click()
     shots(page, "home")
 
     # 1. Find a Christmas package: search, then narrow the packages to those available now.
@@ -52,15 +52,16 @@ def consumer_journey(page, server, shots, *, words, method: str, payment: str, f
     card = page.locator(".grid-cards .card").first
     package_name = card.locator(".card__title").inner_text().strip()
     card.locator(".card__title a").click()
-    page.get_by_role("button", name=re.compile(w["add"])).first.click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name=re.compile(w["add"])).first.click()
     shots(page, "package-added")
 
     # 2. Two loose products through the search box.
     product_names = [_add_first_product(page, w, "kaas"), _add_first_product(page, w, "appel")]
 
     # 3. The cart holds the three lines.
-    page.get_by_role("link", name=re.compile(w["cart"])).first.click()
+    with loads(page):
+        page.get_by_role("link", name=re.compile(w["cart"])).first.click()
     cart_text = page.locator("main").inner_text()
     for name in [package_name, *product_names]:
         assert name in cart_text
@@ -82,7 +83,8 @@ def consumer_journey(page, server, shots, *, words, method: str, payment: str, f
     else:
         page.get_by_label(w["pickup"]).check()
     shots(page, "checkout")
-    page.get_by_role("button", name=w["next"]).click()
+    with loads(page):
+        page.get_by_role("button", name=w["next"]).click()
     shots(page, "review")
     page.get_by_label(w["terms"]).check()
     page.locator("form button[type=submit]").last.click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.browser import words_in
+from tests.e2e.browser import loads, words_in
 
 MAX_TABS = 250
 
@@ -43,11 +43,11 @@ def test_consumer_journey_with_the_keyboard_only(live_server, page, shots):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/pakketten\?q=kerst"))
     tab_to(page, page.locator(".grid-cards .card__title a").first, what="the first package")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with loads(page):
+        page.keyboard.press("Enter")
     tab_to(page, page.get_by_role("button", name=re.compile(w["add"])).first, what="the add-to-cart button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with loads(page):
+        page.keyboard.press("Enter")
 
     tab_to(page, page.get_by_role("link", name=re.compile(w["cart"])).first, what="the cart link")
     page.keyboard.press("Enter")
@@ -68,15 +68,15 @@ def test_consumer_journey_with_the_keyboard_only(live_server, page, shots):
     assert pickup.is_checked()
     shots(page, "checkout-by-keyboard", full_page=False)
     tab_to(page, page.get_by_role("button", name=w["next"]), what="the continue button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with loads(page):
+        page.keyboard.press("Enter")
 
     tab_to(page, page.get_by_label(w["terms"]), what="the terms checkbox")
     page.keyboard.press("Space")
     assert page.get_by_label(w["terms"]).is_checked()
     tab_to(page, page.locator("form button[type=submit]").last, what="the pay button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with loads(page):
+        page.keyboard.press("Enter")
     tab_to(page, page.get_by_role("button", name=re.compile(w["pay_demo"])), what="the demo pay button")
     page.keyboard.press("Enter")
 

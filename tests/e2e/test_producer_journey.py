@@ -6,7 +6,7 @@ import re
 
 from PIL import Image
 
-from tests.e2e.browser import DEMO_PRODUCER, log_in, new_page
+from tests.e2e.browser import DEMO_PRODUCER, loads, log_in, new_page
 
 
 def test_producer_lowers_stock_and_adds_a_photo_and_the_shop_shows_it(live_server, page, browser, shots, tmp_path):
@@ -21,15 +21,16 @@ def test_producer_lowers_stock_and_adds_a_photo_and_the_shop_shows_it(live_serve
         "and p.status = 'published' and p.stock > 5 order by p.name limit 1", DEMO_PRODUCER[0])
     page.get_by_role("link", name="Mijn producten").first.click()
     page.get_by_label("Zoek in mijn producten").fill(name)
-    page.get_by_role("main").get_by_role("button", name="Zoeken").click()
+    with loads(page):
+        page.get_by_role("main").get_by_role("button", name="Zoeken").click()
     shots(page, "my-products")
     page.get_by_role("link", name=name, exact=True).click()
     page.wait_for_url(re.compile(rf"/portaal/producten/{product_id}$"))
 
     # Lower the stock to 3.
     page.get_by_label("Voorraad", exact=True).fill("3")
-    page.get_by_role("button", name="Opslaan").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Opslaan").click()
     assert page.locator(".flash, .notice").first.is_visible()
     shots(page, "stock-saved")
     assert live_server.sql("select stock from products where id = ?", product_id) == [(3,)]
@@ -42,8 +43,8 @@ def test_producer_lowers_stock_and_adds_a_photo_and_the_shop_shows_it(live_serve
     Image.new("RGB", (1200, 900), (230, 190, 90)).save(photo, "JPEG", quality=85)
     page.get_by_label("Foto", exact=True).set_input_files(str(photo))
     page.get_by_label("Korte beschrijving van de foto").fill("Een wiel kaas op de plank")
-    page.get_by_role("button", name="Foto toevoegen").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Foto toevoegen").click()
     shots(page, "photo-added")
     assert live_server.sql("select count(*) from product_images where product_id = ?", product_id) == [(images_before + 1,)]
 

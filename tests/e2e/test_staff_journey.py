@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.browser import DEMO_STAFF, log_in
+from tests.e2e.browser import DEMO_STAFF, loads, log_in
 
 
 def _open_order(page, search: str) -> None:
     page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Bestellingen").click()
     page.get_by_label("Zoek", exact=True).fill(search)
     page.get_by_label("Status", exact=True).select_option(label="Betaald")
-    page.get_by_role("button", name="Filteren").click()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Filteren").click()
     page.locator("table a[href*='/beheer/bestellingen/']").first.click()
     page.wait_for_url(re.compile(r"/beheer/bestellingen/\d+$"))
 
@@ -53,8 +53,8 @@ def test_staff_prints_a_pick_list_completes_an_order_and_refunds_another(live_se
 
     # Through to completed, one allowed step at a time.
     for button in ("In voorbereiding nemen", "Markeer als klaar om af te halen", "Markeer als afgerond"):
-        page.get_by_role("button", name=button).click()
-        page.wait_for_load_state()
+        with loads(page):
+            page.get_by_role("button", name=button).click()
         assert page.locator(".flash").first.is_visible()
     shots(page, "completed")
     assert live_server.sql("select status from orders where number = ?", first_number) == [("completed",)]
@@ -70,8 +70,8 @@ def test_staff_prints_a_pick_list_completes_an_order_and_refunds_another(live_se
     page.get_by_label("Bedrag", exact=True).fill("5,00")
     page.get_by_label("Reden", exact=True).fill("Een pot confituur was gebarsten.")
     # An impatient double click: the busy state ignores the second submit (and the server would refuse it).
-    page.get_by_role("button", name="Terugbetalen").dblclick()
-    page.wait_for_load_state()
+    with loads(page):
+        page.get_by_role("button", name="Terugbetalen").dblclick()
     shots(page, "refunded")
     assert live_server.sql("select refunded_cents, status from orders where number = ?", second_number) == [(500, "paid")]
     assert live_server.sql(
