@@ -176,10 +176,12 @@ class Server:
                 self.process.wait()
 
 
-def start_gunicorn(name: str, app: str, env: dict, port: int, *, config: str = "gunicorn.conf.py",
+def start_gunicorn(name: str, app: str, env: dict, port: int | None, *, config: str = "gunicorn.conf.py",
                    health: str = "/health", workers: int | None = None) -> Server:
     """gunicorn with ``config`` (the shop's production settings) serving ``app`` on 127.0.0.1:``port``; returns
-    once ``health`` answers 200."""
+    once ``health`` answers 200. Without a port, a free one chosen now: a port chosen at the start of a long run
+    can meanwhile be the local end of some outgoing connection (the ephemeral range), and then it cannot be bound."""
+    port = port or free_port()
     log = WORK / f"{name}.log"
     env = env | {"SHOP_BIND": f"127.0.0.1:{port}"}
     if workers:

@@ -32,7 +32,7 @@ def test_targets_report_met_missed_and_unmeasured():
     assert met["products: share of the ceiling (sqlite 1x)"] is True
     assert met["products: p99 (sqlite 1x)"] is True
     assert met["products: SQL queries, first visit (sqlite 1x)"] is False
-    assert met["products: uncached p50 (sqlite 1x)"] is False  # no request completed: not met
+    assert met["products: uncached p50, one visitor (sqlite 1x)"] is False  # no request completed: not met
     assert met["add to cart: share of the ceiling (sqlite 1x)"] is False
     assert met["products: p50 at 100x / p50 at 1x (sqlite)"] is True
     assert met["webhook: p99 (paced buyers, sqlite)"] is True
