@@ -85,6 +85,13 @@ def stock_level(stock: int) -> StockLevel:
     return StockLevel.IN
 
 
+def shown_stock(stock: int) -> int | None:
+    """All that a catalogue page says of a product's stock: the number itself from LOW_STOCK_THRESHOLD down ("Nog 3
+    beschikbaar", "Uitverkocht", the most its add button takes, whether it is counted as in stock), and above it
+    only "Op voorraad" (None). A stock change that leaves this the same changes no page."""
+    return max(stock, 0) if stock <= LOW_STOCK_THRESHOLD else None
+
+
 def season_ranges(mask: int) -> list[tuple[int, int]]:
     """The months of a season mask as (first, last) runs; a run may wrap over New Year (11, 2).
 

@@ -126,7 +126,21 @@ def _after_transaction_end(session: Session, transaction) -> None:
 # any ORM flush that adds, changes or deletes one of their rows, and any INSERT/UPDATE/DELETE statement run on
 # the session against one of them, calls catalogue_changed by itself. Writers outside a session (a connection of
 # their own) call catalogue_changed themselves.
+#
+# A writer that knows better which of its changes a page shows (the stock writers: a sale from 40 to 39 units
+# changes nothing a page says, a sale to 5 or to 0 does) marks its statement with ``JUDGED`` (an execution option)
+# and its new objects with ``judged()``; those are not watched, and the writer calls catalogue_changed itself
+# whenever what a page shows changes.
 _WATCHED: set[str] = set()
+JUDGED = {"page_cache_judged": True}
+_JUDGED_ATTRIBUTE = "_page_cache_judged"
+
+
+def judged(obj):
+    """``obj`` (a new ORM object of a watched table) is left to its writer's own catalogue_changed call, as long as
+    it is not deleted."""
+    setattr(obj, _JUDGED_ATTRIBUTE, True)
+    return obj
 
 
 def watch_tables(*tables: Table | str) -> None:
@@ -147,6 +161,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
         return
     changed = set()
     for obj in (*session.new, *session.deleted, *session.dirty):
+        if getattr(obj, _JUDGED_ATTRIBUTE, False) and obj not in session.deleted:
+            continue
         changed.update(name for name in _table_names_of(obj) if name in _WATCHED)
     if changed:
         session.info.setdefault(PENDING, set()).update(changed)
@@ -155,6 +171,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _on_statement(state) -> None:
     if not _WATCHED or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("page_cache_judged"):
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)

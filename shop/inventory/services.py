@@ -1,4 +1,8 @@
-"""The only code that changes stock. Each change is a conditional UPDATE plus one StockMovement."""
+"""The only code that changes stock. Each change is a conditional UPDATE plus one StockMovement.
+
+Each writer also judges whether its change alters what a catalogue page shows (``_announce_if_shown``): most sales
+do not (40 units to 39 reads "Op voorraad" before and after), so the cached pages stay; a product or a package
+that comes down to its last few, sells out or comes back does, and then the cached pages are invalidated."""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm.util import identity_key
 
 from shop.catalog.models import Product
+from shop.catalog.product_queries import shown_stock
 from shop.core.db import utcnow
 from shop.core.errors import DomainError
+from shop.core.page_cache import JUDGED, catalogue_changed, judged
 from shop.extensions import db
 from shop.inventory.models import MovementReason, StockMovement
+from shop.packages.models import PackageComponent
+from shop.packages.queries import shown_available
 
 
 class OutOfStock(DomainError):
@@ -42,15 +50,39 @@ def adjust_stock(product_id: int, delta: int, reason: MovementReason, *, by=None
     statement = update(Product).where(Product.id == product_id).values(stock=Product.stock + delta)
     if delta < 0:
         statement = statement.where(Product.stock >= -delta)
-    result = db.session.execute(statement.execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    after = db.session.scalar(
+        statement.returning(Product.stock).execution_options(synchronize_session=False, **JUDGED))
+    if after is None:
         raise OutOfStock(product_id, -delta)
-    return _record(product_id, delta, reason, by=by, note=note)
+    movement = _record(product_id, delta, reason, by=by, note=note)
+    _announce_if_shown({product_id: (after - delta, after)})
+    return movement
+
+
+def _announce_if_shown(changes: Mapping[int, tuple[int, int]]) -> None:
+    """Invalidate the cached catalogue pages (``catalogue_changed``, after the transaction) when these stock changes,
+    product id -> (before, after), alter what a page shows: a product's own stock line (``shown_stock``), or how many
+    of a package holding it can be sold (``shown_available``: the scarcest component decides, so a component whose
+    share stays above the package's few leaves the package's line as it was)."""
+    moved = {product_id: pair for product_id, pair in changes.items() if pair[0] != pair[1]}
+    if not moved:
+        return
+    if any(shown_stock(before) != shown_stock(after) for before, after in moved.values()):
+        catalogue_changed("stock")
+        return
+    with db.session.no_autoflush:  # the caller's movements may still wait for their note (take_stock)
+        components = db.session.execute(select(PackageComponent.product_id, PackageComponent.quantity)
+                                        .where(PackageComponent.product_id.in_(moved))).all()
+    for product_id, quantity in components:
+        before, after = moved[product_id]
+        if shown_available(before // quantity) != shown_available(after // quantity):
+            catalogue_changed("stock")
+            return
 
 
 def _record(product_id: int, delta: int, reason: MovementReason, *, by, note: str) -> StockMovement:
-    movement = StockMovement(product_id=product_id, delta=delta, reason=reason, note=note,
-                             by_user_id=getattr(by, "id", None))
+    movement = judged(StockMovement(product_id=product_id, delta=delta, reason=reason, note=note,
+                                    by_user_id=getattr(by, "id", None)))
     db.session.add(movement)
     product = db.session.get(Product, product_id)
     if product is not None:
@@ -77,19 +109,20 @@ def take_stock(quantities: Mapping[int, int], reason: MovementReason, *, by=None
     ids = list(wanted)
     db.session.execute(select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update())
     units = case(wanted, value=Product.id)
-    taken = set(db.session.scalars(
+    taken = {product_id: after for product_id, after in db.session.execute(
         update(Product)
         .where(Product.id.in_(ids), Product.stock >= units)
         .values(stock=Product.stock - units)
-        .returning(Product.id)
-        .execution_options(synchronize_session=False)
-    ))
+        .returning(Product.id, Product.stock)
+        .execution_options(synchronize_session=False, **JUDGED)
+    )}
     short = next((product_id for product_id in ids if product_id not in taken), None)
     if short is not None:
         raise OutOfStock(short, wanted[short])
-    movements = [StockMovement(product_id=product_id, delta=-units, reason=reason, note=note,
-                               by_user_id=getattr(by, "id", None)) for product_id, units in wanted.items()]
+    movements = [judged(StockMovement(product_id=product_id, delta=-units, reason=reason, note=note,
+                                      by_user_id=getattr(by, "id", None))) for product_id, units in wanted.items()]
     db.session.add_all(movements)
+    _announce_if_shown({product_id: (after + wanted[product_id], after) for product_id, after in taken.items()})
     for product_id in ids:  # a product loaded in the session reads its new stock when next asked
         product = db.session.identity_map.get(identity_key(Product, product_id))
         if product is not None:
@@ -112,11 +145,12 @@ def set_stock(product: Product, new_stock: int, reason: MovementReason, *, by=No
         update(Product)
         .where(Product.id == product.id, Product.stock == current)
         .values(stock=new_stock)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **JUDGED)
     )
     if result.rowcount != 1:
         raise StockChanged(_l("De voorraad is intussen gewijzigd; bekijk het nieuwe cijfer en probeer opnieuw."))
     _record(product.id, new_stock - current, reason, by=by, note=note)
+    _announce_if_shown({product.id: (current, new_stock)})
 
 
 def get_stock_from_movements(product_id: int) -> int:

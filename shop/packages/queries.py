@@ -38,6 +38,12 @@ SHOWN_VALUE_LENGTH = 40
 LOW_STOCK = 5
 
 
+def shown_available(quantity: int) -> int | None:
+    """All that the packages' pages say of how many of a package can be sold: the number from LOW_STOCK down
+    ("Beschikbaar: nog 3 pakketten", "Tijdelijk uitverkocht", the most its add button takes), above it only
+    "Beschikbaar" (None)."""
+    return max(quantity, 0) if quantity <= LOW_STOCK else None
+
 
 def _is_slug_like(value: str) -> bool:
     """Could this be a slug? Control characters (a NUL byte breaks PostgreSQL text) never are."""
