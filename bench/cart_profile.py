@@ -5,6 +5,12 @@
     python -m bench.cart_profile sqlite:///bench/.work/bench_s1.db --visitors 200 [--profile 30] [--show-sql]
 
 The shop runs with the development settings of the environment (SHOP_REDIS_URL is used when set, as on the bench).
+
+With ``--serve PORT`` it measures under gunicorn instead, as the bench does (the shop's gunicorn.conf.py, the bench's
+environment, wrk with bench/lua/cart.lua at 16 connections), and also prints the CPU time the workers spent per
+request: on a machine shared with other work, requests per second follow the load, CPU per request far less.
+
+    python -m bench.cart_profile sqlite:////tmp/copy.db --serve 9320 [--seconds 5] [--runs 3]
 """
 
 from __future__ import annotations
@@ -31,7 +37,14 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
     parser.add_argument("--dump", metavar="FILE", help="with --profile: also write the profile to FILE (pstats)")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of the last POST")
+    parser.add_argument("--serve", type=int, metavar="PORT", help="measure under gunicorn + wrk on this port")
+    parser.add_argument("--seconds", type=int, default=5, help="with --serve: length of one wrk run (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="with --serve: wrk runs, each reported (default 3)")
+    parser.add_argument("--connections", type=int, default=16, help="with --serve: wrk connections (default 16)")
     args = parser.parse_args()
+    if args.serve:
+        serve(args)
+        return
 
     from shop import create_app
     from shop.extensions import db
@@ -85,6 +98,83 @@ def main() -> None:
             profiler.dump_stats(args.dump)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+
+
+def serve(args) -> None:
+    """Add-to-cart under gunicorn with wrk, as bench.run measures it; prints req/s, latency and worker CPU per
+    request of each run."""
+    import os
+    import subprocess
+    import tempfile
+
+    from bench import pages, servers
+    from bench.measure import parse_wrk
+    from bench.run import LUA, settle
+
+    env = servers.shop_env("sqlite" if args.url.startswith("sqlite") else "postgresql", args.url,
+                           "http://127.0.0.1:9", instance=servers.WORK / "instance")
+    server = servers.start_gunicorn("cart-profile", "shop.wsgi:app", env, args.serve)
+    try:
+        from shop import create_app
+
+        path = f"/producten/{args.product}" if args.product else _first_product_path(
+            create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": args.url}))
+        workers = _children(server.process.pid)
+        visitors = pages.harvest_visitors(server.url, path, args.visitors)
+        pages.post_to_cart(server.url, visitors[: 2 * len(workers)])  # each worker's first carts, as the bench
+        pairs = servers.WORK / "cart-profile-visitors.tsv"
+        pairs.write_text("".join("\t".join(v) + "\n" for v in visitors))
+        script = (LUA / "report.lua").read_text() + "\n" + (LUA / "cart.lua").read_text()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        threads = max(1, min(args.connections, os.cpu_count() or 1, 4))
+        print(f"add-to-cart under gunicorn ({len(workers)} workers), {path}, wrk {args.connections} connections, "
+              f"{args.seconds} s per run; load {os.getloadavg()[0]:.2f}")
+        try:
+            for _ in range(args.runs):
+                before = _cpu_seconds(workers)
+                done = subprocess.run(["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s",
+                                       "--timeout", "30s", "-s", handle.name, server.url + "/winkelmand/toevoegen"],
+                                      capture_output=True, text=True, env=os.environ | {"BENCH_CART_PAIRS": str(pairs)})
+                run = parse_wrk(done.stdout + done.stderr)
+                settle(server.url)
+                cpu = _cpu_seconds(workers) - before
+                print(f"  {run.rps:8.1f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  "
+                      f"worker CPU {cpu / max(1, run.requests) * 1000:.3f} ms per request "
+                      f"({run.requests} requests, {run.errors} errors, {run.non_2xx_3xx} non-2xx/3xx)")
+        finally:
+            os.unlink(handle.name)
+    finally:
+        server.stop()
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes of the gunicorn arbiter ``pid``."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far."""
+    import os
+
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _first_product_path(app) -> str:

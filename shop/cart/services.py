@@ -16,12 +16,13 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product
 from shop.catalog.vat import VatCategory
+from shop.core.db import Translated
 from shop.core.errors import DomainError
 from shop.core.i18n import current_language
 from shop.core.money import vat_lines
@@ -351,6 +352,52 @@ def add_item(cart: Cart, *, product_id: int | None = None, package_id: int | Non
         line.quantity = new_quantity
     db.session.flush()
     return line
+
+
+@dataclass(frozen=True)
+class Addition:
+    """What ``add_to_new_cart`` stored: the new cart's token, the item's name (in the visitor's language) and the
+    quantity of its line."""
+
+    token: str
+    name: str
+    quantity: int
+
+
+# What adding a product to a new cart reads of it, in one statement: the sale rule (``Product.is_for_sale``, in
+# its SQL form), its stock and its name. Built once: the statement is the same for every addition.
+_NEW_CART_PRODUCT = (
+    select(Product.name, Product.translations, Product.stock, Product.is_for_sale.label("for_sale"))
+    .where(Product.id == bindparam("product_id"))
+)
+_INSERT_CART = insert(Cart.__table__)
+_INSERT_LINE = insert(CartLine.__table__)
+
+
+def add_to_new_cart(*, product_id: int | None = None, package_id: int | None = None, quantity: int = 1) -> Addition:
+    """``add_item`` for a visitor without a cart: the same rules, refusals and messages, and a new cart (with a
+    fresh server-made token) holding the one line. Nothing is written when it raises.
+
+    A new cart has no other lines, so the whole cart's stock check is the item's own: a product for sale with at
+    least ``quantity`` in stock is read in one statement and stored with two INSERTs (no objects are kept: the
+    caller only needs the token, the name and the quantity). Anything else (a package, an unknown product, one
+    not for sale or short of stock) goes through ``add_item``, which decides and raises its message.
+
+    Raises like ``add_item``.
+    """
+    quantity = _check_quantity(quantity)
+    if product_id is not None and package_id is None and isinstance(product_id, int):
+        connection = db.session.connection()
+        item = connection.execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
+        if item is not None and item.for_sale and item.stock >= quantity:
+            token = new_token()
+            cart_id = connection.execute(_INSERT_CART, {"token": token}).inserted_primary_key[0]
+            connection.execute(_INSERT_LINE, {"cart_id": cart_id, "product_id": product_id, "package_id": None,
+                                              "quantity": quantity})
+            return Addition(token, Translated.t(item, "name", current_language()), quantity)
+    cart = new_cart()
+    line = add_item(cart, product_id=product_id, package_id=package_id, quantity=quantity)
+    return Addition(cart.token, _name(_line_item(line)), line.quantity)
 
 
 def _find_line(lines: list[CartLine], line_id) -> CartLine:

@@ -12,8 +12,8 @@ from shop.cart.services import (
     MAX_LINE_QUANTITY,
     UnknownCartLine,
     add_item,
+    add_to_new_cart,
     get_cart,
-    new_cart,
     price_cart,
     remove_line,
     set_quantity,
@@ -117,13 +117,17 @@ def add():
         return redirect(back, code=303)
     kind, item_id = form.item
     try:
-        # A new visitor's cart is stored with its first line, after every check (add_item): the write takes only
-        # the moment of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
-        cart = get_cart(cart_token()) or new_cart()
-        line = add_item(cart, **{f"{kind}_id": item_id}, quantity=form.quantity.data)
-        name = _item_name(line)
-        total = line.quantity
-        token = cart.token  # read before the commit, which expires it (reading it after costs a query)
+        # A new visitor's cart is stored with its first line, after every check: the write takes only the moment
+        # of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
+        cart = get_cart(cart_token())
+        if cart is None:
+            added = add_to_new_cart(**{f"{kind}_id": item_id}, quantity=form.quantity.data)
+            name, total, token = added.name, added.quantity, added.token
+        else:
+            line = add_item(cart, **{f"{kind}_id": item_id}, quantity=form.quantity.data)
+            name = _item_name(line)
+            total = line.quantity
+            token = cart.token  # read before the commit, which expires it (reading it after costs a query)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
