@@ -70,7 +70,14 @@ class QuantityField(Field):
 
 
 class AddToCartForm(FlaskForm):
-    """From a product or package page, or a list card: which item, how many, and where to go back to."""
+    """From a product or package page, or a list card: which item, how many, and where to go back to.
+
+    Its CSRF token is checked by the app's CSRFProtect before the view runs (a POST without the page's token is
+    answered 400 and reaches no view), so the form does not check it a second time, nor make a new signed token
+    that nothing would show (the answer is a redirect)."""
+
+    class Meta:
+        csrf = False
 
     # Labelled (never shown): a field without a label asks WTForms for a translated default one, which loads its
     # message catalogue from disk on every request.

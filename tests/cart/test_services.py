@@ -13,6 +13,7 @@ from shop.cart.services import (
     NotOrderable,
     UnknownCartLine,
     add_item,
+    add_to_new_cart,
     clear_cart,
     count_items,
     get_cart,
@@ -92,6 +93,78 @@ def test_a_refused_first_addition_stores_no_cart(db, cheese, item, quantity):
     db.session.commit()
 
     assert cart not in db.session
+    assert db.session.query(Cart).count() == 0
+
+
+def test_a_new_visitors_first_product_makes_a_cart_with_its_line(db, cheese):
+    added = add_to_new_cart(product_id=cheese.id, quantity=5)
+    db.session.commit()
+
+    cart = get_cart(added.token)
+    assert (added.name, added.quantity) == ("Hoevekaas", 5)
+    assert lines_of(cart) == [(cheese.id, None, 5)]
+    assert cart.user_id is None and cart.created_at is not None
+
+
+def test_a_new_visitors_first_product_is_named_in_the_visitors_language(app, db):
+    product = make_product("Hoevekaas", translations={"fr": {"name": "Fromage fermier"}})
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert add_to_new_cart(product_id=product.id).name == "Fromage fermier"
+
+
+def test_a_new_visitors_first_package_makes_a_cart_with_its_line(db, cheese, beer):
+    package = make_package([(cheese, 1), (beer, 2)], name="Streekpakket")
+    added = add_to_new_cart(package_id=package.id, quantity=5)
+    db.session.commit()
+
+    assert (added.name, added.quantity) == ("Streekpakket", 5)
+    assert lines_of(get_cart(added.token)) == [(None, package.id, 5)]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: make_product("Hoevekaas", stock=0), NotEnoughStock, "Hoevekaas is uitverkocht."),
+        (lambda: make_product("Hoevekaas", stock=2), NotEnoughStock,
+         "Er zijn nog maar 2 stuks van Hoevekaas beschikbaar."),
+        (lambda: make_product("Hoevekaas", status=ProductStatus.HIDDEN), NotOrderable,
+         "Dit product is niet (meer) te koop."),
+        (lambda: make_product("Hoevekaas", producer=make_producer(active=False)), NotOrderable,
+         "Dit product is niet (meer) te koop."),
+    ],
+    ids=["sold_out", "short", "hidden", "inactive_producer"],
+)
+def test_a_new_visitors_refused_first_product_stores_nothing(db, make, error, message):
+    product = make()
+    db.session.commit()
+    with pytest.raises(error) as refused:
+        add_to_new_cart(product_id=product.id, quantity=3)
+    db.session.rollback()
+
+    assert str(refused.value) == message
+    assert db.session.query(Cart).count() == 0
+
+
+def test_a_new_visitors_package_short_of_a_component_is_refused(db, cheese, beer):
+    package = make_package([(cheese, 2), (beer, 1)], name="Streekpakket")  # cheese: 5 in stock, 2 per package
+    db.session.commit()
+    with pytest.raises(NotEnoughStock) as refused:
+        add_to_new_cart(package_id=package.id, quantity=3)
+    db.session.rollback()
+
+    assert str(refused.value) == "Er zijn nog maar 2 pakketten Streekpakket beschikbaar."
+    assert db.session.query(Cart).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("ids", "quantity"),
+    [({"product_id": 987654}, 1), ({"package_id": 987654}, 1), ({}, 1), ({"product_id": "1"}, 1),
+     ({"product_id": 1, "package_id": 1}, 1), ({"product_id": 1}, 0), ({"product_id": 1}, 100)],
+)
+def test_a_new_visitors_bad_addition_is_refused(db, cheese, ids, quantity):
+    with pytest.raises((NotOrderable, InvalidQuantity)):
+        add_to_new_cart(**ids, quantity=quantity)
+    db.session.rollback()
     assert db.session.query(Cart).count() == 0
 
 
