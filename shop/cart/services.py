@@ -378,26 +378,40 @@ def add_to_new_cart(*, product_id: int | None = None, package_id: int | None = N
     """``add_item`` for a visitor without a cart: the same rules, refusals and messages, and a new cart (with a
     fresh server-made token) holding the one line. Nothing is written when it raises.
 
-    A new cart has no other lines, so the whole cart's stock check is the item's own: a product for sale with at
-    least ``quantity`` in stock is read in one statement and stored with two INSERTs (no objects are kept: the
-    caller only needs the token, the name and the quantity). Anything else (a package, an unknown product, one
-    not for sale or short of stock) goes through ``add_item``, which decides and raises its message.
+    A new cart has no other lines, so the whole cart's stock check is the item's own. A product for sale with at
+    least ``quantity`` in stock is read in one statement (the sale rule in its SQL form, its stock and name); a
+    package is loaded with its components and checked as ``add_item`` checks it. Either is then stored with two
+    INSERTs, without the ORM's unit of work (no objects are kept: the caller needs only the token, the name and
+    the quantity). Anything else (an unknown item, one not for sale, a product short of stock) goes through
+    ``add_item``, which decides and raises its message.
 
     Raises like ``add_item``.
     """
     quantity = _check_quantity(quantity)
     if product_id is not None and package_id is None and isinstance(product_id, int):
-        connection = db.session.connection()
-        item = connection.execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
+        item = db.session.connection().execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
         if item is not None and item.for_sale and item.stock >= quantity:
-            token = new_token()
-            cart_id = connection.execute(_INSERT_CART, {"token": token}).inserted_primary_key[0]
-            connection.execute(_INSERT_LINE, {"cart_id": cart_id, "product_id": product_id, "package_id": None,
-                                              "quantity": quantity})
-            return Addition(token, Translated.t(item, "name", current_language()), quantity)
+            name = Translated.t(item, "name", current_language())
+            return _store_new_cart(name, quantity, product_id=product_id)
+    elif package_id is not None and product_id is None and isinstance(package_id, int):
+        package = _load_package(package_id)
+        if package is not None and _is_sellable(package):
+            _check_new_quantities([], {_key(package): (package, quantity)})
+            return _store_new_cart(_name(package), quantity, package_id=package_id)
     cart = new_cart()
     line = add_item(cart, product_id=product_id, package_id=package_id, quantity=quantity)
     return Addition(cart.token, _name(_line_item(line)), line.quantity)
+
+
+def _store_new_cart(name: str, quantity: int, *, product_id: int | None = None,
+                    package_id: int | None = None) -> Addition:
+    """A new cart with one line, checked before: two INSERTs in the session's transaction."""
+    connection = db.session.connection()
+    token = new_token()
+    cart_id = connection.execute(_INSERT_CART, {"token": token}).inserted_primary_key[0]
+    connection.execute(_INSERT_LINE, {"cart_id": cart_id, "product_id": product_id, "package_id": package_id,
+                                      "quantity": quantity})
+    return Addition(token, name, quantity)
 
 
 def _find_line(lines: list[CartLine], line_id) -> CartLine:

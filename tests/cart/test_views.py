@@ -123,6 +123,21 @@ def test_a_new_visitors_addition_reads_the_product_then_writes_only_the_cart_and
     assert cart_lines(db) == [(cheese_id, None, 1)]
 
 
+def test_a_new_visitors_package_reads_the_package_then_writes_only_the_cart_and_its_line(client, db, cheese, beer):
+    package = make_package([(cheese, 1), (beer, 2)], name="Streekpakket")
+    db.session.commit()
+    package_id = package.id
+    with recorded_queries(db) as statements:
+        response = add(client, package_id=package_id, quantity=2)
+
+    assert response.status_code == 303
+    writes = [" ".join(statement.split()[:3]) for statement in statements if not statement.startswith("SELECT")]
+    assert writes == ["INSERT INTO carts", "INSERT INTO cart_lines"]
+    assert statements[-2].startswith("INSERT INTO carts")
+    assert cart_lines(db) == [(None, package_id, 2)]
+    assert "2 × Streekpakket toegevoegd aan je winkelmand." in client.get("/winkelmand").text
+
+
 def test_a_returning_visitors_addition_reads_only_what_the_stock_check_needs(client, db, cheese, beer):
     cheese_id, beer_id = cheese.id, beer.id
     add(client, product_id=cheese_id, quantity=1)
