@@ -391,7 +391,7 @@ def add_to_new_cart(*, product_id: int | None = None, package_id: int | None = N
     if product_id is not None and package_id is None and isinstance(product_id, int):
         item = db.session.connection().execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
         if item is not None and item.for_sale and item.stock >= quantity:
-            name = Translated.t(item, "name", current_language())
+            name = Translated.t(item, "name", current_language())  # the row has what t() reads: name, translations
             return _store_new_cart(name, quantity, product_id=product_id)
     elif package_id is not None and product_id is None and isinstance(package_id, int):
         package = _load_package(package_id)
