@@ -10,12 +10,12 @@ import os
 from functools import lru_cache
 
 from flask import Flask, current_app
-from flask_babel import gettext, ngettext
 
 from shop.catalog.models import NetUnit, Product
 from shop.catalog.product_queries import StockLevel, season_ranges, stock_level
 from shop.catalog.quantities import stated_net_quantity, unit_repeats_net_quantity
 from shop.core.clock import shop_today
+from shop.core.i18n import gettext, ngettext
 from shop.core.templating import format_number, tr
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from babel.dates import get_month_names
+from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, get_locale
+from flask.globals import _cv_app
+from flask_babel import format_date, get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
 from shop.core.money import format_eur
@@ -29,11 +33,73 @@ def choose_locale(config, chosen, accept_languages: LanguageAccept) -> str:
     return accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
+def _babel_state():
+    """Flask-Babel's state of this app context (``g._flask_babel``: the locale it chose or was forced to, its
+    domain), read without the proxies and checks of its own getters, or None before its first use."""
+    context = _cv_app.get(None)
+    return context.g.__dict__.get("_flask_babel") if context is not None else None
+
+
+def current_locale():
+    """``flask_babel.get_locale()``: the locale Flask-Babel holds for this app context (also inside its
+    ``force_locale``), read directly once it is chosen; catalogue pages ask it several times per card."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    return locale if locale is not None else get_locale()
+
+
 def current_language() -> str:
     # The Locale's language, as the first part of its identifier ("nl_BE" -> "nl") is: str(locale) rebuilds the
     # whole identifier, and this runs a few times per card on every catalogue page.
-    locale = get_locale()
+    locale = current_locale()
     return locale.language if locale is not None else "nl"
+
+
+def translations() -> NullTranslations:
+    """``flask_babel.get_translations()``, remembered for the app context with the locale and domain it was found
+    for (Flask-Babel looks it up again on every message: its locale's identifier rebuilt, its cache keyed by it)."""
+    state = _babel_state()
+    if state is not None:
+        known = getattr(state, "shop_translations", None)
+        if (known is not None and known[0] is getattr(state, "babel_locale", None)
+                and known[1] is getattr(state, "babel_domain", None)):
+            return known[2]
+    found = get_translations()
+    state = _babel_state()
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.shop_translations = (state.babel_locale, getattr(state, "babel_domain", None), found)
+    return found
+
+
+def gettext(string: str, /, **variables) -> str:
+    """``flask_babel.gettext`` (same text, same formatting) with the translations looked up once per request."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    """``flask_babel.ngettext`` with the translations looked up once per request."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+# The templates' ``_``, ``gettext`` and ``ngettext``: what Jinja's "newstyle" wrappers around Flask-Babel's callables
+# do (autoescaped text marked safe, always formatted with its variables), with one call instead of three.
+@pass_context
+def _template_gettext(context, string: str, /, **variables) -> str:
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def eur(cents: int | None) -> str:
@@ -46,7 +112,8 @@ def month_name(month: int, width: str = "wide") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """The formatting helpers of the templates (create_app binds Babel with ``select_locale``)."""
+    """The formatting helpers of the templates (create_app binds Babel with ``select_locale`` first)."""
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.globals["current_language"] = current_language

@@ -4,7 +4,8 @@ settings."""
 from __future__ import annotations
 
 from babel.numbers import format_decimal
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
+from flask.globals import _cv_request
 
 from shop.core.facets import facet_view, tree_facet_view
 from shop.core.i18n import current_language
@@ -17,13 +18,74 @@ def tr(obj, field: str = "name") -> str:
     return obj.t(field, current_language()) if obj is not None else ""
 
 
+class _Unkeyed(Exception):
+    """A value the memo of URLs does not key on (the URL is built as usual)."""
+
+
+def _frozen(value):
+    # The type is part of the key where the text of two equal values differs (True == 1, but "True" != "1").
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or value is None:
+        return (kind, value)
+    if (kind is list or kind is tuple) and all(type(item) is str for item in value):
+        return (kind, tuple(value))
+    raise _Unkeyed
+
+
+class UrlMemo:
+    """``url_for`` for pages, each URL built once per process: a catalogue page builds hundreds (a link per card,
+    filter and page number, an image per card), and Werkzeug builds each one anew.
+
+    Only a URL that is a pure function of what the key holds is remembered: a path (no ``_external``, ``_scheme``,
+    ``_anchor`` or ``_method``, no endpoint relative to the blueprint) in a request, keyed by the request's URL
+    adapter (script root, host, subdomain, scheme), the endpoint and the values in their order (the query string
+    follows it) with their types. The URL map and the URL defaults (the static files' fingerprints) do not change
+    while the app runs; in debug mode, where a static file's fingerprint follows the file, nothing is remembered.
+    Anything else, and any error, is ``app.url_for``'s own."""
+
+    MAX_URLS = 100_000
+
+    def __init__(self, app: Flask):
+        self.build = app.url_for
+        self.urls: dict[tuple, str] = {}
+
+    def __call__(self, endpoint: str, /, **values) -> str:
+        context = _cv_request.get(None)
+        if context is None or endpoint[:1] == "." or "_external" in values or "_scheme" in values \
+                or "_anchor" in values or "_method" in values:
+            return self.build(endpoint, **values)
+        adapter = context.url_adapter
+        if adapter is None:
+            return self.build(endpoint, **values)
+        try:
+            key = (adapter.script_name, adapter.server_name, adapter.subdomain, adapter.url_scheme, endpoint,
+                   *[(name, _frozen(value)) for name, value in values.items()])
+        except _Unkeyed:
+            return self.build(endpoint, **values)
+        url = self.urls.get(key)
+        if url is None:
+            url = self.build(endpoint, **values)
+            if len(self.urls) >= self.MAX_URLS:
+                self.urls.clear()
+            self.urls[key] = url
+        return url
+
+
+def page_url_for(endpoint: str, /, **values) -> str:
+    """``url_for`` through the app's memo of URLs (see ``UrlMemo``), for helpers that build many links."""
+    memo = current_app.extensions.get("url_memo")
+    return memo(endpoint, **values) if memo is not None else url_for(endpoint, **values)
+
+
 def image_url(path: str | None, fallback: str = "img/placeholder.svg") -> str:
     """URL of a stored image: ``static/...`` keys are bundled files, others live in the media storage."""
     if not path:
-        return url_for("static", filename=fallback)
+        return page_url_for("static", filename=fallback)
     if path.startswith("static/"):
-        return url_for("static", filename=path[len("static/"):])
-    return url_for("core.media", filename=path)
+        return page_url_for("static", filename=path[len("static/"):])
+    return page_url_for("core.media", filename=path)
 
 
 def format_number(value: float) -> str:
@@ -42,6 +104,9 @@ def vat_number(value: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    if not app.debug:
+        memo = app.extensions["url_memo"] = UrlMemo(app)
+        app.jinja_env.globals["url_for"] = memo
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["vat_number"] = vat_number
     app.jinja_env.globals["image_url"] = image_url
