@@ -23,7 +23,7 @@ from shop.catalog.search import MAX_QUERY_LENGTH, matches, parse_query
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
 from shop.extensions import db
-from shop.packages.models import Occasion, Package, PackageComponent, package_occasions
+from shop.packages.models import Occasion, Package, PackageComponent
 from shop.packages.services import (
     FoodSummary,
     available_quantity,
@@ -161,10 +161,18 @@ def _card(package: Package) -> PackageCard:
 
 
 def _availability_options():
-    """What ``available_quantity`` reads: components, their products and the products' producers."""
+    """What a card shows and ``available_quantity`` and the list price read: the occasions, the components, of their
+    products only the columns of the sale rule, stock and price, of the products' producers only whether they are
+    active. A product row in full (texts, translations, food information) cost ten times more to load, for nothing
+    a card shows. (The VAT category's id is kept so that a price excluding VAT, for a company customer, loads the
+    category without first loading the column.)"""
     return (
         joinedload(Package.occasions),
-        selectinload(Package.components).joinedload(PackageComponent.product).joinedload(Product.producer),
+        selectinload(Package.components)
+        .joinedload(PackageComponent.product)
+        .load_only(Product.status, Product.stock, Product.price_cents, Product.producer_id, Product.vat_category_id)
+        .joinedload(Product.producer)
+        .load_only(Producer.active),
     )
 
 
@@ -265,27 +273,14 @@ def search_packages(query: str, limit: int = 4) -> tuple[list[PackageCard], int]
     return cards[:limit], len(cards)
 
 
-def list_featured_packages(limit: int = 4) -> list[PackageCard]:
-    """For the home page: active packages that can be ordered now, featured ones first."""
-    cards = [_card(p) for p in _active_packages()]
-    return [c for c in cards if c.is_available][:limit]
-
-
-def list_occasions_in_use() -> list[Occasion]:
-    """Occasions that at least one active package carries (for links on the home page)."""
-    return list(
-        db.session.scalars(
-            select(Occasion)
-            .where(
-                Occasion.id.in_(
-                    select(package_occasions.c.occasion_id)
-                    .join(Package, Package.id == package_occasions.c.package_id)
-                    .where(Package.active.is_(True))
-                )
-            )
-            .order_by(Occasion.position, Occasion.name)
-        )
-    )
+def list_featured_packages(limit: int = 4) -> tuple[list[PackageCard], list[Occasion]]:
+    """For the home page: active packages that can be ordered now, featured ones first; and the occasions that at
+    least one active package carries (for links), by position and name, read from the same packages."""
+    packages = _active_packages()
+    cards = [_card(p) for p in packages]
+    occasions = {o.id: o for p in packages for o in p.occasions}
+    return ([c for c in cards if c.is_available][:limit],
+            sorted(occasions.values(), key=lambda o: (o.position, o.name)))
 
 
 # --- the package page -----------------------------------------------------------------------------

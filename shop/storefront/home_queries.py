@@ -1,6 +1,7 @@
 """Reads for the home page: featured packages, products in season, regions and top categories.
 
-A fixed number of queries (six), whatever the size of the catalogue.
+A fixed number of queries (six), whatever the size of the catalogue: the regions' counts, the categories' counts,
+the active packages (with their occasions) and their components, the season's candidates, the chosen ones' cards.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from shop.catalog.models import (
 from shop.catalog.product_queries import card_options
 from shop.extensions import db
 from shop.packages.models import Occasion
-from shop.packages.queries import PackageCard, list_featured_packages, list_occasions_in_use
+from shop.packages.queries import PackageCard, list_featured_packages
 
 FEATURED_PACKAGES = 4
 SEASON_PRODUCTS = 8
@@ -75,30 +76,31 @@ def in_season_clause(month: int):
 def list_season_products(month: int, limit: int = SEASON_PRODUCTS) -> list[Product]:
     """A handful of orderable products that are in season this month: featured ones first, then those
     with a real season (not all year), at most one per product name and per producer for variety."""
-    # The order of the index ix_products_season: its first candidates are read without sorting the others.
+    # The order of the index ix_products_season: its first candidates are read without sorting the others. Only
+    # their names and producers are read to choose from (as rows, not objects), then the chosen ones with their cards.
     order = (Product.featured.desc(), all_year_last(), Product.id)
-    # The candidates' ids are sorted on the sort keys alone; then only those products are read, with their cards.
-    candidate_ids = (
-        select(Product.id).where(Product.is_orderable, in_season_clause(month)).order_by(*order).limit(SEASON_CANDIDATES)
-    )
-    candidates = db.session.scalars(
-        select(Product)
-        .where(Product.id.in_(candidate_ids.scalar_subquery()))
-        .options(*card_options())
+    candidates = db.session.execute(
+        select(Product.id, Product.name, Product.producer_id)
+        .where(Product.is_orderable, in_season_clause(month))
         .order_by(*order)
-    ).unique()
-    chosen: list[Product] = []
+        .limit(SEASON_CANDIDATES)
+    ).all()
+    chosen: list[int] = []
     names: set[str] = set()
     producers: set[int] = set()
-    for product in candidates:
-        if product.name.lower() in names or product.producer_id in producers:
+    for product_id, name, producer_id in candidates:
+        if name.lower() in names or producer_id in producers:
             continue
-        chosen.append(product)
-        names.add(product.name.lower())
-        producers.add(product.producer_id)
+        chosen.append(product_id)
+        names.add(name.lower())
+        producers.add(producer_id)
         if len(chosen) == limit:
             break
-    return chosen
+    if not chosen:
+        return []
+    loaded = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(chosen), Product.is_orderable).options(*card_options())).unique()}
+    return [loaded[product_id] for product_id in chosen if product_id in loaded]
 
 
 def list_regions_with_counts() -> list[RegionSummary]:
@@ -159,13 +161,14 @@ def list_top_categories_with_counts() -> list[CategorySummary]:
 def get_home_page(today: date) -> HomePage:
     regions = list_regions_with_counts()
     categories = list_top_categories_with_counts()
+    packages, occasions = list_featured_packages(FEATURED_PACKAGES)
     return HomePage(
         month=today.month,
-        packages=list_featured_packages(FEATURED_PACKAGES),
+        packages=packages,
         season_products=list_season_products(today.month),
         regions=regions,
         categories=[c for c in categories if c.product_count],
-        occasions=list_occasions_in_use(),
+        occasions=occasions,
         producer_count=sum(r.producer_count for r in regions),
         product_count=sum(c.product_count for c in categories),
     )
