@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, cast, exists, func, literal, null, or_, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.accounts import producer_names
 from shop.accounts.models import Role, User
@@ -139,7 +139,7 @@ class MunicipalityGroup:
 @dataclass
 class ProducerDirectory(PageLinks):
     filters: ProducerFilters
-    producers: list[Producer]  # every producer that matches (the map, the counts)
+    producers: list  # every producer that matches, as rows: id, slug, name, latitude, longitude, municipality_id
     groups: list[MunicipalityGroup]  # this page's producers by municipality
     page: int
     pages: int
@@ -188,6 +188,25 @@ def _places() -> tuple[list[Region], list[Municipality]]:
     )
     regions = sorted({m.region.id: m.region for m in municipalities}.values(), key=lambda r: r.name)
     return regions, municipalities
+
+
+def _producers_by_id(ids: list[int]) -> list[Producer]:
+    """These producers in this order, with their municipality and region, locality and labels (one statement)."""
+    if not ids:
+        return []
+    loaded = {
+        producer.id: producer
+        for producer in db.session.scalars(
+            select(Producer)
+            .where(Producer.id.in_(ids))
+            .options(
+                joinedload(Producer.municipality).joinedload(Municipality.region),
+                joinedload(Producer.locality),
+                joinedload(Producer.labels),
+            )
+        ).unique()
+    }
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -> ProducerDirectory:
@@ -264,19 +283,15 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     region_counts, municipality_counts, category_counts = counts["regions"], counts["municipalities"], counts["categories"]
     total_active = counts["total"].get(None, 0)
 
-    producers = list(
-        db.session.scalars(
-            select(Producer)
-            .join(Producer.municipality)
-            .where(*_conditions(region_ids, municipality_ids, category_ids))
-            .options(
-                contains_eager(Producer.municipality).joinedload(Municipality.region),
-                joinedload(Producer.locality),
-                selectinload(Producer.labels),
-            )
-            .order_by(Municipality.name, Producer.name, Producer.id)
-        ).unique()
-    )
+    # Every matching producer as a row (the map, the counts, the index of municipalities); only this page's ones as
+    # objects with what the list shows (a producer object with its place and labels cost ten times a row).
+    producers = db.session.execute(
+        select(Producer.id, Producer.slug, Producer.name, Producer.latitude, Producer.longitude,
+               Producer.municipality_id)
+        .join(Producer.municipality)
+        .where(*_conditions(region_ids, municipality_ids, category_ids))
+        .order_by(Municipality.name, Producer.name, Producer.id)
+    ).all()
 
     pages = max(1, -(-len(producers) // PRODUCERS_PER_PAGE))
     page = filters.page
@@ -287,16 +302,17 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         )
         page = filters.page = pages
     start = (page - 1) * PRODUCERS_PER_PAGE
-    on_page = producers[start:start + PRODUCERS_PER_PAGE]
+    on_page = _producers_by_id([row.id for row in producers[start:start + PRODUCERS_PER_PAGE]])
     groups: list[MunicipalityGroup] = []
     for producer in on_page:
         if not groups or groups[-1].municipality.id != producer.municipality_id:
             groups.append(MunicipalityGroup(producer.municipality, []))
         groups[-1].producers.append(producer)
+    municipality_by_id = {m.id: m for m in municipalities}
     municipality_pages: list[tuple[Municipality, int]] = []
     for index, producer in enumerate(producers):
         if not municipality_pages or municipality_pages[-1][0].id != producer.municipality_id:
-            municipality_pages.append((producer.municipality, index // PRODUCERS_PER_PAGE + 1))
+            municipality_pages.append((municipality_by_id[producer.municipality_id], index // PRODUCERS_PER_PAGE + 1))
 
     def facet(values, counts: dict[int, int], chosen: list[str]) -> list[FacetValue]:
         """The values with their counts; a value without producers is left out unless it is ticked."""
@@ -377,7 +393,8 @@ def build_map(
     highlight: set[str] | None = None,
     with_towns: bool = True,
 ) -> MapView | None:
-    """The province map with one marker per producer given (their municipality must be loaded).
+    """The province map with one marker per producer given (a producer or a row with its slug, name, latitude,
+    longitude and municipality_id, in one of ``municipalities``).
 
     ``highlight`` holds region slugs to keep bright; the other regions are dimmed. None when there is
     nothing at all to draw.
@@ -385,10 +402,8 @@ def build_map(
     if not municipalities and not producers:
         return None
     region_slugs = {r.id: r.slug for r in regions}
-    pins = [
-        Pin(p.slug, p.name, p.latitude, p.longitude, region_slugs.get(p.municipality.region_id, ""))
-        for p in producers
-    ]
+    region_of = {m.id: region_slugs.get(m.region_id, "") for m in municipalities}
+    pins = [Pin(p.slug, p.name, p.latitude, p.longitude, region_of.get(p.municipality_id, "")) for p in producers]
     geometry = build_province_map(
         _sites(municipalities, region_slugs),
         pins,
