@@ -410,7 +410,25 @@ def build_province_map(
 
     The canvas is fitted around every site and every pin, so all markers lie inside the viewBox.
     Duplicate sites (the same point listed twice) are kept once.
+
+    A pure function of its arguments, so the last maps made are remembered by their arguments' content (the
+    producers directory draws the same map for each of its pages and languages): the map returned is shared, and
+    must not be changed.
     """
+    return _province_map(tuple(sites), tuple(pins), tuple(towns),
+                         tuple(region_order) if region_order is not None else None, width, radius_km, marker_spacing)
+
+
+@lru_cache(maxsize=64)
+def _province_map(
+    sites: tuple[Site, ...],
+    pins: tuple[Pin, ...],
+    towns: tuple[Town, ...],
+    region_order: tuple[str, ...] | None,
+    width: float,
+    radius_km: float,
+    marker_spacing: float,
+) -> ProvinceMap:
     unique_sites = tuple(dict.fromkeys(_rounded(s) for s in sites))
     extent = [(s.latitude, s.longitude) for s in unique_sites] + [(p.latitude, p.longitude) for p in pins]
     margin = radius_km + MARGIN_KM if unique_sites else MARGIN_KM * 3
@@ -427,7 +445,7 @@ def build_province_map(
     spots = spread_points([projection(p.latitude, p.longitude) for p in pins], marker_spacing)
     markers = [
         Marker(pin.key, pin.name, _clamp(x, 0, land.width), _clamp(y, 0, land.height), pin.region)
-        for pin, (x, y) in zip(pins, spots)
+        for pin, (x, y) in zip(pins, spots, strict=True)
     ]
     labels = []
     for town in towns:
