@@ -5,6 +5,7 @@ shop.packages.prices). For everyone else it answers None and the page shows the 
 from __future__ import annotations
 
 from flask import Flask
+from flask.globals import _cv_app
 from flask_login import current_user
 
 from shop.accounts.company import shows_prices_excl_vat
@@ -16,7 +17,15 @@ from shop.packages.prices import PricedThing, price_excl_vat
 def excl_vat_price(gross_cents: int | None, of: PricedThing) -> NetPrice | None:
     """Net and VAT of ``gross_cents`` spent on ``of`` (a product, a package, or VAT lines) when the logged-in
     visitor sees prices excluding VAT; None otherwise (guests, consumers) or when it cannot be told."""
-    if gross_cents is None or not shows_prices_excl_vat(current_user):
+    if gross_cents is None:
+        return None
+    # The visitor Flask-Login loaded for this request, read once it is there: a page asks per price, and through
+    # ``current_user`` each look costs more than the price's own text.
+    context = _cv_app.get(None)
+    user = context.g.__dict__.get("_login_user") if context is not None else None
+    if user is None:
+        user = current_user
+    if not getattr(user, "is_authenticated", False) or not shows_prices_excl_vat(user):
         return None
     return price_excl_vat(gross_cents, of, shop_today())
 
