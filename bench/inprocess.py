@@ -31,6 +31,10 @@ def _app(url: str):
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE": False,
                       "STRIPE_SECRET_KEY": None, "LOG_LEVEL": "WARNING"})
     logging.getLogger("shop").setLevel(logging.WARNING)
+    # The collector as shop/wsgi.py sets it for gunicorn's workers (the loaded app frozen, a higher threshold).
+    from shop.core.garbage_collection import tune_for_serving
+
+    tune_for_serving()
     return app
 
 
