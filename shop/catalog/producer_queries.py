@@ -256,13 +256,15 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         conditions = _conditions(region_ids, municipality_ids, category_ids, skip=skip)
         return query.where(*conditions).group_by(key)
 
-    # Every count in one statement. The categories a producer offers are read per (producer, category) from the
-    # index ix_products_facets, not product by product (the producer's own condition is in _conditions).
-    offered = (
-        select(Product.producer_id.label("producer_id"), Product.category_id.label("category_id"))
-        .where(product_sale_clause())
-        .group_by(Product.producer_id, Product.category_id)
-        .subquery()
+    # Every count in one statement. Whether a producer offers a category is asked per (producer, category) pair, an
+    # index seek each in ix_products_facets (status, producer, category), instead of grouping every product for sale
+    # (the producer's own condition is in _conditions): a few hundred producers times forty categories stay cheap at
+    # any number of products, where the grouping read the whole index (105 ms at 100x the demo catalogue, SQLite).
+    offers = (
+        select(Product.id)
+        .where(Product.producer_id == Producer.id, Product.category_id == Category.id, product_sale_clause())
+        .correlate(Producer, Category)
+        .exists()
     )
     top_id = func.coalesce(Category.parent_id, Category.id)
     rows = db.session.execute(
@@ -271,8 +273,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
             producer_counts("municipalities", Producer.municipality_id, "municipalities"),
             producer_counts(
                 "categories", top_id, "categories",
-                (offered, offered.c.producer_id == Producer.id),
-                (Category, Category.id == offered.c.category_id),
+                (Category, offers),
             ),
             producer_counts("total", cast(null(), Integer), None, all_active=True),
         )
