@@ -548,6 +548,9 @@ class PageCache:
         self.fast_parts: dict[str, Callable[[Visit], str | None]] = app.extensions.setdefault(
             "page_cache_fast_parts", {})
         self.pattern = re.compile(rb"<!--page-cache:([a-z_]+)-->")
+        # Figures remembered until the catalogue changes (``until_catalogue_changes``), with their generation.
+        self.figures: dict[str, object] = {}
+        self.figures_generation: str | None = None
 
     @property
     def build(self) -> str:
@@ -637,6 +640,33 @@ def _build_fingerprint(app: Flask) -> str:
                 except OSError:
                     continue
     return digest.hexdigest()[:16]
+
+
+# --- figures kept until the catalogue changes --------------------------------------------------------------------
+
+def until_catalogue_changes(key: str, compute: Callable[[], object]) -> tuple[object, bool]:
+    """``compute()``'s result, kept in this process until the catalogue's generation changes, and whether it was
+    kept from before (True) or computed now. For figures that only the catalogue's rows decide (counts over every
+    product) and that the same for every visitor: plain values, never ORM objects (they belong to one session).
+
+    Exact as the cached pages are: the generation is read before ``compute()`` reads the database, so a figure is
+    only ever served under the generation that was current when its rows were read, and every writer's change gives
+    a new generation (``catalogue_changed``), in every process. Without a generation (no app context, Redis
+    unreachable) nothing is kept. ``SHOP_PAGE_CACHE=0`` does not change this: it turns off serving pages."""
+    cache = current_app.extensions.get("page_cache") if has_app_context() else None
+    generation = cache.generation.read() if cache is not None else None
+    if generation is None:
+        return compute(), False
+    if cache.figures_generation != generation:
+        cache.figures = {}
+        cache.figures_generation = generation
+    figures = cache.figures
+    if key in figures:
+        return figures[key], True
+    value = compute()
+    if cache.figures_generation == generation:  # else a newer generation was seen meanwhile: not kept
+        figures[key] = value
+    return value, False
 
 
 # --- pages and per-visitor parts -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from shop.catalog.models import (
     product_sale_clause,
 )
 from shop.catalog.product_queries import card_options
+from shop.core.page_cache import until_catalogue_changes
 from shop.extensions import db
 from shop.packages.models import Occasion
 from shop.packages.queries import PackageCard, list_featured_packages
@@ -123,9 +124,25 @@ def list_regions_with_counts() -> list[RegionSummary]:
 
 def list_top_categories_with_counts() -> list[CategorySummary]:
     """Top categories (in their set order) with the number of orderable products in them and below (one
-    statement)."""
-    # Counted per producer and category first (in the order of the index ix_products_facets, without a look-up
-    # per product), then per category over the active producers, then added up per top.
+    statement). The counts read every orderable product (180 ms at 100x the demo catalogue on SQLite), so they are
+    kept until the catalogue changes (``until_catalogue_changes``); while kept, only the categories are read."""
+    tops = select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name)
+    loaded: list[tuple[Category, int]] = []
+
+    def count() -> dict[int, int]:
+        loaded.extend(db.session.execute(_with_counts(tops)).all())
+        return {category.id: n for category, n in loaded}
+
+    counts, kept = until_catalogue_changes("home:top-category-counts", count)
+    if kept:
+        return [CategorySummary(category, counts.get(category.id, 0)) for category in db.session.scalars(tops)]
+    return [CategorySummary(category, n) for category, n in loaded]
+
+
+def _with_counts(tops):
+    """The top categories' statement with their counts: counted per producer and category first (in the order of
+    the index ix_products_facets, without a look-up per product), then per category over the active producers,
+    then added up per top."""
     per_group = (
         select(Product.producer_id.label("producer_id"), Product.category_id.label("category_id"),
                func.count(Product.id).label("n"))
@@ -149,13 +166,7 @@ def list_top_categories_with_counts() -> list[CategorySummary]:
         .group_by(top_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Category, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.category_id == Category.id)
-        .where(Category.parent_id.is_(None))
-        .order_by(Category.position, Category.name)
-    ).all()
-    return [CategorySummary(category, count) for category, count in rows]
+    return tops.add_columns(func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.category_id == Category.id)
 
 
 def get_home_page(today: date) -> HomePage:

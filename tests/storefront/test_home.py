@@ -207,3 +207,34 @@ def test_home_names_the_first_pickup_and_delivery_days(client):
     assert "Bestel vandaag vóór 12:00:" in html
     assert f"afhalen vanaf {first_pickup}" in html
     assert f"thuislevering vanaf {first_delivery}" in html
+
+
+def test_home_category_counts_follow_every_change_of_the_catalogue(client, shop, db):
+    """The counts are kept between visits until the catalogue changes: a sale, a product taken out of the shop and
+    a new product each show at the next visit."""
+    from shop.catalog.models import Category, Producer, Product, ProductStatus
+    from shop.inventory.models import MovementReason
+    from shop.inventory.services import adjust_stock
+
+    def tile_counts() -> list[str]:
+        html = _text(client.get("/"))
+        return re.findall(r'<span class="category-tile__count">([^<]+)</span>', html)
+
+    assert tile_counts() == ["1 product", "2 producten"]
+    assert tile_counts() == ["1 product", "2 producten"]  # kept
+
+    strawberries = db.session.scalars(select(Product).where(Product.name == "Aardbeien")).one()
+    adjust_stock(strawberries.id, -strawberries.stock, MovementReason.CORRECTION)  # sold out
+    db.session.commit()
+    assert tile_counts() == ["1 product", "1 product"]
+
+    cheese = db.session.scalars(select(Product).where(Product.name == "Waaslandse kaas")).one()
+    cheese.status = ProductStatus.HIDDEN
+    db.session.commit()
+    assert tile_counts() == ["1 product"]
+
+    fruit = db.session.scalars(select(Category).where(Category.slug == "fruit")).one()
+    make_product("Appels", producer=db.session.scalars(select(Producer).where(Producer.name == "Boomgaard Claes")).one(),
+                 category=fruit)
+    db.session.commit()
+    assert tile_counts() == ["2 producten"]
