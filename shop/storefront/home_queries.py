@@ -130,7 +130,8 @@ def list_top_categories_with_counts() -> list[CategorySummary]:
     loaded: list[tuple[Category, int]] = []
 
     def count() -> dict[int, int]:
-        loaded.extend(db.session.execute(_with_counts(tops)).all())
+        # int(): PostgreSQL's SUM is a numeric (Babel warns of a Decimal plural, and a kept figure is a plain value).
+        loaded.extend((category, int(n)) for category, n in db.session.execute(_with_counts(tops)))
         return {category.id: n for category, n in loaded}
 
     counts, kept = until_catalogue_changes("home:top-category-counts", count)
