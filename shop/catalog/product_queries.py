@@ -1,10 +1,14 @@
 """Reads for the products list (``/producten``) and the product page (``/producten/<slug>``).
 
-The list runs six SQL statements whatever its filters, page or the catalogue's size (``list_products``): the
-categories, the places, the labels, every count in one statement, the page of products (producer,
-municipality, category and images joined) and the producers of the producer facet. Facet counts follow the
-usual rule: a facet's counts apply every filter except that facet's own selection. The search reads its
-candidates from the full-text index (``catalog.search_index``).
+The list's counts come from the facet index of the catalogue's generation (``catalog.facet_index``: a set of bits
+per facet value, kept per process and brought up to date after a sale by the products whose stock changed), and so
+does its choice of the page's products in the recommended order, by name and by relevance: then two SQL statements
+whatever its filters, page or the catalogue's size (the page of products with its producer, municipality, category
+and images joined, and the producers of the producer facet), a search one more for terms it has not met since the
+index was built, and the first list after a change of anything but stock four more (the build). Without the index
+(a session with changes of its own) six statements, counting with SQL (``_counts``). Facet counts follow the usual
+rule: a facet's counts apply every filter except that facet's own selection. The search reads its candidates from
+the full-text index (``catalog.search_index``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from shop.catalog.allergens import Allergen
+from shop.catalog.facet_index import MAX_KEPT, FacetIndex, counts_of, usable_index
 from shop.catalog.models import (
     Category,
     Label,
@@ -265,25 +270,37 @@ def _count_if(conditions: list):
     return func.count(case((and_(*conditions), Product.id))) if conditions else func.count(Product.id)
 
 
-def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
+def list_products(filters: ProductFilters, *, today: date, use_index: bool = True) -> ProductListing:
     """One page of products for sale (``Product.is_for_sale``) matching ``filters``, with facet counts.
 
     Unknown slugs are dropped from ``filters`` (with a notice) so that links never carry them on; a page
     beyond the last shows the last page, with a notice. ``today`` decides what is in season.
 
-    Six statements whatever the catalogue's size or the filters: the categories, the places (municipalities
-    with their regions), the labels, every count at once (``_counts``), the page of products with what its
-    cards show, and the producers of the producer facet.
+    The counts come from the facet index of the catalogue's generation (``catalog.facet_index``), and so does the
+    page's choice of products in the recommended order, by name and by relevance (other orders: a sub-select, or
+    in a search its matches read in that order): then two statements (the page of products with what its cards
+    show, and the producers of the producer facet), a search one more for terms new to the index (their matches),
+    and the first list after a change but of stock four more (the index's build). Without the index (a session
+    with changes of its own not yet committed, or the generation unknown) six statements whatever the catalogue's
+    size or the filters, counting with SQL: the categories, the places (municipalities with their regions), the
+    labels, every count at once (``_counts``), the page of products and the producers of the producer facet;
+    ``use_index=False`` asks for that way (the tests compare both).
     """
     notices = list(filters.notices)
+    index = usable_index(today.month) if use_index else None
 
     # 1. What the slugs name. Categories, places and labels are few and needed whole for their facets.
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.name, Category.id)).all()
+    if index is not None:
+        categories, places, label_list = index.categories, index.places, index.labels
+    else:
+        categories = db.session.scalars(
+            select(Category).order_by(Category.position, Category.name, Category.id)).all()
+        places = db.session.scalars(select(Municipality).options(joinedload(Municipality.region))).all()
+        label_list = db.session.scalars(select(Label)).all()
     categories_by_slug = {c.slug: c for c in categories}
-    places = db.session.scalars(select(Municipality).options(joinedload(Municipality.region))).all()
     municipalities = {m.slug: m for m in places}
     regions = {m.region.slug: m.region for m in places}
-    labels = {label.slug: label for label in db.session.scalars(select(Label))}
+    labels = {label.slug: label for label in label_list}
 
     filters.categories = _keep_known(
         filters.categories, categories_by_slug, notices, _l("Onbekende categorie genegeerd: %(value)s.")
@@ -307,8 +324,152 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
     # 2. The conditions, per facet, so that a facet's counts can leave its own selection out.
     in_season = Product.season_mask.bitwise_and(1 << (today.month - 1)) != 0
     in_stock = Product.in_stock
+    conditions = _conditions(filters, category_ids, regions, municipalities, labels, in_season, in_stock,
+                             with_search=index is None)
+
+    def where(*excluded: str) -> list:
+        return [c for key, conds in conditions.items() if key not in excluded for c in conds]
+
+    # 3. Every count: from the index (with the search's matches, in the list's order, read once for the counts
+    # and the page), or in one statement.
+    choices = {
+        "categorie": category_ids,
+        "streek": {regions[s].id for s in filters.regions},
+        "gemeente": {municipalities[s].id for s in filters.municipalities},
+    }
+    matches: list[int] | None = None
+    if index is not None:
+        levels = None
+        if filters.terms and filters.sort not in (Sort.RELEVANCE, Sort.RECOMMENDED, Sort.NAME):
+            # An order the index does not keep: the matches in that order, read with SQL.
+            matches = list(db.session.scalars(
+                select(Product.id).where(search_clause(filters.terms, db.session.get_bind().dialect.name))
+                .order_by(*_order_by(filters))))
+            levels = {0: index.bits_of_ids(matches)}
+        elif filters.terms:
+            levels = _search_levels(index, filters.terms)
+        parts = _index_parts(index, filters, choices, labels, levels)
+        counts = counts_of(index, parts)
+    else:
+        counts = _counts(conditions, filters, in_season, in_stock, choices)
+    total = counts.get(("total", None), 0)
+    in_season_count = counts.get(("seizoen", None), 0)
+    in_stock_count = counts.get(("voorraad", None), 0)
+
+    pages = max(1, -(-total // filters.per_page))
+    page = filters.page
+    if page > pages:
+        shown_page = page if page < 10**6 else "…"  # a made-up huge number is not worth repeating
+        notices.append(
+            str(_l("Pagina %(page)s bestaat niet; we tonen de laatste pagina (%(last)s).", page=shown_page, last=pages))
+        )
+        page = pages
+    filters.page = page
+
+    # 4. The page of products, with what the cards show, in one statement: the page's ids are chosen by the index
+    # (a search's matches or the recommended order, kept per generation), or by a sub-select that sorts the sort
+    # keys only (not every column of every matching product); then those products are read with their producer,
+    # place, category and images joined.
+    # A page in the second half of the list is chosen from its end, in the reverse order (the order is total, so
+    # the same products): the database (or the index) then skips fewer rows than the page's offset, which for the
+    # last pages of a large catalogue means reading a page from the end of an index instead of sorting every product.
+    offset = (page - 1) * filters.per_page
+    limit = filters.per_page
+    from_end = offset > total // 2
+    if from_end:
+        limit = min(filters.per_page, total - offset)
+        offset = total - offset - limit
+    chosen = None
+    if index is not None:
+        shown = _all_parts(index, parts)
+        if matches is not None:
+            chosen = index.ids_in(shown, matches)[(page - 1) * filters.per_page:][:filters.per_page]
+            from_end = False
+        elif filters.sort == Sort.RELEVANCE and levels is not None:
+            chosen = index.page([(index.by_name, 0, index.size, shown & bits)
+                                 for _, bits in sorted(levels.items(), reverse=True)], offset, limit, reverse=from_end)
+        elif filters.sort == Sort.RECOMMENDED:
+            chosen = index.page_in_recommended_order(shown, offset, limit, reverse=from_end)
+        elif filters.sort == Sort.NAME:
+            chosen = index.page([(index.by_name, 0, index.size, shown)], offset, limit, reverse=from_end)
+        if chosen is not None and from_end:
+            chosen.reverse()
+    statement = _from_products(select(Product)).options(
+        contains_eager(Product.producer).contains_eager(Producer.municipality),
+        joinedload(Product.category),
+        joinedload(Product.images),
+    )
+    if chosen is not None:
+        rank = {product_id: n for n, product_id in enumerate(chosen)}
+        products = sorted(
+            db.session.scalars(statement.where(Product.id.in_(chosen))).unique().all() if chosen else [],
+            key=lambda product: rank[product.id])
+    else:
+        page_ids = (
+            _from_products(select(Product.id))
+            .where(*where())
+            .order_by(*_order_by(filters, reverse=from_end))
+            .limit(limit)
+            .offset(offset)
+        )
+        products = db.session.scalars(
+            statement.where(Product.id.in_(page_ids.scalar_subquery())).order_by(*_order_by(filters))
+        ).unique().all()
+
+    # 5. The producers the facet shows (those with the most products here, and the chosen ones).
+    producer_counts = {key: n for (kind, key), n in counts.items() if kind == "producent"}
+    shown_producers = sorted(producer_counts, key=lambda key: (-producer_counts[key], key))[:MAX_PRODUCER_FACET_VALUES]
+    producers = {
+        p.slug: p
+        for p in db.session.scalars(
+            select(Producer).where(
+                Producer.active.is_(True),
+                or_(Producer.id.in_(sorted(shown_producers)), Producer.slug.in_(filters.producers)),
+            )
+        )
+    }
+    known_producers = _keep_known(
+        filters.producers, producers, notices, _l("Onbekende producent genegeerd: %(value)s.")
+    )
+    filters.producers = known_producers
+
+    category_counts = {key: n for (kind, key), n in counts.items() if kind == "categorie"}
+    facets = {
+        "categorie": _category_facet(categories, children_by_parent, category_counts, set(filters.categories)),
+        "streek": _entity_facet(
+            _counted(counts, "streek", {r.id: r for r in regions.values()}), filters.regions, regions
+        ),
+        "gemeente": _entity_facet(
+            _counted(counts, "gemeente", {m.id: m for m in places}), filters.municipalities, municipalities
+        ),
+        "label": _entity_facet(_counted(counts, "label", {x.id: x for x in labels.values()}), filters.labels, labels),
+        "producent": _entity_facet(
+            _counted(counts, "producent", {p.id: p for p in producers.values()}), filters.producers, producers
+        ),
+        "zonder": _allergen_facet(counts, filters.free_of),
+    }
+
+    return ProductListing(
+        filters=filters,
+        products=list(products),
+        total=total,
+        page=page,
+        pages=pages,
+        facets=facets,
+        in_season_count=in_season_count,
+        in_stock_count=in_stock_count,
+        top_categories=[c for c in categories if c.parent_id is None],
+        chips=_chips(filters, categories_by_slug, regions, municipalities, labels, producers),
+        notices=notices,
+    )
+
+
+def _conditions(filters: ProductFilters, category_ids: set[int], regions: dict, municipalities: dict, labels: dict,
+                in_season, in_stock, *, with_search: bool) -> dict[str, list]:
+    """The SQL conditions of ``filters``, per facet (its parameter; "base" for sale), for the counts' statement and
+    the page's. ``with_search``: the search's condition too (else its matches are read apart)."""
     conditions: dict[str, list] = {"base": [Product.is_for_sale]}
-    if filters.terms:
+    if filters.terms and with_search:
         # The search's matches, read once per statement (a CTE named more than once is materialised), though the
         # counts' statement asks for them in every part.
         # MATERIALIZED on PostgreSQL also where a statement names it once (the page of products): otherwise the
@@ -367,111 +528,89 @@ def list_products(filters: ProductFilters, *, today: date) -> ProductListing:
         price.append(Product.price_cents <= filters.max_cents)
     if price:
         conditions["prijs"] = price
+    return conditions
 
-    def where(*excluded: str) -> list:
-        return [c for key, conds in conditions.items() if key not in excluded for c in conds]
 
-    # 3. Every count in one statement: the totals, then the facets (each leaving out its own selection).
-    choices = {
-        "categorie": category_ids,
-        "streek": {regions[s].id for s in filters.regions},
-        "gemeente": {municipalities[s].id for s in filters.municipalities},
-    }
-    counts = _counts(conditions, filters, in_season, in_stock, choices)
-    total = counts.get(("total", None), 0)
-    in_season_count = counts.get(("seizoen", None), 0)
-    in_stock_count = counts.get(("voorraad", None), 0)
+def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
+    """The products that match every term, by their relevance (``_relevance``: the sum of each term's score), as
+    bits. Each term's matches and scores are read once per build of the index: one statement for the terms it
+    does not know yet."""
+    unknown = [term for term in dict.fromkeys(terms) if term not in index.terms]
+    if unknown and len(index.terms) + len(unknown) > MAX_KEPT:
+        index.terms.clear()
+        unknown = list(dict.fromkeys(terms))
+    if unknown:
+        dialect = db.session.get_bind().dialect.name
+        clauses = [search_clause([term], dialect) for term in unknown]
+        rows = db.session.execute(
+            select(Product.id, *(case((clause, 1), else_=0) for clause in clauses),
+                   *(_relevance([term]) for term in unknown))
+            .where(or_(*clauses))
+        ).all()
+        for n, term in enumerate(unknown):
+            matched = [row[0] for row in rows if row[1 + n]]
+            scores = {row[0]: row[1 + len(unknown) + n] for row in rows if row[1 + n]}
+            index.terms[term] = (index.bits_of_ids(matched),
+                                 index.bits_of_ids([i for i in matched if scores[i] == 2]),
+                                 index.bits_of_ids([i for i in matched if scores[i] == 1]))
+    levels = {0: index.everything}
+    for term in terms:
+        matched, two, one = index.terms[term]
+        next_levels: dict[int, int] = {}
+        for level, bits in levels.items():
+            for score, part in ((2, two), (1, one), (0, matched & ~two & ~one)):
+                bits_here = bits & part
+                if bits_here:
+                    next_levels[level + score] = next_levels.get(level + score, 0) | bits_here
+        levels = next_levels
+    return levels
 
-    pages = max(1, -(-total // filters.per_page))
-    page = filters.page
-    if page > pages:
-        shown_page = page if page < 10**6 else "…"  # a made-up huge number is not worth repeating
-        notices.append(
-            str(_l("Pagina %(page)s bestaat niet; we tonen de laatste pagina (%(last)s).", page=shown_page, last=pages))
-        )
-        page = pages
-    filters.page = page
 
-    # 4. The page of products, with what the cards show, in one statement: the page's ids are chosen by a
-    # sub-select that sorts the sort keys only (not every column of every matching product), then those
-    # products are read with their producer, place, category and images joined.
-    # A page in the second half of the list is chosen from its end, in the reverse order (the order is total, so
-    # the same products): the database then skips fewer rows than the page's offset, which for the last pages of a
-    # large catalogue means reading a page from the end of an index instead of sorting every product.
-    offset = (page - 1) * filters.per_page
-    limit = filters.per_page
-    from_end = offset > total // 2
-    if from_end:
-        limit = min(filters.per_page, total - offset)
-        offset = total - offset - limit
-    page_ids = (
-        _from_products(select(Product.id))
-        .where(*where())
-        .order_by(*_order_by(filters, reverse=from_end))
-        .limit(limit)
-        .offset(offset)
-    )
-    products = (
-        db.session.scalars(
-            _from_products(select(Product))
-            .options(
-                contains_eager(Product.producer).contains_eager(Producer.municipality),
-                joinedload(Product.category),
-                joinedload(Product.images),
-            )
-            .where(Product.id.in_(page_ids.scalar_subquery()))
-            .order_by(*_order_by(filters))
-        )
-        .unique()
-        .all()
-    )
+def _index_parts(index: FacetIndex, filters: ProductFilters, choices: dict[str, set[int]], labels: dict,
+                 levels: dict[int, int] | None) -> dict[str, int]:
+    """The bits of each chosen filter, by its parameter: the same rules as ``_conditions``."""
+    parts: dict[str, int] = {}
+    if levels is not None:
+        bits = 0
+        for part in levels.values():
+            bits |= part
+        parts["q"] = bits
+    if choices["categorie"]:
+        bits = 0
+        for category_id in choices["categorie"]:
+            bits |= index.category_bits.get(category_id, 0)
+        parts["categorie"] = bits
+    if choices["streek"]:
+        parts["streek"] = index.place_bits(regions=choices["streek"])
+    if choices["gemeente"]:
+        parts["gemeente"] = index.place_bits(municipalities=choices["gemeente"])
+    if filters.labels:
+        bits = 0
+        for slug in filters.labels:
+            bits |= index.label_bits.get(labels[slug].id, 0)
+        parts["label"] = bits
+    known = [index.producer_slugs[slug] for slug in filters.producers if slug in index.producer_slugs]
+    if known:  # a choice of unknown producers only is no filter at all
+        parts["producent"] = index.producers_bits(known)
+    if filters.free_of:
+        bits = 0
+        for allergen in filters.free_of:
+            bits |= index.allergen_bits.get(allergen.value, 0)
+        parts["zonder"] = index.everything & ~bits
+    if filters.in_season:
+        parts["seizoen"] = index.in_season
+    if filters.in_stock:
+        parts["voorraad"] = index.in_stock
+    if filters.min_cents is not None or filters.max_cents is not None:
+        parts["prijs"] = index.price_range_bits(filters.min_cents, filters.max_cents)
+    return parts
 
-    # 5. The producers the facet shows (those with the most products here, and the chosen ones).
-    producer_counts = {key: n for (kind, key), n in counts.items() if kind == "producent"}
-    shown_producers = sorted(producer_counts, key=lambda key: (-producer_counts[key], key))[:MAX_PRODUCER_FACET_VALUES]
-    producers = {
-        p.slug: p
-        for p in db.session.scalars(
-            select(Producer).where(
-                Producer.active.is_(True),
-                or_(Producer.id.in_(sorted(shown_producers)), Producer.slug.in_(filters.producers)),
-            )
-        )
-    }
-    known_producers = _keep_known(
-        filters.producers, producers, notices, _l("Onbekende producent genegeerd: %(value)s.")
-    )
-    filters.producers = known_producers
 
-    category_counts = {key: n for (kind, key), n in counts.items() if kind == "categorie"}
-    facets = {
-        "categorie": _category_facet(categories, children_by_parent, category_counts, set(filters.categories)),
-        "streek": _entity_facet(
-            _counted(counts, "streek", {r.id: r for r in regions.values()}), filters.regions, regions
-        ),
-        "gemeente": _entity_facet(
-            _counted(counts, "gemeente", {m.id: m for m in places}), filters.municipalities, municipalities
-        ),
-        "label": _entity_facet(_counted(counts, "label", {x.id: x for x in labels.values()}), filters.labels, labels),
-        "producent": _entity_facet(
-            _counted(counts, "producent", {p.id: p for p in producers.values()}), filters.producers, producers
-        ),
-        "zonder": _allergen_facet(counts, filters.free_of),
-    }
-
-    return ProductListing(
-        filters=filters,
-        products=list(products),
-        total=total,
-        page=page,
-        pages=pages,
-        facets=facets,
-        in_season_count=in_season_count,
-        in_stock_count=in_stock_count,
-        top_categories=[c for c in categories if c.parent_id is None],
-        chips=_chips(filters, categories_by_slug, regions, municipalities, labels, producers),
-        notices=notices,
-    )
+def _all_parts(index: FacetIndex, parts: dict[str, int]) -> int:
+    bits = index.everything
+    for part in parts.values():
+        bits &= part
+    return bits
 
 
 def _counted(counts: dict, kind: str, items: dict[int, Any]) -> list[tuple[Any, int]]:

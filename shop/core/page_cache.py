@@ -102,12 +102,30 @@ def catalogue_changed(*what: str) -> None:
         _announce(set(what or ("catalogue",)))
 
 
-def _announce(what: set[str]) -> None:
+# Called with the new generation's token, what changed and the session whose transaction ended (None outside one),
+# just before the generation is replaced: the products list's facet index logs there which products' stock changed,
+# so that the other processes refresh those only (shop.catalog.facet_index). A hook never fails the writer.
+_BEFORE_BUMP: list[Callable[[str, set[str], Session | None], None]] = []
+
+
+def before_generation_bump(hook: Callable[[str, set[str], Session | None], None]):
+    """Register ``hook(token, what, session)``, called before each change of the catalogue's generation."""
+    _BEFORE_BUMP.append(hook)
+    return hook
+
+
+def _announce(what: set[str], session: Session | None = None) -> None:
     if not has_app_context():
         return
     cache = current_app.extensions.get("page_cache")
     if cache is not None:
-        cache.generation.bump()
+        token = uuid.uuid4().hex
+        for hook in _BEFORE_BUMP:
+            try:
+                hook(token, what, session)
+            except Exception:  # noqa: BLE001 - never fails the writer; a reader that misses a note rebuilds
+                log.exception("page cache: a hook before the generation's change failed")
+        cache.generation.bump(token)
         log.debug("catalogue changed: %s", ", ".join(sorted(what)))
 
 
@@ -119,7 +137,7 @@ def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         pending = session.info.pop(PENDING, None)
         if pending:
-            _announce(pending)
+            _announce(pending, session)
 
 
 # The tables whose rows a catalogue page shows (registered by the domains that own them, through watch_tables):
@@ -197,8 +215,8 @@ class FileGeneration:
         except OSError:
             return None
 
-    def bump(self) -> None:
-        token = uuid.uuid4().hex
+    def bump(self, token: str | None = None) -> None:
+        token = token or uuid.uuid4().hex
         temporary = f"{self.path}.{os.getpid()}.{token[:8]}"
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -382,12 +400,12 @@ class RedisGeneration:
         self.down_until = 0.0
         return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
 
-    def bump(self) -> None:
+    def bump(self, token: str | None = None) -> None:
         # This process forgets its token at once (its own push may come later).
         self._bumps += 1
         self._token = None
         try:
-            self.client.set(self.key, uuid.uuid4().hex)
+            self.client.set(self.key, token or uuid.uuid4().hex)
             self.unannounced = False
         except Exception as error:  # noqa: BLE001 - remembered, announced when Redis answers again
             self.unannounced = True

@@ -156,3 +156,108 @@ def test_every_count_is_the_count_of_the_products_themselves(mixed_catalogue, ar
     if args.get("producent") == ["hoeve-7"]:
         expected = brute_force({})
     assert got == expected
+
+
+# --- the facet index against the statement ------------------------------------------------------------------
+
+def listed(args: dict[str, list[str]], *, use_index: bool, today: date = TODAY) -> dict:
+    """Everything the list shows that the counts or the page's choice decide, by the index or by SQL alone."""
+    filters = parse_filters(MultiDict([(k, v) for k, values in args.items() for v in values]), per_page=7)
+    listing = list_products(filters, today=today, use_index=use_index)
+    return {
+        "total": listing.total, "page": listing.page, "pages": listing.pages,
+        "products": [p.id for p in listing.products],
+        "seizoen": listing.in_season_count, "voorraad": listing.in_stock_count,
+        "facets": {name: [(v.value, v.count, v.selected, [(c.value, c.count, c.selected) for c in v.children])
+                          for v in values] for name, values in listing.facets.items()},
+        "chips": [(c.parameter, c.value) for c in listing.chips],
+        "notices": listing.notices,
+    }
+
+
+def random_arguments(rng: random.Random) -> dict[str, list[str]]:
+    """A combination of filters, some of them unknown values, with a sort order and a page."""
+    choices = {
+        "categorie": ["zuivel", "drank", "kaas", "boter", "bier", "snoep"],
+        "streek": ["meetjesland", "waasland", "denderstreek", "kempen"],
+        "gemeente": [f"gemeente-{i}" for i in range(6)],
+        "label": ["bio", "korte-keten", "weidemelk", "fairtrade"],
+        "producent": [f"hoeve-{i}" for i in range(9)],
+        "zonder": [a.value for a in list(Allergen)[:6]],
+    }
+    args: dict[str, list[str]] = {}
+    for name, values in choices.items():
+        if rng.random() < 0.35:
+            args[name] = rng.sample(values, rng.randint(1, 3))
+    for flag in ("seizoen", "voorraad"):
+        if rng.random() < 0.3:
+            args[flag] = ["1"]
+    if rng.random() < 0.2:
+        args["prijs_min"] = [str(rng.randint(1, 15))]
+    if rng.random() < 0.2:
+        args["prijs_max"] = [str(rng.randint(5, 30))]
+    if rng.random() < 0.3:
+        args["q"] = [rng.choice(["kaas", "boter", "tripel yoghurt", "hoeve", "zzz"])]
+    if rng.random() < 0.4:
+        args["sorteer"] = [rng.choice(["naam", "prijs_op", "prijs_af", "nieuw", "aanbevolen", "relevantie"])]
+    args["pagina"] = [str(rng.choice([1, 1, 2, 3, 5, 40]))]
+    return args
+
+
+def test_the_facet_index_gives_every_number_and_page_of_the_statement(mixed_catalogue):
+    from shop.catalog.facet_index import usable_index
+
+    assert usable_index(TODAY.month) is not None  # the index answers below, not the statement
+    rng = random.Random(2026)
+    for _ in range(200):
+        args = random_arguments(rng)
+        assert listed(args, use_index=True) == listed(args, use_index=False), args
+
+
+def test_the_facet_index_follows_a_sale_by_the_changed_stock_only(mixed_catalogue, app):
+    from shop.catalog.facet_index import EXTENSION
+    from shop.extensions import db
+    from shop.inventory.models import MovementReason
+    from shop.inventory.services import take_stock
+
+    assert listed({}, use_index=True) == listed({}, use_index=False)
+    before = app.extensions[EXTENSION]
+    in_stock = db.session.scalars(select(Product).where(Product.stock > 0, Product.status == ProductStatus.PUBLISHED)
+                                  .order_by(Product.id)).all()
+    take_stock({in_stock[0].id: in_stock[0].stock, in_stock[1].id: 1}, MovementReason.ORDER)  # one sells out
+    db.session.commit()
+
+    for args in ({}, {"voorraad": ["1"]}, {"pagina": ["13"]}, {"zonder": ["gluten"], "voorraad": ["1"]}):
+        assert listed(args, use_index=True) == listed(args, use_index=False), args
+    after = app.extensions[EXTENSION]
+    assert after.generation != before.generation
+    assert after.by_name is before.by_name  # brought up to date, not built again
+    assert after.in_stock.bit_count() == before.in_stock.bit_count() - 1
+
+
+@pytest.mark.parametrize("change", ["price", "allergen", "producer", "announced"])
+def test_the_facet_index_is_built_again_after_any_other_change(mixed_catalogue, app, change):
+    from shop.catalog.facet_index import EXTENSION
+    from shop.core.page_cache import catalogue_changed
+    from shop.extensions import db
+
+    assert listed({}, use_index=True) == listed({}, use_index=False)
+    before = app.extensions[EXTENSION]
+    product = db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)
+                                 .order_by(Product.id)).first()
+    if change == "price":
+        product.price_cents = 99_00
+    elif change == "allergen":
+        product.allergens.clear()
+    elif change == "producer":
+        product.producer.active = not product.producer.active
+    db.session.commit()
+    if change == "announced":  # a writer outside the session (a restore) says so itself
+        with db.engine.begin() as connection:
+            connection.execute(Product.__table__.update().where(Product.id == product.id).values(season_mask=1))
+        catalogue_changed("restore")
+        db.session.commit()  # announced now, or at the end of the session's transaction if it had one open
+
+    for args in ({}, {"prijs_min": ["50"]}, {"zonder": ["milk"]}, {"seizoen": ["1"]}, {"sorteer": ["prijs_af"]}):
+        assert listed(args, use_index=True) == listed(args, use_index=False), args
+    assert app.extensions[EXTENSION].by_name is not before.by_name

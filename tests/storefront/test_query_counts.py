@@ -47,6 +47,8 @@ def make_catalogue(size: int) -> dict[str, str]:
         "products": "/producten",
         "deep page": "/producten?pagina=2&per_pagina=2",
         "filtered": "/producten?categorie=zuivel&streek=meetjesland&zonder=gluten",
+        "search": "/producten?q=kaas",
+        "filtered search": "/producten?q=kaas&categorie=zuivel&zonder=gluten&sorteer=prijs_op",
         "every filter": "/producten?categorie=kaas&streek=meetjesland&gemeente=gemeente-0&label=bio"
         f"&producent={producers[0].slug}&zonder=gluten&voorraad=1&prijs_min=1&prijs_max=99&sorteer=prijs_af",
         "product": f"/producten/{products[0].slug}",
@@ -78,11 +80,14 @@ def test_every_catalogue_page_runs_at_most_six_queries_whatever_the_catalogue_si
     assert large == small
 
 
-def test_a_search_adds_a_fixed_number_of_queries_for_the_packages(client):
+def test_a_search_adds_a_fixed_number_of_queries_for_its_matches_and_the_packages(client):
     pages = make_catalogue(8)
+    with count_queries(db.engine) as first:
+        assert client.get(pages["products"]).status_code == 200
     with count_queries(db.engine) as statements:
         assert client.get("/producten?q=kaas").status_code == 200
     with count_queries(db.engine) as unfiltered:
-        assert client.get(pages["products"]).status_code == 200
+        assert client.get(pages["deep page"]).status_code == 200
 
-    assert len(statements) - len(unfiltered) == 2  # the packages, then their components
+    assert len(statements) - len(unfiltered) == 3  # the matches; the packages, then their components
+    assert len(first) - len(unfiltered) == 4  # the first list after a change builds the facet index

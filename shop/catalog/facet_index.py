@@ -1,0 +1,685 @@
+"""The products list's facet index: every product for sale as a bit position, each facet value as a set of bits.
+
+Counting a facet value under a combination of filters is then an AND of Python ints and a bit count
+(``(filter_bits & value_bits).bit_count()``), microseconds also at hundreds of thousands of products, instead of a
+statement that reads every product for sale.
+
+The index is built from the database per catalogue *generation* (``shop.core.page_cache``: every change of what a
+catalogue page shows replaces the generation, in every web instance) and per month (what is in season), and kept in
+the process. A sale changes the generation too, and sales are frequent: so each change leaves a note in a change log
+beside the generation (``ChangeLog``: in Redis, or a file without it), written by the writer's process just before
+the generation changes, that names the products whose stock changed, or says that something else changed. A process
+whose index is behind reads the notes since: stock changes only, it reads those products' stock (one statement,
+about a millisecond) and keeps everything else; anything else, a missing note or a generation without one, and it
+builds the index again (about 2 s of CPU at 100 times the demo catalogue, 50 ms at its size). The index is never
+used by a session that holds changes of its own not yet committed (``usable_index``), which counts with SQL. So it
+is exact: it shows at least what the database held at the latest change this process has seen announced, like the
+page cache itself.
+
+Positions run producer by producer, and within a producer category by category (the order of the index
+``ix_products_facets``, so the build reads that index in its order): a producer's products are one run of
+positions, so a producer, municipality or region filter is a union of runs and the producer facet counts each run
+of the bits of a filter. Categories, labels, allergens, stock and the season are sets of bits. Labels hold the
+products that have the label themselves or through their producer (each product once).
+
+The build is one statement (``_build_statement``), besides the categories, places and labels it keeps for the list
+(loaded as objects in a session of its own, then detached): products, allergens, product labels, producers and the
+products by name, each aggregated in the database into a few long strings that Python splits and turns into bits at C
+speed (``int(text, 2)``), without a Python step per product for what every product has.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from array import array
+from collections import deque
+from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Integer, String, cast, event, func, inspect, literal, literal_column, null, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, joinedload
+
+from shop.catalog.models import (
+    Category,
+    Label,
+    Municipality,
+    Producer,
+    Product,
+    ProductAllergen,
+    ProductStatus,
+    producer_labels,
+    product_labels,
+)
+from shop.core.page_cache import PENDING, before_generation_bump
+from shop.extensions import db
+
+ONE = 49  # ord("1")
+CHUNK = 8192  # positions tested at once while walking an order for a page
+MAX_KEPT = 256  # price bounds and search terms whose bits an index keeps (a robot's searches cannot fill memory)
+
+
+def _bits_from_text(text: bytes | bytearray | str) -> int:
+    """The bits of a text of "0"/"1" whose first character is position 0."""
+    return int(text[::-1], 2) if text else 0
+
+
+def _bits_at(positions, size: int) -> int:
+    """A set of bits from an iterable of positions (C speed: no Python step per position)."""
+    buffer = bytearray(b"0") * size
+    deque(map(buffer.__setitem__, positions, repeat(ONE)), maxlen=0)
+    return _bits_from_text(buffer)
+
+
+def range_bits(start: int, end: int) -> int:
+    return ((1 << (end - start)) - 1) << start
+
+
+def bit_text(bits: int, size: int) -> bytes:
+    """``bits`` as bytes of "0"/"1", position 0 first: ``text[p] == ord("1")`` tests a position."""
+    return format(bits | (1 << size), "b").encode()[:0:-1]
+
+
+@dataclass
+class FacetIndex:
+    generation: str
+    month: int
+    size: int
+    categories: list[Category]
+    places: list[Municipality]
+    labels: list[Label]
+    product_ids: array  # position -> product id
+    position_of: dict[int, int]  # product id -> position
+    prices: array  # position -> price in cents
+    producer_runs: dict[int, tuple[int, int]]  # producer id -> (first position, end)
+    producer_places: dict[int, tuple[int, int]]  # producer id -> (municipality id, region id)
+    producer_slugs: dict[str, int]  # active producers only
+    category_bits: dict[int, int]
+    label_bits: dict[int, int]
+    allergen_bits: dict[str, int]
+    in_stock: int
+    in_season: int
+    by_name: array  # positions by name and id
+    by_featured: array  # the same, featured ones first: the recommended order but for the stock
+    featured: int  # how many of ``by_featured`` are featured (they come first)
+    featured_bits: int
+    seq: int  # the last note of the change log this index holds (ChangeLog), and its token
+    anchor: str | None
+    price_bits: dict[tuple[int | None, int | None], int] = field(default_factory=dict)
+    # A search term's matches, and those that score 2 and 1 for relevance (product_queries._relevance), read once
+    # per build: a product's search text and name change with a build only (kept when the stock is brought up to
+    # date, like every field but the stock).
+    terms: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    @property
+    def everything(self) -> int:
+        return (1 << self.size) - 1
+
+    def producers_bits(self, producer_ids) -> int:
+        bits = 0
+        for producer_id in producer_ids:
+            run = self.producer_runs.get(producer_id)
+            if run is not None:
+                bits |= range_bits(*run)
+        return bits
+
+    def place_bits(self, *, municipalities=(), regions=()) -> int:
+        wanted_m, wanted_r = set(municipalities), set(regions)
+        return self.producers_bits(p for p, (m, r) in self.producer_places.items() if m in wanted_m or r in wanted_r)
+
+    def price_range_bits(self, low: int | None, high: int | None) -> int:
+        bits = self.everything
+        for key, test in (((low, None), low.__le__ if low is not None else None),
+                          ((None, high), high.__ge__ if high is not None else None)):
+            if test is None:
+                continue
+            part = self.price_bits.get(key)
+            if part is None:  # a test per product, at C speed: a few milliseconds at 100 times the demo catalogue
+                part = _bits_from_text(bytes(map(test, self.prices)).translate(_ZERO_ONE))
+                if len(self.price_bits) > MAX_KEPT:
+                    self.price_bits.clear()
+                self.price_bits[key] = part
+            bits &= part
+        return bits
+
+    def bits_of_ids(self, product_ids) -> int:
+        """The positions of these products (those not for sale have none)."""
+        get = self.position_of.get
+        return _bits_at(filter(_IS_POSITION, map(get, product_ids)), self.size)
+
+    def run_counts(self, bits: int) -> dict[int, int]:
+        """Per producer, how many of its products are in ``bits`` (only those with some)."""
+        text = bit_text(bits, self.size)
+        counts = {}
+        for producer_id, (start, end) in self.producer_runs.items():
+            n = text.count(ONE, start, end)
+            if n:
+                counts[producer_id] = n
+        return counts
+
+    def page_in_recommended_order(self, bits: int, offset: int, limit: int, *, reverse: bool = False) -> list[int]:
+        """The product ids of ``bits`` from ``offset``, at most ``limit``, in the recommended order (featured first,
+        then in stock before sold out, then by name and id), or in its reverse (from which a page in the second
+        half is read). The order is ``by_featured`` read four times: featured in stock, featured sold out, the
+        others in stock, the others sold out; so a change of stock needs no new order."""
+        featured, count = self.by_featured, self.featured
+        first = bits & self.featured_bits
+        rest = bits & ~self.featured_bits
+        return self.page([(featured, 0, count, first & self.in_stock), (featured, 0, count, first & ~self.in_stock),
+                          (featured, count, self.size, rest & self.in_stock),
+                          (featured, count, self.size, rest & ~self.in_stock)], offset, limit, reverse=reverse)
+
+    def page(self, segments: list[tuple[array, int, int, int]], offset: int, limit: int, *,
+             reverse: bool = False) -> list[int]:
+        """The product ids from ``offset``, at most ``limit``, of the segments read one after the other (or all in
+        reverse): each the positions ``order[start:stop]`` that are in its bits."""
+        if reverse:
+            segments = segments[::-1]
+        found: list[int] = []
+        skip = offset
+        for order, first, stop, part in segments:
+            if len(found) >= limit:
+                break
+            n = part.bit_count()
+            if n <= skip:
+                skip -= n
+                continue
+            text = bit_text(part, self.size)
+            positions = order[first:stop]
+            if reverse:
+                positions.reverse()
+            for start in range(0, len(positions), CHUNK):
+                flags = bytes(map(text.__getitem__, positions[start:start + CHUNK]))
+                here = flags.count(ONE)
+                if here <= skip:
+                    skip -= here
+                    continue
+                at = -1
+                while len(found) < limit:
+                    at = flags.find(ONE, at + 1)
+                    if at < 0:
+                        break
+                    if skip:
+                        skip -= 1
+                        continue
+                    found.append(self.product_ids[positions[start + at]])
+                if len(found) >= limit:
+                    break
+        return found
+
+    def ids_in(self, bits: int, ordered_ids) -> list[int]:
+        """Of ``ordered_ids`` (product ids), those whose position is in ``bits``, in their order."""
+        text = bit_text(bits, self.size)
+        get = self.position_of.get
+        return [product_id for product_id, p in zip(ordered_ids, map(get, ordered_ids), strict=True)
+                if p is not None and text[p] == ONE]
+
+
+_ZERO_ONE = bytes.maketrans(b"\x00\x01", b"01")
+_FLAG_BYTES = bytes.maketrans(b"01", b"\x00\x01")  # for compress(): "1" selects
+_NOT_FLAG_BYTES = bytes.maketrans(b"01", b"\x01\x00")
+
+
+# --- the build ----------------------------------------------------------------------------------------------
+
+def _concat(dialect: str, expression, separator: str = ","):
+    if dialect == "postgresql":
+        return func.string_agg(cast(expression, String), separator)
+    return func.group_concat(expression, separator)
+
+
+def _build_statement(dialect: str, month: int):
+    """One statement for everything the index holds but the objects: rows of (kind, k1, k2, k3, t1 ... t4).
+
+    - ``product``: per (producer, category) of the published products: producer, category, -, their ids, in stock
+      ("1"/"0" each), in season this month ("1"/"0"), prices, featured ("1"/"0");
+    - ``producer``: per active producer: id, municipality, region, slug, its labels;
+    - ``allergen``: per allergen: -, -, -, code, the products that contain it or may contain it;
+    - ``label``: per label: label, -, -, -, the products that have it themselves;
+    - ``byname``: the published products' ids by name and id (with the featured flags, the recommended order but
+      for the stock, which changes too often to read this order again after each change).
+    """
+    no_int = cast(null(), Integer)
+    no_text = cast(null(), String)
+    published = Product.status == ProductStatus.PUBLISHED
+    rows = (
+        select(Product.id, Product.producer_id, Product.category_id, Product.stock, Product.season_mask,
+               Product.price_cents, Product.featured)
+        .where(published)
+        .order_by(Product.producer_id, Product.category_id, Product.id)
+        .subquery()
+    )
+    month_bit = 1 << (month - 1)
+    stock_flag = cast(rows.c.stock > 0, Integer)
+    season_flag = cast(rows.c.season_mask.op("&")(month_bit) != 0, Integer)
+    products = (
+        select(literal("product"), rows.c.producer_id, rows.c.category_id, no_int,
+               _concat(dialect, rows.c.id), _concat(dialect, stock_flag, ""), _concat(dialect, season_flag, ""),
+               _concat(dialect, rows.c.price_cents), _concat(dialect, cast(rows.c.featured, Integer), ""))
+        .group_by(rows.c.producer_id, rows.c.category_id)
+    )
+    producer_label_list = (
+        select(_concat(dialect, producer_labels.c.label_id))
+        .where(producer_labels.c.producer_id == Producer.id)
+        .scalar_subquery()
+    )
+    producers = (
+        select(literal("producer"), Producer.id, Producer.municipality_id, Municipality.region_id, Producer.slug,
+               producer_label_list, no_text, no_text, no_text)
+        .join(Municipality, Producer.municipality_id == Municipality.id)
+        .where(Producer.active.is_(True))
+    )
+    allergens = (
+        select(literal("allergen"), no_int, no_int, no_int, cast(ProductAllergen.allergen, String),
+               _concat(dialect, ProductAllergen.product_id), no_text, no_text, no_text)
+        .group_by(ProductAllergen.allergen)
+    )
+    labels = (
+        select(literal("label"), product_labels.c.label_id, no_int, no_int, no_text,
+               _concat(dialect, product_labels.c.product_id), no_text, no_text, no_text)
+        .group_by(product_labels.c.label_id)
+    )
+    keys = (Product.name, Product.id)
+
+    if dialect == "postgresql":  # string_agg keeps an order only when told
+        ids = func.string_agg(cast(Product.id, String), aggregate_order_by(literal_column("','"), *keys))
+        order = select(literal("byname"), no_int, no_int, no_int, ids, no_text, no_text, no_text, no_text).where(
+            published)
+    else:  # group_concat takes the rows in the order of the sub-select (the tests compare the pages with SQL's)
+        ordered = select(Product.id).where(published).order_by(*keys).subquery()
+        order = select(literal("byname"), no_int, no_int, no_int, _concat(dialect, ordered.c.id), no_text, no_text,
+                       no_text, no_text)
+    return union_all(products, producers, allergens, labels, order)
+
+
+_IS_POSITION = partial(is_not, None)  # a product for sale (filter() at C speed; 0 is a position too)
+
+
+def _positions(position_of: dict[int, int], ids: str | None):
+    """The positions of the products listed in ``ids`` ("1,2,3") that are for sale, in their order."""
+    return filter(_IS_POSITION, map(position_of.get, map(int, ids.split(",")))) if ids else iter(())
+
+
+def _ints(texts) -> array:
+    joined = ",".join(t for t in texts if t)
+    return array("q", map(int, joined.split(","))) if joined else array("q")
+
+
+def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = None) -> FacetIndex:
+    """Read the catalogue and make its index (see the module's docstring). Four statements, in a session of their
+    own: the categories, places and labels the index keeps are detached from it (never from the caller's session,
+    whose objects may refer to the same rows)."""
+    with Session(db.engine) as session:
+        categories = list(session.scalars(
+            select(Category).order_by(Category.position, Category.name, Category.id)))
+        places = list(session.scalars(select(Municipality).options(joinedload(Municipality.region))))
+        labels = list(session.scalars(select(Label)))
+        dialect = session.get_bind().dialect.name
+        rows = session.execute(_build_statement(dialect, month)).all()
+
+    producer_rows = {}
+    groups = []
+    allergen_rows = []
+    label_rows = []
+    order_text = ""
+    for kind, k1, k2, k3, t1, t2, t3, t4, t5 in rows:
+        if kind == "product":
+            groups.append((k1, k2, t1, t2, t3, t4, t5))
+        elif kind == "producer":
+            producer_rows[k1] = (k2, k3, t1, t2)
+        elif kind == "allergen":
+            allergen_rows.append((t1, t2))
+        elif kind == "label":
+            label_rows.append((k1, t2))
+        elif kind == "byname":
+            order_text = t1 or ""
+
+    # Products of active producers only, run by run: producer by producer, category by category.
+    groups = [g for g in groups if g[0] in producer_rows]
+    groups.sort(key=lambda g: (g[0], g[1]))
+    product_ids = _ints(g[2] for g in groups)
+    size = len(product_ids)
+    prices = _ints(g[5] for g in groups)
+    position_of = dict(zip(product_ids, range(size), strict=True))
+    in_stock = _bits_from_text("".join(g[3] for g in groups))
+    in_season = _bits_from_text("".join(g[4] for g in groups))
+    featured_flags = "".join(g[6] for g in groups).encode()
+
+    producer_runs: dict[int, tuple[int, int]] = {}
+    category_runs: dict[int, list[tuple[int, int]]] = {}
+    start = 0
+    for producer_id, category_id, _ids, stock_flags, _season, _prices, _featured in groups:
+        end = start + len(stock_flags)
+        first, _ = producer_runs.get(producer_id, (start, end))
+        producer_runs[producer_id] = (first, end)
+        category_runs.setdefault(category_id, []).append((start, end))
+        start = end
+    category_bits = {}
+    for category_id, runs in category_runs.items():
+        bits = 0
+        for run in runs:
+            bits |= range_bits(*run)
+        category_bits[category_id] = bits
+
+    # Labels: the products' own, then every product of a producer that has the label.
+    label_bits = {label_id: 0 for label_id in (label.id for label in labels)}
+    for label_id, ids in label_rows:
+        label_bits[label_id] = label_bits.get(label_id, 0) | _bits_at(
+            _positions(position_of, ids), size)
+    producer_places = {}
+    producer_slugs = {}
+    for producer_id, (municipality_id, region_id, slug, label_list) in producer_rows.items():
+        producer_places[producer_id] = (municipality_id, region_id)
+        producer_slugs[slug] = producer_id
+        run = producer_runs.get(producer_id)
+        if run is not None and label_list:
+            for label_id in map(int, label_list.split(",")):
+                label_bits[label_id] = label_bits.get(label_id, 0) | range_bits(*run)
+
+    allergen_bits = {}
+    for code, ids in allergen_rows:
+        allergen_bits[str(code)] = _bits_at(
+            _positions(position_of, ids), size)
+
+    by_name = array("q", _positions(position_of, order_text))
+    flags = bytes(map(featured_flags.__getitem__, by_name))  # ord("0") or ord("1") per position, by name
+    featured = array("q", compress(by_name, flags.translate(_FLAG_BYTES)))
+    by_featured = featured + array("q", compress(by_name, flags.translate(_NOT_FLAG_BYTES)))
+    featured_bits = _bits_from_text(featured_flags)
+    return FacetIndex(
+        generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
+        product_ids=product_ids, position_of=position_of, prices=prices, producer_runs=producer_runs,
+        producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
+        label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
+        by_name=by_name, by_featured=by_featured, featured=len(featured), featured_bits=featured_bits, seq=seq,
+        anchor=anchor,
+    )
+
+
+# --- the change log: which products' stock changed, per generation ------------------------------------------
+
+class ChangeLog:
+    """Notes of the catalogue's changes, one per new generation, numbered without gaps: ``(seq, token, ids)``
+    where ``ids`` lists the products whose stock changed, or is "x" for any other change (the index is then built
+    again). Kept beside the
+    generation: in Redis (a list and its counter, written at once by a script) or in a file (appended under a
+    lock); the last ``KEEP`` notes only, so a process that falls further behind builds its index again."""
+
+    KEEP = 1000
+    _APPEND = """
+        local n = redis.call('INCR', KEYS[1])
+        redis.call('RPUSH', KEYS[2], n .. ' ' .. ARGV[1])
+        redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+        return n
+    """
+
+    def __init__(self, generation):
+        self.client = getattr(generation, "client", None)
+        if self.client is not None:
+            self.seq_key, self.list_key = generation.key + ":changes:seq", generation.key + ":changes"
+        else:
+            self.path = generation.path + ".changes"
+
+    MAX_FILE_BYTES = 256 * 1024
+
+    @staticmethod
+    def _parse(line: str) -> tuple[int, str, str]:
+        seq, token, ids = (line.split(" ") + [""])[:3]
+        return int(seq), token, ids
+
+    @staticmethod
+    def stock_ids(ids: str) -> set[int] | None:
+        """A note's products ("1,2,3"), or None for a change but of stock ("x")."""
+        return None if ids == "x" else {int(i) for i in ids.split(",") if i}
+
+    def append(self, token: str, stock_ids: set[int] | None) -> None:
+        note = f"{token} {','.join(map(str, sorted(stock_ids))) if stock_ids is not None else 'x'}"
+        if self.client is not None:
+            self.client.eval(self._APPEND, 2, self.seq_key, self.list_key, note, self.KEEP)
+            return
+        import fcntl
+
+        with open(self.path, "a+", encoding="ascii") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - 65536))
+            tail = file.read().splitlines()
+            if size > 65536 and len(tail) < 2:  # a last note longer than the tail read
+                file.seek(0)
+                tail = file.read().splitlines()
+            seq = self._parse(tail[-1])[0] + 1 if tail else 1
+            if size > self.MAX_FILE_BYTES:  # rewritten with the last ones (readers open the file anew each time)
+                file.seek(0)
+                kept = file.read().splitlines()[-self.KEEP:]
+                temporary = f"{self.path}.{os.getpid()}"
+                with open(temporary, "w", encoding="ascii") as rest:
+                    rest.write("".join(line + "\n" for line in kept) + f"{seq} {note}\n")
+                os.replace(temporary, self.path)
+                return
+            file.write(f"{seq} {note}\n")
+
+    def notes(self, last: int | None = None) -> list[tuple[int, str, str]]:
+        """The notes kept, oldest first (the ``last`` ones only, if given)."""
+        if self.client is not None:
+            lines = [line.decode() if isinstance(line, bytes) else line
+                     for line in self.client.lrange(self.list_key, -last if last else 0, -1)]
+        else:
+            try:
+                with open(self.path, encoding="ascii") as file:
+                    lines = file.read().splitlines()
+            except FileNotFoundError:
+                lines = []
+            lines = lines[-last:] if last else lines
+        return [self._parse(line) for line in lines if line]
+
+
+def _change_log() -> ChangeLog | None:
+    cache = current_app.extensions.get("page_cache")
+    if cache is None:
+        return None
+    log = current_app.extensions.get(EXTENSION + ".log")
+    if log is None or log.generation is not cache.generation:
+        log = ChangeLog(cache.generation)
+        log.generation = cache.generation
+        current_app.extensions[EXTENSION + ".log"] = log
+    return log
+
+
+# What a writer's transaction changed, noted by the session's events below: the products whose stock changed (by
+# their stock movements, which every change of stock writes: shop.inventory), and whether anything else of the
+# products changed. The catalogue's other tables show in the names the page cache collects.
+STOCK_IDS = "catalog.facet_index.stock_ids"
+OTHER_CHANGE = "catalog.facet_index.other_change"
+STOCK_ONLY_TABLES = frozenset({"products", "stock_movements"})
+STOCK_COLUMNS = frozenset({"stock", "updated_at"})
+
+
+def _table_name(obj) -> str | None:
+    table = getattr(obj, "__table__", None)
+    return getattr(table, "name", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flush(session: Session, _context, _instances) -> None:
+    for obj in session.new:
+        name = _table_name(obj)
+        if name == "stock_movements":
+            session.info.setdefault(STOCK_IDS, set()).add(obj.product_id)
+        elif name == "products":
+            session.info[OTHER_CHANGE] = True
+    for obj in session.dirty:
+        if _table_name(obj) == "products":
+            state = inspect(obj)
+            changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+            if changed <= STOCK_COLUMNS:
+                session.info.setdefault(STOCK_IDS, set()).add(obj.id)
+            else:
+                session.info[OTHER_CHANGE] = True
+    if any(_table_name(obj) == "products" for obj in session.deleted):
+        session.info[OTHER_CHANGE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    if name == "products":
+        values = getattr(state.statement, "_values", None) or {}
+        columns = {getattr(column, "key", column) for column in values}
+        if not (state.is_update and columns and columns <= STOCK_COLUMNS):
+            state.session.info[OTHER_CHANGE] = True
+    elif name == "stock_movements" and state.is_insert:
+        rows = state.parameters
+        rows = rows if isinstance(rows, list | tuple) else [rows]
+        try:
+            state.session.info.setdefault(STOCK_IDS, set()).update(int(row["product_id"]) for row in rows)
+        except (KeyError, TypeError, ValueError):
+            state.session.info[OTHER_CHANGE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_notes(session: Session, transaction) -> None:
+    if transaction.parent is None:  # after the page cache's announcement, which read them
+        session.info.pop(STOCK_IDS, None)
+        session.info.pop(OTHER_CHANGE, None)
+
+
+@before_generation_bump
+def _log_change(token: str, what: set[str], session: Session | None) -> None:
+    """A note for the new generation: the products whose stock changed, when nothing else did."""
+    log = _change_log()
+    if log is None:
+        return
+    info = session.info if session is not None else {}
+    stock_ids = info.get(STOCK_IDS)
+    only_stock = bool(stock_ids) and not info.get(OTHER_CHANGE) and what <= STOCK_ONLY_TABLES
+    log.append(token, set(stock_ids) if only_stock else None)
+
+
+# --- kept per process ---------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+EXTENSION = "catalog.facet_index"
+RECENT_NOTES = 64  # read first; all of them only when the index is further behind
+
+
+def _session_has_own_changes() -> bool:
+    session = db.session
+    return bool(session.info.get(PENDING) or session.new or session.dirty or session.deleted)
+
+
+def usable_index(month: int) -> FacetIndex | None:
+    """The index of the current generation and ``month``; None when it cannot be known to be exact: the
+    catalogue's generation is unknown (Redis unreachable) or this session holds changes of its own, not yet
+    committed (their generation is not announced until the end of its transaction).
+
+    The index kept in this process serves while the generation is the same. After a change it is brought up to date
+    from the change log when every change since it was made is a change of stock (one statement reads those
+    products' stock), else built again: also when the current generation has no note (a change announced without
+    one), when notes are missing (more than ``ChangeLog.KEEP`` behind) or for another month."""
+    cache = current_app.extensions.get("page_cache")
+    if cache is None or _session_has_own_changes():
+        return None
+    generation = cache.generation.read()  # before the reads below: a change after it makes a new generation
+    if generation is None:
+        return None
+    kept = current_app.extensions.get(EXTENSION)
+    if kept is not None and kept.generation == generation and kept.month == month:
+        return kept
+    with _lock:
+        kept = current_app.extensions.get(EXTENSION)
+        if kept is not None and kept.generation == generation and kept.month == month:
+            return kept
+        log = _change_log()
+        try:
+            notes = log.notes(RECENT_NOTES)
+            if kept is not None and (not notes or kept.seq < notes[0][0]
+                                     or generation not in {token for _, token, _ in notes}):
+                notes = log.notes()
+        except Exception:  # noqa: BLE001 - Redis unreachable since the generation was read: no index now
+            return None
+        index = _brought_up_to_date(kept, generation, month, notes) if kept is not None else None
+        if index is None:
+            last = notes[-1] if notes else (0, None, None)
+            index = build_index(generation, month, last[0], last[1])
+        current_app.extensions[EXTENSION] = index
+        return index
+
+
+def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
+                        notes: list[tuple[int, str, str]]) -> FacetIndex | None:
+    """``kept`` with the stock changes noted since it was made, or None when it must be built again."""
+    if kept.month != month or kept.anchor is None or generation not in {token for _, token, _ in notes}:
+        return None
+    # The note the index was made at must still be there (not dropped as too old, nor lost with a Redis that
+    # started again, which numbers its notes from 1 again): the notes after it are then every change since.
+    at = next((n for n, (seq, token, _) in enumerate(notes) if seq == kept.seq and token == kept.anchor), None)
+    if at is None:
+        return None
+    newer = notes[at + 1:]
+    changed: set[int] = set()
+    for _, _, ids in newer:
+        stock_ids = ChangeLog.stock_ids(ids)
+        if stock_ids is None:
+            return None
+        changed |= stock_ids
+    in_stock = kept.in_stock
+    if changed:
+        rows = db.session.execute(select(Product.id, Product.stock).where(Product.id.in_(sorted(changed)))).all()
+        for product_id, stock in rows:
+            position = kept.position_of.get(product_id)
+            if position is not None:
+                if stock > 0:
+                    in_stock |= 1 << position
+                else:
+                    in_stock &= ~(1 << position)
+    last = newer[-1] if newer else notes[at]
+    return replace(kept, generation=generation, in_stock=in_stock, seq=last[0], anchor=last[1])
+
+
+def counts_of(index: FacetIndex, parts: dict[str, int]) -> dict[tuple[str, Any], int]:
+    """Every number the list shows, as ``product_queries._counts`` gives them: ``parts`` holds the bits of each
+    chosen filter (by its parameter), the base being every product for sale."""
+    everything = index.everything
+
+    def under(*excluded: str) -> int:
+        bits = everything
+        for key, part in parts.items():
+            if key not in excluded:
+                bits &= part
+        return bits
+
+    counts: dict[tuple[str, Any], int] = {}
+    shown = under()
+    counts[("total", None)] = shown.bit_count()
+    counts[("seizoen", None)] = (under("seizoen") & index.in_season).bit_count()
+    counts[("voorraad", None)] = (under("voorraad") & index.in_stock).bit_count()
+    bits = under("categorie")
+    for category_id, value in index.category_bits.items():
+        n = (bits & value).bit_count()
+        if n:
+            counts[("categorie", category_id)] = n
+    bits = under("label")
+    for label_id, value in index.label_bits.items():
+        n = (bits & value).bit_count()
+        if n:
+            counts[("label", label_id)] = n
+    bits = under("zonder")
+    counts[("zonder", None)] = bits.bit_count()
+    for code, value in index.allergen_bits.items():
+        n = (bits & value).bit_count()
+        if n:
+            counts[("zonder", code)] = n
+    for facet, pick in (("streek", 1), ("gemeente", 0)):
+        for producer_id, n in index.run_counts(under(facet)).items():
+            key = (facet, index.producer_places[producer_id][pick])
+            counts[key] = counts.get(key, 0) + n
+    for producer_id, n in index.run_counts(under("producent")).items():
+        counts[("producent", producer_id)] = n
+    return counts
