@@ -106,6 +106,7 @@ class FacetIndex:
     in_season: int
     by_name: array  # positions by name and id
     by_featured: array  # the same, featured ones first: the recommended order but for the stock
+    blocks: dict[str, list[int]]  # per order, the bits of each CHUNK of its positions
     featured: int  # how many of ``by_featured`` are featured (they come first)
     featured_bits: int
     seq: int  # the last note of the change log this index holds (ChangeLog), and its token
@@ -167,34 +168,48 @@ class FacetIndex:
         then in stock before sold out, then by name and id), or in its reverse (from which a page in the second
         half is read). The order is ``by_featured`` read four times: featured in stock, featured sold out, the
         others in stock, the others sold out; so a change of stock needs no new order."""
-        featured, count = self.by_featured, self.featured
+        count = self.featured
         first = bits & self.featured_bits
         rest = bits & ~self.featured_bits
-        return self.page([(featured, 0, count, first & self.in_stock), (featured, 0, count, first & ~self.in_stock),
-                          (featured, count, self.size, rest & self.in_stock),
-                          (featured, count, self.size, rest & ~self.in_stock)], offset, limit, reverse=reverse)
+        return self.page([("by_featured", 0, count, first & self.in_stock),
+                          ("by_featured", 0, count, first & ~self.in_stock),
+                          ("by_featured", count, self.size, rest & self.in_stock),
+                          ("by_featured", count, self.size, rest & ~self.in_stock)], offset, limit, reverse=reverse)
 
-    def page(self, segments: list[tuple[array, int, int, int]], offset: int, limit: int, *,
+    def page(self, segments: list[tuple[str, int, int, int]], offset: int, limit: int, *,
              reverse: bool = False) -> list[int]:
         """The product ids from ``offset``, at most ``limit``, of the segments read one after the other (or all in
-        reverse): each the positions ``order[start:stop]`` that are in its bits."""
+        reverse): each the positions ``order[start:stop]`` of an order (``by_name``, ``by_featured``) that are in
+        its bits. The order is read in blocks of ``CHUNK`` positions: a whole block skipped is counted with its
+        bits (``blocks``), only the block the page starts in is read position by position."""
         if reverse:
             segments = segments[::-1]
         found: list[int] = []
         skip = offset
-        for order, first, stop, part in segments:
+        for name, first, stop, part in segments:
             if len(found) >= limit:
                 break
             n = part.bit_count()
             if n <= skip:
                 skip -= n
                 continue
-            text = bit_text(part, self.size)
-            positions = order[first:stop]
-            if reverse:
-                positions.reverse()
-            for start in range(0, len(positions), CHUNK):
-                flags = bytes(map(text.__getitem__, positions[start:start + CHUNK]))
+            order, blocks = getattr(self, name), self.blocks[name]
+            text = None
+            numbers = range(first // CHUNK, (stop - 1) // CHUNK + 1)
+            for number in reversed(numbers) if reverse else numbers:
+                low, high = max(first, number * CHUNK), min(stop, (number + 1) * CHUNK)
+                whole = low == number * CHUNK and high == min(len(order), (number + 1) * CHUNK)
+                if whole:
+                    here = (part & blocks[number]).bit_count()
+                    if here <= skip:
+                        skip -= here
+                        continue
+                positions = order[low:high]
+                if reverse:
+                    positions.reverse()
+                if text is None:
+                    text = bit_text(part, self.size)
+                flags = bytes(map(text.__getitem__, positions))
                 here = flags.count(ONE)
                 if here <= skip:
                     skip -= here
@@ -207,7 +222,7 @@ class FacetIndex:
                     if skip:
                         skip -= 1
                         continue
-                    found.append(self.product_ids[positions[start + at]])
+                    found.append(self.product_ids[positions[at]])
                 if len(found) >= limit:
                     break
         return found
@@ -391,12 +406,14 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     featured = array("q", compress(by_name, flags.translate(_FLAG_BYTES)))
     by_featured = featured + array("q", compress(by_name, flags.translate(_NOT_FLAG_BYTES)))
     featured_bits = _bits_from_text(featured_flags)
+    blocks = {name: [_bits_at(order[start:start + CHUNK], size) for start in range(0, len(order), CHUNK)]
+              for name, order in (("by_name", by_name), ("by_featured", by_featured))}
     return FacetIndex(
         generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
         product_ids=product_ids, position_of=position_of, prices=prices, producer_runs=producer_runs,
         producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
         label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
-        by_name=by_name, by_featured=by_featured, featured=len(featured), featured_bits=featured_bits, seq=seq,
+        by_name=by_name, by_featured=by_featured, blocks=blocks, featured=len(featured), featured_bits=featured_bits, seq=seq,
         anchor=anchor,
     )
 

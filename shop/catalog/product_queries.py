@@ -386,12 +386,12 @@ def list_products(filters: ProductFilters, *, today: date, use_index: bool = Tru
             chosen = index.ids_in(shown, matches)[(page - 1) * filters.per_page:][:filters.per_page]
             from_end = False
         elif filters.sort == Sort.RELEVANCE and levels is not None:
-            chosen = index.page([(index.by_name, 0, index.size, shown & bits)
+            chosen = index.page([("by_name", 0, index.size, shown & bits)
                                  for _, bits in sorted(levels.items(), reverse=True)], offset, limit, reverse=from_end)
         elif filters.sort == Sort.RECOMMENDED:
             chosen = index.page_in_recommended_order(shown, offset, limit, reverse=from_end)
         elif filters.sort == Sort.NAME:
-            chosen = index.page([(index.by_name, 0, index.size, shown)], offset, limit, reverse=from_end)
+            chosen = index.page([("by_name", 0, index.size, shown)], offset, limit, reverse=from_end)
         if chosen is not None and from_end:
             chosen.reverse()
     statement = _from_products(select(Product)).options(
