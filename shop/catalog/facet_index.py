@@ -512,7 +512,9 @@ def _change_log() -> ChangeLog | None:
 # products changed. The catalogue's other tables show in the names the page cache collects.
 STOCK_IDS = "catalog.facet_index.stock_ids"
 OTHER_CHANGE = "catalog.facet_index.other_change"
-STOCK_ONLY_TABLES = frozenset({"products", "stock_movements"})
+# What the page cache names a change by: its tables, or "stock" when a stock writer (shop.inventory) judged that a
+# sale or correction changes what a page shows (the tables it wrote are not named then).
+STOCK_ONLY_TABLES = frozenset({"products", "stock_movements", "stock"})
 STOCK_COLUMNS = frozenset({"stock", "updated_at"})
 
 
