@@ -15,13 +15,14 @@ from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Municipality, NetUnit, Producer, Product
 from shop.catalog.search import MAX_QUERY_LENGTH, matches, parse_query
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
+from shop.core.page_cache import until_catalogue_changes
 from shop.extensions import db
 from shop.packages.models import Occasion, Package, PackageComponent
 from shop.packages.services import (
@@ -144,30 +145,45 @@ def parse_package_filters(args) -> PackageFilters:
 
 @dataclass
 class PackageCard:
-    """A package as a card shows it: its availability is computed from the components' stock."""
+    """A package as a card shows it: whether it can be ordered (from the components' stock), how many products it
+    holds, and what it saves on its components' list prices."""
 
     package: Package
-    available_quantity: int
+    shown_available: int | None  # shown_available(available_quantity(package)): all a page may say of the stock
     savings_cents: int
+    product_count: int
 
     @property
     def is_available(self) -> bool:
-        return self.available_quantity > 0
+        return self.shown_available != 0
 
 
-def _card(package: Package) -> PackageCard:
-    savings = components_list_price_cents(package) - package.price_cents
-    return PackageCard(package, available_quantity(package), max(savings, 0))
+@dataclass(frozen=True)
+class _CardFigures:
+    """What a package's card shows of its components, as plain values (kept until the catalogue changes)."""
+
+    shown_available: int | None
+    list_price_cents: int
+    product_count: int
+
+
+def _figures(package: Package) -> _CardFigures:
+    return _CardFigures(shown_available(available_quantity(package)), components_list_price_cents(package),
+                        sum(component.quantity for component in package.components))
+
+
+def _card(package: Package, figures: _CardFigures) -> PackageCard:
+    return PackageCard(package, figures.shown_available, max(figures.list_price_cents - package.price_cents, 0),
+                       figures.product_count)
 
 
 def _availability_options():
-    """What a card shows and ``available_quantity`` and the list price read: the occasions, the components, of their
-    products only the columns of the sale rule, stock and price, of the products' producers only whether they are
-    active. A product row in full (texts, translations, food information) cost ten times more to load, for nothing
-    a card shows. (The VAT category's id is kept so that a price excluding VAT, for a company customer, loads the
-    category without first loading the column.)"""
+    """What ``available_quantity`` and the list price read: the components, of their products only the columns of
+    the sale rule, stock and price, of the products' producers only whether they are active. A product row in full
+    (texts, translations, food information) cost ten times more to load, for nothing a card shows. (The VAT
+    category's id is kept so that a price excluding VAT, for a company customer, loads the category without first
+    loading the column.)"""
     return (
-        joinedload(Package.occasions),
         selectinload(Package.components)
         .joinedload(PackageComponent.product)
         .load_only(Product.status, Product.stock, Product.price_cents, Product.producer_id, Product.vat_category_id)
@@ -176,15 +192,51 @@ def _availability_options():
     )
 
 
-def _active_packages() -> list[Package]:
-    return list(
-        db.session.scalars(
-            select(Package)
-            .where(Package.active.is_(True))
-            .options(*_availability_options())
-            .order_by(Package.featured.desc(), Package.name, Package.id)
-        ).unique()
-    )
+def _active_packages_statement(with_components: bool):
+    """The active packages with their occasions (what a card shows of the package itself), and with
+    ``with_components`` their components as availability and a price excluding VAT read them."""
+    options = (joinedload(Package.occasions), *(_availability_options() if with_components else ()))
+    return (select(Package).where(Package.active.is_(True)).options(*options)
+            .order_by(Package.featured.desc(), Package.name, Package.id))
+
+
+def _active_packages(with_components: bool = False) -> list[Package]:
+    return list(db.session.scalars(_active_packages_statement(with_components)).unique())
+
+
+# Rows a package card's figures are read from (see _read_before).
+_FIGURE_SOURCES = (Package, PackageComponent, Product, Producer)
+
+
+def _read_before() -> bool:
+    """Whether this session holds a row the cards' figures are read from, loaded before them (and not expired since):
+    it keeps what it read then, which may predate the catalogue's generation read first by the figures."""
+    return any(isinstance(obj, _FIGURE_SOURCES) and not inspect(obj).expired for obj in db.session.identity_map.values())
+
+
+def _active_package_cards(with_components: bool = False) -> list[PackageCard]:
+    """A card for each active package, in the recommended order (featured first, then by name).
+
+    What the cards show of the components (availability, the number of products, the list price) only changes when
+    the catalogue does, as every writer of components, products, producers and stock announces
+    (``catalogue_changed``; a stock writer whenever ``shown_available`` of a package changes): it is kept as plain
+    figures until then (``until_catalogue_changes``), so that a page loads the packages without their components,
+    about four hundred objects fewer. Figures are only kept from rows read after the generation: a request that
+    loaded products before (a search) computes them from its own rows and keeps nothing. ``with_components``: the
+    components are loaded all the same (a visitor who sees prices excluding VAT: each price is split over them)."""
+    if _read_before():
+        return [_card(package, _figures(package)) for package in _active_packages(with_components=True)]
+    loaded: list[Package] = []
+
+    def compute() -> dict[int, _CardFigures]:
+        loaded[:] = _active_packages(with_components=True)
+        return {package.id: _figures(package) for package in loaded}
+
+    figures, _kept = until_catalogue_changes("packages:card-figures", compute)
+    packages = loaded or _active_packages(with_components)
+    if any(package.id not in figures for package in packages):  # activated meanwhile: this request reads anew
+        return [_card(package, _figures(package)) for package in _active_packages(with_components=True)]
+    return [_card(package, figures[package.id]) for package in packages]
 
 
 @dataclass
@@ -206,11 +258,12 @@ class PackageListing:
     sort_labels: dict[PackageSort, object] = field(default_factory=lambda: dict(SORT_LABELS))
 
 
-def list_packages(filters: PackageFilters) -> PackageListing:
+def list_packages(filters: PackageFilters, *, with_components: bool = False) -> PackageListing:
     """Active packages matching the filters, sorted, with occasion counts.
 
-    The active packages are few (tens), so all are loaded once with what availability needs and
-    filtered here; occasion counts honour the availability filter but not the occasion filter itself.
+    The active packages are few (tens), so all are loaded once with what their cards show and filtered here;
+    occasion counts honour the availability filter but not the occasion filter itself. ``with_components``: for a
+    visitor who sees prices excluding VAT (each package's price is split over its components).
     """
     notices = list(filters.notices)
     occasions = list(db.session.scalars(select(Occasion).order_by(Occasion.position, Occasion.name)))
@@ -224,7 +277,7 @@ def list_packages(filters: PackageFilters) -> PackageListing:
             notices.append(str(_l("We kennen geen gelegenheid \u201c%(value)s\u201d; die keuze is genegeerd.", value=_shown(printable))))
     filters.occasions = kept
 
-    cards = [_card(p) for p in _active_packages()]
+    cards = _active_package_cards(with_components)
     total_active = len(cards)
     if filters.terms:
         cards = [c for c in cards if matches(c.package.search_text or "", filters.terms)]
@@ -262,23 +315,24 @@ def list_packages(filters: PackageFilters) -> PackageListing:
     )
 
 
-def search_packages(query: str, limit: int = 4) -> tuple[list[PackageCard], int]:
+def search_packages(query: str, limit: int = 4, *, with_components: bool = False) -> tuple[list[PackageCard], int]:
     """Active packages matching the search words (for the product search page): the first ``limit`` cards,
-    available ones first, and how many match in all."""
+    available ones first, and how many match in all. ``with_components`` as for ``list_packages``."""
     terms = parse_query(query)
     if not terms:
         return [], 0
-    cards = [_card(p) for p in _active_packages() if matches(p.search_text or "", terms)]
+    cards = [c for c in _active_package_cards(with_components) if matches(c.package.search_text or "", terms)]
     cards.sort(key=lambda c: (not c.is_available, not c.package.featured))
     return cards[:limit], len(cards)
 
 
-def list_featured_packages(limit: int = 4) -> tuple[list[PackageCard], list[Occasion]]:
+def list_featured_packages(limit: int = 4, *, with_components: bool = False
+                            ) -> tuple[list[PackageCard], list[Occasion]]:
     """For the home page: active packages that can be ordered now, featured ones first; and the occasions that at
-    least one active package carries (for links), by position and name, read from the same packages."""
-    packages = _active_packages()
-    cards = [_card(p) for p in packages]
-    occasions = {o.id: o for p in packages for o in p.occasions}
+    least one active package carries (for links), by position and name, read from the same packages.
+    ``with_components`` as for ``list_packages``."""
+    cards = _active_package_cards(with_components)
+    occasions = {o.id: o for c in cards for o in c.package.occasions}
     return ([c for c in cards if c.is_available][:limit],
             sorted(occasions.values(), key=lambda o: (o.position, o.name)))
 

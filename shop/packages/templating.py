@@ -17,17 +17,21 @@ from shop.packages.prices import PricedThing, price_excl_vat
 def excl_vat_price(gross_cents: int | None, of: PricedThing) -> NetPrice | None:
     """Net and VAT of ``gross_cents`` spent on ``of`` (a product, a package, or VAT lines) when the logged-in
     visitor sees prices excluding VAT; None otherwise (guests, consumers) or when it cannot be told."""
-    if gross_cents is None:
+    if gross_cents is None or not visitor_sees_prices_excl_vat():
         return None
+    return price_excl_vat(gross_cents, of, shop_today())
+
+
+def visitor_sees_prices_excl_vat() -> bool:
+    """Whether this request's visitor sees prices excluding VAT (``shows_prices_excl_vat``): a view whose page
+    prices packages loads their components for it (each package's price is split over them)."""
     # The visitor Flask-Login loaded for this request, read once it is there: a page asks per price, and through
     # ``current_user`` each look costs more than the price's own text.
     context = _cv_app.get(None)
     user = context.g.__dict__.get("_login_user") if context is not None else None
     if user is None:
         user = current_user
-    if not getattr(user, "is_authenticated", False) or not shows_prices_excl_vat(user):
-        return None
-    return price_excl_vat(gross_cents, of, shop_today())
+    return bool(getattr(user, "is_authenticated", False)) and shows_prices_excl_vat(user)
 
 
 def init_app(app: Flask) -> None:

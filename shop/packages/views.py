@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from shop.core.i18n import current_language
 from shop.core.page_cache import shared_page
 from shop.packages.queries import get_package_page, list_packages, parse_package_filters
+from shop.packages.templating import visitor_sees_prices_excl_vat
 
 bp = Blueprint("packages", __name__)
 
@@ -14,7 +15,7 @@ bp = Blueprint("packages", __name__)
 @bp.get("")
 @shared_page
 def package_list():
-    listing = list_packages(parse_package_filters(request.args))
+    listing = list_packages(parse_package_filters(request.args), with_components=visitor_sees_prices_excl_vat())
     return render_template("packages/package_list.html", listing=listing, filters=listing.filters)
 
 

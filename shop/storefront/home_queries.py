@@ -170,10 +170,12 @@ def _with_counts(tops):
     return tops.add_columns(func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.category_id == Category.id)
 
 
-def get_home_page(today: date) -> HomePage:
+def get_home_page(today: date, *, with_package_components: bool = False) -> HomePage:
+    """Everything the home page shows. ``with_package_components``: for a visitor who sees prices excluding VAT
+    (``packages.queries.list_packages``)."""
     regions = list_regions_with_counts()
     categories = list_top_categories_with_counts()
-    packages, occasions = list_featured_packages(FEATURED_PACKAGES)
+    packages, occasions = list_featured_packages(FEATURED_PACKAGES, with_components=with_package_components)
     return HomePage(
         month=today.month,
         packages=packages,

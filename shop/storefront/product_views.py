@@ -13,6 +13,7 @@ from shop.catalog.product_queries import get_product_for_page, list_more_from_pr
 from shop.core.clock import shop_today
 from shop.core.page_cache import shared_page
 from shop.packages.queries import search_packages
+from shop.packages.templating import visitor_sees_prices_excl_vat
 from shop.storefront.views import bp
 
 
@@ -28,7 +29,8 @@ def product_list():
     # A search also looks through the gift packages (on the first page only), so "kerst" finds the hampers.
     package_cards, package_matches = ([], 0)
     if listing.filters.terms and listing.filters.page == 1:
-        package_cards, package_matches = search_packages(listing.filters.query)
+        package_cards, package_matches = search_packages(listing.filters.query,
+                                                         with_components=visitor_sees_prices_excl_vat())
     return render_template(
         "storefront/product_list.html", listing=listing, filters=listing.filters, sort_labels=SORT_LABELS,
         package_cards=package_cards, package_matches=package_matches,

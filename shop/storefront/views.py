@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 
 from shop.core.clock import shop_today
 from shop.core.page_cache import shared_page
+from shop.packages.templating import visitor_sees_prices_excl_vat
 from shop.storefront.home_queries import get_home_page
 
 bp = Blueprint("storefront", __name__)
@@ -23,7 +24,7 @@ def home():
     pickups, deliveries = pickup_days(now), delivery_days(now)
     return render_template(
         "storefront/home.html",
-        page=get_home_page(shop_today()),
+        page=get_home_page(shop_today(), with_package_components=visitor_sees_prices_excl_vat()),
         first_pickup=pickups[0] if pickups else None,
         first_delivery=deliveries[0] if deliveries else None,
         order_cutoff=get_settings().order_cutoff,

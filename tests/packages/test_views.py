@@ -392,3 +392,35 @@ def test_package_pages_use_a_fixed_number_of_queries(client, packages, db):
     assert "Extra hoeve 4" in html
     assert len(big_list) == len(small_list)
     assert len(big_page) == len(small_page)
+
+
+def test_list_cards_follow_every_change_of_their_components(client, packages, db):
+    """What a card shows of its components (available or not, how many products) is kept between visits until the
+    catalogue changes: a sale that sells a component out, stock coming back and a component added each show at the
+    next visit."""
+    from shop.inventory.models import MovementReason
+    from shop.inventory.services import adjust_stock
+
+    def card(slug: str) -> str:
+        html = _text(client.get("/pakketten"))
+        return html.split(f'href="/pakketten/{slug}"', 1)[1].split("</article>", 1)[0]
+
+    assert "Beschikbaar" in card("bierpakket") and "6 producten" in card("bierpakket")
+    beer = db.session.scalars(select(Product).where(Product.slug == "oudenaards-bruin")).one()
+
+    adjust_stock(beer.id, -35, MovementReason.CORRECTION)  # 40 -> 5: fewer than the box's six
+    db.session.commit()
+    assert "Tijdelijk uitverkocht" in card("bierpakket")
+    assert "Beschikbaar" in card("oudenaardse-smaken")  # two beers a box: still two boxes
+
+    adjust_stock(beer.id, 1, MovementReason.CORRECTION)  # back to six
+    db.session.commit()
+    assert "Beschikbaar" in card("bierpakket")
+
+    jam = db.session.scalars(select(Product).where(Product.slug == "aardbeienconfituur")).one()
+    package = db.session.scalars(select(PackageComponent).where(PackageComponent.product_id == beer.id,
+                                                                PackageComponent.quantity == 6)).one().package
+    package.components.append(PackageComponent(product=jam, quantity=2, position=5))
+    db.session.commit()
+    sold_out = card("bierpakket")
+    assert "8 producten" in sold_out and "Tijdelijk uitverkocht" in sold_out  # the jam is sold out
