@@ -31,6 +31,7 @@ from shop.catalog.models import (
 )
 from shop.catalog.product_filters import parse_page_number
 from shop.catalog.product_queries import PageLinks, card_options
+from shop.core.page_cache import until_catalogue_changes
 from shop.extensions import db
 
 MAX_VALUES_PER_FILTER = 40
@@ -267,17 +268,27 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         .exists()
     )
     top_id = func.coalesce(Category.parent_id, Category.id)
-    rows = db.session.execute(
-        union_all(
-            producer_counts("regions", Municipality.region_id, "regions"),
-            producer_counts("municipalities", Producer.municipality_id, "municipalities"),
-            producer_counts(
-                "categories", top_id, "categories",
-                (Category, offers),
-            ),
-            producer_counts("total", cast(null(), Integer), None, all_active=True),
-        )
-    ).all()
+
+    def count() -> list[tuple[str, int | None, int]]:
+        return [tuple(row) for row in db.session.execute(
+            union_all(
+                producer_counts("regions", Municipality.region_id, "regions"),
+                producer_counts("municipalities", Producer.municipality_id, "municipalities"),
+                producer_counts(
+                    "categories", top_id, "categories",
+                    (Category, offers),
+                ),
+                producer_counts("total", cast(null(), Integer), None, all_active=True),
+            )
+        )]
+
+    # The counts (plain numbers) only change with the catalogue: kept until it changes for the directory itself and
+    # for each single value chosen (a hundred or so sets at most), the links every page offers.
+    chosen = (tuple(region_ids), tuple(municipality_ids), tuple(category_ids))
+    if sum(len(ids) for ids in chosen) <= 1:
+        rows, _kept = until_catalogue_changes(f"producers:counts:{chosen}", count)
+    else:
+        rows = count()
     counts: dict[str, dict[int | None, int]] = {"regions": {}, "municipalities": {}, "categories": {}, "total": {}}
     for kind, key, count in rows:
         counts[kind][key] = count

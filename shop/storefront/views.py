@@ -9,8 +9,10 @@ from shop.core.clock import shop_today
 from shop.core.page_cache import shared_page
 from shop.packages.templating import visitor_sees_prices_excl_vat
 from shop.storefront.home_queries import get_home_page
+from shop.storefront.map_markup import map_overlay
 
 bp = Blueprint("storefront", __name__)
+bp.add_app_template_global(map_overlay, "map_overlay")
 
 
 @bp.get("/")

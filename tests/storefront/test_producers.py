@@ -413,3 +413,33 @@ def test_a_page_that_is_no_number_shows_the_first_with_a_notice(client, province
 
     assert "Ongeldig paginanummer; we tonen de eerste pagina." in html
     assert len(_listed(html)) == 4
+
+
+def test_directory_counts_and_map_follow_every_change_of_the_catalogue(client, province, db):
+    """The directory's counts (with no filter or one) and its map's markup are kept between visits until what they
+    show changes: a producer who stops, a product published and a producer renamed each show at the next visit."""
+    from shop.catalog.models import Product
+
+    def seen(path: str = "/producenten") -> tuple:
+        html = _text(client.get(path))
+        markers = re.findall(r'<a class="province-map__pin" href="/producenten/[^"]+">\s*<title>([^<]+)</title>', html)
+        return _facet(html, "streek", "meetjesland"), _facet(html, "categorie", "drank"), sorted(markers)
+
+    assert seen() == (("Meetjesland", 3), ("Drank", 1), ["Brouwerij De Moorsel", "Hoeve Dierickx",
+                                                         "Kaasmakerij Vermeulen", "Zuivelhoeve Bruggeman"])
+    assert seen("/producenten?streek=meetjesland")[1] is None  # its only beer is a draft
+
+    province["bruggeman"].active = False
+    db.session.commit()
+    assert seen() == (("Meetjesland", 2), ("Drank", 1), ["Brouwerij De Moorsel", "Hoeve Dierickx",
+                                                         "Kaasmakerij Vermeulen"])
+
+    beer = db.session.scalars(select(Product).where(Product.name == "Vergeten bier")).one()
+    beer.status = ProductStatus.PUBLISHED
+    db.session.commit()
+    assert seen()[1] == ("Drank", 2)
+    assert _facet(_text(client.get("/producenten?streek=meetjesland")), "categorie", "drank") == ("Drank", 1)
+
+    province["dierickx"].name = "Hoeve Dierickx-De Smet"
+    db.session.commit()
+    assert "Hoeve Dierickx-De Smet" in seen()[2]
