@@ -5,7 +5,7 @@ every language, from the same map: ``build_province_map`` remembers its maps by 
 the same object for the same content, which must not change. The markers and town names hold no text of the
 visitor's language, so their markup is a function of that map, whether it is compact, and the links' script root
 and host; it is kept per map object (held with it, so that its id is never another map's) for as long as the map is
-among the last ones drawn.
+among the last ones drawn, in the app's own memo (``app.extensions``: an app with other routes builds other links).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from shop.catalog.map import ProvinceMap
 TEMPLATE = "storefront/_map_overlay.html"
 MAX_KEPT = 64
 
-_kept: OrderedDict[tuple, tuple[ProvinceMap, Markup]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -34,16 +33,18 @@ def map_overlay(geometry: ProvinceMap, compact: bool) -> Markup:
         return _render(geometry, compact)
     key = (id(geometry), bool(compact), adapter.script_name, adapter.server_name, adapter.subdomain,
            adapter.url_scheme)
+    kept: OrderedDict[tuple, tuple[ProvinceMap, Markup]] = current_app.extensions.setdefault("map_overlays",
+                                                                                             OrderedDict())
     with _lock:
-        hit = _kept.get(key)
+        hit = kept.get(key)
         if hit is not None and hit[0] is geometry:
-            _kept.move_to_end(key)
+            kept.move_to_end(key)
             return hit[1]
     markup = _render(geometry, compact)
     with _lock:
-        _kept[key] = (geometry, markup)
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
+        kept[key] = (geometry, markup)
+        while len(kept) > MAX_KEPT:
+            kept.popitem(last=False)
     return markup
 
 
