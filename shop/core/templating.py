@@ -18,6 +18,17 @@ def tr(obj, field: str = "name") -> str:
     return obj.t(field, current_language()) if obj is not None else ""
 
 
+def links_context() -> tuple | None:
+    """What a path built by ``url_for`` in this request depends on besides its endpoint and values: the URL adapter's
+    script root, host, subdomain and scheme; None outside a request. The key of markup that holds links and is kept
+    between requests (``UrlMemo``, the map's markers)."""
+    context = _cv_request.get(None)
+    adapter = context.url_adapter if context is not None else None
+    if adapter is None:
+        return None
+    return (adapter.script_name, adapter.server_name, adapter.subdomain, adapter.url_scheme)
+
+
 class _Unkeyed(Exception):
     """A value the memo of URLs does not key on (the URL is built as usual)."""
 
@@ -52,16 +63,14 @@ class UrlMemo:
         self.urls: dict[tuple, str] = {}
 
     def __call__(self, endpoint: str, /, **values) -> str:
-        context = _cv_request.get(None)
-        if context is None or endpoint[:1] == "." or "_external" in values or "_scheme" in values \
-                or "_anchor" in values or "_method" in values:
+        if endpoint[:1] == "." or "_external" in values or "_scheme" in values or "_anchor" in values \
+                or "_method" in values:
             return self.build(endpoint, **values)
-        adapter = context.url_adapter
-        if adapter is None:
+        links = links_context()
+        if links is None:
             return self.build(endpoint, **values)
         try:
-            key = (adapter.script_name, adapter.server_name, adapter.subdomain, adapter.url_scheme, endpoint,
-                   *[(name, _frozen(value)) for name, value in values.items()])
+            key = (*links, endpoint, *[(name, _frozen(value)) for name, value in values.items()])
         except _Unkeyed:
             return self.build(endpoint, **values)
         url = self.urls.get(key)

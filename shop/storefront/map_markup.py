@@ -14,10 +14,10 @@ import threading
 from collections import OrderedDict
 
 from flask import current_app
-from flask.globals import _cv_request
 from markupsafe import Markup
 
 from shop.catalog.map import ProvinceMap
+from shop.core.templating import links_context
 
 TEMPLATE = "storefront/_map_overlay.html"
 MAX_KEPT = 64
@@ -27,12 +27,10 @@ _lock = threading.Lock()
 
 def map_overlay(geometry: ProvinceMap, compact: bool) -> Markup:
     """The markup of ``geometry``'s markers (links to the producers' pages unless ``compact``) and town names."""
-    context = _cv_request.get(None)
-    adapter = context.url_adapter if context is not None else None
-    if adapter is None or current_app.jinja_env.auto_reload:  # templates reloaded when changed (debug): none kept
+    links = links_context()
+    if links is None or current_app.jinja_env.auto_reload:  # templates reloaded when changed (debug): none kept
         return _render(geometry, compact)
-    key = (id(geometry), bool(compact), adapter.script_name, adapter.server_name, adapter.subdomain,
-           adapter.url_scheme)
+    key = (id(geometry), bool(compact), *links)
     kept: OrderedDict[tuple, tuple[ProvinceMap, Markup]] = current_app.extensions.setdefault("map_overlays",
                                                                                              OrderedDict())
     with _lock:
