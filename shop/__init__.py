@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    _limits_checked_where_any_apply(app, limiter)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
@@ -99,6 +100,26 @@ def _init_extensions(app: Flask) -> None:
     from shop.accounts.auth import load_user
 
     login_manager.user_loader(load_user)
+
+
+def _limits_checked_where_any_apply(app: Flask, limiter) -> None:
+    """Flask-Limiter's check before every request (default, application, blueprint and meta limits, the in-memory
+    fallback's limits) runs only while any such limit is configured. The shop sets none: its limits are on routes
+    (``@limiter.limit``), each checked by its route's own wrapper. Without this, every request (an add-to-cart too)
+    paid ~40-70 µs to find no limit. Read on each request (a few attribute reads), so a limit configured later
+    applies at once."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    index = hooks.index(check)  # registered by limiter.init_app
+
+    def check_request_limit():
+        manager = limiter.limit_manager
+        if (manager._default_limits or manager._application_limits or manager._blueprint_limits
+                or manager._endpoint_hints or limiter._meta_limits or limiter._in_memory_fallback):
+            return check()
+        return None
+
+    hooks[index] = check_request_limit
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,0 +1,37 @@
+"""Rate limits: a limit set for a whole blueprint, the app or by default is checked before every request it covers
+(the app skips Flask-Limiter's check before a request only while no such limit is configured)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop.extensions import limiter
+from tests.factories import make_product
+
+
+@pytest.fixture
+def cart_blueprint_limited(app):
+    limiter.reset()
+    limiter.limit("2 per minute")(app.blueprints["cart"])
+    try:
+        yield
+    finally:
+        limiter.limit_manager._blueprint_limits.pop("cart", None)
+        limiter.reset()
+
+
+def test_a_blueprint_limit_applies_to_adding_to_the_cart(client, db, cart_blueprint_limited):
+    product = make_product("Hoevekaas", stock=10)
+    db.session.commit()
+    answers = [client.post("/winkelmand/toevoegen", data={"product_id": str(product.id), "quantity": "1"})
+               for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [303, 303, 429]
+
+
+def test_without_such_limits_adding_to_the_cart_is_not_limited(client, db):
+    limiter.reset()
+    product = make_product("Hoevekaas", stock=10)
+    db.session.commit()
+    answers = [client.post("/winkelmand/toevoegen", data={"product_id": str(product.id), "quantity": "1"})
+               for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {303}
