@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 
-from shop.cart.forms import AddToCartForm, CartForm, QuantityError, parse_quantity
+from shop.cart.forms import CartForm, QuantityError, parse_quantity, read_add_to_cart
 from shop.cart.models import Cart
 from shop.cart.services import (
     MAX_LINE_QUANTITY,
@@ -106,25 +107,34 @@ def show():
     return _render_cart()
 
 
+def _posted_fields():
+    """The posted fields, as Flask-WTF hands them to a form: files and form, the form, a JSON body, or None."""
+    if request.files:
+        return CombinedMultiDict((request.files, request.form))
+    if request.form:
+        return request.form
+    if request.is_json:
+        return ImmutableMultiDict(request.get_json())
+    return None
+
+
 @bp.post("/winkelmand/toevoegen")
 def add():
-    form = AddToCartForm()
-    back = local_path(form.next.data) or url_for("cart.show")
-    if not form.validate_on_submit():
-        for messages in form.errors.values():
-            flash(str(messages[0]), "error")
-            break
+    asked = read_add_to_cart(_posted_fields())
+    back = local_path(asked.next) or url_for("cart.show")
+    if asked.error is not None:
+        flash(asked.error, "error")
         return redirect(back, code=303)
-    kind, item_id = form.item
+    kind, item_id = asked.item
     try:
         # A new visitor's cart is stored with its first line, after every check: the write takes only the moment
         # of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
         cart = get_cart(cart_token())
         if cart is None:
-            added = add_to_new_cart(**{f"{kind}_id": item_id}, quantity=form.quantity.data)
+            added = add_to_new_cart(**{f"{kind}_id": item_id}, quantity=asked.quantity)
             name, total, token = added.name, added.quantity, added.token
         else:
-            line = add_item(cart, **{f"{kind}_id": item_id}, quantity=form.quantity.data)
+            line = add_item(cart, **{f"{kind}_id": item_id}, quantity=asked.quantity)
             name = _item_name(line)
             total = line.quantity
             token = cart.token  # read before the commit, which expires it (reading it after costs a query)
@@ -133,7 +143,7 @@ def add():
         db.session.rollback()
         flash(str(error), "error")
         return redirect(back, code=303)
-    added = form.quantity.data
+    added = asked.quantity
     if total > added:
         flash(_("%(quantity)d × %(name)s toegevoegd aan je winkelmand (er zitten er nu %(total)d in).",
                 quantity=added, name=name, total=total), "success")
