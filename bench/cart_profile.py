@@ -135,14 +135,17 @@ def serve(args) -> None:
         try:
             for _ in range(args.runs):
                 before = _cpu_seconds(workers)
+                before_split = _cpu_split(workers)
                 done = subprocess.run(["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s",
                                        "--timeout", "30s", "-s", handle.name, server.url + "/winkelmand/toevoegen"],
                                       capture_output=True, text=True, env=os.environ | {"BENCH_CART_PAIRS": str(pairs)})
                 run = parse_wrk(done.stdout + done.stderr)
                 settle(server.url)
                 cpu = _cpu_seconds(workers) - before
+                user, system = (after - earlier for after, earlier in zip(_cpu_split(workers), before_split, strict=True))
+                per = 1000 / max(1, run.requests)
                 print(f"  {run.rps:8.1f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  "
-                      f"worker CPU {cpu / max(1, run.requests) * 1000:.3f} ms per request "
+                      f"worker CPU {cpu * per:.3f} ms per request (user {user * per:.3f}, system {system * per:.3f}) "
                       f"({run.requests} requests, {run.errors} errors, {run.non_2xx_3xx} non-2xx/3xx)")
         finally:
             os.unlink(handle.name)
@@ -169,14 +172,21 @@ def _children(pid: int) -> list[int]:
 
 def _cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time of these processes so far."""
+    return sum(_cpu_split(pids))
+
+
+def _cpu_split(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU time of these processes so far, apart."""
     import os
 
-    ticks = 0
+    user = system = 0
     for pid in pids:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rpartition(")")[2].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        user += int(fields[11])
+        system += int(fields[12])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return user / ticks, system / ticks
 
 
 def _first_product_path(app) -> str:
