@@ -23,6 +23,15 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 NO_STORE = "private, no-store"
+# The headers every response carries unless its view set them: (lower-case name, name, value).
+SECURITY_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    )
+)
 PUBLIC_FILE_ENDPOINTS = frozenset({"static", "core.media"})
 
 
@@ -106,11 +115,19 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        headers = response.headers
+        # Each security header a view did not set itself: the response's header names read once (a few), instead of
+        # a search of them per header.
+        present = {name.lower() for name in headers.keys()}
+        for lower, name, value in SECURITY_HEADERS:
+            if lower not in present:
+                headers.add(name, value)
         if is_personal_response():
-            response.headers["Cache-Control"] = NO_STORE  # also over what a view set: never looser
-            response.headers.pop("Expires", None)
-            response.vary.add("Cookie")
+            headers["Cache-Control"] = NO_STORE  # also over what a view set: never looser
+            if "expires" in present:
+                headers.pop("Expires", None)
+            if "vary" not in present:
+                headers["Vary"] = "Cookie"
+            else:
+                response.vary.add("Cookie")
         return response
