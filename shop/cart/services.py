@@ -389,10 +389,11 @@ def add_to_new_cart(*, product_id: int | None = None, package_id: int | None = N
     """
     quantity = _check_quantity(quantity)
     if product_id is not None and package_id is None and isinstance(product_id, int):
-        item = db.session.connection().execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
+        connection = db.session.connection()
+        item = connection.execute(_NEW_CART_PRODUCT, {"product_id": product_id}).first()
         if item is not None and item.for_sale and item.stock >= quantity:
             name = Translated.t(item, "name", current_language())  # the row has what t() reads: name, translations
-            return _store_new_cart(name, quantity, product_id=product_id)
+            return _store_new_cart(name, quantity, product_id=product_id, connection=connection)
     elif package_id is not None and product_id is None and isinstance(package_id, int):
         package = _load_package(package_id)
         if package is not None and _is_sellable(package):
@@ -403,10 +404,11 @@ def add_to_new_cart(*, product_id: int | None = None, package_id: int | None = N
     return Addition(cart.token, _name(_line_item(line)), line.quantity)
 
 
-def _store_new_cart(name: str, quantity: int, *, product_id: int | None = None,
-                    package_id: int | None = None) -> Addition:
-    """A new cart with one line, checked before: two INSERTs in the session's transaction."""
-    connection = db.session.connection()
+def _store_new_cart(name: str, quantity: int, *, product_id: int | None = None, package_id: int | None = None,
+                    connection=None) -> Addition:
+    """A new cart with one line, checked before: two INSERTs in the session's transaction (on ``connection``, the
+    session's connection when the caller has it already)."""
+    connection = connection if connection is not None else db.session.connection()
     token = new_token()
     cart_id = connection.execute(_INSERT_CART, {"token": token}).inserted_primary_key[0]
     connection.execute(_INSERT_LINE, {"cart_id": cart_id, "product_id": product_id, "package_id": package_id,
