@@ -107,17 +107,19 @@ def _limits_checked_where_any_apply(app: Flask, limiter) -> None:
     fallback's limits) runs only while any such limit is configured. The shop sets none: its limits are on routes
     (``@limiter.limit``), each checked by its route's own wrapper. Without this, every request (an add-to-cart too)
     paid ~40-70 µs to find no limit. Read on each request (a few attribute reads), so a limit configured later
-    applies at once."""
-    check = limiter._check_request_limit
+    applies at once. It reads Flask-Limiter's private attributes (4.x); should they change, every request is
+    checked again as Flask-Limiter does by itself (tests/core/test_rate_limits.py)."""
     hooks = app.before_request_funcs.setdefault(None, [])
-    index = hooks.index(check)  # registered by limiter.init_app
+    index = hooks.index(limiter._check_request_limit)  # registered by limiter.init_app
 
     def check_request_limit():
-        manager = limiter.limit_manager
-        if (manager._default_limits or manager._application_limits or manager._blueprint_limits
-                or manager._endpoint_hints or limiter._meta_limits or limiter._in_memory_fallback):
-            return check()
-        return None
+        try:
+            manager = limiter.limit_manager
+            configured = (manager._default_limits or manager._application_limits or manager._blueprint_limits
+                          or manager._endpoint_hints or limiter._meta_limits or limiter._in_memory_fallback)
+        except AttributeError:  # Flask-Limiter's internals changed (an upgrade): check every request, as it does
+            configured = True
+        return limiter._check_request_limit() if configured else None
 
     hooks[index] = check_request_limit
 

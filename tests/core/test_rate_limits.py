@@ -35,3 +35,21 @@ def test_without_such_limits_adding_to_the_cart_is_not_limited(client, db):
     answers = [client.post("/winkelmand/toevoegen", data={"product_id": str(product.id), "quantity": "1"})
                for _ in range(5)]
     assert {answer.status_code for answer in answers} == {303}
+
+
+
+def test_a_changed_flask_limiter_gets_its_check_before_every_request(client, db, monkeypatch):
+    """Should an upgrade rename the internals the app reads, Flask-Limiter's check runs before every request again
+    (as it does by itself) instead of the request failing."""
+    calls = []
+    monkeypatch.delattr(limiter, "_meta_limits")
+    monkeypatch.setattr(limiter, "_check_request_limit", lambda: calls.append("checked"))
+    assert client.get("/producten").status_code == 200
+    assert calls == ["checked"]
+
+
+def test_without_such_limits_flask_limiter_check_is_skipped(client, db, monkeypatch):
+    calls = []
+    monkeypatch.setattr(limiter, "_check_request_limit", lambda: calls.append("checked"))
+    assert client.get("/producten").status_code == 200
+    assert calls == []
