@@ -2,6 +2,9 @@
 
 import io
 
+import pytest
+from flask_babel import format_date
+from PIL import Image
 from sqlalchemy import func, select
 
 from shop.catalog.models import Product
@@ -9,6 +12,9 @@ from shop.extensions import db
 from shop.gifts import services
 from shop.gifts.models import GiftOrder
 from shop.orders.models import Order, OrderStatus
+from shop.scheduling.days import delivery_days
+from shop.scheduling.models import SlotKind
+from shop.scheduling.services import close_slot
 from tests.factories import log_in_as, make_user
 
 HEADER = "Naam;Bedrijf;Straat en nummer;Postcode;Gemeente;Land;Persoonlijke boodschap;Wat;Aantal;Gewenste datum"
@@ -175,3 +181,86 @@ def test_a_payment_that_cannot_start_cancels_the_order_and_the_list_is_a_draft_a
     draft = services.get_draft(gift_shop["company"])
     assert draft is not None and draft.order_id is None and len(draft.recipients) == 2
     assert "De betaling kon niet gestart worden" in client.get("/bedrijfsgeschenken").get_data(as_text=True)
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def test_the_page_notes_gifts_above_50_euro_excluding_vat_and_spirits(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    # Two Kerstpakketten (70,00, about 62 excl. VAT, with a jenever) to An; one box of pralines to Bo.
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;kerstpakket;2;", "Bo;;Kouter 1;9000;Gent;;;pralines;1;"))
+
+    page = _text(client.get("/bedrijfsgeschenken"))
+
+    assert ("1 ontvanger krijgt een geschenk van meer dan € 50,00 excl. btw. Op zulke geschenken kan een Belgisch "
+            "bedrijf de btw niet aftrekken.") in page
+    assert "De lijst bevat alcoholische dranken." in page
+
+
+def test_a_list_without_such_gifts_has_neither_note(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;"))
+
+    page = _text(client.get("/bedrijfsgeschenken"))
+
+    assert "btw niet aftrekken" not in page and "alcoholische dranken" not in page
+
+
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 60), "red").save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_the_card_keeps_the_common_message_and_a_logo_checked_like_a_product_photo(client, gift_shop):
+    log_in_as(client, gift_shop["company"])
+    client.get("/bedrijfsgeschenken")  # the draft list
+
+    refused = client.post("/bedrijfsgeschenken/kaart", content_type="multipart/form-data",
+                          data={"message": "Fijne feesten!", "logo": (io.BytesIO(b"<svg onload=alert(1)>"), "logo.png")})
+    db.session.expire_all()
+    gift = services.get_draft(gift_shop["company"])
+    assert refused.status_code == 422
+    assert "Dit bestand is geen foto die we kunnen lezen." in _text(refused)
+    assert (gift.common_message, gift.logo_key) == ("", None)
+
+    saved = client.post("/bedrijfsgeschenken/kaart", content_type="multipart/form-data",
+                        data={"message": "Fijne feesten!", "logo": (_png(), "logo.png")})
+    db.session.expire_all()
+    gift = services.get_draft(gift_shop["company"])
+    assert saved.status_code == 303
+    assert gift.common_message == "Fijne feesten!" and gift.logo_key.startswith("logos/")
+
+
+@pytest.mark.parametrize("meanwhile, message", [
+    ("day", "is de levering volzet. Kies een andere dag."),
+    ("stock", "Niet genoeg voorraad: de lijst vraagt 2 × Pralines, er zijn er 1."),
+], ids=["the day fills", "the product runs out"])
+def test_what_changes_between_the_checked_list_and_ordering_is_shown_at_its_rows_and_nothing_is_ordered(
+        client, gift_shop, meanwhile, message):
+    day = delivery_days()[0]
+    log_in_as(client, gift_shop["company"])
+    wanted = day.strftime("%d/%m/%Y")
+    _upload(client, _csv(f"An;;Veldstraat 1;9000;Gent;België;;pralines;1;{wanted}",
+                         f"Bo;;Kouter 1;9000;Gent;België;;pralines;1;{wanted}"))
+    assert "Bestel en betaal" in _text(client.get("/bedrijfsgeschenken"))
+    # Meanwhile staff close the day (or other buyers fill it), or the pralines sell out but one.
+    if meanwhile == "day":
+        close_slot(SlotKind.DELIVERY, day, None, by=None)
+    else:
+        db.session.get(Product, gift_shop["pralines"].id).stock = 1
+    db.session.commit()
+
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "pay"})
+    page = _text(client.get("/bedrijfsgeschenken"))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/bedrijfsgeschenken")
+    assert "2 rijen van de lijst moeten nog verbeterd worden. Er is niets besteld." in page
+    assert page.count(message) >= 2  # at both rows (and in the summary above the table)
+    if meanwhile == "day":
+        assert f"Op {format_date(day, 'EEEE d MMMM yyyy')} is de levering volzet" in page
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert services.get_draft(gift_shop["company"]).status == "draft"
