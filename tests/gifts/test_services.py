@@ -261,3 +261,32 @@ def test_an_unpaid_gift_order_cancelled_after_a_new_list_was_started_leaves_the_
 
     assert gift.status == GiftOrderStatus.PLACED
     assert services.get_draft(company).id == newer.id
+
+
+def test_a_quoted_gift_list_holds_its_parcels_until_the_quote_expires_then_frees_them_once(app, gift_shop, first_day):
+    from datetime import datetime, time, timedelta
+
+    from shop.core.clock import SHOP_TIMEZONE
+    from shop.orders.quotes import make_quote
+    from shop.payments.transfers import expire_quotes_and_transfers
+
+    app.config["SHOP_SETTINGS"] = {**app.config.get("SHOP_SETTINGS", {}), "quote_min_cents": 1000}
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An"), row(name="Bo")])
+    order = services.place_gift_order(gift, by=company)
+    make_quote(order, now=shop_now(), by=company)
+    db.session.commit()
+    last_evening = datetime.combine(order.quote_valid_until, time(23, 0), tzinfo=SHOP_TIMEZONE)
+
+    on_last_day = expire_quotes_and_transfers(last_evening)
+    held = _booked(first_day)
+    first = expire_quotes_and_transfers(last_evening + timedelta(hours=2))
+    again = expire_quotes_and_transfers(last_evening + timedelta(days=1))
+
+    assert (on_last_day.quotes, held) == ([], 2)
+    assert (first.quotes, again.quotes) == ([order.number], [])
+    db.session.expire_all()
+    assert _booked(first_day) == 0
+    assert [b.released_at is not None for b in bookings_of(order.id)] == [True, True]
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50

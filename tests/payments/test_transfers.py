@@ -30,6 +30,7 @@ from shop.payments.transfers import (
     find_order_by_reference,
     mark_transfer_received,
 )
+from shop.scheduling.services import bookings_of
 from tests.factories import make_quote_order, make_staff
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -150,6 +151,30 @@ def test_an_unpaid_transfer_order_expires_after_its_term_and_grace_freeing_its_s
         StockMovement.product_id == product_id, StockMovement.reason == MovementReason.CANCEL)).all()) == 1
     [mail] = _mails("order_cancelled")
     assert "we ontvingen je overschrijving niet binnen de betaaltermijn" in mail.body_text
+
+
+def _held_hour(order) -> tuple[int, bool]:
+    """(units booked in the order's pickup hour, whether the order's booking is still held)."""
+    db.session.expire_all()
+    [booking] = bookings_of(order.id)
+    return booking.slot.booked, booking.released_at is None
+
+
+def test_a_quote_holds_its_pickup_hour_while_quoted_and_awaiting_the_transfer_then_expiry_frees_it_once(db):
+    order = make_quote_order()
+    db.session.commit()
+    quoted = _held_hour(order)
+    accept_quote(order, now=ACCEPTED_AT)
+    db.session.commit()
+    accepted = _held_hour(order)
+
+    expire_quotes_and_transfers(datetime(2026, 12, 26, 12, 0, tzinfo=BRUSSELS))  # within the grace
+    in_grace = _held_hour(order)
+    expire_quotes_and_transfers(datetime(2026, 12, 27, 0, 30, tzinfo=BRUSSELS))
+    expire_quotes_and_transfers(datetime(2026, 12, 28, 0, 30, tzinfo=BRUSSELS))
+
+    assert (quoted, accepted, in_grace) == ((1, True), (1, True), (1, True))
+    assert _held_hour(order) == (0, False)
 
 
 def test_reconcile_never_cancels_or_asks_about_a_transfer_order(app, db):
