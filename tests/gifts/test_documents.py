@@ -76,3 +76,26 @@ def test_the_invoice_has_an_annex_listing_the_recipients(gift_shop, first_day):
                for r in annex)
     assert any(r[:2] == ["2", "Bo, <b>Anker</b>"] and r[-1] == "2 × Pralines" for r in annex)
     assert "€" not in _text(annex)
+
+
+def test_the_invoice_of_a_gift_order_is_valid_peppol_ubl_with_the_annex_embedded(gift_shop, ubl_validator):
+    from lxml import etree
+
+    from shop.invoicing.ubl import render_ubl
+    from shop.invoicing.validation import validate_ubl
+
+    order = _order(gift_shop)
+    payment_succeeded(order, payment_intent_id="pi_gift", actor="stripe")
+    invoice = issue_invoice(order)
+    pdf = render_invoice_pdf(invoice)
+
+    xml = render_ubl(invoice, pdf)
+
+    assert [str(finding) for finding in validate_ubl(xml)] == []  # not even a warning
+    root = etree.fromstring(xml)
+    ns = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+          "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    inclusive = root.findtext("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", namespaces=ns)
+    assert round(float(inclusive) * 100) == order.total_cents == invoice.total_cents
+    assert root.xpath("//cbc:EmbeddedDocumentBinaryObject/@mimeCode", namespaces=ns) == ["application/pdf"]
+    assert "Bijlage bij factuur" in _text(pdf_rows(render_invoice_pdf(invoice, compress=False)))
