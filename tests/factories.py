@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shop.catalog.allergens import Presence
@@ -488,15 +488,20 @@ def make_company_order_data(**overrides):
     return make_order_data(**fields)
 
 
-def make_quote_order(*items: tuple[Product | Package, int], now: datetime = QUOTE_PLACED_AT, by=None, **kwargs):
+def make_quote_order(*items: tuple[Product | Package, int], now: datetime = QUOTE_PLACED_AT, by=None,
+                     pickup_date: date | None = None, **kwargs):
     """A company's order placed and turned into a quote (shop.orders.quotes.make_quote) on ``now``; by default
-    12 × a gift box of 50,00 (6 % VAT, stock 20): 600,00."""
+    12 × a gift box of 50,00 (6 % VAT, stock 20): 600,00, picked up on the first pickup day five weeks on (so
+    that the quote's validity, the transfer's term and its grace all end before the day: shop.scheduling's
+    settle_by)."""
     from shop.orders.quotes import make_quote
     from shop.scheduling.days import pickup_days
 
     if not items:
         items = ((make_product("Relatiegeschenk", price_cents=5000, stock=20), 12),)
-    data = make_company_order_data(pickup_date=pickup_days(now)[0])
+    if pickup_date is None:
+        pickup_date = next(day for day in pickup_days(now) if day >= now.date() + timedelta(days=35))
+    data = make_company_order_data(pickup_date=pickup_date)
     order = make_order(*items, data=data, by=by, now=now, **kwargs)
     make_quote(order, now=now, by=by)
     db.session.flush()

@@ -6,7 +6,7 @@ Rules kept here:
 - A quote is an order placed with place_order (or built by another path, e.g. a gift order with many
   recipients) and turned into a quote at once, before any payment started: ``make_quote`` gives it a number in
   its own series (OFF-<year>-<six digits>, shop.core.numbering), a last day of validity (Brussels time,
-  ``quote_validity_days``), marks it to be paid by bank transfer, and moves it pending_payment -> quoted
+  ``quote_validity_days``, and never after the last day to settle a pickup hour or delivery day it holds), marks it to be paid by bank transfer, and moves it pending_payment -> quoted
   through the lifecycle, whose effect queues the quote mail (the PDF is attached by shop.invoicing).
 - Its stock (and what else the lifecycle's cancel effect frees) is held while it is quoted and given back
   exactly once when it is declined or expires (quoted -> cancelled). Accepting it is payment's business
@@ -28,6 +28,7 @@ from shop.core.settings import get_settings
 from shop.extensions import db
 from shop.orders.lifecycle import ConcurrentChange, transition
 from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatus
+from shop.scheduling.services import settle_by
 
 
 class QuoteRefused(DomainError):
@@ -50,7 +51,8 @@ def can_request_quote(total_cents: int, *, is_company: bool) -> bool:
 def make_quote(order: Order, *, now: datetime, by=None, actor: str = "customer") -> Order:
     """Turn a freshly placed order (pending payment, no payment started) into a quote, in the caller's
     transaction: quote number, validity (``quote_validity_days`` from ``now``'s day in Brussels, through that
-    day), paid by transfer once accepted; pending_payment -> quoted, which queues the quote mail.
+    day; no later than the last day to settle the slots it holds, shop.scheduling.services.settle_by), paid by
+    transfer once accepted; pending_payment -> quoted, which queues the quote mail.
 
     Raises QuoteRefused (not a company's order, below ``quote_min_cents``, or a payment already started);
     the caller rolls back.
@@ -63,7 +65,9 @@ def make_quote(order: Order, *, now: datetime, by=None, actor: str = "customer")
         raise QuoteRefused(_l("Van deze bestelling kan geen offerte meer gemaakt worden."))
     day = shop_day(now)
     order.payment_provider = PaymentProvider.TRANSFER
-    order.quote_valid_until = day + timedelta(days=get_settings().quote_validity_days)
+    valid_until = day + timedelta(days=get_settings().quote_validity_days)
+    held_until = settle_by(order.id)  # a pickup hour or delivery day it holds must not pass while it is quoted
+    order.quote_valid_until = min(valid_until, held_until) if held_until is not None else valid_until
     order.quote_number = format_quote_number(day.year, next_value(f"quote-{day.year}"))
     db.session.flush()
     transition(order, OrderStatus.QUOTED, by=by, actor=actor, note=f"Offerte {order.quote_number}")

@@ -36,6 +36,7 @@ from shop.orders.models import Order, OrderStatus, PaymentProvider, PaymentStatu
 from shop.orders.quotes import QuoteNotOpen, cancel_expired, expire_quote, is_quote_open, list_expired_quotes
 from shop.payments.models import BankTransfer
 from shop.payments.services import payment_succeeded
+from shop.scheduling.services import orders_past_settling, settle_by
 
 # The number inside an order's structured reference: this plus the order's id. Invoice references are made from
 # <year><sequence> (2026000123, shop.invoicing.ubl.transfer_reference), far below, so the two never meet.
@@ -84,7 +85,8 @@ def find_order_by_reference(text: str | None) -> Order | None:
 
 def accept_quote(order: Order, *, now: datetime, by=None, actor: str = "customer") -> Order:
     """The customer accepts an open quote: quoted -> pending_payment, to be paid by transfer with its structured
-    reference by its due date (``transfer_term_days`` after ``now``'s day); the payment mail is queued.
+    reference by its due date (``transfer_term_days`` after ``now``'s day, or the last day to settle the slots it
+    holds when that comes first: shop.scheduling.services.settle_by); the payment mail is queued.
 
     Raises QuoteNotOpen (answered, cancelled or past its last day) or ConcurrentChange; nothing changes then.
     """
@@ -95,7 +97,9 @@ def accept_quote(order: Order, *, now: datetime, by=None, actor: str = "customer
                note=f"Offerte {order.quote_number} aanvaard: betaling met overschrijving")
     order.payment_provider = PaymentProvider.TRANSFER
     order.transfer_reference = transfer_reference_for(order)
-    order.payment_due_date = today + timedelta(days=get_settings().transfer_term_days)
+    due = today + timedelta(days=get_settings().transfer_term_days)
+    held_until = settle_by(order.id)  # a held pickup hour or delivery day must not pass while the money is awaited
+    order.payment_due_date = min(due, held_until) if held_until is not None else due
     order.payment_status = PaymentStatus.UNPAID
     db.session.flush()
     notifications.transfer_requested(order)
@@ -166,24 +170,31 @@ def mark_transfer_received(order: Order, amount_cents: int, *, by) -> Booking:
 
 
 def list_overdue_transfers(today: date) -> list[Order]:
-    """Orders waiting for a transfer whose due date plus ``transfer_grace_days`` has passed."""
+    """Orders waiting for a transfer whose due date plus ``transfer_grace_days`` has passed, or whose held pickup
+    hour or delivery day can no longer be settled (past ``settle_by``: no grace then, the day would pass)."""
     last_due = today - timedelta(days=get_settings().transfer_grace_days)
+    awaiting = (Order.status == OrderStatus.PENDING_PAYMENT) & (Order.payment_provider == PaymentProvider.TRANSFER)
+    late_for_a_slot = orders_past_settling(select(Order.id).where(awaiting), today)
     return list(db.session.scalars(
-        select(Order)
-        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_provider == PaymentProvider.TRANSFER,
-               Order.payment_due_date < last_due)
+        select(Order).where(awaiting, (Order.payment_due_date < last_due) | Order.id.in_(late_for_a_slot))
         .order_by(Order.id)
     ))
 
 
 def expire_transfer(order: Order, *, today: date) -> bool:
-    """Cancel an order whose transfer did not come in time (its stock back once, the customer mailed). False when
-    it is not (or no longer) such an order."""
+    """Cancel an order whose transfer did not come in time (its stock and slots back once, the customer mailed):
+    past its due date and the grace days, or past the last day to settle a slot it holds. False when it is not
+    (or no longer) such an order."""
     grace = timedelta(days=get_settings().transfer_grace_days)
-    if not is_awaiting_transfer(order) or order.payment_due_date is None or today <= order.payment_due_date + grace:
+    if not is_awaiting_transfer(order) or order.payment_due_date is None:
         return False
-    return cancel_expired(order, note=f"Overschrijving niet ontvangen (te betalen tegen "
-                                      f"{order.payment_due_date.isoformat()})")
+    if today > order.payment_due_date + grace:
+        why = f"te betalen tegen {order.payment_due_date.isoformat()}"
+    elif order.id in orders_past_settling([order.id], today):
+        why = f"niet betaald vóór {settle_by(order.id).isoformat()}, de laatste dag voor het gekozen afhaal- of leveringsmoment"
+    else:
+        return False
+    return cancel_expired(order, note=f"Overschrijving niet ontvangen ({why})")
 
 
 @dataclass(frozen=True)

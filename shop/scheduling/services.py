@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from shop.core.audit import record_action
 from shop.core.clock import shop_now
@@ -312,6 +312,35 @@ def bookings_of(order_id: int) -> list[SlotBooking]:
     return list(db.session.scalars(
         select(SlotBooking).join(Slot).where(SlotBooking.order_id == order_id)
         .options(selectinload(SlotBooking.slot)).order_by(Slot.day, Slot.start_time, SlotBooking.id)
+    ))
+
+
+def _lead_days(kind: SlotKind, settings: ShopSettings) -> int:
+    return settings.lead_time_days if kind == SlotKind.PICKUP else settings.delivery_lead_time_days
+
+
+def settle_by(order_id: int, settings: ShopSettings | None = None) -> date | None:
+    """The last shop day on which an order holding slots can still be settled (its quote accepted, its transfer
+    paid): the day an order for its earliest held slot could last be placed, that slot's day less its kind's lead
+    time (days.py). None when it holds no slot. A quote's validity and a transfer's term end by then, so that a
+    held day never passes while the order waits for its customer."""
+    settings = settings or get_settings()
+    earliest = db.session.execute(
+        select(Slot.kind, func.min(Slot.day)).join(SlotBooking)
+        .where(SlotBooking.order_id == order_id, SlotBooking.released_at.is_(None)).group_by(Slot.kind)
+    ).all()
+    days = [day - timedelta(days=_lead_days(kind, settings)) for kind, day in earliest]
+    return min(days) if days else None
+
+
+def orders_past_settling(order_ids, today: date, settings: ShopSettings | None = None) -> set[int]:
+    """Those of ``order_ids`` (ids, or a select of them) holding a slot whose last day to settle (``settle_by``)
+    is before ``today``. One query."""
+    settings = settings or get_settings()
+    late = [(Slot.kind == kind) & (Slot.day < today + timedelta(days=_lead_days(kind, settings))) for kind in SlotKind]
+    return set(db.session.scalars(
+        select(SlotBooking.order_id).join(Slot).distinct()
+        .where(SlotBooking.order_id.in_(order_ids), SlotBooking.released_at.is_(None), or_(*late))
     ))
 
 

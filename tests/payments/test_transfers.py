@@ -3,13 +3,14 @@ card payment's lifecycle, its expiry, and Stripe's code never touching these ord
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from shop.catalog.models import Product
+from shop.core.settings import get_settings
 from shop.core.structured_reference import is_structured_reference
 from shop.extensions import db
 from shop.inventory.models import MovementReason, StockMovement
@@ -30,6 +31,7 @@ from shop.payments.transfers import (
     find_order_by_reference,
     mark_transfer_received,
 )
+from shop.scheduling.days import pickup_days
 from shop.scheduling.services import bookings_of
 from tests.factories import make_quote_order, make_staff
 
@@ -175,6 +177,47 @@ def test_a_quote_holds_its_pickup_hour_while_quoted_and_awaiting_the_transfer_th
 
     assert (quoted, accepted, in_grace) == ((1, True), (1, True), (1, True))
     assert _held_hour(order) == (0, False)
+
+
+
+def _near_quote():
+    """A quote placed on 7 December for the first pickup day at least ten days on: its last day to settle (the
+    day less the two days' lead time) comes before the quote's fourteen days and the transfer's term."""
+    placed = datetime(2026, 12, 7, 10, 0, tzinfo=BRUSSELS)
+    day = next(day for day in pickup_days(placed) if day >= date(2026, 12, 17))
+    order = make_quote_order(now=placed, pickup_date=day)
+    db.session.commit()
+    return order, day
+
+
+def test_a_quote_for_a_near_day_is_valid_and_its_transfer_due_until_the_last_day_to_order_for_that_day(db):
+    order, day = _near_quote()
+    last = day - timedelta(days=get_settings().lead_time_days)
+    quoted_until = order.quote_valid_until
+    accept_quote(order, now=ACCEPTED_AT)
+    db.session.commit()
+
+    assert last < date(2026, 12, 21)  # before the quote's 14 days and the transfer's term would end
+    assert (quoted_until, order.payment_due_date) == (last, last)
+
+
+def test_a_transfer_not_paid_by_the_last_day_for_its_pickup_hour_expires_without_grace_freeing_it_once(db):
+    order, day = _near_quote()
+    accept_quote(order, now=ACCEPTED_AT)
+    db.session.commit()
+    last = day - timedelta(days=get_settings().lead_time_days)
+
+    on_last_day = expire_quotes_and_transfers(datetime.combine(last, time(23, 30), tzinfo=BRUSSELS))
+    held = _held_hour(order)
+    after = expire_quotes_and_transfers(datetime.combine(last + timedelta(days=1), time(0, 30), tzinfo=BRUSSELS))
+    again = expire_quotes_and_transfers(datetime.combine(last + timedelta(days=2), time(0, 30), tzinfo=BRUSSELS))
+
+    assert (on_last_day.transfers, after.transfers, again.transfers) == ([], [order.number], [])
+    assert held == (1, True)
+    assert _held_hour(order) == (0, False)
+    assert order.status == OrderStatus.CANCELLED
+    assert any("de laatste dag voor het gekozen afhaal- of leveringsmoment" in (t.note or "")
+               for t in order.transitions)
 
 
 def test_reconcile_never_cancels_or_asks_about_a_transfer_order(app, db):
