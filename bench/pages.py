@@ -80,8 +80,10 @@ def count_in_process(url: str, pages: list[Page]) -> dict[str, dict]:
     from shop import create_app
     from shop.extensions import db
 
+    # The facet index built in the first request that needs it, as before it was built in a thread of its own: the
+    # first visit's count holds the build's statements, and no thread's statements mix with a later page's.
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "STRIPE_SECRET_KEY": None,
+                      "STRIPE_SECRET_KEY": None, "FACET_INDEX_IN_BACKGROUND": False,
                       "LOG_LEVEL": "WARNING"})
     logging.getLogger("shop").setLevel(logging.WARNING)  # no line per request of the counting
     counted = {"n": 0}
