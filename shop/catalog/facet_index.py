@@ -71,7 +71,8 @@ from shop.core.page_cache import PENDING, before_generation_bump
 from shop.extensions import db
 
 ONE = 49  # ord("1")
-CHUNK = 8192  # positions tested at once while walking an order for a page
+CHUNK = 8192  # positions skipped at once by their bits while walking an order for a page
+STEP = 1024  # positions of the block a page starts in tested at once (a page of 24 rarely needs more)
 MAX_KEPT = 256  # price bounds and search terms whose bits an index keeps (a robot's searches cannot fill memory)
 
 
@@ -127,6 +128,10 @@ class FacetIndex:
     # per build: a product's search text and name change with a build only (kept when the stock is brought up to
     # date, like every field but the stock).
     terms: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # How many products each facet value has, per facet ("categorie", "label", "zonder", "producent"): the counts
+    # under no other filter (the list unfiltered, or filtered by that facet alone), without an AND of every
+    # product's bits per value. Nothing here depends on the stock (kept when the stock is brought up to date).
+    sizes: dict[str, dict[Any, int]] = field(default_factory=dict)
 
     @property
     def everything(self) -> int:
@@ -182,22 +187,28 @@ class FacetIndex:
         count = self.featured
         first = bits & self.featured_bits
         rest = bits & ~self.featured_bits
-        return self.page([("by_featured", 0, count, first & self.in_stock),
-                          ("by_featured", 0, count, first & ~self.in_stock),
-                          ("by_featured", count, self.size, rest & self.in_stock),
-                          ("by_featured", count, self.size, rest & ~self.in_stock)], offset, limit, reverse=reverse)
+        # Read by the products in stock (or sold out) of ``bits``, the same bits for the featured and the others:
+        # ``by_featured[:count]`` holds the featured positions only, the rest the others (one text for two parts).
+        stocked, sold_out = bits & self.in_stock, bits & ~self.in_stock
+        return self.page([("by_featured", 0, count, first & self.in_stock, stocked),
+                          ("by_featured", 0, count, first & ~self.in_stock, sold_out),
+                          ("by_featured", count, self.size, rest & self.in_stock, stocked),
+                          ("by_featured", count, self.size, rest & ~self.in_stock, sold_out)], offset, limit,
+                         reverse=reverse)
 
-    def page(self, segments: list[tuple[str, int, int, int]], offset: int, limit: int, *,
-             reverse: bool = False) -> list[int]:
+    def page(self, segments: list[tuple], offset: int, limit: int, *, reverse: bool = False) -> list[int]:
         """The product ids from ``offset``, at most ``limit``, of the segments read one after the other (or all in
         reverse): each the positions ``order[start:stop]`` of an order (``by_name``, ``by_featured``) that are in
-        its bits. The order is read in blocks of ``CHUNK`` positions: a whole block skipped is counted with its
-        bits (``blocks``), only the block the page starts in is read position by position."""
+        its bits, ``(name, start, stop, bits)``, optionally with bits to read them by (the same at those positions,
+        shared by segments: one text of them). The order is read in blocks of ``CHUNK`` positions: a whole block
+        skipped is counted with its bits (``blocks``), only the block the page starts in is read position by
+        position, ``STEP`` positions at a time until the page is full."""
         if reverse:
             segments = segments[::-1]
         found: list[int] = []
         skip = offset
-        for name, first, stop, part in segments:
+        texts: dict[int, bytes] = {}
+        for name, first, stop, part, *reading in segments:
             if len(found) >= limit:
                 break
             n = part.bit_count()
@@ -205,6 +216,7 @@ class FacetIndex:
                 skip -= n
                 continue
             order, blocks = getattr(self, name), self.blocks[name]
+            read_by = reading[0] if reading else part
             text = None
             numbers = range(first // CHUNK, (stop - 1) // CHUNK + 1)
             for number in reversed(numbers) if reverse else numbers:
@@ -219,21 +231,27 @@ class FacetIndex:
                 if reverse:
                     positions.reverse()
                 if text is None:
-                    text = bit_text(part, self.size)
-                flags = bytes(map(text.__getitem__, positions))
-                here = flags.count(ONE)
-                if here <= skip:
-                    skip -= here
-                    continue
-                at = -1
-                while len(found) < limit:
-                    at = flags.find(ONE, at + 1)
-                    if at < 0:
-                        break
-                    if skip:
-                        skip -= 1
+                    text = texts.get(id(read_by))
+                    if text is None:
+                        text = texts[id(read_by)] = bit_text(read_by, self.size)
+                for step in range(0, len(positions), STEP):
+                    piece = positions[step:step + STEP]
+                    flags = bytes(map(text.__getitem__, piece))
+                    here = flags.count(ONE)
+                    if here <= skip:
+                        skip -= here
                         continue
-                    found.append(self.product_ids[positions[at]])
+                    at = -1
+                    while len(found) < limit:
+                        at = flags.find(ONE, at + 1)
+                        if at < 0:
+                            break
+                        if skip:
+                            skip -= 1
+                            continue
+                        found.append(self.product_ids[piece[at]])
+                    if len(found) >= limit:
+                        break
                 if len(found) >= limit:
                     break
         return found
@@ -419,8 +437,14 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     featured_bits = _bits_from_text(featured_flags)
     blocks = {name: [_bits_at(order[start:start + CHUNK], size) for start in range(0, len(order), CHUNK)]
               for name, order in (("by_name", by_name), ("by_featured", by_featured))}
+    sizes = {
+        "categorie": {key: n for key, bits in category_bits.items() if (n := bits.bit_count())},
+        "label": {key: n for key, bits in label_bits.items() if (n := bits.bit_count())},
+        "zonder": {key: n for key, bits in allergen_bits.items() if (n := bits.bit_count())},
+        "producent": {key: end - start for key, (start, end) in producer_runs.items() if end > start},
+    }
     return FacetIndex(
-        generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
+        sizes=sizes, generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
         product_ids=product_ids, position_of=position_of, prices=prices, producer_runs=producer_runs,
         producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
         label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
@@ -745,41 +769,69 @@ def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
 
 def counts_of(index: FacetIndex, parts: dict[str, int]) -> dict[tuple[str, Any], int]:
     """Every number the list shows, as ``product_queries._counts`` gives them: ``parts`` holds the bits of each
-    chosen filter (by its parameter), the base being every product for sale."""
-    everything = index.everything
+    chosen filter (by its parameter), the base being every product for sale.
 
-    def under(*excluded: str) -> int:
-        bits = everything
-        for key, part in parts.items():
-            if key not in excluded:
-                bits &= part
+    Each facet counts under every chosen filter but its own; leaving out a filter that is not chosen changes
+    nothing, so the facets share their bits (and the producers' runs counted in them) where they can, and a facet
+    under no filter at all takes its values' sizes kept with the index (``FacetIndex.sizes``): the unfiltered list
+    makes no AND of every product's bits per value."""
+    everything = index.everything
+    kept_bits: dict[frozenset, int] = {}
+    kept_runs: dict[frozenset, dict[int, int]] = {}
+
+    def key_of(*excluded: str) -> frozenset:
+        return frozenset(key for key in excluded if key in parts)
+
+    def under(key: frozenset) -> int:
+        bits = kept_bits.get(key)
+        if bits is None:
+            bits = everything
+            for name, part in parts.items():
+                if name not in key:
+                    bits &= part
+            kept_bits[key] = bits
         return bits
 
+    def unfiltered(key: frozenset) -> bool:
+        return len(key) == len(parts)  # every chosen filter left out: every product for sale
+
+    def value_counts(facet: str, values: dict[Any, int]) -> dict[Any, int]:
+        key = key_of(facet)
+        if unfiltered(key):
+            return index.sizes[facet]
+        bits = under(key)
+        found = {}
+        for value, value_bits in values.items():
+            n = (bits & value_bits).bit_count()
+            if n:
+                found[value] = n
+        return found
+
+    def run_counts(facet: str) -> dict[int, int]:
+        key = key_of(facet)
+        if unfiltered(key):
+            return index.sizes["producent"]
+        runs = kept_runs.get(key)
+        if runs is None:
+            runs = kept_runs[key] = index.run_counts(under(key))
+        return runs
+
     counts: dict[tuple[str, Any], int] = {}
-    shown = under()
+    shown = under(frozenset())
     counts[("total", None)] = shown.bit_count()
-    counts[("seizoen", None)] = (under("seizoen") & index.in_season).bit_count()
-    counts[("voorraad", None)] = (under("voorraad") & index.in_stock).bit_count()
-    bits = under("categorie")
-    for category_id, value in index.category_bits.items():
-        n = (bits & value).bit_count()
-        if n:
-            counts[("categorie", category_id)] = n
-    bits = under("label")
-    for label_id, value in index.label_bits.items():
-        n = (bits & value).bit_count()
-        if n:
-            counts[("label", label_id)] = n
-    bits = under("zonder")
-    counts[("zonder", None)] = bits.bit_count()
-    for code, value in index.allergen_bits.items():
-        n = (bits & value).bit_count()
-        if n:
-            counts[("zonder", code)] = n
+    counts[("seizoen", None)] = (under(key_of("seizoen")) & index.in_season).bit_count()
+    counts[("voorraad", None)] = (under(key_of("voorraad")) & index.in_stock).bit_count()
+    for category_id, n in value_counts("categorie", index.category_bits).items():
+        counts[("categorie", category_id)] = n
+    for label_id, n in value_counts("label", index.label_bits).items():
+        counts[("label", label_id)] = n
+    counts[("zonder", None)] = under(key_of("zonder")).bit_count()
+    for code, n in value_counts("zonder", index.allergen_bits).items():
+        counts[("zonder", code)] = n
     for facet, pick in (("streek", 1), ("gemeente", 0)):
-        for producer_id, n in index.run_counts(under(facet)).items():
+        for producer_id, n in run_counts(facet).items():
             key = (facet, index.producer_places[producer_id][pick])
             counts[key] = counts.get(key, 0) + n
-    for producer_id, n in index.run_counts(under("producent")).items():
+    for producer_id, n in run_counts("producent").items():
         counts[("producent", producer_id)] = n
     return counts

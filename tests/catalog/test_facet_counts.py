@@ -204,13 +204,15 @@ def random_arguments(rng: random.Random) -> dict[str, list[str]]:
     return args
 
 
-@pytest.mark.parametrize("chunk", [8192, 8], ids=["one block", "blocks of 8"])
-def test_the_facet_index_gives_every_number_and_page_of_the_statement(mixed_catalogue, monkeypatch, chunk):
+@pytest.mark.parametrize(("chunk", "step"), [(8192, 1024), (8, 8), (8, 3)],
+                         ids=["one block", "blocks of 8", "blocks of 8 read 3 at a time"])
+def test_the_facet_index_gives_every_number_and_page_of_the_statement(mixed_catalogue, monkeypatch, chunk, step):
     from shop.catalog import facet_index
 
     monkeypatch.setattr(facet_index, "CHUNK", chunk)  # small blocks: a page is found across many of them
+    monkeypatch.setattr(facet_index, "STEP", step)
     assert facet_index.usable_index(TODAY.month) is not None  # the index answers below, not the statement
-    rng = random.Random(2026 + chunk)
+    rng = random.Random(2026 + chunk + step)
     for _ in range(150):
         args = random_arguments(rng)
         assert listed(args, use_index=True) == listed(args, use_index=False), args
