@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 KM_PER_DEGREE_LAT = 110.57
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.32
@@ -66,9 +67,12 @@ MAP_TOWN_SHORT_NAMES = {"Beveren-Kruibeke-Zwijndrecht": "Beveren", "Nazareth-De 
 Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class Site:
-    """A place that is part of the land: a locality or a municipality centre."""
+class Site(NamedTuple):
+    """A place that is part of the land: a locality or a municipality centre.
+
+    Site, Town and Pin are named tuples (values, like frozen dataclasses, but hashed and compared at C speed): the
+    map is remembered by its arguments' content (``build_province_map``), hundreds of sites and pins hashed and
+    compared on each directory page."""
 
     latitude: float
     longitude: float
@@ -76,15 +80,13 @@ class Site:
     municipality: str
 
 
-@dataclass(frozen=True)
-class Town:
+class Town(NamedTuple):
     name: str
     latitude: float
     longitude: float
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     """A producer to place: ``key`` comes back on the marker (the template makes the link from it)."""
 
     key: str

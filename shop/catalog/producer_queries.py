@@ -191,8 +191,11 @@ def _places() -> tuple[list[Region], list[Municipality]]:
     return regions, municipalities
 
 
-def _producers_by_id(ids: list[int]) -> list[Producer]:
-    """These producers in this order, with their municipality and region, locality and labels (one statement)."""
+def _producers_by_id(ids: list[int], municipalities: list[Municipality]) -> list[Producer]:
+    """These producers in this order, with their locality and labels (one statement), and their municipality and
+    region: ``municipalities``, every one with its region, loaded in this session (``_places``), where the
+    producer's many-to-one finds its own by its key without a statement (not read again with each producer's row
+    and each of its labels' rows)."""
     if not ids:
         return []
     loaded = {
@@ -201,7 +204,6 @@ def _producers_by_id(ids: list[int]) -> list[Producer]:
             select(Producer)
             .where(Producer.id.in_(ids))
             .options(
-                joinedload(Producer.municipality).joinedload(Municipality.region),
                 joinedload(Producer.locality),
                 joinedload(Producer.labels),
             )
@@ -314,7 +316,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         )
         page = filters.page = pages
     start = (page - 1) * PRODUCERS_PER_PAGE
-    on_page = _producers_by_id([row.id for row in producers[start:start + PRODUCERS_PER_PAGE]])
+    on_page = _producers_by_id([row.id for row in producers[start:start + PRODUCERS_PER_PAGE]], municipalities)
     groups: list[MunicipalityGroup] = []
     for producer in on_page:
         if not groups or groups[-1].municipality.id != producer.municipality_id:
