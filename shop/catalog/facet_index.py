@@ -93,8 +93,11 @@ def range_bits(start: int, end: int) -> int:
 
 
 def bit_text(bits: int, size: int) -> bytes:
-    """``bits`` as bytes of "0"/"1", position 0 first: ``text[p] == ord("1")`` tests a position."""
-    return format(bits | (1 << size), "b").encode()[:0:-1]
+    """``bits`` as bytes of "0"/"1", the highest position first: ``text[size - p] == ord("1")`` tests position
+    ``p`` (``text[0]`` is a "1" above them all, which keeps the leading zeros). Not turned around to position 0
+    first: reversing the text cost more than making it (about 0.17 ms against 0.15 ms at 100 times the demo
+    catalogue), where turning around the few positions asked costs next to nothing."""
+    return format(bits | (1 << size), "b").encode()
 
 
 @dataclass
@@ -171,10 +174,11 @@ class FacetIndex:
 
     def run_counts(self, bits: int) -> dict[int, int]:
         """Per producer, how many of its products are in ``bits`` (only those with some)."""
-        text = bit_text(bits, self.size)
+        size = self.size
+        text = bit_text(bits, size)
         counts = {}
         for producer_id, (start, end) in self.producer_runs.items():
-            n = text.count(ONE, start, end)
+            n = text.count(ONE, size - end + 1, size - start + 1)  # positions start ... end - 1
             if n:
                 counts[producer_id] = n
         return counts
@@ -208,6 +212,7 @@ class FacetIndex:
         found: list[int] = []
         skip = offset
         texts: dict[int, bytes] = {}
+        mirror = self.size.__sub__  # a position's place in a bit_text
         for name, first, stop, part, *reading in segments:
             if len(found) >= limit:
                 break
@@ -236,7 +241,7 @@ class FacetIndex:
                         text = texts[id(read_by)] = bit_text(read_by, self.size)
                 for step in range(0, len(positions), STEP):
                     piece = positions[step:step + STEP]
-                    flags = bytes(map(text.__getitem__, piece))
+                    flags = bytes(map(text.__getitem__, map(mirror, piece)))
                     here = flags.count(ONE)
                     if here <= skip:
                         skip -= here
@@ -258,10 +263,11 @@ class FacetIndex:
 
     def ids_in(self, bits: int, ordered_ids) -> list[int]:
         """Of ``ordered_ids`` (product ids), those whose position is in ``bits``, in their order."""
-        text = bit_text(bits, self.size)
+        size = self.size
+        text = bit_text(bits, size)
         get = self.position_of.get
         return [product_id for product_id, p in zip(ordered_ids, map(get, ordered_ids), strict=True)
-                if p is not None and text[p] == ONE]
+                if p is not None and text[size - p] == ONE]
 
 
 _ZERO_ONE = bytes.maketrans(b"\x00\x01", b"01")
