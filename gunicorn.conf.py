@@ -45,3 +45,12 @@ def post_fork(server, worker):
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    # The products list's facet index is built in a thread of the new worker at once (shop.catalog.facet_index),
+    # instead of each list being counted with SQL until a visitor's list starts the build.
+    from shop.catalog.facet_index import start_building
+    from shop.wsgi import app
+
+    start_building(app)

@@ -14,6 +14,7 @@ from shop.catalog import facet_index, product_queries
 from shop.catalog.models import Product, ProductStatus
 from shop.catalog.product_filters import parse_filters
 from shop.catalog.product_queries import list_products
+from shop.core.clock import shop_today
 from tests.catalog.test_facet_counts import TODAY, listed, mixed_catalogue  # noqa: F401 (a fixture)
 from tests.conftest import config_for_one_test
 
@@ -140,3 +141,20 @@ def test_a_build_overtaken_by_a_sale_is_used_with_the_sale(background, app, db):
     assert background["sql_counts"] == counted_with_sql + 3  # only the use_index=False lists
     assert app.extensions[facet_index.EXTENSION].by_name is built.by_name  # brought up to date, not built again
     assert background["builds"] == 1
+
+
+def test_a_new_worker_starts_its_first_build_without_a_visitor(app, mixed_catalogue):  # noqa: F811
+    app.extensions.pop(facet_index.EXTENSION, None)
+    with config_for_one_test(app, {"FACET_INDEX_IN_BACKGROUND": True}):
+        facet_index.start_building(app)
+        assert facet_index.wait_for_build(app, WAIT)
+        kept = app.extensions.get(facet_index.EXTENSION)
+        assert kept is not None and kept.month == shop_today().month
+        assert facet_index.usable_index(shop_today().month) is kept
+
+
+def test_with_builds_in_requests_a_new_worker_starts_none(app, mixed_catalogue):  # noqa: F811
+    app.extensions.pop(facet_index.EXTENSION, None)
+    facet_index.start_building(app)
+    assert facet_index.BUILDING not in app.extensions
+    assert facet_index.EXTENSION not in app.extensions
