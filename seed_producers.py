@@ -6,6 +6,7 @@ The schema must exist (`flask --app shop db upgrade`). Deterministic for a given
 Without --reset it refuses to touch a database that already has a catalogue (exit code 1);
 --if-empty skips quietly in that case (exit code 0), which `make run` uses.
 --scale N makes the catalogue N times as large (copies of every product, for the benchmark in bench/).
+On PostgreSQL the planner's statistics are updated after the load (VACUUM ANALYZE; autovacuum may be off or late).
 The logic lives in shop/demo/seed.py.
 """
 
@@ -15,7 +16,7 @@ import argparse
 import sys
 
 from shop import create_app
-from shop.demo.seed import DEFAULT_SEED, DatabaseNotEmpty, seed
+from shop.demo.seed import DEFAULT_SEED, DatabaseNotEmpty, refresh_planner_statistics, seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,12 +33,14 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app()
     with app.app_context():
+        out = lambda line: print(line, flush=True)  # noqa: E731
         try:
-            seed(seed=args.seed, reset=args.reset, if_empty=args.if_empty, scale=args.scale,
-                 out=lambda line: print(line, flush=True))
+            counts = seed(seed=args.seed, reset=args.reset, if_empty=args.if_empty, scale=args.scale, out=out)
         except DatabaseNotEmpty as refusal:
             print(f"Refused: {refusal}", file=sys.stderr)
             return 1
+        if not counts.get("skipped"):
+            refresh_planner_statistics(out)
     return 0
 
 
