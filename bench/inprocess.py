@@ -1,10 +1,14 @@
 """The catalogue pages rendered without the page cache, timed in this process (issue 14's "uncached" figures
 without gunicorn or wrk): one request at a time, each by a new visitor, the median of ``--runs``.
 
-    python -m bench.inprocess --db sqlite:///bench/.work/bench_s100.db [--runs 5] [--profile products]
+    python -m bench.inprocess --db sqlite:///bench/.work/bench_s100.db [--runs 5] [--bust] [--profile products]
 
 Per page: the median wall time and CPU time of this process (the CPU time is steadier on a busy machine; the
-database's own work shows in it on SQLite, not on PostgreSQL), the number of SQL statements and the HTML's size.
+database's own work shows in it on SQLite, not on PostgreSQL), the median time spent in the driver's execution of
+the statements ("db ms": on PostgreSQL the wait for the server, planning and executing included, and the rows'
+transfer; on SQLite the database's own work), the number of SQL statements and the HTML's size. ``--bust`` asks
+each timed request with a query parameter no earlier request had, as the bench's uncached pass does
+(``bench/lua/bust.lua``): whatever a process keeps per URL is then of no help.
 ``--profile KEY`` (a page key, see ``bench.pages.choose_pages``) prints cProfile's top functions for that page
 instead; ``--sql KEY`` prints its statements, each run again on its own and timed to its last row.
 The database must hold a seeded catalogue (``seed_producers.py --scale N``, or a run of ``python -m bench``).
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="page keys, comma-separated (default: every page)")
     parser.add_argument("--profile", default="", help="print cProfile's top functions for this page key")
     parser.add_argument("--sql", default="", help="print the SQL statements of this page key with their times")
+    parser.add_argument("--bust", action="store_true",
+                        help="each timed request with a query parameter no earlier request had (as bust.lua)")
     args = parser.parse_args(argv)
 
     from shop.extensions import db
@@ -53,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = [p for p in choose_pages(args.db) if p.key != ADD_TO_CART]
     app = _app(args.db)
     statements: list[tuple[str, object]] = []
+    in_database = [0.0]  # seconds inside the driver's execute since the last request began
+    started: list[float] = []
 
     with app.app_context():
         engine = db.engine
@@ -61,9 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     @event.listens_for(engine, "before_cursor_execute")
     def _before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
         statements.append((statement, parameters))
+        started.append(time.perf_counter())
 
-    def get(path: str):
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(*_args, **_kwargs):
+        if started:
+            in_database[0] += time.perf_counter() - started.pop()
+
+    busted = [0]
+
+    def get(path: str, bust: bool = False):
         statements.clear()
+        in_database[0] = 0.0
+        if bust:
+            busted[0] += 1
+            path += ("&" if "?" in path else "?") + f"bench=inprocess-{busted[0]}"
         client = app.test_client()  # a new visitor: no cookie of an earlier request
         begin, begin_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
@@ -102,16 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
         return 0
 
-    print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'queries':>7} {'KB':>6}  path")
+    print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'db ms':>8} {'queries':>7} {'KB':>6}  path")
     for page in pages:
-        get(page.path)  # warm: templates compiled, connections open
-        times, cpu_times = [], []
+        get(page.path, args.bust)  # warm: templates compiled, connections open
+        times, cpu_times, db_times = [], [], []
         for _ in range(args.runs):
-            response, elapsed, cpu = get(page.path)
+            response, elapsed, cpu = get(page.path, args.bust)
             times.append(elapsed)
             cpu_times.append(cpu)
+            db_times.append(in_database[0])
         print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
-              f"{len(statements):7d} {len(response.data) / 1024:6.0f}  {page.path}", flush=True)
+              f"{statistics.median(db_times) * 1000:8.1f} {len(statements):7d} {len(response.data) / 1024:6.0f}  "
+              f"{page.path}", flush=True)
     engine.dispose()
     return 0
 
