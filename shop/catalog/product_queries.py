@@ -62,7 +62,7 @@ from shop.catalog.product_filters import (
     shown,
 )
 from shop.catalog.search import match_clause
-from shop.catalog.search_index import search_clause
+from shop.catalog.search_index import any_term_clause, search_clause
 from shop.catalog.vat import VatCategory
 from shop.extensions import db
 
@@ -549,7 +549,7 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
         rows = db.session.execute(
             select(Product.id, *(case((match_clause(Product.search_text, [term]), 1), else_=0) for term in unknown),
                    *(_relevance([term]) for term in unknown))
-            .where(or_(*(search_clause([term], dialect) for term in unknown)))
+            .where(any_term_clause(unknown, dialect))
         ).all()
         for n, term in enumerate(unknown):
             matched = [row[0] for row in rows if row[1 + n]]

@@ -97,23 +97,42 @@ def _prefix(word: str):
     return func.to_tsquery(literal_column("'simple'::regconfig"), f"{word}:*")
 
 
+def _candidates(terms: list[str], dialect: str):
+    """SQL condition on products: the index of ``dialect`` holds a word that starts with one of ``terms`` or ends
+    with its stem (every product that matches one of them by the rules, and perhaps more); None on any other
+    database."""
+    if dialect == "sqlite":
+        found = []
+        for term in terms:
+            found.append(select(_fts.c.rowid).where(_fts.c.search_text.like(f"% {term}%")))
+            found.append(select(_fts.c.rowid).where(_fts.c.search_text.like(f"%{stem(term)} %")))
+        return Product.id.in_(found[0].union(*found[1:]))
+    if dialect == "postgresql":
+        words = literal_column(POSTGRESQL_WORDS.replace("search_text", "products.search_text"))
+        reversed_words = literal_column(POSTGRESQL_REVERSED.replace("search_text", "products.search_text"))
+        return or_(*(or_(words.op("@@")(_prefix(term)), reversed_words.op("@@")(_prefix(stem(term)[::-1])))
+                     for term in terms))
+    return None
+
+
 def search_clause(terms: list[str], dialect: str):
     """SQL condition on products: every term matches by the rules of ``search.match_clause``, read through the
     index of ``dialect`` (any other database scans ``search_text``)."""
     rule = match_clause(Product.search_text, terms)
     if not terms:
         return rule
-    if dialect == "sqlite":
-        indexed = []
-        for term in terms:
-            starts = select(_fts.c.rowid).where(_fts.c.search_text.like(f"% {term}%"))
-            ends = select(_fts.c.rowid).where(_fts.c.search_text.like(f"%{stem(term)} %"))
-            indexed.append(Product.id.in_(starts.union(ends)))
-        return and_(*indexed, rule)
-    if dialect == "postgresql":
-        words = literal_column(POSTGRESQL_WORDS.replace("search_text", "products.search_text"))
-        reversed_words = literal_column(POSTGRESQL_REVERSED.replace("search_text", "products.search_text"))
-        indexed = [or_(words.op("@@")(_prefix(term)), reversed_words.op("@@")(_prefix(stem(term)[::-1])))
-                   for term in terms]
-        return and_(*indexed, rule)
-    return rule
+    indexed = [_candidates([term], dialect) for term in terms]
+    if indexed[0] is None:
+        return rule
+    return and_(*indexed, rule)
+
+
+def any_term_clause(terms: list[str], dialect: str):
+    """SQL condition on products: at least one of ``terms`` matches by the rules, read through the index of
+    ``dialect``: the candidates of every term in one condition, then the rules. As the index holds every product
+    a term's rule matches, this is ``or_(*(search_clause([term]) for term in terms))``, but PostgreSQL tests each
+    row read against the index's condition only once (written per term, it computed both word vectors of every
+    row again: ~3.9 s for ``kaas appel`` at 100 times the demo catalogue)."""
+    rule = or_(*(match_clause(Product.search_text, [term]) for term in terms))
+    indexed = _candidates(terms, dialect)
+    return rule if indexed is None else and_(indexed, rule)

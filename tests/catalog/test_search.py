@@ -1,9 +1,9 @@
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 
 from shop.catalog.models import Product
 from shop.catalog.search import MAX_TERMS, build_search_text, fold, match_clause, parse_query, stem
-from shop.catalog.search_index import search_clause
+from shop.catalog.search_index import any_term_clause, search_clause
 from shop.catalog.services import refresh_search_text
 from shop.extensions import db
 from tests.factories import make_category, make_municipality, make_producer
@@ -132,6 +132,24 @@ def test_the_index_finds_exactly_what_the_rules_find(db, query):
     db.session.commit()
 
     assert search(query) == scan(query)
+
+
+@pytest.mark.parametrize(
+    "query", ["kaas appel", "kazen sap", "hoeve x", "ei 7", "pate boter", "aardb zzz", "zzz qqq", "kaas", "x"]
+)
+def test_the_index_finds_exactly_the_products_that_match_any_term_by_the_rules(db, query):
+    """What a search reads for the terms it has not met yet (``product_queries._search_levels``)."""
+    for name in ("Hoevekaas", "Kazen van de streek", "Kersen", "Paté van de hoeve", "Pastasaus", "Aardbeien",
+                 "Appelsap", "Appel-perensap 7 dl", "Hoeveboter", "Eieren", "Kaasboter", "X-tra"):
+        make_product(name)
+    db.session.commit()
+    terms = parse_query(query)
+
+    found = db.session.scalars(select(Product.name).where(
+        any_term_clause(terms, db.session.get_bind().dialect.name)).order_by(Product.name))
+    scanned = db.session.scalars(select(Product.name).where(
+        or_(*(match_clause(Product.search_text, [term]) for term in terms))).order_by(Product.name))
+    assert list(found) == list(scanned)
 
 
 def test_accents_and_dutch_word_forms_through_the_index(db):
