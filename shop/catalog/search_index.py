@@ -5,8 +5,9 @@ Dutch stems between spaces. A query term matches when a word starts with the ter
 term's stem (``search.match_clause``). Both are asked of an index, so that a search reads the matching rows
 only instead of every product's text:
 
-- SQLite: an FTS5 table with the trigram tokenizer over ``products.search_text`` (external content), which
-  answers ``LIKE '% kaas%'`` and ``LIKE '%kas %'`` from its index;
+- SQLite: an FTS5 table with the trigram tokenizer over ``products.search_text`` (external content), asked for
+  the phrases ``" kaas"`` and ``"kas "``, which it answers from its index alone (a part shorter than three
+  characters, which has no trigram, by ``LIKE``, reading every row);
 - PostgreSQL: GIN indexes on a tsvector of the words (for "starts with") and of the same words reversed
   ("ends with ``kas``" is "reversed, starts with ``sak``"), built with the ``simple``
   configuration: the words are already folded and stemmed by the shop's own rules, which the ``dutch``
