@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import pstats
 import re
@@ -62,16 +63,26 @@ class Trace:
                     self.held_statements[key] = sum(1 for s, _, _ in self.statements if start <= s < end) + 1
         return windows
 
+    def timing(self, wall_ms: float) -> dict:
+        """The request's wall time, when its first COMMIT ended (the change is stored: what follows is work
+        after it), statements, and its garbage collections' pauses."""
+        return {"wall_ms": wall_ms, "first_commit_ms": self.commits[0] * 1000 if self.commits else None,
+                "statements": len(self.statements), "gc_ms": sum(ms for _, ms in self.gc),
+                "gc": [f"gen{generation} {ms:.1f} ms" for generation, ms in self.gc]}
+
     def _counter_name(self, start: float) -> str:
         return self.counter_names.get(start, "")
 
     counter_names: dict = field(default_factory=dict)
     held_statements: dict = field(default_factory=dict)
+    gc: list = field(default_factory=list)  # (generation, ms) of each collection during the request
 
 
 class Recorder:
     def __init__(self, engine):
         self.trace: Trace | None = None
+        self._gc_started = 0.0
+        gc.callbacks.append(self._gc)
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "commit", self._commit)
@@ -89,6 +100,15 @@ class Recorder:
         if statement.lstrip().upper().startswith("UPDATE COUNTERS"):
             params = parameters if isinstance(parameters, dict) else {}
             self.trace.counter_names[offset] = str(params.get("n", parameters))
+
+    def _gc(self, phase, info):
+        # Garbage collections during a request: how often, and how long they stopped it.
+        if self.trace is None:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.trace.gc.append((info.get("generation"), (time.perf_counter() - self._gc_started) * 1000))
 
     def _commit(self, conn):
         if self.trace is not None:
@@ -116,12 +136,15 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--profile", choices=("place", "webhook"), default=None)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--profile-out", default=None, help="with --profile: also write the cProfile stats here")
     parser.add_argument("--statements", action="store_true", help="list the last run's statements in order")
     args = parser.parse_args()
 
     import shop.models  # noqa: F401
+    from bench.measure import percentile
     from bench.orders import prepare_packages
     from shop import create_app
+    from shop.core.garbage_collection import tune_for_serving
     from shop.extensions import db
     from shop.orders.models import Order
     from shop.packages.models import Package
@@ -133,10 +156,24 @@ def main() -> None:
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": args.url, "WTF_CSRF_ENABLED": False,
                       "STRIPE_SECRET_KEY": "sk_test_profile", "STRIPE_WEBHOOK_SECRET": "whsec_profile",
                       "STRIPE_API_BASE": stripe.url, "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    tune_for_serving()  # the garbage collector as in gunicorn's workers (shop/wsgi.py)
     results: dict[str, list] = defaultdict(list)
     held: dict[str, list] = defaultdict(list)
+    timings: dict[str, list[dict]] = defaultdict(list)  # per place and webhook: each run's wall, commit, GC
     profiler = cProfile.Profile() if args.profile else None
     last: dict[str, Trace] = {}
+    sent: dict[str, list[tuple[int, float]]] = defaultdict(list)  # per step: what ran once its answer was sent
+
+    def close(answer, step: str, counted: bool) -> None:
+        # A server closes the response once it has sent it: what the request left for then (shop.core.db.
+        # defer_to_response) runs now, timed on its own (the client no longer waits for it).
+        trace = recorder.start()
+        answer.close()
+        wall = (time.perf_counter() - trace.started) * 1000
+        recorder.stop()
+        if counted:
+            sent[step].append((len(trace.statements), wall))
+
     try:
         with app.app_context():
             recorder = Recorder(db.engine)
@@ -168,6 +205,7 @@ def main() -> None:
                     wall = (time.perf_counter() - trace.started) * 1000
                     recorder.stop()
                     assert answer.status_code in (200, 303), (name, answer.status_code)
+                    close(answer, name, i >= 2)
                     if i >= 2:
                         results[name].append((len(trace.statements), wall, {}, sum(d for _, d, _ in trace.statements) * 1000))
                 db.session.remove()
@@ -182,10 +220,12 @@ def main() -> None:
                 recorder.stop()
                 location = placed.headers.get("Location", "")
                 assert placed.status_code == 303 and "/pay/" in location, (placed.status_code, location)
+                close(placed, "place", i >= 2)
                 if i >= 2:
                     results["place"].append((len(trace.statements), wall, trace.lock_windows(),
                                              sum(d for _, d, _ in trace.statements) * 1000))
                     held["place"].append(trace.held_statements)
+                    timings["place"].append(trace.timing(wall))
                 last["place"] = trace
 
                 session_id = location.rsplit("/", 1)[-1]
@@ -201,10 +241,12 @@ def main() -> None:
                 wall = (time.perf_counter() - trace.started) * 1000
                 recorder.stop()
                 assert answer.status_code == 200 and answer.json["status"] == "paid", answer.get_data(as_text=True)
+                close(answer, "webhook", i >= 2)
                 if i >= 2:
                     results["webhook"].append((len(trace.statements), wall, trace.lock_windows(),
                                                sum(d for _, d, _ in trace.statements) * 1000))
                     held["webhook"].append(trace.held_statements)
+                    timings["webhook"].append(trace.timing(wall))
                 last["webhook"] = trace
                 db.session.remove()
             paid = db.session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1))
@@ -238,6 +280,26 @@ def main() -> None:
               f"in SQL {statistics.median(r[3] for r in rows):.1f} ms  locks held: "
               + ", ".join(f"{name} {statistics.median(v):.1f} ms ({summary[step]['locks_round_trips'][name]:.0f} round trips)"
                           for name, v in sorted(windows.items())))
+    for step in ("place", "webhook"):
+        runs = timings[step]
+        walls = [run["wall_ms"] for run in runs]
+        after = [run["wall_ms"] - run["first_commit_ms"] for run in runs if run["first_commit_ms"] is not None]
+        gcs = [run["gc_ms"] for run in runs]
+        summary[step]["wall_ms_spread"] = {"p50": round(percentile(walls, 50), 1), "p90": round(percentile(walls, 90), 1),
+                                           "p99": round(percentile(walls, 99), 1), "max": round(max(walls), 1)}
+        print(f"  {step:8s} wall p50 {percentile(walls, 50):.1f}  p90 {percentile(walls, 90):.1f}  "
+              f"p99 {percentile(walls, 99):.1f}  max {max(walls):.1f} ms; after the first COMMIT p50 "
+              f"{percentile(after, 50):.1f} max {max(after):.1f} ms; GC in {sum(1 for g in gcs if g)} of {len(runs)} "
+              f"runs, max {max(gcs):.1f} ms")
+        if sent[step] and any(n for n, _ in sent[step]):
+            later = [ms for _, ms in sent[step]]
+            print(f"    after its answer was sent: statements {statistics.median(n for n, _ in sent[step]):.0f}, "
+                  f"wall p50 {percentile(later, 50):.1f} max {max(later):.1f} ms (the client does not wait for it)")
+            summary[step]["after_response"] = {"statements": statistics.median(n for n, _ in sent[step]),
+                                               "wall_ms": round(percentile(later, 50), 1)}
+        for run in sorted(runs, key=lambda r: -r["wall_ms"])[:3]:
+            print(f"    slowest: wall {run['wall_ms']:.1f} ms, first COMMIT at {run['first_commit_ms'] or 0:.1f} ms, "
+                  f"{run['statements']} statements, GC {', '.join(run['gc']) or 'none'}")
     for step, trace in last.items():
         groups: dict[str, list[float]] = defaultdict(list)
         for _, duration, sql in trace.statements:
@@ -254,6 +316,8 @@ def main() -> None:
     if profiler:
         print()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
 
 
 if __name__ == "__main__":

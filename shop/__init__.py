@@ -76,7 +76,7 @@ def _connect_domains() -> None:
 def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
     from shop.core import i18n, ids, security, templating
-    from shop.core.db import configure_sqlite
+    from shop.core.db import configure_sqlite, defer_to_response
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     # Before every route and every other check: ids in routes that the database can hold, no control
@@ -84,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     ids.init_app(app)
     security.init_app(app)
     db.init_app(app)
+    defer_to_response(app)  # in a request, the work after a commit waits until the response is sent
     with app.app_context():
         for engine in db.engines.values():
             configure_sqlite(engine)

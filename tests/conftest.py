@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -30,6 +31,16 @@ from tests.factories import (
 from tests.fakes.access_point import FakeAccessPoint
 from tests.fakes.stripe_server import FakeStripe
 from tests.helpers import empty_all_tables
+
+
+class ServerLikeClient(FlaskClient):
+    """Flask's test client, closing each response as a WSGI server does once it has sent it: what a request left
+    to do after its response (shop.core.db.defer_to_response) is done before the test looks."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
 
 # Hypothesis (generated inputs): the same examples on every run, so a failure in CI fails the same way on a
 # developer's machine; no example database in the work tree; no deadline (a slow shared machine is no failure).
@@ -80,6 +91,7 @@ def app():
             "PAGE_CACHE_GENERATION_FILE": os.path.join(tmp.name, "catalogue-generation"),
         }
     )
+    app.test_client_class = ServerLikeClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as connection:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
 
+from shop.invoicing.queries import get_invoice_of
 from shop.orders import notifications
 from shop.orders.models import Order, OrderStatus, OrderTransition, PaymentProvider, Refund
+from shop.outbox.models import OutboxMessage
 from shop.payments.models import StripeEvent
 from tests.factories import SUCCESS_URL, make_refund, place, start_stripe_checkout
 from tests.helpers import send_stripe_event
@@ -62,6 +65,27 @@ def test_completed_paid_makes_the_order_paid(client, db, stripe_config, pending)
     assert pending.payment_intent_id == session["payment_intent"]
     assert _statuses(db, pending)[-1] == (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, "stripe")
     assert db.session.get(StripeEvent, event["id"]).order_id == pending.id
+
+
+def test_confirmation_is_drawn_after_the_answer_is_sent(app, db, stripe_config, pending):
+    # A client that leaves the response open, as a server does until it has written the answer.
+    client = FlaskClient(app, app.response_class, use_cookies=True)
+    session = stripe_config.complete_session(pending.payment_session_id)
+
+    event, response = send_stripe_event(client, stripe_config, "checkout.session.completed", session)
+
+    assert (response.status_code, response.json) == (200, {"status": "paid"})
+    db.session.expire_all()
+    [queued] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_confirmed"))
+    assert (queued.renderer, queued.body_text) == ("order_mail", "")  # queued as data: the answer did not wait
+    response.close()  # the server has sent the answer
+    db.session.expire_all()
+    [drawn] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_confirmed"))
+    assert drawn.renderer == ""
+    invoice = get_invoice_of(db.session.get(Order, pending.id))
+    assert f"Bestelnummer: {pending.number}" in drawn.body_text
+    assert f"De factuur {invoice.number} zit als pdf in de bijlage." in drawn.body_text
+    assert [attachment.filename for attachment in drawn.attachments] == [f"factuur-{invoice.number}.pdf"]
 
 
 def test_duplicate_event_is_processed_once(client, db, stripe_config, pending):
