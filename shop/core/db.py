@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -29,6 +32,9 @@ Cents = Annotated[int, "cents"]
 
 # How long a SQLite writer waits for another's write lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A writer that finds SQLite's write lock taken tries again after this pause (seconds), doubled each time up to the
+# cap: it gets the lock within a couple of milliseconds of its release (shop.core.db.take_write_lock).
+SQLITE_LOCK_POLL_S = (0.0002, 0.002)
 # Each connection's page cache (KiB) and how much of the file it maps into memory (bytes).
 SQLITE_CACHE_KIB = 32_768
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -66,7 +72,8 @@ def configure_sqlite(engine: Engine) -> None:
     locked", and NORMAL is the durable setting for WAL (a power cut can lose the last commits, never corrupt).
     In-memory databases have no journal file; they keep their mode. For reading the catalogue: a page cache of
     about 32 MB per connection (SQLite's default is 2 MB, less than a large catalogue's tables and indexes),
-    temporary sorts in memory, and the file read through memory mapping (up to 256 MB) instead of copies.
+    temporary sorts in memory, and the file read through memory mapping (up to 256 MB) instead of copies. A
+    transaction's first write takes the write lock without the busy timeout's long sleeps (``take_write_lock``).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -84,6 +91,45 @@ def configure_sqlite(engine: Engine) -> None:
                 cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         finally:
             cursor.close()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _first_write(conn, cursor, statement, parameters, context, executemany) -> None:
+        connection = cursor.connection
+        # Only where pysqlite would begin the transaction itself (not in autocommit, isolation_level None).
+        if not connection.in_transaction and connection.isolation_level is not None and _WRITE.match(statement):
+            take_write_lock(connection)
+
+
+# A statement that writes (pysqlite begins a transaction before it; SELECTs before it run outside one).
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def take_write_lock(dbapi_connection: sqlite3.Connection) -> None:
+    """Begin the transaction of a connection's first write with SQLite's write lock (``BEGIN IMMEDIATE``), trying
+    again every few tenths of a millisecond to 2 ms while another connection holds it, for at most the busy timeout.
+
+    Why not SQLite's busy timeout alone: its handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms
+    between tries, so a writer that finds the lock taken for 20 ms got it after 35 ms, for 60 ms after 82 ms
+    (measured here): every placed order and paid webhook that met another writer waited up to tens of
+    milliseconds after the lock was free, which made the tail of their latency. Raises sqlite3's
+    OperationalError "database is locked" after SQLITE_BUSY_TIMEOUT_MS, as the busy timeout does."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause, cap = SQLITE_LOCK_POLL_S
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = 0")
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, cap)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
 
 
 def utcnow() -> datetime:
