@@ -4,6 +4,7 @@ Stripe webhook."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from shop.core.db import after_commit
 from shop.core.errors import DomainError
 from shop.core.security import mark_personal
 from shop.extensions import csrf, db
@@ -227,11 +229,10 @@ def stripe_webhook():
         return {"error": "invalid signature"}, 400
     try:
         result = webhook.handle_event(event)
+        # A payment after cancellation is paid back: once committed, after the answer (Stripe need not wait).
+        after_commit(partial(webhook.send_requested_refunds, event["id"]))
         db.session.commit()
-        order = webhook.event_order(event)
-        if order is not None:
-            services.send_requested_refunds(order)  # a payment after cancellation is paid back
-    except (webhook.DuplicateEvent, IntegrityError):
+    except IntegrityError:  # the event was handled before (its id is recorded), or a concurrent change
         db.session.rollback()
         if db.session.get(webhook.StripeEvent, event["id"]) is None:
             log.exception("Stripe event %s failed", event.get("id"))

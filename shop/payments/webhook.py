@@ -12,9 +12,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
-from shop.orders.models import Order, PaymentProvider
+from shop.orders.models import Order, OrderLine, PaymentProvider, Refund
+from shop.orders.refunds import REQUESTED as REFUND_REQUESTED
 from shop.payments import services
 from shop.payments.interface import MalformedEvent, SessionState
 from shop.payments.models import StripeEvent
@@ -31,6 +33,9 @@ SESSION_TYPES = (
 HANDLED_TYPES = (*SESSION_TYPES, "charge.refunded")
 MAX_ID = 255  # StripeEvent.id, Order.payment_session_id and payment_intent_id, Refund.provider_refund_id
 MAX_AMOUNT = 2**31 - 1  # cents in an Integer column (Refund.amount_cents); Stripe's own limit is far lower
+# What paying an order reads of it (its invoice's lines and buyer, the confirmation), loaded with the order before
+# the event writes anything: not while the order's row (PostgreSQL) or the database's write lock (SQLite) is held.
+DOCUMENT_LOADS = (selectinload(Order.lines).selectinload(OrderLine.components), selectinload(Order.shipments))
 
 
 # ---------------------------------------------------------------------------------------------- reading an event
@@ -131,10 +136,6 @@ def check_event(event: Any) -> dict[str, Any]:
     return event
 
 
-class DuplicateEvent(Exception):
-    pass
-
-
 def _session_order(session: dict[str, Any]) -> tuple[Order | None, bool]:
     """The order a checkout session belongs to, and whether it is adopted (found by the session's metadata).
 
@@ -149,7 +150,9 @@ def _session_order(session: dict[str, Any]) -> tuple[Order | None, bool]:
     a session is adopted only by an order with no session id recorded yet, and whose id AND number are both
     the ones the shop wrote in the session's metadata (StripeGateway.checkout_params).
     """
-    order = db.session.scalars(select(Order).where(Order.payment_session_id == session["id"])).first()
+    order = db.session.scalars(
+        select(Order).where(Order.payment_session_id == session["id"]).options(*DOCUMENT_LOADS)
+    ).first()
     if order is not None:
         return order, False
     metadata = session.get("metadata") or {}
@@ -192,20 +195,26 @@ def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def record_event(event: dict[str, Any], order_id: int | None = None) -> StripeEvent:
-    """Insert the event id first (with the order it is about, if any): a duplicate raises DuplicateEvent (the
-    caller rolls back, answers 200)."""
-    if db.session.get(StripeEvent, event["id"]) is not None:
-        raise DuplicateEvent(event["id"])
+    """Insert the event id first (with the order it is about, if any): an event handled before (a duplicate, or
+    one handled concurrently) fails here on the primary key with IntegrityError (the caller rolls back, answers
+    200)."""
     record = StripeEvent(id=event["id"], type=event["type"], order_id=order_id)
     db.session.add(record)
-    db.session.flush()  # a concurrent duplicate fails here on the primary key
+    db.session.flush()
     return record
 
 
-def event_order(event: dict[str, Any]) -> Order | None:
-    """The order a handled event was about (None for an ignored event or an unknown order)."""
-    record = db.session.get(StripeEvent, event.get("id"))
-    return db.session.get(Order, record.order_id) if record is not None and record.order_id else None
+def send_requested_refunds(event_id: str) -> None:
+    """Once the event is committed: send the refunds its order has waiting (a payment after cancellation is paid
+    back at once, shop.payments.services.send_requested_refunds); nothing to do for almost every event (one
+    query). Run after the commit (shop.core.db.after_commit): in the webhook's request, once Stripe has its answer;
+    what it cannot send stays requested for reconcile."""
+    order_id = db.session.scalar(
+        select(Refund.order_id).join(StripeEvent, StripeEvent.order_id == Refund.order_id)
+        .where(StripeEvent.id == event_id, Refund.status == REFUND_REQUESTED).limit(1)
+    )
+    if order_id is not None:
+        services.send_requested_refunds(db.session.get(Order, order_id))
 
 
 def handle_event(event: Any) -> str:

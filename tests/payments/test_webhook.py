@@ -182,6 +182,22 @@ def test_payment_after_expiry_is_flagged_refunded_and_told(client, db, stripe_co
     assert cheese.stock == 10
 
 
+def test_the_automatic_refund_goes_out_after_the_answer(app, client, db, stripe_config, pending, told):
+    stripe_config.complete_session(pending.payment_session_id, paid=False)
+    session = stripe_config.settle_async(pending.payment_session_id, succeeded=True)
+    send_stripe_event(client, stripe_config, "checkout.session.expired", {**session, "status": "expired"})
+    open_client = FlaskClient(app, app.response_class, use_cookies=True)  # leaves the response open, as a server
+
+    _, answer = send_stripe_event(open_client, stripe_config, "checkout.session.async_payment_succeeded", session)
+
+    assert (answer.status_code, answer.json) == (200, {"status": "paid"})
+    assert stripe_config.refunds == {}  # Stripe had its answer before the shop asked it for the refund
+    answer.close()  # the server has sent the answer
+    _reload(db, pending)
+    assert [refund.status for refund in pending.refunds] == ["succeeded"]
+    assert stripe_config.charge_for_session(pending.payment_session_id)["amount_refunded"] == 2500
+
+
 def test_an_automatic_refund_stripe_cannot_take_now_stays_requested_until_reconcile(
         app, client, db, stripe_config, pending, told):
     stripe_config.complete_session(pending.payment_session_id, paid=False)
