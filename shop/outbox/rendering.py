@@ -4,8 +4,9 @@ Drawing a mail (its templates) or a PDF takes milliseconds to a tenth of a secon
 causes the mail, it would hold that transaction's row locks meanwhile (an invoice number's counter row, the
 stock rows of an order), and every other buyer would wait. So such a mail is queued as data: its outbox row
 names a renderer and its arguments (ids and plain values), in the same transaction as the change (nothing is
-lost). It is drawn right after that transaction commits (shop.core.db.after_commit), or, should that step
-fail or the process stop, by the worker before it sends it. A document attached to it (an invoice's PDF)
+lost). It is drawn right after that transaction commits (shop.core.db.after_commit; in a web request once the
+response is sent, so that nobody waits for it), or, should that step fail or the process stop, by the worker
+before it sends it. A document attached to it (an invoice's PDF)
 is stored as its source (``invoice-pdf:12``) and drawn when the mail is delivered: the document is immutable
 data, so it reads the same then.
 
