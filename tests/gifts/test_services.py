@@ -209,8 +209,9 @@ def test_cancelling_a_gift_order_frees_all_its_parcels_exactly_once(gift_shop, f
     assert [b.released_at is not None for b in bookings_of(order.id)] == [True, True, True]
 
 
-def test_a_gift_list_whose_quote_is_declined_is_a_draft_again_with_its_recipients(app, gift_shop):
-    from shop.orders.quotes import decline_quote, make_quote
+def _quoted_gift_list(app, gift_shop):
+    """A company's gift list for An and Bo, ordered and turned into a quote (committed): (company, list, order)."""
+    from shop.orders.quotes import make_quote
 
     app.config["SHOP_SETTINGS"] = {**app.config.get("SHOP_SETTINGS", {}), "quote_min_cents": 1000}
     company = gift_shop["company"]
@@ -219,6 +220,13 @@ def test_a_gift_list_whose_quote_is_declined_is_a_draft_again_with_its_recipient
     order = services.place_gift_order(gift, by=company)
     make_quote(order, now=shop_now(), by=company)
     db.session.commit()
+    return company, gift, order
+
+
+def test_a_gift_list_whose_quote_is_declined_is_a_draft_again_with_its_recipients(app, gift_shop):
+    from shop.orders.quotes import decline_quote
+
+    company, gift, order = _quoted_gift_list(app, gift_shop)
 
     decline_quote(order, today=shop_now().date(), by=company)
     db.session.commit()
@@ -267,16 +275,9 @@ def test_a_quoted_gift_list_holds_its_parcels_until_the_quote_expires_then_frees
     from datetime import datetime, time, timedelta
 
     from shop.core.clock import SHOP_TIMEZONE
-    from shop.orders.quotes import make_quote
     from shop.payments.transfers import expire_quotes_and_transfers
 
-    app.config["SHOP_SETTINGS"] = {**app.config.get("SHOP_SETTINGS", {}), "quote_min_cents": 1000}
-    company = gift_shop["company"]
-    gift = services.get_or_create_draft(company)
-    services.receive_upload(gift, [row(name="An"), row(name="Bo")])
-    order = services.place_gift_order(gift, by=company)
-    make_quote(order, now=shop_now(), by=company)
-    db.session.commit()
+    company, gift, order = _quoted_gift_list(app, gift_shop)
     last_evening = datetime.combine(order.quote_valid_until, time(23, 0), tzinfo=SHOP_TIMEZONE)
 
     on_last_day = expire_quotes_and_transfers(last_evening)
