@@ -154,8 +154,9 @@ def submit():
     return render_template("checkout/checkout_start.html", **_start_context(form, priced)), 422
 
 
-def _review_page(form, priced, data, status=200):
-    plan = plan_for(data, priced)
+def _review_page(form, priced, data, plan, status=200):
+    """The review page of ``data`` with its ``plan``, as checked once by ``_saved_data_or_redirect``: checking the
+    slot again here could find it filled meanwhile, and that is for placing the order to say."""
     return (
         render_template(
             "checkout/checkout_review.html",
@@ -176,14 +177,15 @@ def _review_page(form, priced, data, status=200):
 
 
 def _saved_data_or_redirect(priced):
+    """(checkout data, its shipment plan, None), or (None, None, a redirect back to the form)."""
     data = CheckoutData.from_session(session.get(SESSION_KEY))
     if data is None:
-        return None, redirect(url_for("checkout.start"), 303)
+        return None, None, redirect(url_for("checkout.start"), 303)
     try:
-        plan_for(data, priced)
+        plan = plan_for(data, priced)
     except DeliveryError as error:
-        return None, _back_to_form(error)
-    return data, None
+        return None, None, _back_to_form(error)
+    return data, plan, None
 
 
 def _back_to_form(error: DeliveryError):
@@ -202,10 +204,10 @@ def review():
     not_ready = _cart_not_ready(priced)
     if not_ready:
         return not_ready
-    data, back = _saved_data_or_redirect(priced)
+    data, plan, back = _saved_data_or_redirect(priced)
     if back:
         return back
-    return _review_page(ReviewForm(), priced, data)
+    return _review_page(ReviewForm(), priced, data, plan)
 
 
 @bp.post("/afrekenen/overzicht")
@@ -215,12 +217,12 @@ def place():
     not_ready = _cart_not_ready(priced)
     if not_ready:
         return not_ready
-    data, back = _saved_data_or_redirect(priced)
+    data, plan, back = _saved_data_or_redirect(priced)
     if back:
         return back
     form = ReviewForm()
     if not form.validate():
-        return _review_page(form, priced, data, 422)
+        return _review_page(form, priced, data, plan, 422)
     as_quote = bool(request.form.get("quote"))
     try:
         # The cart as priced just now, in this transaction: place_order does not price it a second time.

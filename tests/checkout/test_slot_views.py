@@ -109,3 +109,43 @@ def test_an_hour_that_fills_before_placing_creates_nothing_and_is_shown_at_its_f
     assert page.status_code == 422
     assert "Om 10:00 is er op" in html
     assert "selected" in _option(html, "11:00")  # the next free hour, preselected
+
+
+def _slot_fills_once_checked(monkeypatch, db, day):
+    """Other buyers take the last place of 10:00 on ``day`` just after a request has checked it has room."""
+    from shop.checkout import services
+
+    check = services.check_slot_room
+
+    def check_then_fill(*args, **kwargs):
+        check(*args, **kwargs)
+        close_slot(SlotKind.PICKUP, day, time(10), by=None)
+        db.session.flush()
+
+    monkeypatch.setattr(services, "check_slot_room", check_then_fill)
+
+
+def test_an_hour_that_fills_while_the_review_is_drawn_still_shows_the_review(client, db, monkeypatch):
+    # Found by the soak (tests/serving/test_soak.py): the review checked the hour, then drew the page checking it
+    # again, and a buyer who took the last place in between made that second check fail as a server error.
+    day = pickup_days()[0]
+    _with_cart(client, db)
+    assert client.post("/afrekenen", data=_form()).status_code == 303
+    _slot_fills_once_checked(monkeypatch, db, day)
+
+    review = client.get("/afrekenen/overzicht")
+
+    assert review.status_code == 200
+    assert "10:00" in _text(review)
+
+
+def test_an_hour_that_fills_while_a_refused_review_is_drawn_again_still_shows_it(client, db, monkeypatch):
+    day = pickup_days()[0]
+    _with_cart(client, db)
+    assert client.post("/afrekenen", data=_form()).status_code == 303
+    _slot_fills_once_checked(monkeypatch, db, day)
+
+    refused = client.post("/afrekenen/overzicht", data={})  # the terms not accepted: the review again, 422
+
+    assert refused.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0

@@ -112,6 +112,20 @@ class Cluster:
     addresses: list[str]  # one nginx address per web instance
     database: str  # the SQLAlchemy URL of the instances' database
     env: dict[str, str]  # the instances' environment (for a worker or a command on the same database)
+    folder: Path | None = None  # where the instances' logs are (gunicorn-a.log, ...)
+
+    def server_errors(self, limit: int = 6000) -> str:
+        """The tracebacks and errors the instances logged (the end, up to ``limit`` characters): what a test
+        that saw a 5xx shows, so a failure in CI says its cause."""
+        if self.folder is None:
+            return ""
+        found = []
+        for log in sorted(self.folder.glob("gunicorn-*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            for number, line in enumerate(lines):
+                if " ERROR " in line or "[ERROR]" in line:
+                    found.append(f"{log.name}: " + "\n".join(lines[number:number + 40]))
+        return "\n\n".join(found)[-limit:]
 
 
 def _seeded_env(request, folder: Path, database: str, redis_db: str) -> dict[str, str]:
@@ -174,7 +188,7 @@ def cluster(request, tmp_path_factory, database, redis_db):
         processes.append(proxy)
         for address in addresses:
             wait_until_up(address, proxy, folder / "error.log", 30)
-        yield Cluster(addresses, database, env)
+        yield Cluster(addresses, database, env, folder)
     finally:
         _stop(processes)
 
@@ -187,6 +201,6 @@ def instances(request, tmp_path_factory, database, redis_db):
     processes = []
     try:
         ports = _start_gunicorns(request, folder, env, processes)
-        yield Cluster([f"http://127.0.0.1:{port}" for port in ports], database, env)
+        yield Cluster([f"http://127.0.0.1:{port}" for port in ports], database, env, folder)
     finally:
         _stop(processes)

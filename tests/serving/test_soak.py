@@ -150,7 +150,7 @@ def test_under_mixed_load_the_books_hold(cluster):
                             cwd=ROOT, env=cluster.env, capture_output=True, text=True, timeout=300)
     assert worker.returncode == 0, worker.stderr[-2000:]
 
-    assert load.failures == [], load.failures[:10]
+    assert load.failures == [], (load.failures[:10], cluster.server_errors())
     assert load.paid > 0, load.statuses  # the load really bought something
     engine = create_engine(cluster.database)
     try:
