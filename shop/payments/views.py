@@ -10,7 +10,6 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from shop.core.db import after_commit
 from shop.core.errors import DomainError
@@ -232,11 +231,8 @@ def stripe_webhook():
         # A payment after cancellation is paid back: once committed, after the answer (Stripe need not wait).
         after_commit(partial(webhook.send_requested_refunds, event["id"]))
         db.session.commit()
-    except IntegrityError:  # the event was handled before (its id is recorded), or a concurrent change
+    except webhook.AlreadyHandled:  # its id is recorded: a duplicate, or handled concurrently and committed
         db.session.rollback()
-        if db.session.get(webhook.StripeEvent, event["id"]) is None:
-            log.exception("Stripe event %s failed", event.get("id"))
-            return {"error": "failed"}, 500
         return {"status": "already processed"}, 200
     except Exception:  # Stripe retries on any 5xx: nothing of this event is kept
         db.session.rollback()

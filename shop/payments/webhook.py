@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
@@ -194,14 +195,27 @@ def _charge_refunds(charge: dict[str, Any]) -> list[dict[str, Any]]:
     return StripeGateway().list_refunds(intent_id)
 
 
-def record_event(event: dict[str, Any], order_id: int | None = None) -> StripeEvent:
-    """Insert the event id first (with the order it is about, if any): an event handled before (a duplicate, or
-    one handled concurrently) fails here on the primary key with IntegrityError (the caller rolls back, answers
-    200)."""
-    record = StripeEvent(id=event["id"], type=event["type"], order_id=order_id)
-    db.session.add(record)
-    db.session.flush()
-    return record
+class AlreadyHandled(Exception):
+    """This event's id is recorded: it was handled before, or by a concurrent request that has committed it."""
+
+
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def record_event(event: dict[str, Any], order_id: int | None = None) -> None:
+    """Record the event id first (with the order it is about, if any), before anything of it is changed.
+
+    One INSERT that does nothing when the id is there (ON CONFLICT DO NOTHING): Stripe sends an event again when an
+    answer was late or lost, so a duplicate is ordinary, and it raises AlreadyHandled (the caller rolls back and
+    answers 200) without a failed statement in the database's log. A duplicate handled at the same moment waits at
+    this INSERT until the first one's transaction ends: recorded then if that one rolled back, AlreadyHandled if it
+    committed."""
+    statement = (_DIALECT_INSERT[db.session.get_bind().dialect.name](StripeEvent.__table__)
+                 .values(id=event["id"], type=event["type"], order_id=order_id)
+                 .on_conflict_do_nothing(index_elements=["id"])
+                 .returning(StripeEvent.__table__.c.id))  # the driver's row count is not told for it (psycopg: -1)
+    if db.session.execute(statement).first() is None:
+        raise AlreadyHandled(event["id"])
 
 
 def send_requested_refunds(event_id: str) -> None:

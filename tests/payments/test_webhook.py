@@ -101,6 +101,26 @@ def test_duplicate_event_is_processed_once(client, db, stripe_config, pending):
     assert db.session.query(StripeEvent).count() == 1
 
 
+def test_a_duplicate_event_makes_no_failed_statement(client, db, stripe_config, pending):
+    # Stripe sends an event again when an answer was late or lost: an ordinary case, which must not show up as an
+    # error in the database's log (PostgreSQL logs each refused INSERT) nor be told apart by a failed statement.
+    from sqlalchemy import event as sa_event
+
+    session = stripe_config.complete_session(pending.payment_session_id)
+    event = stripe_config.event("checkout.session.completed", session)
+    assert stripe_config.post_event(client, event).status_code == 200
+    failures = []
+    listener = lambda context: failures.append(context.original_exception)  # noqa: E731
+    sa_event.listen(db.engine, "handle_error", listener)
+    try:
+        second = stripe_config.post_event(client, event)
+    finally:
+        sa_event.remove(db.engine, "handle_error", listener)
+
+    assert second.json == {"status": "already processed"}
+    assert failures == []
+
+
 def test_unknown_event_type_answers_200(client, db, stripe_config, pending):
     event, response = send_stripe_event(client, stripe_config, "customer.created", {"id": "cus_1", "object": "customer"})
 
