@@ -10,7 +10,10 @@ With ``--serve PORT`` it measures under gunicorn instead, as the bench does (the
 environment, wrk with bench/lua/cart.lua at 16 connections), and also prints the CPU time the workers spent per
 request: on a machine shared with other work, requests per second follow the load, CPU per request far less.
 
-    python -m bench.cart_profile sqlite:////tmp/copy.db --serve 9320 [--seconds 5] [--runs 3]
+    python -m bench.cart_profile sqlite:////tmp/copy.db --serve 9320 [--seconds 5] [--runs 3] [--floor]
+
+With ``--floor`` it then measures, the same way, what Flask alone reaches for the same POST (bench/cart_floor.py:
+no database, then the shop's statements through sqlite3) and the ceiling, and prints each one's share of it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="with --serve: length of one wrk run (default 5)")
     parser.add_argument("--runs", type=int, default=3, help="with --serve: wrk runs, each reported (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="with --serve: wrk connections (default 16)")
+    parser.add_argument("--floor", action="store_true",
+                        help="with --serve: also the floor (bench/cart_floor.py) and the ceiling, the same way")
     args = parser.parse_args()
     if args.serve:
         serve(args)
@@ -104,18 +109,18 @@ def main() -> None:
 
 def serve(args) -> None:
     """Add-to-cart under gunicorn with wrk, as bench.run measures it; prints req/s, latency and worker CPU per
-    request of each run."""
+    request of each run. With ``--floor``, then the same for the floor (bench/cart_floor.py: Flask alone, without
+    and with the shop's writes through sqlite3) and the ceiling (bench/ceiling.py answering the products page's
+    bytes), each under the same gunicorn settings and wrk script, with each one's share of the ceiling."""
     import os
-    import subprocess
-    import tempfile
+    import shutil
 
     from bench import pages, servers
-    from bench.measure import parse_wrk
-    from bench.run import LUA, settle
 
     env = servers.shop_env("sqlite" if args.url.startswith("sqlite") else "postgresql", args.url,
                            "http://127.0.0.1:9", instance=servers.WORK / "instance")
     server = servers.start_gunicorn("cart-profile", "shop.wsgi:app", env, args.serve)
+    results = {}
     try:
         from shop import create_app
 
@@ -124,33 +129,94 @@ def serve(args) -> None:
         workers = _children(server.process.pid)
         visitors = pages.harvest_visitors(server.url, path, args.visitors)
         pages.post_to_cart(server.url, visitors[: 2 * len(workers)])  # each worker's first carts, as the bench
-        pairs = servers.WORK / "cart-profile-visitors.tsv"
-        pairs.write_text("".join("\t".join(v) + "\n" for v in visitors))
-        script = (LUA / "report.lua").read_text() + "\n" + (LUA / "cart.lua").read_text()
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write(script)
-        threads = max(1, min(args.connections, os.cpu_count() or 1, 4))
+        products_page = servers.WORK / "cart-profile-products.html"
+        products_page.write_bytes(requests_get(server.url + "/producten"))
         print(f"add-to-cart under gunicorn ({len(workers)} workers), {path}, wrk {args.connections} connections, "
               f"{args.seconds} s per run; load {os.getloadavg()[0]:.2f}")
-        try:
-            for _ in range(args.runs):
-                before = _cpu_seconds(workers)
-                before_split = _cpu_split(workers)
-                done = subprocess.run(["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s",
-                                       "--timeout", "30s", "-s", handle.name, server.url + "/winkelmand/toevoegen"],
-                                      capture_output=True, text=True, env=os.environ | {"BENCH_CART_PAIRS": str(pairs)})
-                run = parse_wrk(done.stdout + done.stderr)
-                settle(server.url)
-                cpu = _cpu_seconds(workers) - before
-                user, system = (after - earlier for after, earlier in zip(_cpu_split(workers), before_split, strict=True))
-                per = 1000 / max(1, run.requests)
-                print(f"  {run.rps:8.1f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  "
-                      f"worker CPU {cpu * per:.3f} ms per request (user {user * per:.3f}, system {system * per:.3f}) "
-                      f"({run.requests} requests, {run.errors} errors, {run.non_2xx_3xx} non-2xx/3xx)")
-        finally:
-            os.unlink(handle.name)
+        results["shop"] = _wrk_runs(args, server.url, workers, visitors, "the shop")
     finally:
         server.stop()
+    if not args.floor:
+        return
+    product_id = visitors[0][2]
+    floors = [("floor", {}), ("floor-sqlite", {})]
+    if args.url.startswith("sqlite:///"):
+        copy = servers.WORK / "cart-floor.db"
+        shutil.copyfile(args.url.removeprefix("sqlite:///"), copy)
+        floors[1] = ("floor-sqlite", {"BENCH_FLOOR_DB": str(copy)})
+    else:
+        floors.pop()
+    config = str(servers.ROOT / "bench" / "ceiling_gunicorn.conf.py")
+    for name, extra in floors:
+        floor = servers.start_gunicorn(name, "bench.cart_floor:app", os.environ | extra, None, config=config)
+        try:
+            floor_visitors = pages.harvest_visitors(floor.url, f"/producten/{product_id}", args.visitors)
+            label = "Flask alone" + (", the shop's statements through sqlite3" if extra else ", no database")
+            results[name] = _wrk_runs(args, floor.url, _children(floor.process.pid), floor_visitors, label)
+        finally:
+            floor.stop()
+    ceiling = servers.start_gunicorn("ceiling", "bench.ceiling:app",
+                                     os.environ | {"BENCH_CEILING_BODY": str(products_page)}, None, config=config)
+    try:
+        results["ceiling"] = _wrk_runs(args, ceiling.url, _children(ceiling.process.pid), None,
+                                       "ceiling (the products page's bytes)")
+    finally:
+        ceiling.stop()
+    top = statistics.median(results["ceiling"])
+    print("median req/s and share of the ceiling: " + ", ".join(
+        f"{name} {statistics.median(rates):.0f} ({100 * statistics.median(rates) / top:.1f} %)"
+        for name, rates in results.items()))
+
+
+def requests_get(url: str) -> bytes:
+    import requests
+
+    response = requests.get(url, timeout=60)
+    response.raise_for_status()
+    return response.content
+
+
+def _wrk_runs(args, url: str, workers: list[int], visitors, label: str) -> list[float]:
+    """``args.runs`` wrk runs against ``url``: add-to-cart by ``visitors`` (bench/lua/cart.lua), or plain GETs of
+    ``/`` when None (the ceiling). Prints each run; returns their requests per second."""
+    import os
+    import subprocess
+    import tempfile
+
+    from bench import servers
+    from bench.measure import parse_wrk
+    from bench.run import LUA, settle
+
+    script = (LUA / "report.lua").read_text() + ("\n" + (LUA / "cart.lua").read_text() if visitors else "")
+    pairs = servers.WORK / "cart-profile-visitors.tsv"
+    if visitors:
+        pairs.write_text("".join("\t".join(v) + "\n" for v in visitors))
+    target = url + ("/winkelmand/toevoegen" if visitors else "/")
+    threads = max(1, min(args.connections, os.cpu_count() or 1, 4))
+    print(f"{label}:")
+    rates = []
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        for _ in range(args.runs):
+            before = _cpu_seconds(workers)
+            before_split = _cpu_split(workers)
+            done = subprocess.run(["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{args.seconds}s",
+                                   "--timeout", "30s", "-s", handle.name, target],
+                                  capture_output=True, text=True, env=os.environ | {"BENCH_CART_PAIRS": str(pairs)})
+            run = parse_wrk(done.stdout + done.stderr)
+            if visitors:
+                settle(url)
+            cpu = _cpu_seconds(workers) - before
+            user, system = (after - earlier for after, earlier in zip(_cpu_split(workers), before_split, strict=True))
+            per = 1000 / max(1, run.requests)
+            rates.append(run.rps)
+            print(f"  {run.rps:8.1f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  "
+                  f"worker CPU {cpu * per:.3f} ms per request (user {user * per:.3f}, system {system * per:.3f}) "
+                  f"({run.requests} requests, {run.errors} errors, {run.non_2xx_3xx} non-2xx/3xx)")
+    finally:
+        os.unlink(handle.name)
+    return rates
 
 
 def _children(pid: int) -> list[int]:
