@@ -16,8 +16,8 @@ from shop.accounts.auth import producer_required
 from shop.catalog.producer_profile import ProfileData, ProfileError, update_producer_profile
 from shop.core.clock import shop_today
 from shop.core.downloads import pdf_response
-from shop.core.query_string import period_from_query
 from shop.core.errors import DomainError
+from shop.core.query_string import period_from_query
 from shop.extensions import db
 from shop.portal.current import current_producer
 from shop.portal.views import bp
@@ -72,7 +72,10 @@ def week():
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
-            products = list_week_products(producer.id)
+            # Today's figures of the products this form was made for: one put on sale meanwhile has no field on
+            # it (the next load shows it), one taken off sale meanwhile is left out.
+            on_form = {product.id for product in products}
+            products = [product for product in list_week_products(producer.id) if product.id in on_form]
             for product in products:  # show today's figures as "seen", so that confirming again can work
                 seen = form[f"seen_{product.id}"]
                 seen.data, seen.raw_data = product.stock, None

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shop.catalog.models import Product, ProductStatus
 from shop.core.clock import SHOP_TIMEZONE, shop_today
@@ -273,6 +273,37 @@ def test_changed_figure_after_a_sale_is_refused_and_can_be_confirmed_again(clien
     cheese, butter = farm["cheese"], farm["butter"]
     make_order((cheese, 2))
     db.session.commit()
+
+    response = client.post("/portaal/week", data={
+        f"stock_{cheese.id}": "30", f"seen_{cheese.id}": "15", f"available_{cheese.id}": "y",
+        f"stock_{butter.id}": "9", f"seen_{butter.id}": "5"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "De voorraad van Hoevekaas is intussen gewijzigd door een verkoop (nu 13)." in page
+    assert f'name="seen_{cheese.id}" type="hidden" value="13"' in page
+    db.session.expire_all()
+    assert (_stock(db, cheese), _stock(db, butter)) == (13, 5)
+
+
+def test_a_product_put_on_sale_while_a_refused_confirmation_is_drawn_again_does_not_break_the_page(
+        client, db, farm, monkeypatch):
+    # The page is built for the products on sale when the request began; the refusal drew it again from the
+    # products on sale by then, and one the shop approved in between had no field on the form: a server error.
+    from shop.portal import week_views
+
+    log_in_as(client, farm["user"])
+    cheese, butter, draft = farm["cheese"], farm["butter"], farm["draft"]
+    make_order((cheese, 2))  # a sale lands: the figure typed below over the 15 seen is refused
+    db.session.commit()
+    confirm = week_views.confirm_week
+
+    def approved_meanwhile_then_confirm(*args, **kwargs):
+        db.session.execute(update(Product).where(Product.id == draft.id).values(status=ProductStatus.PUBLISHED))
+        db.session.commit()  # the shop's approval, in its own request
+        return confirm(*args, **kwargs)
+
+    monkeypatch.setattr(week_views, "confirm_week", approved_meanwhile_then_confirm)
 
     response = client.post("/portaal/week", data={
         f"stock_{cheese.id}": "30", f"seen_{cheese.id}": "15", f"available_{cheese.id}": "y",
