@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 
 from shop.cart.forms import CartForm, QuantityError, parse_quantity, read_add_to_cart
@@ -118,6 +119,24 @@ def _posted_fields():
     return None
 
 
+def _add_and_commit(kind: str, item_id: int, quantity: int) -> tuple[str, int, str]:
+    """Add ``quantity`` of the item to the visitor's cart (a new one without it) and commit; (the item's name, its
+    line's quantity, the cart's token). Raises like ``add_item``."""
+    # A new visitor's cart is stored with its first line, after every check: the write takes only the moment
+    # of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
+    cart = get_cart(cart_token())
+    if cart is None:
+        added = add_to_new_cart(**{f"{kind}_id": item_id}, quantity=quantity)
+        name, total, token = added.name, added.quantity, added.token
+    else:
+        line = add_item(cart, **{f"{kind}_id": item_id}, quantity=quantity)
+        name = _item_name(line)
+        total = line.quantity
+        token = cart.token  # read before the commit, which expires it (reading it after costs a query)
+    db.session.commit()
+    return name, total, token
+
+
 @bp.post("/winkelmand/toevoegen")
 def add():
     asked = read_add_to_cart(_posted_fields())
@@ -127,18 +146,13 @@ def add():
         return redirect(back, code=303)
     kind, item_id = asked.item
     try:
-        # A new visitor's cart is stored with its first line, after every check: the write takes only the moment
-        # of two INSERTs and the commit (on SQLite, the moment other workers wait for the write lock).
-        cart = get_cart(cart_token())
-        if cart is None:
-            added = add_to_new_cart(**{f"{kind}_id": item_id}, quantity=asked.quantity)
-            name, total, token = added.name, added.quantity, added.token
-        else:
-            line = add_item(cart, **{f"{kind}_id": item_id}, quantity=asked.quantity)
-            name = _item_name(line)
-            total = line.quantity
-            token = cart.token  # read before the commit, which expires it (reading it after costs a query)
-        db.session.commit()
+        try:
+            name, total, token = _add_and_commit(kind, item_id, asked.quantity)
+        except IntegrityError:
+            # Another request of this visitor (a double click) stored the item's line after this one read the cart
+            # without it: nothing of this one was kept. Added again, it adds to that line, checked as ever.
+            db.session.rollback()
+            name, total, token = _add_and_commit(kind, item_id, asked.quantity)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")

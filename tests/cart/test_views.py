@@ -6,7 +6,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import ProductStatus
@@ -99,6 +99,34 @@ def test_adding_again_keeps_the_cookie_and_says_the_new_total(client, db, cheese
     assert "1 × Hoevekaas toegevoegd aan je winkelmand (er zitten er nu 2 in)." in response.text
     assert cart_lines(db) == [(cheese.id, None, 2)]
     assert db.session.scalar(select(Cart.id).where(Cart.token != token)) is None
+
+
+def test_a_double_click_that_adds_the_same_product_twice_at_once_adds_both(client, db, cheese, beer, monkeypatch):
+    # Two additions of the same product to one cart at once (a double click): both read the cart without its line,
+    # and the second to write it ran into the line the first had just stored: a server error.
+    from shop.cart import services
+
+    add(client, product_id=beer.id, quantity=1)
+    cart_id = db.session.scalar(select(Cart.id))
+    cheese_id = cheese.id
+    load_lines = services._load_lines
+    calls = []
+
+    def lines_then_the_other_click_adds_cheese(*args, **kwargs):
+        lines = load_lines(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            db.session.execute(insert(CartLine.__table__).values(cart_id=cart_id, product_id=cheese_id, quantity=1))
+            db.session.commit()  # the other click's request, done
+        return lines
+
+    monkeypatch.setattr(services, "_load_lines", lines_then_the_other_click_adds_cheese)
+
+    response = add(client, follow=True, product_id=cheese_id, quantity=1)
+
+    assert response.status_code == 200
+    assert "1 × Hoevekaas toegevoegd aan je winkelmand (er zitten er nu 2 in)." in response.text
+    assert cart_lines(db) == [(beer.id, None, 1), (cheese_id, None, 2)]
 
 
 def test_add_a_package_from_a_list_card_without_quantity(client, db, cheese, beer):
