@@ -145,6 +145,39 @@ def test_staff_mark_a_transfer_received_once_and_a_wrong_amount_is_refused(clien
     assert len(db.session.scalars(select(BankTransfer)).all()) == 1
 
 
+def test_a_double_click_on_transfer_received_books_it_once_and_says_so(client, db, monkeypatch):
+    # Both clicks checked that the transfer was not booked yet; the second to store it ran into the first one's
+    # booking: a server error.
+    from shop.payments import transfers
+
+    order = _fresh_quote()
+    accept_quote(order, now=shop_now())
+    staff = make_staff()
+    db.session.commit()
+    log_in_as(client, staff)
+    check = transfers.check_transfer
+    calls = []
+
+    def checked_then_the_other_click_books_it(checked_order, amount_cents):
+        action = check(checked_order, amount_cents)
+        calls.append(action)
+        if len(calls) == 1:
+            transfers.mark_transfer_received(checked_order, amount_cents, by=staff)
+            db.session.commit()  # the other click's request, done
+        return action
+
+    monkeypatch.setattr(transfers, "check_transfer", checked_then_the_other_click_books_it)
+
+    response = client.post(f"/beheer/overschrijvingen/{order.id}/ontvangen", data={"amount": "600,00"},
+                           follow_redirects=True)
+
+    assert response.status_code == 200
+    assert f"Bestelling {order.number} was al betaald" in _text(response)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.PAID
+    assert len(db.session.scalars(select(BankTransfer)).all()) == 1
+
+
 def test_staff_read_a_statement_then_book_its_matched_lines(client, db):
     order = _fresh_quote()
     accept_quote(order, now=shop_now())
