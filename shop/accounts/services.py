@@ -28,6 +28,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts import personal_data, tokens
@@ -76,6 +77,17 @@ def get_user_by_email(email: str | None) -> User | None:
     if not address:
         return None
     return db.session.scalar(select(User).where(func.lower(User.email) == address))
+
+
+def _add_new_user(user: User) -> User | None:
+    """Store ``user``, new at an address that had no account when it was looked up; None when another request
+    stored one at that address meanwhile (two submits of one form at once: the address's unique index decides)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        return None
+    return user
 
 
 def authenticate(email: str | None, password: str | None) -> User | None:
@@ -203,17 +215,14 @@ def _invite(email: str, role: Role, producer, *, by) -> User:
     """The one place a user is given access by someone else: create or reuse the user, queue the invitation
     and record it in the audit log (``user.invite``). The callers checked that ``by`` is an active admin."""
     address = normalise_email(email)
+    producer_id = producer.id if producer is not None else None
     user = get_user_by_email(address)
-    if user is not None:
-        reusable = (user.password_hash is None and user.role == role
-                    and user.producer_id == (producer.id if producer is not None else None))
-        if not reusable:
-            raise EmailInUse(_l("Er bestaat al een account met het e-mailadres %(email)s.", email=address))
-    else:
-        user = User(email=address, name="", role=role, producer_id=producer.id if producer is not None else None,
-                    active=True, password_hash=None)
-        db.session.add(user)
-        db.session.flush()
+    if user is None:
+        user = _add_new_user(User(email=address, name="", role=role, producer_id=producer_id, active=True,
+                                  password_hash=None)) or get_user_by_email(address)  # or the one stored meanwhile
+    reusable = user.password_hash is None and user.role == role and user.producer_id == producer_id
+    if not reusable:
+        raise EmailInUse(_l("Er bestaat al een account met het e-mailadres %(email)s.", email=address))
     user.active = True
     link = absolute_url_for("accounts.accept_invitation", token=tokens.make_token(user, tokens.INVITATION))
     with force_locale(user.locale or "nl"):
@@ -281,16 +290,16 @@ def register_customer(email: str, name: str, password: str, *, locale: str = "nl
     if problem is not None:
         raise WeakPassword(problem)
     user = get_user_by_email(address)
-    if user is not None and (user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None):
+    if user is None:  # a new address; or, registered meanwhile by another submit, that account
+        user = (_add_new_user(User(email=address, name="", role=Role.CUSTOMER, active=False, locale=locale))
+                or get_user_by_email(address))
+    if user.is_active or user.role != Role.CUSTOMER or user.email_confirmed_at is not None:
         User.hash_password(password)  # thrown away: the same expensive work as a new registration
         with force_locale(user.locale or "nl"):
             subject = _("Je hebt al een account bij Lekker Oost-Vlaams")
         _queue_mail(user, "account_exists", subject, link=absolute_url_for("accounts.forgot_password"),
                     login_link=absolute_url_for("accounts.login"))
         return
-    if user is None:
-        user = User(email=address, role=Role.CUSTOMER, active=False, locale=locale)
-        db.session.add(user)
     user.name = (name or "").strip()[:160]
     user.set_password(password)
     db.session.flush()

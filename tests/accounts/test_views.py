@@ -339,6 +339,38 @@ def test_registration_form_errors_change_nothing(client, db, data, message):
     assert db.session.scalars(select(OutboxMessage)).all() == []
 
 
+def test_a_double_submitted_registration_goes_on_with_the_account_the_other_submit_made(client, db, monkeypatch):
+    # Both submits looked the new address up and found nothing; the second to store its account ran into the
+    # first one's: a server error.
+    from shop.accounts import services
+
+    look_up = services.get_user_by_email
+    calls = []
+
+    def not_found_then_the_other_submit_registers(email):
+        user = look_up(email)
+        calls.append(email)
+        if len(calls) == 1:
+            make_user("nieuw@voorbeeld.be", name="Eerste klik", active=False)
+            _db.session.commit()  # the other submit's request, done
+        return user
+
+    monkeypatch.setattr(services, "get_user_by_email", not_found_then_the_other_submit_registers)
+
+    response = client.post("/account/registreren", data={"name": "Nieuwe Klant", "email": "nieuw@voorbeeld.be",
+                                                         "password": "een-goed-wachtwoord",
+                                                         "password_again": "een-goed-wachtwoord"})
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/account/registreren/verstuurd")
+    _db.session.expire_all()
+    user = _db.session.scalars(select(User)).one()
+    assert (user.email, user.name, user.active) == ("nieuw@voorbeeld.be", "Nieuwe Klant", False)
+    assert user.check_password("een-goed-wachtwoord")
+    assert _db.session.execute(select(OutboxMessage.to_address, OutboxMessage.kind)).all() == [
+        ("nieuw@voorbeeld.be", "account_confirm")]
+
+
 def test_account_page_shows_name_email_and_links(client, db):
     make_user("an@voorbeeld.be", name="An Peeters")
     db.session.commit()

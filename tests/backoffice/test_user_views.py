@@ -80,6 +80,34 @@ def test_invite_a_staff_member(client, db, admin):
         client.get(response.headers["Location"]))
 
 
+def test_a_double_submitted_invitation_invites_once_more_and_stores_one_user(client, db, admin, monkeypatch):
+    # Both submits looked the address up and found nothing; the second to store its user ran into the first
+    # one's: a server error.
+    from shop.accounts import services
+
+    look_up = services.get_user_by_email
+    calls = []
+
+    def not_found_then_the_other_submit_invites(email):
+        user = look_up(email)
+        calls.append(email)
+        if len(calls) == 1:
+            make_user("nieuw@groot-vleeshuis.be", name="", role="admin", password=None)
+            db.session.commit()  # the other submit's request, done
+        return user
+
+    monkeypatch.setattr(services, "get_user_by_email", not_found_then_the_other_submit_invites)
+
+    response = client.post("/beheer/medewerkers/uitnodigen", data={"email": "nieuw@groot-vleeshuis.be",
+                                                                   "role": "admin"})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    user = db.session.scalars(select(User).where(User.email == "nieuw@groot-vleeshuis.be")).one()
+    assert (user.role, user.active, user.password_hash) == (Role.ADMIN, True, None)
+    assert db.session.scalars(select(OutboxMessage.to_address)).all() == ["nieuw@groot-vleeshuis.be"]
+
+
 @pytest.mark.parametrize("data, message", [
     ({"email": "geen-adres", "role": "staff"}, "Geef een e-mailadres zoals naam@voorbeeld.be."),
     ({"email": "a@groot-vleeshuis.be", "role": "producer"}, "Kies de rol medewerker of beheerder."),
