@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.models import CompanyProfile, Role, User
 from shop.accounts.place_check import place_problem
@@ -173,8 +174,20 @@ def save_company_profile(user: User, details: CompanyDetails, *, by) -> CompanyP
     checked = check_company_details(details)
     profile = user.company_profile
     if profile is None:
-        profile = CompanyProfile(user=user)
-        db.session.add(profile)
+        try:  # the user's unique index decides between two first profiles at once (a double submit)
+            with db.session.begin_nested():
+                profile = _with_details(CompanyProfile(user=user), checked)
+                db.session.add(profile)
+            return profile
+        except IntegrityError:  # stored meanwhile by the other submit: these details replace those
+            db.session.refresh(user, attribute_names=["company_profile"])
+            profile = user.company_profile
+    _with_details(profile, checked)
+    db.session.flush()
+    return profile
+
+
+def _with_details(profile: CompanyProfile, checked: CompanyDetails) -> CompanyProfile:
     profile.legal_name = checked.legal_name
     profile.vat_number = checked.vat_number
     profile.street = checked.street
@@ -183,7 +196,6 @@ def save_company_profile(user: User, details: CompanyDetails, *, by) -> CompanyP
     profile.peppol_id = checked.peppol_id
     profile.invoice_email = checked.invoice_email
     profile.prices_excl_vat = checked.prices_excl_vat
-    db.session.flush()
     return profile
 
 

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from shop.accounts.models import CompanyProfile
 from tests.factories import log_in_as, make_company_customer, make_producer, make_user
@@ -65,6 +65,35 @@ def test_adding_a_profile(client, db):
     assert "<dd>BE 0123.456.749</dd>" in html
     assert "<dd>exclusief btw</dd>" in html
     assert '<a href="/account/bedrijf">Bedrijfsgegevens wijzigen</a>' in html
+
+
+def test_a_double_submitted_first_profile_is_saved_once_with_the_details_sent(client, db, monkeypatch):
+    # Both submits read that the account had no profile yet; the second to store one ran into the first one's: a
+    # server error.
+    from shop.accounts import company
+
+    user = _logged_in(client, db)
+    check = company.check_company_details
+    calls = []
+
+    def checked_then_the_other_submit_saves(details):
+        checked = check(details)
+        calls.append(1)
+        if len(calls) == 1:  # the other submit stores its profile now
+            db.session.execute(insert(CompanyProfile.__table__).values(
+                user_id=user.id, legal_name="Eerste klik bv", vat_number="BE0123456749"))
+        return checked
+
+    monkeypatch.setattr(company, "check_company_details", checked_then_the_other_submit_saves)
+
+    response = client.post("/account/bedrijf", data={**FORM, "prices_excl_vat": "y"})
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/account")
+    db.session.expire_all()
+    profile = db.session.scalars(select(CompanyProfile)).one()
+    assert (profile.user_id, profile.legal_name, profile.postcode, profile.prices_excl_vat) == (
+        user.id, "Brouwerij Het Anker Gent bv", "9000", True)
 
 
 def test_the_saved_profile_is_shown_with_the_derived_enterprise_number_and_peppol_default(client, db):
