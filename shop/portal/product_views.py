@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from shop.accounts.auth import producer_required
@@ -41,8 +42,8 @@ from shop.listings.product_edit import (
     unhide_product,
     update_product,
 )
-from shop.portal.product_forms import ActionForm, PhotoForm, ProductForm
 from shop.portal.current import current_producer
+from shop.portal.product_forms import ActionForm, PhotoForm, ProductForm
 from shop.portal.views import bp
 
 PER_PAGE = 20
@@ -137,6 +138,14 @@ def product_list():
 # --- create and edit ------------------------------------------------------------------------------
 
 
+def _create_and_commit(form: ProductForm) -> tuple[Product, list[str]]:
+    """The new product of the form (the current producer's), committed, with what it still misses to be reviewed."""
+    product = create_product(current_producer(), form.to_data(), by=current_user)
+    missing = missing_food_labels(product)
+    db.session.commit()
+    return product, missing
+
+
 @bp.route("/producten/nieuw", methods=["GET", "POST"])
 @producer_required
 def product_new():
@@ -150,11 +159,14 @@ def product_new():
         return render_template("portal/product_form.html", form=form, product=None)
     if not form.validate():
         return render_template("portal/product_form.html", form=form, product=None), 422
-    producer = current_producer()
     try:
-        product = create_product(producer, form.to_data(), by=current_user)
-        missing = missing_food_labels(product)
-        db.session.commit()
+        try:
+            product, missing = _create_and_commit(form)
+        except IntegrityError:
+            # Another product took the address (slug) this one was given, after it was found free (the form sent
+            # twice at once): nothing of this one was kept; made again, it gets the next free one.
+            db.session.rollback()
+            product, missing = _create_and_commit(form)
     except DomainError as error:
         db.session.rollback()
         form.form_errors.append(str(error))

@@ -109,6 +109,35 @@ def test_create_product_waits_for_review(client, world, db):
     assert "Het verschijnt in de winkel zodra de winkel het heeft gecontroleerd" in page
 
 
+def test_a_double_submitted_new_product_is_created_with_the_next_free_address(client, world, db, monkeypatch):
+    # Both submits found the product's address (slug) free; the second to store its product ran into the first
+    # one's: a server error.
+    from shop.listings import product_edit
+
+    unique_slug = product_edit._unique_slug
+    calls = []
+
+    def free_then_the_other_submit_takes_it(name, producer):
+        slug = unique_slug(name, producer)
+        calls.append(slug)
+        if len(calls) == 1:
+            make_product("Linde-kaas", producer=world["mine"], category=world["cheese"], slug=slug)
+            db.session.commit()  # the other submit's request, done
+        return slug
+
+    monkeypatch.setattr(product_edit, "_unique_slug", free_then_the_other_submit_takes_it)
+
+    response = client.post("/portaal/producten/nieuw", data=_form(world))
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    slugs = db.session.scalars(select(Product.slug).where(Product.name == "Linde-kaas").order_by(Product.id)).all()
+    assert slugs == [calls[0], f"{calls[0]}-2"]
+    created = db.session.scalar(select(Product).where(Product.slug == f"{calls[0]}-2"))
+    assert response.headers["Location"] == f"/portaal/producten/{created.id}"
+    assert (created.status, created.price_cents, created.stock) == (ProductStatus.PENDING_REVIEW, 495, 12)
+
+
 def test_create_with_missing_food_information_is_a_draft(client, world, db):
     response = client.post("/portaal/producten/nieuw", data=_form(world, ingredients="", storage=""),
                            follow_redirects=True)
