@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.auth import admin_required
 from shop.backoffice.producer_forms import ActionForm, InviteProducerUserForm, ProducerForm
@@ -82,8 +83,15 @@ def producer_new():
     if not form.validate():
         return _render_form(form, status=422)
     try:
-        producer = create_producer(form.to_data(), by=current_user)
-        db.session.commit()
+        try:
+            producer = create_producer(form.to_data(), by=current_user)
+            db.session.commit()
+        except IntegrityError:
+            # Another producer took the address (slug) this one was given, after it was found free (the form sent
+            # twice at once): nothing of this one was kept; made again, it gets the next free one.
+            db.session.rollback()
+            producer = create_producer(form.to_data(), by=current_user)
+            db.session.commit()
     except ProfileError as error:
         db.session.rollback()
         _put_error(form, error)

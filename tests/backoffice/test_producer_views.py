@@ -113,6 +113,36 @@ def test_create_a_producer(client, db, admin, deinze):
     assert "Producent Hoeve De Leie aangemaakt." in page
 
 
+def test_a_double_submitted_new_producer_is_created_with_the_next_free_address(client, db, admin, deinze,
+                                                                                monkeypatch):
+    # Both submits found the producer's address (slug) free; the second to store its producer ran into the
+    # first one's: a server error.
+    from shop.listings import producer_admin
+
+    unique_slug = producer_admin.unique_producer_slug
+    calls = []
+
+    def free_then_the_other_submit_takes_it(name):
+        slug = unique_slug(name)
+        calls.append(slug)
+        if len(calls) == 1:
+            make_producer("Hoeve De Leie", slug=slug)
+            db.session.commit()  # the other submit's request, done
+        return slug
+
+    monkeypatch.setattr(producer_admin, "unique_producer_slug", free_then_the_other_submit_takes_it)
+
+    response = client.post("/beheer/producenten/nieuw", data=FORM)
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    producers = db.session.scalars(select(Producer).where(Producer.name == "Hoeve De Leie").order_by(Producer.id))
+    assert [producer.slug for producer in producers] == ["hoeve-de-leie", "hoeve-de-leie-2"]
+    created = db.session.scalar(select(Producer).where(Producer.slug == "hoeve-de-leie-2"))
+    assert response.headers["Location"].endswith(f"/beheer/producenten/{created.id}")
+    assert created.locality_id == deinze.id
+
+
 def test_create_with_a_postcode_outside_the_province_shows_the_error(client, db, admin, deinze):
     response = client.post("/beheer/producenten/nieuw", data={**FORM, "postcode": "1000"})
 
