@@ -69,9 +69,14 @@ def success():
     if order.status == OrderStatus.PENDING_PAYMENT:
         flash(_("We bevestigen je betaling zodra de betaaldienst ze doorgeeft. Je krijgt dan ook een e-mail."), "info")
     elif order.payment_status == PaymentStatus.PAID_AFTER_CANCELLATION:
-        flash(_("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
-                "automatisch terug en sturen je een e-mail."), "warning")
+        flash(_paid_after_cancellation_message(), "warning")
     return _status_redirect(order)
+
+
+def _paid_after_cancellation_message() -> str:
+    """What a customer whose payment came in after the order was cancelled is told (the money goes back)."""
+    return _("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
+             "automatisch terug en sturen je een e-mail.")
 
 
 def _refill_cart(order: Order):
@@ -205,7 +210,12 @@ def demo_action(status_token: str):
     if action == "pay":
         services.payment_succeeded(order, payment_intent_id=f"demo_pi_{order.number}", actor="customer (demo)")
         db.session.commit()
-        flash(_("Bedankt! Je (demo)betaling is gelukt."), "success")
+        # Said as it stands now: an order cancelled since it was read above (another tab, the expiry) is not paid
+        # by this payment, which is paid back instead.
+        if order.payment_status == PaymentStatus.PAID_AFTER_CANCELLATION:
+            flash(_paid_after_cancellation_message(), "warning")
+        else:
+            flash(_("Bedankt! Je (demo)betaling is gelukt."), "success")
         return _status_redirect(order)
     return _give_up(order, actor="customer (demo)", failed=action == "fail")
 

@@ -378,6 +378,34 @@ def test_demo_pay_makes_the_order_paid(client, db, demo_order):
     assert client.get(f"/betalen/demo/{demo_order.status_token}").status_code == 303  # paid: to the status page
 
 
+def test_demo_pay_for_an_order_cancelled_while_it_was_paid_says_the_money_goes_back(client, db, demo_order,
+                                                                                      monkeypatch):
+    # The page checked that the order was waiting for its payment; another tab cancelled it before the payment
+    # was recorded, and the payment, recorded on a cancelled order (flagged and refunded), was announced as a
+    # success.
+    from shop.payments import services
+
+    pay = services.payment_succeeded
+
+    def cancelled_meanwhile_then_paid(order, **kwargs):
+        services.abandon(order, actor="customer (demo)")
+        db.session.commit()  # the other tab's request, done
+        return pay(order, **kwargs)
+
+    monkeypatch.setattr(services, "payment_succeeded", cancelled_meanwhile_then_paid)
+
+    response = client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "pay"})
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/bestelling/{demo_order.status_token}")
+    _reload(db, demo_order)
+    assert (demo_order.status, demo_order.payment_status, demo_order.refunded_cents) == (
+        OrderStatus.CANCELLED, "paid_after_cancellation", 2500)
+    flashes = _flashes(client)
+    assert "Bedankt! Je (demo)betaling is gelukt." not in flashes
+    assert ("Je betaling kwam binnen nadat je bestelling al geannuleerd was. We storten het volledige bedrag "
+            "automatisch terug en sturen je een e-mail.") in flashes
+
+
 def test_demo_fail_cancels_returns_stock_and_refills_the_cart(client, db, demo_order, cheese):
     response = client.post(f"/betalen/demo/{demo_order.status_token}", data={"action": "fail"})
 
