@@ -147,6 +147,8 @@ def submit():
             field = getattr(form, error.field or "method", form.method)
             field.errors = [*field.errors, str(error)]
             if error.field in ("pickup_date", "pickup_time"):
+                # The days and hours as they are now: the one refused may have filled since they were read above.
+                pdays, pickup = _prepare_form(form)
                 _preselect_pickup(form, pdays, pickup)
         else:
             session[SESSION_KEY] = data.to_session()

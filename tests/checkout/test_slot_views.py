@@ -83,6 +83,32 @@ def test_a_full_hour_is_refused_at_its_field_naming_the_free_hours(client, db):
     assert 'aria-describedby="pickup_time-error' in html or 'id="pickup_time-error' in html
 
 
+def test_an_hour_that_fills_while_the_form_is_checked_is_refused_with_the_next_free_one_preselected(
+        client, db, monkeypatch):
+    # The form drew the hours as read before the chosen one was checked: an hour filled in between was refused
+    # at its field, yet still preselected as if it had room.
+    from shop.checkout import services
+
+    day = pickup_days()[0]
+    _with_cart(client, db)
+    check = services.check_slot_room
+
+    def filled_then_checked(*args, **kwargs):
+        close_slot(SlotKind.PICKUP, day, time(10), by=None)  # another buyer takes the last place first
+        db.session.flush()
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_slot_room", filled_then_checked)
+
+    response = client.post("/afrekenen", data=_form())
+
+    html = _text(response)
+    assert response.status_code == 422
+    assert "Om 10:00 is er op" in html and "geen plaats meer. Nog vrij: 11:00" in html
+    assert "selected" not in _option(html, "10:00")
+    assert "selected" in _option(html, "11:00")  # the next free hour, preselected
+
+
 def test_without_a_chosen_hour_the_review_shows_the_first_free_one(client, db):
     day = pickup_days()[0]
     set_capacity(SlotKind.PICKUP, day, time(10), 0, by=None)
