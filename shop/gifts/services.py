@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shop.accounts.company import check_company_details, details_of, get_company_profile
 from shop.catalog.images import delete_stored, process_upload
@@ -248,7 +248,8 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     recipient (home delivery, its day, zone and fee, the personal message) with its own lines (snapshots as at
     checkout: name, unit, price, VAT rate, package components with their shares); the stock of all rows is taken
     at once, then one parcel of each shipment's delivery day (a slot booking per shipment). Raises NotACompany,
-    ListNotReady (rows with errors), GiftOutOfStock or DayFull; the caller rolls back and nothing is ordered.
+    ListNotReady (rows with errors), GiftOutOfStock, DayFull, or GiftError when the list is not (or no longer)
+    a draft; the caller rolls back and nothing is ordered.
     """
     now = now or shop_now()
     day = now.date()
@@ -305,10 +306,20 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
         raise DayFull(_l("Een leverdag van de lijst is intussen volzet. Er is niets besteld; bekijk de lijst "
                          "opnieuw en kies een andere dag.")) from error
 
+    # Still a draft? Checked above on the list as read, it may have been ordered since by another request (the
+    # button clicked twice): only one of them changes it, the other is refused and its order rolled back. Taken
+    # last, after the stock, the counter and the slots, as every placing takes its locks in that order.
+    claimed = db.session.execute(
+        update(GiftOrder)
+        .where(GiftOrder.id == gift.id, GiftOrder.status == GiftOrderStatus.DRAFT)
+        .values(status=GiftOrderStatus.PLACED, order_id=order.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        raise GiftError(_l("Deze lijst is al besteld."))
+    db.session.refresh(gift, attribute_names=["status", "order_id"])
     for recipient, shipment in shipments:
         recipient.shipment_id = shipment.id
-    gift.order_id = order.id
-    gift.status = GiftOrderStatus.PLACED
     db.session.flush()
     return order
 

@@ -126,6 +126,34 @@ def test_ordering_pays_once_through_the_payment_page(client, gift_shop):
     assert (len(order.shipments), order.total_cents) == (3, 3 * (1500 + 695))
 
 
+def test_a_list_ordered_twice_at_once_is_ordered_once_and_the_second_is_told(client, gift_shop, monkeypatch):
+    # Both clicks on "order" read the list as a draft; the second, checked before the first was stored, ordered
+    # it again: a second order taking the stock again, and the list linked to only one of them.
+    company = gift_shop["company"]
+    log_in_as(client, company)
+    _upload(client, _csv(*[f"R{n};;Veldstraat {n};9000;Gent;België;;pralines;1;" for n in range(1, 3)]))
+    check = services.check_gift
+    calls = []
+
+    def checked_while_the_other_click_orders(gift, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            services.place_gift_order(gift, by=company)
+            db.session.commit()  # the other click's request, done
+        return check(gift, **kwargs)
+
+    monkeypatch.setattr(services, "check_gift", checked_while_the_other_click_orders)
+
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "pay"}, follow_redirects=True)
+
+    assert "Deze lijst is al besteld." in response.get_data(as_text=True)
+    monkeypatch.undo()
+    db.session.expire_all()
+    order = db.session.scalars(select(Order)).one()
+    assert db.session.scalars(select(GiftOrder.order_id).where(GiftOrder.order_id.is_not(None))).all() == [order.id]
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50 - 2
+
+
 def test_the_templates_download(client, gift_shop):
     log_in_as(client, gift_shop["company"])
 
