@@ -471,13 +471,15 @@ def remove_line(cart: Cart, line_id: int) -> CartLine:
     return line
 
 
-def clear_cart(cart: Cart) -> None:
+def clear_cart(cart: Cart) -> int:
     """Remove every line (after an order is placed); the cart and its token stay. One DELETE: the lines are not
-    loaded again (lines already in the session leave it)."""
+    loaded again (lines already in the session leave it). Returns how many lines it removed."""
     db.session.flush()
+    removed = 0
     if cart.id is not None:
-        db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
+        removed = db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id)).rowcount
     db.session.expire(cart, ["lines"])
+    return removed
 
 
 def count_items(token: str | None) -> int:

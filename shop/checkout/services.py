@@ -326,8 +326,10 @@ def place_order(cart, data: CheckoutData, *, by=None, locale: str = "nl", day: d
         order.lines.append(line)
         shipment.lines.append(line)
     # The cart is emptied before the stock is taken: its rows are the buyer's own, and nothing should stand
-    # between taking the stock rows' locks and the commit that frees them but what needs them.
-    clear_cart(cart)
+    # between taking the stock rows' locks and the commit that frees them but what needs them. Nothing to empty:
+    # another placing of this cart emptied it since it was priced (the button clicked twice), with its order.
+    if clear_cart(cart) == 0:
+        raise EmptyCart(_l("Je winkelmand is leeg."))
     try:
         movements = take_stock(priced.stock_quantities, MovementReason.ORDER, by=by)
     except OutOfStock as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from shop.cart.models import CartLine
 from shop.catalog.models import Product
@@ -51,6 +51,32 @@ def test_empty_cart_goes_back_to_the_cart(client):
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/winkelmand")
     assert "Je winkelmand is leeg" in _text(client.get("/winkelmand"))
+
+
+def test_a_cart_emptied_by_another_placing_after_it_was_priced_is_not_ordered_again(client, db, monkeypatch):
+    # Both clicks on "pay" priced the cart with its lines; the second, priced before the first had emptied it,
+    # ordered those lines again: a second order taking the stock again.
+    from shop.checkout import services
+
+    cheese = make_product("Oude Brugge", price_cents=1250, stock=10)
+    cart = _with_cart(client, db, (cheese, 2))
+    assert client.post("/afrekenen", data=_pickup_form()).status_code == 303
+    check = services.check_cart
+
+    def checked_then_the_other_click_empties_it(*args, **kwargs):
+        check(*args, **kwargs)
+        db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))  # its order placed meanwhile
+        db.session.flush()
+
+    monkeypatch.setattr(services, "check_cart", checked_then_the_other_click_empties_it)
+
+    placed = client.post("/afrekenen/overzicht", data={"accept_terms": "y"})
+
+    assert placed.status_code == 303 and placed.headers["Location"].endswith("/winkelmand")
+    assert "Je winkelmand is leeg." in _text(client.get("/winkelmand"))
+    assert _orders(db) == 0
+    db.session.expire_all()
+    assert db.session.get(Product, cheese.id).stock == 10
 
 
 def test_form_page_shows_every_fieldset_without_javascript(client, db):
