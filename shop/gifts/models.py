@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.core.db import Base, Timestamped, str_enum
@@ -22,9 +22,14 @@ class GiftOrderStatus(StrEnum):
 
 
 class GiftOrder(Timestamped, Base):
-    """One company user's gift list. A user has at most one draft; a placed one keeps its order."""
+    """One company user's gift list. A user has at most one draft (the database holds it: two first visits at once
+    store one); a placed one keeps its order."""
 
     __tablename__ = "gift_orders"
+    __table_args__ = (
+        Index("uq_gift_orders_user_id_draft", "user_id", unique=True, sqlite_where=text("status = 'draft'"),
+              postgresql_where=text("status = 'draft'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

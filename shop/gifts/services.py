@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.company import check_company_details, details_of, get_company_profile
 from shop.catalog.images import delete_stored, process_upload
@@ -90,14 +91,35 @@ def get_draft(user) -> GiftOrder | None:
 
 
 def get_or_create_draft(user) -> GiftOrder:
-    """The user's draft list, made when there is none (requires a company profile: raises NotACompany)."""
+    """The user's draft list, made when there is none (requires a company profile: raises NotACompany). A user has
+    one draft at most (the index uq_gift_orders_user_id_draft): when another request of the user stored one after
+    this one found none (two first visits at once), it is that one."""
     require_company(user)
-    gift = get_draft(user)
-    if gift is None:
-        gift = GiftOrder(user_id=user.id)
-        db.session.add(gift)
-        db.session.flush()
+    return get_draft(user) or _add_draft(user) or get_draft(user)
+
+
+def _add_draft(user) -> GiftOrder | None:
+    """A new draft for ``user``, stored; None when the user's draft was stored meanwhile by another request."""
+    gift = GiftOrder(user_id=user.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(gift)
+    except IntegrityError:
+        return None
     return gift
+
+
+def _hold_draft_of(user_id: int) -> GiftOrder | None:
+    """The user's draft as stored now, its row held until the commit (PostgreSQL; SQLite's write lock is)."""
+    return db.session.scalar(
+        select(GiftOrder).where(GiftOrder.user_id == user_id, GiftOrder.status == GiftOrderStatus.DRAFT)
+        .with_for_update().execution_options(populate_existing=True))
+
+
+def _is_empty(gift: GiftOrder) -> bool:
+    """Nothing of the company's in it: no rows, no upload waiting, no card (a draft made by opening the page)."""
+    has_rows = db.session.scalar(select(exists().where(GiftRecipient.gift_order_id == gift.id)))
+    return not (has_rows or gift.pending_rows or gift.common_message or gift.logo_key)
 
 
 def _clean(values: dict) -> dict[str, str]:
@@ -337,17 +359,30 @@ def reopen_when_cancelled_unpaid(order: Order, from_status: OrderStatus, **_cont
     """A gift list's order cancelled before it was ever paid (a quote declined or lapsed, a transfer that never
     came, a payment session that expired or failed): the list is a draft again, with its recipients, so the
     company can order it anew. Not when the order had been paid (staff cancelled it and refunded), nor when the
-    company started another list meanwhile (a user has at most one draft). A lifecycle effect (connect_to_orders)."""
+    company started another list meanwhile (a user has at most one draft): a draft with anything in it (rows, an
+    upload waiting, the card) is kept and the cancelled list stays as it was; an empty one (made by opening the
+    list page again) gives way to it. A lifecycle effect (connect_to_orders)."""
     if order.paid_at is not None:
         return
     gift = db.session.scalar(select(GiftOrder).where(GiftOrder.order_id == order.id,
                                                      GiftOrder.status == GiftOrderStatus.PLACED))
     if gift is None:
         return
-    other_draft = db.session.scalar(select(GiftOrder.id).where(GiftOrder.user_id == gift.user_id,
-                                                               GiftOrder.status == GiftOrderStatus.DRAFT))
-    if other_draft is None:
-        _reopen(gift)
+    for _attempt in range(2):
+        # The other draft's row held until the commit (PostgreSQL), after the order's stock and slots, as every
+        # placing takes them.
+        other = _hold_draft_of(gift.user_id)
+        if other is not None and not _is_empty(other):
+            return
+        try:
+            with db.session.begin_nested():
+                if other is not None:
+                    db.session.delete(other)
+                    db.session.flush()
+                _reopen(gift)
+            return
+        except IntegrityError:  # a draft stored since it was looked for (the page opened at this moment)
+            continue
 
 
 def connect_to_orders() -> None:

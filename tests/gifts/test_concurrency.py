@@ -9,7 +9,7 @@ from shop.accounts.models import User
 from shop.catalog.models import Product
 from shop.extensions import db as _db
 from shop.gifts import services
-from shop.gifts.models import GiftOrderStatus
+from shop.gifts.models import GiftOrder, GiftOrderStatus
 from shop.orders.models import Order, Shipment
 from shop.scheduling.models import SlotBooking, SlotKind
 from shop.scheduling.services import delivery_slots, set_capacity
@@ -54,3 +54,16 @@ def test_companies_racing_for_the_last_parcels_of_a_day_order_whole_lists_within
     drafts = [services.get_draft(_db.session.get(User, user_id)) for user_id in user_ids]
     assert sorted(draft is None for draft in drafts) == [False] * (COMPANIES - 2) + [True] * 2
     assert all(draft.status == GiftOrderStatus.DRAFT and len(draft.recipients) == 2 for draft in drafts if draft)
+
+
+def test_first_visits_of_one_company_at_once_make_one_draft_for_all(app, db, gift_shop):
+    user_id = gift_shop["company"].id
+    _db.session.commit()
+
+    def visit() -> str:
+        return str(services.get_or_create_draft(_db.session.get(User, user_id)).id)
+
+    results = race(app, [visit] * 4)
+
+    draft_ids = _db.session.scalars(select(GiftOrder.id)).all()
+    assert len(draft_ids) == 1 and results == [str(draft_ids[0])] * 4

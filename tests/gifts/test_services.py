@@ -7,7 +7,7 @@ from shop.catalog.models import Product
 from shop.core.clock import shop_now
 from shop.extensions import db
 from shop.gifts import services
-from shop.gifts.models import GiftOrderStatus
+from shop.gifts.models import GiftOrder, GiftOrderStatus
 from shop.inventory.models import StockMovement
 from shop.orders.lifecycle import transition
 from shop.orders.models import Order, OrderStatus
@@ -53,6 +53,31 @@ def test_only_a_company_has_a_gift_list(db):
 
     with pytest.raises(services.NotACompany):
         services.get_or_create_draft(make_user("consument@voorbeeld.be"))
+
+
+def test_two_first_visits_at_once_make_one_draft_for_both(gift_shop, monkeypatch):
+    # Both visits looked for the company's draft and found none, and each made one: two drafts of one user (the
+    # list page showed the newest; the other blocked a cancelled list from becoming the draft again).
+    company = gift_shop["company"]
+    look_up = services.get_draft
+    calls = []
+
+    def none_found_then_the_other_visit_makes_one(user):
+        found = look_up(user)
+        calls.append(1)
+        if len(calls) == 1:
+            db.session.add(GiftOrder(user_id=user.id))
+            db.session.commit()  # the other visit's request, done
+        return found
+
+    monkeypatch.setattr(services, "get_draft", none_found_then_the_other_visit_makes_one)
+
+    gift = services.get_or_create_draft(company)
+    db.session.commit()
+
+    monkeypatch.undo()
+    assert db.session.scalars(select(GiftOrder.id)).all() == [gift.id]
+    assert gift.status == GiftOrderStatus.DRAFT and gift.user_id == company.id
 
 
 def _movements() -> list[tuple[int, int]]:
@@ -269,6 +294,59 @@ def test_an_unpaid_gift_order_cancelled_after_a_new_list_was_started_leaves_the_
 
     assert gift.status == GiftOrderStatus.PLACED
     assert services.get_draft(company).id == newer.id
+
+
+def test_an_unpaid_gift_order_cancelled_after_the_list_page_was_opened_again_is_the_draft_again(gift_shop):
+    # The empty draft that opening the page made (nothing of the company's in it) kept the cancelled list from
+    # being the draft again: its recipients were lost to the company.
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An")])
+    order = services.place_gift_order(gift, by=company)
+    db.session.commit()
+    opened = services.get_or_create_draft(company)  # the list page opened again
+    db.session.commit()
+    assert opened.id != gift.id
+
+    transition(order, OrderStatus.CANCELLED, actor="system", note="betaalsessie verlopen")
+    db.session.commit()
+
+    draft = services.get_draft(company)
+    assert (draft.id, draft.order_id, [r.name for r in draft.recipients]) == (gift.id, None, ["An"])
+    assert db.session.scalars(select(GiftOrder.id)).all() == [gift.id]
+
+
+def test_an_unpaid_gift_order_cancelled_while_the_page_makes_a_draft_is_the_draft_again(gift_shop, monkeypatch):
+    # The cancellation found no other draft, then the list page (opened at that moment) stored an empty one:
+    # with one draft per user, making the cancelled list the draft too failed the whole cancellation.
+    company = gift_shop["company"]
+    gift = services.get_or_create_draft(company)
+    services.receive_upload(gift, [row(name="An")])
+    order = services.place_gift_order(gift, by=company)
+    db.session.commit()
+    look_up = services._hold_draft_of
+    calls = []
+
+    def none_found_then_the_page_makes_one(user_id):
+        found = look_up(user_id)
+        calls.append(1)
+        if len(calls) == 1:
+            db.session.add(GiftOrder(user_id=user_id))
+            db.session.commit()  # the page's request, done
+        return found
+
+    monkeypatch.setattr(services, "_hold_draft_of", none_found_then_the_page_makes_one)
+
+    transition(order, OrderStatus.CANCELLED, actor="system", note="betaalsessie verlopen")
+    db.session.commit()
+
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.CANCELLED
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
+    draft = services.get_draft(company)
+    assert (draft.id, [r.name for r in draft.recipients]) == (gift.id, ["An"])
+    assert db.session.scalars(select(GiftOrder.id)).all() == [gift.id]
 
 
 def test_a_quoted_gift_list_holds_its_parcels_until_the_quote_expires_then_frees_them_once(app, gift_shop, first_day):
