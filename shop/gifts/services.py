@@ -25,6 +25,7 @@ from shop.catalog.models import Product
 from shop.catalog.search import fold
 from shop.checkout.services import new_order, order_line
 from shop.core.clock import shop_now
+from shop.core.db import utcnow
 from shop.core.errors import DomainError
 from shop.core.numbering import next_order_number
 from shop.core.settings import get_settings
@@ -62,6 +63,10 @@ class ListNotReady(GiftError):
             super().__init__(_l("%(count)s rijen van de lijst moeten nog verbeterd worden. Er is niets besteld."),
                              count=len(checked.error_rows))
         self.checked = checked
+
+
+class ListOrdered(GiftError):
+    """The list is no longer a draft (ordered by another tab, a second click): nothing was changed or ordered."""
 
 
 class GiftOutOfStock(GiftError):
@@ -110,7 +115,7 @@ def _add_draft(user) -> GiftOrder | None:
 
 
 def _hold_draft_of(user_id: int) -> GiftOrder | None:
-    """The user's draft as stored now, its row held until the commit (PostgreSQL; SQLite's write lock is)."""
+    """The user's draft as stored now, its row held until the commit (PostgreSQL; on SQLite the write lock does)."""
     return db.session.scalar(
         select(GiftOrder).where(GiftOrder.user_id == user_id, GiftOrder.status == GiftOrderStatus.DRAFT)
         .with_for_update().execution_options(populate_existing=True))
@@ -122,6 +127,26 @@ def _is_empty(gift: GiftOrder) -> bool:
     return not (has_rows or gift.pending_rows or gift.common_message or gift.logo_key)
 
 
+def _hold_draft(gift: GiftOrder) -> None:
+    """Before any change of a list (its rows, a waiting upload, the card): the list must be a draft as the database
+    has it now, not as it was read (another tab, a second click or an accepted quote may have ordered it since).
+    A conditional UPDATE decides; it holds the list's row until the caller commits (PostgreSQL; SQLite's write
+    lock does), so an ordering claims the list after this change or this change is refused after it. The list's
+    row first, then its rows: the order place_gift_order takes them in (last, after the stock, the counter and
+    the slots). The list and its rows are read again after it. Raises ListOrdered: nothing changed."""
+    held = db.session.execute(
+        update(GiftOrder)
+        .where(GiftOrder.id == gift.id, GiftOrder.status == GiftOrderStatus.DRAFT)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not held:
+        raise ListOrdered(_l("Deze lijst is al besteld."))
+    for recipient in gift.__dict__.get("recipients", ()):  # rows read before: read again too
+        db.session.expire(recipient)
+    db.session.expire(gift)
+
+
 def _clean(values: dict) -> dict[str, str]:
     return {name: str(values.get(name) or "").strip()[:_limit(name)] for name in RECIPIENT_FIELDS}
 
@@ -130,7 +155,7 @@ def _limit(name: str) -> int:
     return GiftRecipient.__table__.c[name].type.length
 
 
-def replace_recipients(gift: GiftOrder, rows: list[dict]) -> None:
+def _replace_recipients(gift: GiftOrder, rows: list[dict]) -> None:
     gift.recipients.clear()
     db.session.flush()
     for position, values in enumerate(rows):
@@ -142,9 +167,10 @@ def replace_recipients(gift: GiftOrder, rows: list[dict]) -> None:
 
 def receive_upload(gift: GiftOrder, rows: list[dict], filename: str = "") -> bool:
     """An uploaded list: taken at once when the draft is empty (returns False), else kept aside until the
-    company confirms the changes (returns True)."""
+    company confirms the changes (returns True). Raises ListOrdered when the list is no longer a draft."""
+    _hold_draft(gift)
     if not gift.recipients:
-        replace_recipients(gift, rows)
+        _replace_recipients(gift, rows)
         return False
     gift.pending_rows = [_clean(values) for values in rows]
     gift.pending_filename = (filename or "")[:200]
@@ -196,12 +222,15 @@ def pending_changes(gift: GiftOrder) -> ListChanges:
 
 
 def confirm_upload(gift: GiftOrder) -> None:
-    """The waiting upload becomes the list."""
+    """The waiting upload becomes the list. Raises ListOrdered when the list is no longer a draft."""
+    _hold_draft(gift)
     if gift.pending_rows:
-        replace_recipients(gift, list(gift.pending_rows))
+        _replace_recipients(gift, list(gift.pending_rows))
 
 
 def discard_upload(gift: GiftOrder) -> None:
+    """The waiting upload is dropped. Raises ListOrdered when the list is no longer a draft."""
+    _hold_draft(gift)
     gift.pending_rows = []
     gift.pending_filename = ""
     db.session.flush()
@@ -210,7 +239,9 @@ def discard_upload(gift: GiftOrder) -> None:
 def update_recipients(gift: GiftOrder, edits: dict[int, dict], *, remove: set[int] = frozenset(),
                       add: int = 0) -> None:
     """Edits from the table: ``edits`` maps a recipient's id to its new values, ``remove`` the ids to drop,
-    ``add`` the number of empty rows to add at the end. Ids of another list are ignored."""
+    ``add`` the number of empty rows to add at the end. Ids of another list are ignored. Raises ListOrdered when
+    the list is no longer a draft."""
+    _hold_draft(gift)
     by_id = {r.id: r for r in gift.recipients}
     for recipient_id, values in edits.items():
         recipient = by_id.get(recipient_id)
@@ -230,12 +261,14 @@ def update_recipients(gift: GiftOrder, edits: dict[int, dict], *, remove: set[in
 def set_card(gift: GiftOrder, message: str, *, logo=None, remove_logo: bool = False) -> str | None:
     """The common message (at most the gift message's length) and the logo of every gift card. The logo is
     checked like a product photo (decoded, re-encoded, size and pixel limits: raises ImageRejected). Returns
-    the key of a replaced logo, for the caller to delete once committed."""
+    the key of a replaced logo, for the caller to delete once committed. Raises ListOrdered when the list is no
+    longer a draft (before the logo is stored)."""
     message = (message or "").strip()
     maximum = get_settings().gift_message_max_length
     if len(message) > maximum:
         raise GiftError(_l("De boodschap mag hoogstens %(max)s tekens zijn (nu %(count)s)."), max=maximum,
                         count=len(message))
+    _hold_draft(gift)
     gift.common_message = message
     old = None
     if logo is not None:
@@ -270,14 +303,14 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     recipient (home delivery, its day, zone and fee, the personal message) with its own lines (snapshots as at
     checkout: name, unit, price, VAT rate, package components with their shares); the stock of all rows is taken
     at once, then one parcel of each shipment's delivery day (a slot booking per shipment). Raises NotACompany,
-    ListNotReady (rows with errors), GiftOutOfStock, DayFull, or GiftError when the list is not (or no longer)
+    ListNotReady (rows with errors), GiftOutOfStock, DayFull, or ListOrdered when the list is not (or no longer)
     a draft; the caller rolls back and nothing is ordered.
     """
     now = now or shop_now()
     day = now.date()
     profile = require_company(by)
     if gift.status != GiftOrderStatus.DRAFT or gift.user_id != by.id:
-        raise GiftError(_l("Deze lijst is al besteld."))
+        raise ListOrdered(_l("Deze lijst is al besteld."))
     company = check_company_details(details_of(profile))
     checked = check_gift(gift, now=now)
     if not checked.ok:
@@ -338,7 +371,7 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not claimed:
-        raise GiftError(_l("Deze lijst is al besteld."))
+        raise ListOrdered(_l("Deze lijst is al besteld."))
     db.session.refresh(gift, attribute_names=["status", "order_id"])
     for recipient, shipment in shipments:
         recipient.shipment_id = shipment.id

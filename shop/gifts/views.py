@@ -59,6 +59,14 @@ def _draft_or_redirect():
         return None, redirect(url_for("accounts.company_profile"), 303)
 
 
+def _refused(error):
+    """A change refused as a whole (the list ordered meanwhile, in another tab or by a second click): nothing of it
+    is kept; the list page says why."""
+    db.session.rollback()
+    flash(str(error), "error")
+    return redirect(url_for("gifts.show"), 303)
+
+
 def _page(gift, *, upload_form=None, card_form=None, status=200):
     checked = services.check_gift(gift)
     show = request.args.get("toon", "fouten" if checked.error_rows else "alle")
@@ -124,7 +132,10 @@ def upload():
     except UnreadableList as error:
         form.file.errors = [str(error)]
         return _page(gift, upload_form=form, status=422)
-    staged = services.receive_upload(gift, rows, storage.filename or "")
+    try:
+        staged = services.receive_upload(gift, rows, storage.filename or "")
+    except services.ListOrdered as error:
+        return _refused(error)
     db.session.commit()
     if staged:
         return redirect(url_for("gifts.changes"), 303)
@@ -153,13 +164,17 @@ def apply_changes():
     form = ChangesForm()
     if not form.validate():
         abort(400)
-    if request.form.get("action") == "confirm":
-        services.confirm_upload(gift)
-        flash(_("De nieuwe lijst vervangt de vorige."), "success")
-    else:
-        services.discard_upload(gift)
-        flash(_("De nieuwe lijst is niet gebruikt; de vorige blijft."), "info")
+    try:
+        if request.form.get("action") == "confirm":
+            services.confirm_upload(gift)
+            message, category = _("De nieuwe lijst vervangt de vorige."), "success"
+        else:
+            services.discard_upload(gift)
+            message, category = _("De nieuwe lijst is niet gebruikt; de vorige blijft."), "info"
+    except services.ListOrdered as error:
+        return _refused(error)
     db.session.commit()
+    flash(message, category)
     return redirect(url_for("gifts.show"), 303)
 
 
@@ -173,7 +188,10 @@ def save_table():
     if not form.validate():
         abort(400)
     edits, remove, add = read_table(request.form)
-    services.update_recipients(gift, edits, remove=remove, add=add)
+    try:
+        services.update_recipients(gift, edits, remove=remove, add=add)
+    except services.ListOrdered as error:
+        return _refused(error)
     db.session.commit()
     flash(_("De lijst is bewaard."), "success")
     args = {key: value for key, value in request.args.items() if key in ("toon", "pagina")}
@@ -193,6 +211,8 @@ def save_card():
     try:
         old = services.set_card(gift, form.message.data or "", logo=logo if logo and logo.filename else None,
                                 remove_logo=bool(form.remove_logo.data))
+    except services.ListOrdered as error:
+        return _refused(error)
     except ImageRejected as error:
         db.session.rollback()
         form.logo.errors = [str(error)]

@@ -154,6 +154,59 @@ def test_a_list_ordered_twice_at_once_is_ordered_once_and_the_second_is_told(cli
     assert db.session.get(Product, gift_shop["pralines"].id).stock == 50 - 2
 
 
+def _list_as_stored(gift_id: int):
+    """A list's row and recipients as the database has them."""
+    db.session.expire_all()
+    gift = db.session.get(GiftOrder, gift_id)
+    return (gift.status, gift.order_id, gift.common_message, gift.logo_key, gift.pending_rows,
+            [(r.id, r.position, r.values(), r.shipment_id) for r in gift.recipients])
+
+
+@pytest.mark.parametrize("change", ["upload", "confirm", "discard", "table", "card"])
+def test_a_change_to_a_list_that_was_ordered_meanwhile_is_refused_and_changes_nothing(client, gift_shop, monkeypatch,
+                                                                                      change):
+    # The change read the list as a draft; another tab ordered it before the change was stored: the ordered list's
+    # rows (its recipients, its shipments' source) or card no longer matched its order.
+    company = gift_shop["company"]
+    log_in_as(client, company)
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;", "Bo;;Kouter 1;9000;Gent;;;pralines;1;"))
+    second = _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;2;", "Cas;;Kouter 9;9000;Gent;;;pralines;1;")
+    if change in ("confirm", "discard"):
+        _upload(client, second)  # waits for the company's answer
+    gift = db.session.scalars(select(GiftOrder)).one()
+    gift_id, (an_id, bo_id) = gift.id, [r.id for r in gift.recipients]
+    draft_of = services.get_or_create_draft
+    ordered = []
+
+    def read_then_the_other_tab_orders(user):
+        gift = draft_of(user)
+        if not ordered:
+            ordered.append(services.place_gift_order(gift, by=company))
+            db.session.commit()  # the other tab's request, done
+            ordered.append(_list_as_stored(gift.id))
+        return gift
+
+    monkeypatch.setattr(services, "get_or_create_draft", read_then_the_other_tab_orders)
+
+    if change == "upload":
+        response = _upload(client, second)
+    elif change in ("confirm", "discard"):
+        response = client.post("/bedrijfsgeschenken/wijzigingen", data={"action": change})
+    elif change == "table":
+        response = client.post("/bedrijfsgeschenken/tabel", data={f"r-{bo_id}-city": "Gentbrugge",
+                                                                  "remove": str(an_id), "add_row": "1"})
+    else:
+        response = client.post("/bedrijfsgeschenken/kaart", data={"message": "Fijne feesten!"},
+                               content_type="multipart/form-data")
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/bedrijfsgeschenken")
+    assert "Deze lijst is al besteld." in _text(client.get("/bedrijfsgeschenken"))
+    order, as_ordered = ordered
+    assert _list_as_stored(gift_id) == as_ordered
+    assert as_ordered[:2] == ("placed", order.id)
+    assert [shipment_id for *_, shipment_id in as_ordered[-1]] == [s.id for s in order.shipments]
+
+
 def test_the_templates_download(client, gift_shop):
     log_in_as(client, gift_shop["company"])
 
