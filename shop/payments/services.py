@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from shop.core.errors import DomainError
 from shop.core.ids import parse_id
@@ -313,8 +314,16 @@ def refill_cart(cart, order: Order) -> list[tuple[str, str]]:
 
     missed = []
     for line in order.lines:
+        item = {"product_id": line.product_id, "package_id": line.package_id, "quantity": line.quantity}
         try:  # add_item changes nothing when it raises
-            add_item(cart, product_id=line.product_id, package_id=line.package_id, quantity=line.quantity)
+            try:
+                with db.session.begin_nested():
+                    add_item(cart, **item)
+            except IntegrityError:
+                # Another request of the visitor (the item added in another tab) stored the item's line after
+                # add_item read the cart without it: only this line's INSERT is undone. Put back again, it adds
+                # to that line, checked as ever.
+                add_item(cart, **item)
         except DomainError as error:  # no longer for sale, or not enough stock for the whole line
             missed.append((line.name, str(error)))
     return missed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from shop.catalog.models import ProductStatus
 from shop.orders import notifications
@@ -142,6 +142,37 @@ def test_refill_cart_puts_the_lines_back_and_says_what_did_not_fit(db, cheese):
 
     assert [(line.product_id, line.quantity) for line in cart.lines] == [(cheese.id, 2)]
     assert [name for name, _ in missed] == ["Confituur"]
+
+
+def test_refill_cart_adds_to_the_line_another_request_stored_meanwhile(db, cheese, monkeypatch):
+    # Refilling read the cart without a cheese line; the visitor's other tab stored one (committed) before the
+    # refill stored its own: the second INSERT of the line was an IntegrityError, the give-up (and its
+    # cancellation) a server error.
+    from shop.cart import services as cart_services
+    from shop.cart.models import CartLine
+    from shop.cart.services import get_or_create_cart
+
+    order = place((cheese, 2))
+    cart = get_or_create_cart(None)
+    cart_id, cheese_id = cart.id, cheese.id
+    db.session.execute(insert(CartLine.__table__).values(cart_id=cart_id, product_id=cheese_id, quantity=1))
+    db.session.commit()  # the other tab's request, done
+    load_lines = cart_services._load_lines
+    calls = []
+
+    def lines_as_read_before_the_other_tab_stored_its_line(*args, **kwargs):
+        lines = load_lines(*args, **kwargs)
+        calls.append(1)
+        return [line for line in lines if line.product_id != cheese_id] if len(calls) == 1 else lines
+
+    monkeypatch.setattr(cart_services, "_load_lines", lines_as_read_before_the_other_tab_stored_its_line)
+
+    missed = services.refill_cart(cart, order)
+    db.session.commit()
+
+    assert missed == []
+    assert db.session.execute(select(CartLine.product_id, CartLine.quantity)
+                              .where(CartLine.cart_id == cart_id)).all() == [(cheese_id, 3)]
 
 
 # --- ending a session before a pending order is cancelled
