@@ -41,6 +41,9 @@ class GiftOrder(Timestamped, Base):
     # A second upload waiting for the company to confirm its changes: the rows as read ({field: text}).
     pending_rows: Mapped[list[Any]] = mapped_column(default=list)
     pending_filename: Mapped[str] = mapped_column(String(200), default="")
+    # Raised by every change of the draft (shop.gifts.services._hold_draft): ordering claims the list only at the
+    # revision whose rows it ordered.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     recipients: Mapped[list[GiftRecipient]] = relationship(
         back_populates="gift_order", cascade="all, delete-orphan", order_by="GiftRecipient.position"

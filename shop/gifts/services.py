@@ -69,6 +69,10 @@ class ListOrdered(GiftError):
     """The list is no longer a draft (ordered by another tab, a second click): nothing was changed or ordered."""
 
 
+class ListChanged(GiftError):
+    """The list was changed (another tab) after ordering read its rows: nothing was ordered."""
+
+
 class GiftOutOfStock(GiftError):
     """Between checking and ordering, a product ran out: nothing was ordered."""
 
@@ -129,15 +133,16 @@ def _is_empty(gift: GiftOrder) -> bool:
 
 def _hold_draft(gift: GiftOrder) -> None:
     """Before any change of a list (its rows, a waiting upload, the card): the list must be a draft as the database
-    has it now, not as it was read (another tab, a second click or an accepted quote may have ordered it since).
-    A conditional UPDATE decides; it holds the list's row until the caller commits (PostgreSQL; SQLite's write
-    lock does), so an ordering claims the list after this change or this change is refused after it. The list's
-    row first, then its rows: the order place_gift_order takes them in (last, after the stock, the counter and
-    the slots). The list and its rows are read again after it. Raises ListOrdered: nothing changed."""
+    has it now, not as it was read (another tab or a second click may have ordered it since). A conditional UPDATE
+    decides, and raises the list's revision: an ordering that read the rows before this change is refused when it
+    claims the list (place_gift_order claims the revision it read). On PostgreSQL it holds the list's row until the
+    caller commits (on SQLite the write lock does): the list's row before its rows, the order place_gift_order
+    takes them in (last, after the stock, the counter and the slots). The list and its rows are read again after
+    it. Raises ListOrdered; nothing is changed."""
     held = db.session.execute(
         update(GiftOrder)
         .where(GiftOrder.id == gift.id, GiftOrder.status == GiftOrderStatus.DRAFT)
-        .values(updated_at=utcnow())
+        .values(updated_at=utcnow(), revision=GiftOrder.revision + 1)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not held:
@@ -303,14 +308,16 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
     recipient (home delivery, its day, zone and fee, the personal message) with its own lines (snapshots as at
     checkout: name, unit, price, VAT rate, package components with their shares); the stock of all rows is taken
     at once, then one parcel of each shipment's delivery day (a slot booking per shipment). Raises NotACompany,
-    ListNotReady (rows with errors), GiftOutOfStock, DayFull, or ListOrdered when the list is not (or no longer)
-    a draft; the caller rolls back and nothing is ordered.
+    ListNotReady (rows with errors), GiftOutOfStock, DayFull, ListOrdered when the list is not (or no longer) a
+    draft, or ListChanged when it was changed after its rows were read; the caller rolls back and nothing is
+    ordered.
     """
     now = now or shop_now()
     day = now.date()
     profile = require_company(by)
     if gift.status != GiftOrderStatus.DRAFT or gift.user_id != by.id:
         raise ListOrdered(_l("Deze lijst is al besteld."))
+    revision = gift.revision  # read before its rows: a change stored after it raises it
     company = check_company_details(details_of(profile))
     checked = check_gift(gift, now=now)
     if not checked.ok:
@@ -361,16 +368,21 @@ def place_gift_order(gift: GiftOrder, *, by, locale: str = "nl", now: datetime |
         raise DayFull(_l("Een leverdag van de lijst is intussen volzet. Er is niets besteld; bekijk de lijst "
                          "opnieuw en kies een andere dag.")) from error
 
-    # Still a draft? Checked above on the list as read, it may have been ordered since by another request (the
-    # button clicked twice): only one of them changes it, the other is refused and its order rolled back. Taken
-    # last, after the stock, the counter and the slots, as every placing takes its locks in that order.
+    # Still a draft, with the rows ordered? Checked above on the list as read, it may have been ordered since by
+    # another request (the button clicked twice): only one of them changes it, the other is refused and its order
+    # rolled back; or changed by another tab (_hold_draft raises its revision): its rows are no longer those
+    # ordered, refused too. Taken last, after the stock, the counter and the slots, as every placing takes its
+    # locks in that order.
     claimed = db.session.execute(
         update(GiftOrder)
-        .where(GiftOrder.id == gift.id, GiftOrder.status == GiftOrderStatus.DRAFT)
+        .where(GiftOrder.id == gift.id, GiftOrder.status == GiftOrderStatus.DRAFT, GiftOrder.revision == revision)
         .values(status=GiftOrderStatus.PLACED, order_id=order.id)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not claimed:
+        if db.session.scalar(select(GiftOrder.status).where(GiftOrder.id == gift.id)) == GiftOrderStatus.DRAFT:
+            raise ListChanged(_l("De lijst is intussen gewijzigd, bv. in een ander venster. Er is niets besteld; "
+                                 "bekijk de lijst opnieuw."))
         raise ListOrdered(_l("Deze lijst is al besteld."))
     db.session.refresh(gift, attribute_names=["status", "order_id"])
     for recipient, shipment in shipments:

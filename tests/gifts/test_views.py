@@ -154,6 +154,36 @@ def test_a_list_ordered_twice_at_once_is_ordered_once_and_the_second_is_told(cli
     assert db.session.get(Product, gift_shop["pralines"].id).stock == 50 - 2
 
 
+def test_a_list_changed_in_another_tab_while_it_is_ordered_is_not_ordered(client, gift_shop, monkeypatch):
+    # Ordering read the rows (Bo gets one box); another tab stored two for Bo before the list was claimed: the
+    # order was made of rows the list no longer had.
+    company = gift_shop["company"]
+    log_in_as(client, company)
+    _upload(client, _csv("An;;Veldstraat 1;9000;Gent;België;;pralines;1;", "Bo;;Kouter 1;9000;Gent;;;pralines;1;"))
+    bo_id = db.session.scalars(select(GiftOrder)).one().recipients[1].id
+    check = services.check_gift
+    calls = []
+
+    def checked_then_the_other_tab_changes_it(gift, **kwargs):
+        checked = check(gift, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            services.update_recipients(gift, {bo_id: {"quantity": "2"}})
+            db.session.commit()  # the other tab's request, done
+        return checked
+
+    monkeypatch.setattr(services, "check_gift", checked_then_the_other_tab_changes_it)
+
+    response = client.post("/bedrijfsgeschenken/bestellen", data={"how": "pay"}, follow_redirects=True)
+
+    assert "De lijst is intussen gewijzigd, bv. in een ander venster. Er is niets besteld" in _text(response)
+    monkeypatch.undo()
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert db.session.get(Product, gift_shop["pralines"].id).stock == 50
+    gift = services.get_draft(company)
+    assert [(r.name, r.quantity, r.shipment_id) for r in gift.recipients] == [("An", "1", None), ("Bo", "2", None)]
+
+
 def _list_as_stored(gift_id: int):
     """A list's row and recipients as the database has them."""
     db.session.expire_all()
