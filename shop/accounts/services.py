@@ -28,13 +28,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts import personal_data, tokens
 from shop.accounts.models import Role, User
 from shop.core.audit import record_action
-from shop.core.db import utcnow
+from shop.core.db import add_unless_taken, utcnow
 from shop.core.errors import DomainError
 from shop.core.links import absolute_url_for
 from shop.extensions import db
@@ -82,12 +81,7 @@ def get_user_by_email(email: str | None) -> User | None:
 def _add_new_user(user: User) -> User | None:
     """Store ``user``, new at an address that had no account when it was looked up; None when another request
     stored one at that address meanwhile (two submits of one form at once: the address's unique index decides)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(user)
-    except IntegrityError:
-        return None
-    return user
+    return user if add_unless_taken(user) else None
 
 
 def authenticate(email: str | None, password: str | None) -> User | None:

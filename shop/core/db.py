@@ -16,6 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -243,6 +244,18 @@ def after_commit(step: Callable[[], None]) -> None:
 # The Flask-SQLAlchemy extension, unbound (create_app binds it); every module reaches it as shop.extensions.db,
 # the core as shop.core.db.db, so that the core never imports shop.extensions.
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+
+
+def add_unless_taken(row) -> bool:
+    """Store the new ``row`` in a savepoint of the current transaction: True, or False when a unique index refused
+    it because another transaction stored the same key since this one looked (two submits at once, two runs of a
+    job). Only the savepoint is undone then; the caller goes on with the row the other one stored."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Translated:

@@ -13,11 +13,10 @@ the commit, see shop.core.db.after_commit). ``holds_counter()`` tells whether th
 from __future__ import annotations
 
 from sqlalchemy import String, event, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, SessionTransaction, mapped_column
 from sqlalchemy.orm import Session as OrmSession
 
-from shop.core.db import Base, db
+from shop.core.db import Base, add_unless_taken, db
 
 
 class Counter(Base):
@@ -53,13 +52,10 @@ def next_value(name: str) -> int:
     value = db.session.execute(_INCREMENT, {"n": name}).scalar()
     if value is not None:
         return value
-    try:
-        with db.session.begin_nested():
-            db.session.add(Counter(name=name, value=1))
+    if add_unless_taken(Counter(name=name, value=1)):
         return 1
-    except IntegrityError:
-        # Someone else created the row meanwhile: their row is committed now, take the next value.
-        return db.session.execute(_INCREMENT, {"n": name}).scalar_one()
+    # Someone else created the row meanwhile: their row is committed now, take the next value.
+    return db.session.execute(_INCREMENT, {"n": name}).scalar_one()
 
 
 def format_order_number(year: int, sequence: int) -> str:

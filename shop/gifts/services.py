@@ -25,7 +25,7 @@ from shop.catalog.models import Product
 from shop.catalog.search import fold
 from shop.checkout.services import new_order, order_line
 from shop.core.clock import shop_now
-from shop.core.db import utcnow
+from shop.core.db import add_unless_taken, utcnow
 from shop.core.errors import DomainError
 from shop.core.numbering import next_order_number
 from shop.core.settings import get_settings
@@ -110,12 +110,7 @@ def get_or_create_draft(user) -> GiftOrder:
 def _add_draft(user) -> GiftOrder | None:
     """A new draft for ``user``, stored; None when the user's draft was stored meanwhile by another request."""
     gift = GiftOrder(user_id=user.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(gift)
-    except IntegrityError:
-        return None
-    return gift
+    return gift if add_unless_taken(gift) else None
 
 
 def _hold_draft_of(user_id: int) -> GiftOrder | None:

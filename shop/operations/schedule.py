@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from shop.core.clock import SHOP_TIMEZONE, as_utc
-from shop.core.db import utcnow
+from shop.core.db import add_unless_taken, utcnow
 from shop.extensions import db
 from shop.operations.models import JobRun
 
@@ -95,11 +94,7 @@ JOBS: tuple[Job, ...] = (
 def _claim(job: Job, now: datetime) -> bool:
     """Take the job for this run if it is due and nobody holds it; committed at once."""
     if db.session.get(JobRun, job.name) is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(JobRun(name=job.name))
-        except IntegrityError:
-            pass  # another scheduler made the row first
+        add_unless_taken(JobRun(name=job.name))  # or another scheduler made the row first
     claimed = db.session.execute(
         update(JobRun)
         .where(JobRun.name == job.name,

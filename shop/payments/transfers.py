@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from shop.core.clock import shop_day
+from shop.core.db import add_unless_taken
 from shop.core.errors import DomainError
 from shop.core.money import format_eur
 from shop.core.settings import get_settings
@@ -152,15 +152,12 @@ def book_transfer(order: Order, amount_cents: int, *, line_key: str, source: str
     if check_transfer(order, amount_cents) == "already":
         return Booking(order, "already")
     actor = getattr(by, "email", "") or "bank"
-    try:
-        # The key's unique index decides between two bookings of it at once (a double click, two staff): the
-        # check above may not have seen the other one yet.
-        with db.session.begin_nested():
-            db.session.add(BankTransfer(order_id=order.id, line_key=line_key, source=source,
-                                        amount_cents=amount_cents, reference=order.transfer_reference or "",
-                                        booked_on=booked_on, counterparty=counterparty[:160],
-                                        by_user_id=getattr(by, "id", None)))
-    except IntegrityError:
+    # The key's unique index decides between two bookings of it at once (a double click, two staff): the check
+    # above may not have seen the other one yet.
+    if not add_unless_taken(BankTransfer(order_id=order.id, line_key=line_key, source=source,
+                                         amount_cents=amount_cents, reference=order.transfer_reference or "",
+                                         booked_on=booked_on, counterparty=counterparty[:160],
+                                         by_user_id=getattr(by, "id", None))):
         return Booking(order, "already")  # booked meanwhile, with the payment of the order it was booked for
     if not payment_succeeded(order, payment_intent_id=order.transfer_reference, actor=f"overschrijving ({actor})"):
         raise ConcurrentChange(_l("Deze bestelling is intussen door iemand anders gewijzigd. Bekijk ze opnieuw."))

@@ -23,14 +23,13 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from shop.catalog.models import Producer, Product, ProductStatus
 from shop.catalog.producer_queries import recipients_for
 from shop.catalog.services import publish_product
 from shop.core.clock import SHOP_TIMEZONE, as_utc
-from shop.core.db import utcnow
+from shop.core.db import add_unless_taken, utcnow
 from shop.core.errors import DomainError
 from shop.core.settings import get_settings
 from shop.extensions import db
@@ -321,10 +320,7 @@ def send_weekly_order_lists(now: datetime, *, by=None) -> int:
         if row is None:
             row = ProducerOrderList(producer_id=producer_id, week_start=week_start,
                                     deliver_by=deliver_by_for(week_start), times_sent=0, lines=[])
-            try:
-                with db.session.begin_nested():
-                    db.session.add(row)
-            except IntegrityError:
+            if not add_unless_taken(row):
                 continue  # another run is sending this producer's list right now
         row.lines = lines
         row.deliver_by = deliver_by_for(week_start)
