@@ -71,13 +71,21 @@ def package_new():
     if not form.validate():
         return render_template("backoffice/package_form.html", form=form, editor=None), 422
     try:
-        package = admin.create_package(form.to_data(), by=current_user)
-        db.session.commit()
+        try:
+            package = admin.create_package(form.to_data(), by=current_user)
+            db.session.commit()
+        except IntegrityError:
+            # Another package took the address (slug) this one was given, after it was found free (the form sent
+            # twice at once, or two staff): nothing of this one was kept; made again, it gets the next free one,
+            # as a new product or producer does.
+            db.session.rollback()
+            package = admin.create_package(form.to_data(), by=current_user)
+            db.session.commit()
     except admin.PackageDataInvalid as error:
         db.session.rollback()
         form.add_errors(error.errors)
         return render_template("backoffice/package_form.html", form=form, editor=None), 422
-    except IntegrityError:  # another package took the same slug at the same moment
+    except IntegrityError:  # taken again at once: the page says so and keeps the form
         db.session.rollback()
         form.form_errors.append(str(CONCURRENT_CREATE))
         return render_template("backoffice/package_form.html", form=form, editor=None), 409

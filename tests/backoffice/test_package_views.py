@@ -210,6 +210,54 @@ def test_a_bad_new_package_shows_the_messages_at_their_fields(staff_client, db):
     assert db.session.scalar(select(Package.id)) is None
 
 
+def _slug_taken_by_another_request(monkeypatch, db, times: int) -> list[str]:
+    """``slug_for`` as it is, except that the first ``times`` slugs it finds free are taken by another package
+    stored right after (the same form sent twice at once, or two staff): the slugs it gave, in order."""
+    from shop.packages import admin
+
+    slug_for = admin.slug_for
+    given = []
+
+    def free_then_taken(name, **kwargs):
+        slug = slug_for(name, **kwargs)
+        given.append(slug)
+        if len(given) <= times:
+            make_package(name=f"De andere {len(given)}", slug=slug)
+            db.session.commit()  # the other request's, done
+        return slug
+
+    monkeypatch.setattr(admin, "slug_for", free_then_taken)
+    return given
+
+
+def test_a_new_package_whose_address_was_taken_meanwhile_gets_the_next_free_one(staff_client, db, monkeypatch):
+    # The second of two packages of one name to be stored ran into the first one's address: the staff member got
+    # "try again" and had to fill in the form once more.
+    given = _slug_taken_by_another_request(monkeypatch, db, times=1)
+
+    response = staff_client.post("/beheer/pakketten/nieuw", data={"name": "Leiebox", "price": "19,95"})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    package = db.session.scalar(select(Package).where(Package.name == "Leiebox"))
+    assert given == ["leiebox", "leiebox-2"]
+    assert (package.slug, package.price_cents) == ("leiebox-2", 1995)
+    assert response.headers["Location"].endswith(f"/beheer/pakketten/{package.id}")
+
+
+def test_a_new_package_whose_address_is_taken_twice_keeps_the_form_and_says_so(staff_client, db, monkeypatch):
+    _slug_taken_by_another_request(monkeypatch, db, times=2)
+
+    response = staff_client.post("/beheer/pakketten/nieuw", data={"name": "Leiebox", "price": "19,95"})
+
+    assert response.status_code == 409
+    page = _text(response)
+    assert "Er werd net een pakket met dezelfde naam aangemaakt. Probeer opnieuw." in page
+    assert 'value="Leiebox"' in page
+    db.session.expire_all()
+    assert db.session.scalar(select(Package.id).where(Package.name == "Leiebox")) is None
+
+
 def test_editing_details_saves_them(staff_client, db):
     package = make_package(name="Oude naam", price_cents=2000, active=False)
     db.session.commit()
