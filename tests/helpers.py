@@ -1,5 +1,6 @@
 """Helpers shared by the tests: emptying the database, reading every row, counting the SQL statements a block runs,
-making the database fail, racing threads on one database, posting a Stripe event."""
+making the database fail, racing threads on one database, another request landing between a check and its write,
+posting a Stripe event."""
 
 from __future__ import annotations
 
@@ -128,6 +129,26 @@ def race(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    return results
+
+
+def meanwhile(monkeypatch, owner, name: str, other_request: Callable[..., object], *, times: int = 1) -> list:
+    """Another request lands between a request's check and its write: ``owner.name`` (a look-up the code under
+    test makes before it writes) is replaced by one that returns what the real one returns, but after each of its
+    first ``times`` calls runs ``other_request(result, *args, **kwargs)`` and commits it, as a request done in
+    between would have. Returns the list of the real results, one per call, for the test to read."""
+    real = getattr(owner, name)
+    results: list = []
+
+    def looked_up_then_the_other_request(*args, **kwargs):
+        result = real(*args, **kwargs)
+        results.append(result)
+        if len(results) <= times:
+            other_request(result, *args, **kwargs)
+            db.session.commit()  # the other request's, done
+        return result
+
+    monkeypatch.setattr(owner, name, looked_up_then_the_other_request)
     return results
 
 

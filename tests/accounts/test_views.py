@@ -17,6 +17,7 @@ from shop.orders import lifecycle
 from shop.orders.models import OrderStatus
 from shop.outbox.models import OutboxMessage
 from tests.factories import DEFAULT_PASSWORD, make_order, make_order_data, make_producer, make_user
+from tests.helpers import meanwhile
 
 WRONG = "Dit e-mailadres en wachtwoord horen niet bij elkaar, of het account is niet actief."
 
@@ -344,18 +345,8 @@ def test_a_double_submitted_registration_goes_on_with_the_account_the_other_subm
     # first one's: a server error.
     from shop.accounts import services
 
-    look_up = services.get_user_by_email
-    calls = []
-
-    def not_found_then_the_other_submit_registers(email):
-        user = look_up(email)
-        calls.append(email)
-        if len(calls) == 1:
-            make_user("nieuw@voorbeeld.be", name="Eerste klik", active=False)
-            _db.session.commit()  # the other submit's request, done
-        return user
-
-    monkeypatch.setattr(services, "get_user_by_email", not_found_then_the_other_submit_registers)
+    meanwhile(monkeypatch, services, "get_user_by_email",
+              lambda *_: make_user("nieuw@voorbeeld.be", name="Eerste klik", active=False))
 
     response = client.post("/account/registreren", data={"name": "Nieuwe Klant", "email": "nieuw@voorbeeld.be",
                                                          "password": "een-goed-wachtwoord",

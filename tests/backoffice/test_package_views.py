@@ -28,6 +28,7 @@ from tests.factories import (
     make_user,
     make_vat_category,
 )
+from tests.helpers import meanwhile
 
 
 def _text(response) -> str:
@@ -215,19 +216,8 @@ def _slug_taken_by_another_request(monkeypatch, db, times: int) -> list[str]:
     stored right after (the same form sent twice at once, or two staff): the slugs it gave, in order."""
     from shop.packages import admin
 
-    slug_for = admin.slug_for
-    given = []
-
-    def free_then_taken(name, **kwargs):
-        slug = slug_for(name, **kwargs)
-        given.append(slug)
-        if len(given) <= times:
-            make_package(name=f"De andere {len(given)}", slug=slug)
-            db.session.commit()  # the other request's, done
-        return slug
-
-    monkeypatch.setattr(admin, "slug_for", free_then_taken)
-    return given
+    return meanwhile(monkeypatch, admin, "slug_for", lambda slug, *_, **__: make_package(name="De andere", slug=slug),
+                     times=times)
 
 
 def test_a_new_package_whose_address_was_taken_meanwhile_gets_the_next_free_one(staff_client, db, monkeypatch):

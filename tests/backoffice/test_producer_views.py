@@ -23,6 +23,7 @@ from tests.factories import (
     make_staff,
     make_user,
 )
+from tests.helpers import meanwhile
 
 
 def _text(response) -> str:
@@ -119,18 +120,8 @@ def test_a_double_submitted_new_producer_is_created_with_the_next_free_address(c
     # first one's: a server error.
     from shop.listings import producer_admin
 
-    unique_slug = producer_admin.unique_producer_slug
-    calls = []
-
-    def free_then_the_other_submit_takes_it(name):
-        slug = unique_slug(name)
-        calls.append(slug)
-        if len(calls) == 1:
-            make_producer("Hoeve De Leie", slug=slug)
-            db.session.commit()  # the other submit's request, done
-        return slug
-
-    monkeypatch.setattr(producer_admin, "unique_producer_slug", free_then_the_other_submit_takes_it)
+    meanwhile(monkeypatch, producer_admin, "unique_producer_slug",
+              lambda slug, *_: make_producer("Hoeve De Leie", slug=slug))
 
     response = client.post("/beheer/producenten/nieuw", data=FORM)
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shop.accounts.models import Role, User
 from shop.outbox.models import OutboxMessage
 from tests.factories import DEFAULT_PASSWORD, log_in_as, make_producer, make_staff, make_user
+from tests.helpers import meanwhile
 
 
 def _text(response) -> str:
@@ -85,18 +86,8 @@ def test_a_double_submitted_invitation_invites_once_more_and_stores_one_user(cli
     # one's: a server error.
     from shop.accounts import services
 
-    look_up = services.get_user_by_email
-    calls = []
-
-    def not_found_then_the_other_submit_invites(email):
-        user = look_up(email)
-        calls.append(email)
-        if len(calls) == 1:
-            make_user("nieuw@groot-vleeshuis.be", name="", role="admin", password=None)
-            db.session.commit()  # the other submit's request, done
-        return user
-
-    monkeypatch.setattr(services, "get_user_by_email", not_found_then_the_other_submit_invites)
+    meanwhile(monkeypatch, services, "get_user_by_email",
+              lambda *_: make_user("nieuw@groot-vleeshuis.be", name="", role="admin", password=None))
 
     response = client.post("/beheer/medewerkers/uitnodigen", data={"email": "nieuw@groot-vleeshuis.be",
                                                                    "role": "admin"})

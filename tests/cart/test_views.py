@@ -13,6 +13,7 @@ from shop.catalog.models import ProductStatus
 from tests import helpers
 from tests.conftest import config_for_one_test
 from tests.factories import make_package, make_product, make_vat_category
+from tests.helpers import meanwhile
 
 
 @pytest.fixture
@@ -109,18 +110,8 @@ def test_a_double_click_that_adds_the_same_product_twice_at_once_adds_both(clien
     add(client, product_id=beer.id, quantity=1)
     cart_id = db.session.scalar(select(Cart.id))
     cheese_id = cheese.id
-    load_lines = services._load_lines
-    calls = []
-
-    def lines_then_the_other_click_adds_cheese(*args, **kwargs):
-        lines = load_lines(*args, **kwargs)
-        calls.append(1)
-        if len(calls) == 1:
-            db.session.execute(insert(CartLine.__table__).values(cart_id=cart_id, product_id=cheese_id, quantity=1))
-            db.session.commit()  # the other click's request, done
-        return lines
-
-    monkeypatch.setattr(services, "_load_lines", lines_then_the_other_click_adds_cheese)
+    meanwhile(monkeypatch, services, "_load_lines", lambda *_, **__: db.session.execute(
+        insert(CartLine.__table__).values(cart_id=cart_id, product_id=cheese_id, quantity=1)))
 
     response = add(client, follow=True, product_id=cheese_id, quantity=1)
 

@@ -23,6 +23,7 @@ from tests.factories import (
     make_staff,
     make_user,
 )
+from tests.helpers import meanwhile
 
 
 def _text(response) -> str:
@@ -155,18 +156,9 @@ def test_a_double_click_on_transfer_received_books_it_once_and_says_so(client, d
     staff = make_staff()
     db.session.commit()
     log_in_as(client, staff)
-    check = transfers.check_transfer
-    calls = []
-
-    def checked_then_the_other_click_books_it(checked_order, amount_cents):
-        action = check(checked_order, amount_cents)
-        calls.append(action)
-        if len(calls) == 1:
-            transfers.mark_transfer_received(checked_order, amount_cents, by=staff)
-            db.session.commit()  # the other click's request, done
-        return action
-
-    monkeypatch.setattr(transfers, "check_transfer", checked_then_the_other_click_books_it)
+    meanwhile(monkeypatch, transfers, "check_transfer",
+              lambda _, checked_order, amount_cents: transfers.mark_transfer_received(checked_order, amount_cents,
+                                                                                       by=staff))
 
     response = client.post(f"/beheer/overschrijvingen/{order.id}/ontvangen", data={"amount": "600,00"},
                            follow_redirects=True)

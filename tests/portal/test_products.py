@@ -15,6 +15,7 @@ from shop.core.storage import get_storage
 from shop.inventory.models import MovementReason, StockMovement
 from shop.inventory.services import adjust_stock
 from tests.factories import make_category, make_label, make_producer, make_product, make_vat_category
+from tests.helpers import meanwhile
 
 
 def _producer_user(db, producer, email):
@@ -114,18 +115,8 @@ def test_a_double_submitted_new_product_is_created_with_the_next_free_address(cl
     # one's: a server error.
     from shop.listings import product_edit
 
-    unique_slug = product_edit._unique_slug
-    calls = []
-
-    def free_then_the_other_submit_takes_it(name, producer):
-        slug = unique_slug(name, producer)
-        calls.append(slug)
-        if len(calls) == 1:
-            make_product("Linde-kaas", producer=world["mine"], category=world["cheese"], slug=slug)
-            db.session.commit()  # the other submit's request, done
-        return slug
-
-    monkeypatch.setattr(product_edit, "_unique_slug", free_then_the_other_submit_takes_it)
+    calls = meanwhile(monkeypatch, product_edit, "_unique_slug", lambda slug, *_: make_product(
+        "Linde-kaas", producer=world["mine"], category=world["cheese"], slug=slug))
 
     response = client.post("/portaal/producten/nieuw", data=_form(world))
 
