@@ -89,7 +89,7 @@ class ResendForm(FlaskForm):
                       validators=[DataRequired(message=_l("Kies een e-mail."))])
 
     def validate_kind(self, field):
-        if field.data not in {value for value, _label in self.kind.choices or []}:
+        if field.data not in {choice.value for choice in self.kind.choices or []}:
             raise ValidationError(_l("Kies een e-mail uit de lijst."))
 
 

@@ -23,6 +23,7 @@ from shop.backoffice.order_forms import (
 )
 from shop.backoffice.views import bp
 from shop.core.errors import DomainError
+from shop.core.form_fields import select_choices
 from shop.core.i18n import eur
 from shop.core.ids import parse_id
 from shop.core.query_string import page_number
@@ -137,7 +138,7 @@ def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **fo
     left = staff_actions.refundable_cents(order)
     resendable = staff_actions.resendable_emails(order)
     resend_form = forms.get("resend_form") or ResendForm(formdata=None)
-    resend_form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in resendable]
+    resend_form.kind.choices = select_choices((kind, RESEND_LABELS[kind]()) for kind in resendable)
     context = dict(
         order=order,
         invoice=get_invoice_of(order),
@@ -284,7 +285,7 @@ def order_note(order_id: int):
 def order_resend(order_id: int):
     order = _load(order_id)
     form = ResendForm()
-    form.kind.choices = [(kind, RESEND_LABELS[kind]()) for kind in staff_actions.resendable_emails(order)]
+    form.kind.choices = select_choices((kind, RESEND_LABELS[kind]()) for kind in staff_actions.resendable_emails(order))
     if not form.validate():
         return _render(order, failed=form, status=422, resend_form=form)
     try:

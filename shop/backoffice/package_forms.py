@@ -9,7 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import CheckboxesField, select_choices
 from shop.core.form_fields import strip as _strip
 from shop.core.ids import parse_whole_number
 from shop.core.money import cents_to_text
@@ -30,7 +30,7 @@ class PackageForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.occasion_ids.choices = [(o.id, o.name) for o in list_occasions()]
+        self.occasion_ids.choices = select_choices((o.id, o.name) for o in list_occasions())
 
     def fill_from(self, package) -> None:
         self.name.data = package.name

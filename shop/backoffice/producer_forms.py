@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from shop.catalog.producer_profile import STORY_MAX
 from shop.core.email_address import EMAIL
-from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import CheckboxesField, select_choices
 from shop.core.form_fields import strip as _strip
 from shop.listings.producer_admin import NAME_MAX, ProducerData
 
@@ -39,7 +39,7 @@ class ProducerForm(FlaskForm):
     labels = CheckboxesField(_l("Labels"), coerce=int)
 
     def set_label_choices(self, labels) -> None:
-        self.labels.choices = [(label.id, label.name) for label in labels]
+        self.labels.choices = select_choices((label.id, label.name) for label in labels)
 
     def fill_from(self, producer) -> None:
         self.name.data = producer.name

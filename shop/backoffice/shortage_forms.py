@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from shop.core.form_fields import WholeNumberField
+from shop.core.form_fields import WholeNumberField, select_choices
 from shop.core.ids import parse_id
 from shop.supply.shortage_resolution import NOTE_MAX_LENGTH
 
@@ -44,12 +44,12 @@ class StaffShortageForm(FlaskForm):
 
     def set_items(self, items) -> None:
         """``items``: (line, product id, product name, units needed) from ``reportable_items``."""
-        self.item.choices = [("", _("Kies een product"))] + [
+        self.item.choices = select_choices([("", _("Kies een product"))] + [
             (f"{line.id}-{product_id}",
              _("%(name)s (in %(package)s, hoogstens %(units)s)", name=name, package=line.name, units=units)
              if line.product_id is None else _("%(name)s (hoogstens %(units)s)", name=name, units=units))
             for line, product_id, name, units in items
-        ]
+        ])
 
     def chosen(self) -> tuple[int, int] | None:
         line_id, _dash, product_id = (self.item.data or "").partition("-")

@@ -8,10 +8,11 @@ from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from shop.core.email_address import EMAIL
+from shop.core.form_fields import select_choices
 from shop.core.form_fields import strip as _strip
 
-ROLE_CHOICES = [("staff", _l("Medewerker")), ("admin", _l("Beheerder"))]
-ROLE_LABELS = dict(ROLE_CHOICES)
+ROLE_LABELS = {"staff": _l("Medewerker"), "admin": _l("Beheerder")}
+ROLE_CHOICES = select_choices(ROLE_LABELS.items())
 
 
 class RoleField(RadioField):

@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from shop.accounts.company import (
@@ -26,6 +27,7 @@ from shop.accounts.company import (
 from shop.checkout.delivery import DeliveryError, check_place, normalise_postcode
 from shop.checkout.services import CheckoutData
 from shop.core.email_address import EMAIL
+from shop.core.form_fields import select_choices
 from shop.core.form_fields import strip as _strip
 from shop.core.settings import get_settings
 from shop.core.vat_number import InvalidPurchaseOrder, normalise_purchase_order
@@ -46,8 +48,8 @@ class CheckoutForm(FlaskForm):
 
     method = RadioField(
         _l("Afhalen of laten leveren"),
-        choices=[(DeliveryMethod.PICKUP.value, _l("Afhalen in het Groot Vleeshuis")),
-                 (DeliveryMethod.DELIVERY.value, _l("Thuislevering"))],
+        choices=select_choices([(DeliveryMethod.PICKUP.value, _l("Afhalen in het Groot Vleeshuis")),
+                                (DeliveryMethod.DELIVERY.value, _l("Thuislevering"))]),
         validate_choice=False,
     )
     pickup_date = SelectField(_l("Afhaaldag"), validate_choice=False)
@@ -81,18 +83,18 @@ class CheckoutForm(FlaskForm):
     def set_slot_choices(self, pickup: dict[date, list[SlotState]], delivery: list[SlotState], format_day) -> None:
         """The days and hours to choose from; a full day (every hour full) or full delivery day is shown as
         "volzet" and cannot be chosen. The hours are every opening hour; the one chosen is checked for room."""
-        full = {"disabled": True}
 
         def day_choice(day, is_full):
             if is_full:
-                return (day.isoformat(), _l("%(day)s – volzet", day=format_day(day)), full)
-            return (day.isoformat(), format_day(day), {})
+                return SelectChoice(day.isoformat(), _l("%(day)s – volzet", day=format_day(day)), {"disabled": True})
+            return SelectChoice(day.isoformat(), format_day(day))
 
         self.pickup_date.choices = [day_choice(d, all(s.is_full for s in slots)) for d, slots in pickup.items()]
         hours = sorted({(s.start, s.end) for slots in pickup.values() for s in slots})
-        self.pickup_time.choices = [(start.strftime("%H:%M"), f"{start:%H:%M}–{end:%H:%M}") for start, end in hours]
+        self.pickup_time.choices = select_choices((start.strftime("%H:%M"), f"{start:%H:%M}–{end:%H:%M}")
+                                                  for start, end in hours)
         first = next((format_day(s.day) for s in delivery if not s.is_full), "")
-        self.desired_date.choices = [("", _l("Zo snel mogelijk (vanaf %(day)s)", day=first))] + [
+        self.desired_date.choices = [SelectChoice("", _l("Zo snel mogelijk (vanaf %(day)s)", day=first))] + [
             day_choice(s.day, s.is_full) for s in delivery
         ]
 

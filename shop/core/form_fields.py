@@ -3,8 +3,11 @@ rule and each message exists once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -14,6 +17,16 @@ from shop.core.ids import MAX_ID, parse_whole_number
 def strip(value):
     """Field filter: surrounding spaces never count."""
     return value.strip() if isinstance(value, str) else value
+
+
+def select_choices(pairs: Iterable[tuple[object, object]], *, optgroup: str | None = None) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select, radio or checkbox field.
+
+    WTForms 3.3 deprecated options given as tuples (3.4 drops them); a ``SelectChoice`` is also what gives an
+    option HTML attributes (``render_kw``) or an ``<optgroup>``. Read an option back by ``choice.value``, never
+    by unpacking it (a ``SelectChoice`` unpacks into four parts).
+    """
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -30,7 +43,7 @@ class CheckboxesField(SelectMultipleField):
             raise ValueError(_l("Kies alleen uit de lijst.")) from None
 
     def pre_validate(self, form):
-        known = {str(value) for value, _label in self.choices or []}
+        known = {str(choice.value) for choice in self.choices or []}
         if any(str(value) not in known for value in self.data or []):
             raise ValidationError(_l("Kies alleen uit de lijst."))
 

@@ -12,13 +12,14 @@ from flask_wtf.file import FileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from shop.catalog.allergens import ALLERGEN_LABELS, Allergen
 from shop.catalog.models import Category, Label, NetUnit
 from shop.catalog.vat import VatCategory
 from shop.core.clock import shop_today
-from shop.core.form_fields import CheckboxesField
+from shop.core.form_fields import CheckboxesField, select_choices
 from shop.core.form_fields import strip as _strip
 from shop.core.i18n import month_name
 from shop.core.money import MoneyParseError, cents_to_text, parse_cents
@@ -52,8 +53,8 @@ class ProductForm(FlaskForm):
     net_quantity = StringField(_l("Nettohoeveelheid"), filters=[_strip])
     net_unit = SelectField(
         _l("Eenheid van de nettohoeveelheid"),
-        choices=[(NetUnit.GRAM.value, _l("gram")), (NetUnit.MILLILITRE.value, _l("milliliter")),
-                 (NetUnit.PIECE.value, _l("stuks"))],
+        choices=select_choices([(NetUnit.GRAM.value, _l("gram")), (NetUnit.MILLILITRE.value, _l("milliliter")),
+                                (NetUnit.PIECE.value, _l("stuks"))]),
         validate_choice=False,
     )
     price = StringField(_l("Prijs (incl. btw)"), filters=[_strip])
@@ -79,27 +80,25 @@ class ProductForm(FlaskForm):
             select(Category).where(Category.parent_id.is_(None)).options(selectinload(Category.children))
             .order_by(Category.position, Category.name)
         ).all()
-        groups = {}
-        for top in categories:
-            if top.children:
-                groups[top.name] = [(str(child.id), child.name) for child in top.children]
-        self.category_id.choices = groups
-        self._category_ids = {value for options in groups.values() for value, _ in options}
+        # Only subcategories can be chosen, under their top category's name.
+        self.category_id.choices = [SelectChoice(str(child.id), child.name, optgroup=top.name)
+                                    for top in categories for child in top.children]
+        self._category_ids = {choice.value for choice in self.category_id.choices}
         today = shop_today()
         vat_categories = db.session.scalars(
             select(VatCategory).options(selectinload(VatCategory.rates)).order_by(VatCategory.name)
         ).all()
-        self.vat_category_id.choices = [
+        self.vat_category_id.choices = select_choices(
             (str(vat.id), _l("%(name)s (%(rate)s %% btw)", name=vat.name, rate=vat.rate_on(today)))
             for vat in vat_categories if any(rate.valid_from <= today for rate in vat.rates)
-        ]
+        )
         self.default_vat_category_id = next((str(vat.id) for vat in vat_categories if vat.code == "food"), None)
-        allergens = [(a.value, ALLERGEN_LABELS[a]) for a in Allergen]
+        allergens = select_choices((a.value, ALLERGEN_LABELS[a]) for a in Allergen)
         self.contains.choices = allergens
         self.may_contain.choices = allergens
-        self.season_months.choices = [(m, month_name(m)) for m in range(1, 13)]
-        self.label_ids.choices = [(label.id, label.name)
-                                  for label in db.session.scalars(select(Label).order_by(Label.name))]
+        self.season_months.choices = select_choices((m, month_name(m)) for m in range(1, 13))
+        self.label_ids.choices = select_choices((label.id, label.name)
+                                                for label in db.session.scalars(select(Label).order_by(Label.name)))
 
     # --- one check per field; each stores its parsed value -----------------------------------------
     def _max(self, field, limit):
@@ -168,7 +167,7 @@ class ProductForm(FlaskForm):
         self._parsed["price_cents"] = cents
 
     def validate_vat_category_id(self, field):
-        if field.data not in {value for value, _ in self.vat_category_id.choices}:
+        if field.data not in {choice.value for choice in self.vat_category_id.choices}:
             raise ValidationError(_l("Kies een btw-categorie."))
 
     def validate_stock(self, field):

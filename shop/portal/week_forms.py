@@ -18,7 +18,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from shop.core.form_fields import DayField, WholeNumberField
+from shop.core.form_fields import DayField, WholeNumberField, select_choices
 
 MAX_STOCK = 100_000
 
@@ -73,7 +73,7 @@ class ShortageForm(FlaskForm):
         """``choices``: (product id, label, units needed)."""
         super().__init__(*args, **kwargs)
         self.needed = {product_id: needed for product_id, _label, needed in choices}
-        self.product_id.choices = [(product_id, label) for product_id, label, _needed in choices]
+        self.product_id.choices = select_choices((product_id, label) for product_id, label, _needed in choices)
         if len(choices) == 1 and not self.is_submitted():
             self.product_id.data = choices[0][0]
 
