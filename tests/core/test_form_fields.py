@@ -1,7 +1,9 @@
 """The options of the shop's choice fields: WTForms' SelectChoice, never the tuples WTForms 3.4 no longer takes."""
 
+import pytest
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
+from wtforms.fields.choices import SelectFieldBase
 
 from shop.core.form_fields import CheckboxesField, select_choices
 
@@ -33,3 +35,14 @@ def test_checkboxes_refuse_a_value_not_among_their_options(app):
         assert not form.validate()
         assert form.labels.errors == ["Kies alleen uit de lijst."]
 
+
+@pytest.mark.skipif(not hasattr(SelectFieldBase, "_warn_legacy_choices"), reason="WTForms refuses tuples itself")
+def test_options_set_as_tuples_at_run_time_warn_when_used(app):
+    """tests/conftest.py makes WTForms 3.3 warn of tuple options set after the field was made (it only warns of
+    those given to the field), so that pyproject's filterwarnings fails any test that renders or checks them."""
+    with app.test_request_context():
+        form = _Form()
+        form.day.choices = [("1", "Maandag")]
+
+        with pytest.warns(DeprecationWarning, match="SelectField choices as tuples"):
+            form.day()
