@@ -299,15 +299,63 @@ def _num(value: float) -> str:
     return "0" if text in ("0.0", "-0.0") else text.removesuffix(".0")
 
 
+def _tenths(value: float) -> int:
+    return round(value * 10)
+
+
+def _tenths_text(tenths: int) -> str:
+    """A number of tenths as SVG path text, as short as it goes: 35 -> "3.5", -5 -> "-.5", 30 -> "3"."""
+    whole, fraction = divmod(abs(tenths), 10)
+    sign = "-" if tenths < 0 else ""
+    if not fraction:
+        return f"{sign}{whole}"
+    return f"{sign}{whole or ''}.{fraction}"
+
+
+def _pair(dx: int, dy: int, first: bool) -> str:
+    """A coordinate pair in path text; a separator only where the next number does not start with its sign."""
+    x, y = _tenths_text(dx), _tenths_text(dy)
+    return ("" if first or x[0] == "-" else " ") + x + ("" if y[0] == "-" else " ") + y
+
+
 def polygon_path(vertices: list[Point]) -> str:
-    if not vertices:
+    """A closed polygon in path text: the first point absolute, each next one relative to the one before
+    (``M537.3 483l-29.8 16.5-15.9-25.9Z``), so that a number is a short step rather than a position. The steps are
+    taken between the points rounded to a tenth, so rounding never adds up along the ring."""
+    points = [(_tenths(x), _tenths(y)) for x, y in vertices]
+    if not points:
         return ""
-    head, *rest = vertices
-    return "M" + _num(head[0]) + " " + _num(head[1]) + "".join(f"L{_num(x)} {_num(y)}" for x, y in rest) + "Z"
+    (px, py), *rest = points
+    parts = ["M", _pair(px, py, True), "l"]
+    first = True
+    for x, y in rest:
+        if (x, y) == (px, py):
+            continue
+        parts.append(_pair(x - px, y - py, first))
+        first = False
+        px, py = x, y
+    if first:  # a ring of one point after rounding
+        parts.pop()
+    parts.append("Z")
+    return "".join(parts)
 
 
 def segments_path(segments: list[tuple[Point, Point]]) -> str:
-    return "".join(f"M{_num(a[0])} {_num(a[1])}L{_num(b[0])} {_num(b[1])}" for a, b in segments)
+    """Line segments in path text, relative as ``polygon_path``; a segment that starts where the last one ended
+    continues its line instead of moving there again. Segments shorter than a tenth are left out."""
+    parts: list[str] = []
+    pen: tuple[int, int] | None = None
+    for a, b in segments:
+        start, end = (_tenths(a[0]), _tenths(a[1])), (_tenths(b[0]), _tenths(b[1]))
+        if start == end:
+            continue
+        if start != pen:
+            parts.append("M" + _pair(*start, True) + "l")
+            first = True
+        parts.append(_pair(end[0] - start[0], end[1] - start[1], first))
+        first = False
+        pen = end
+    return "".join(parts)
 
 
 def region_colors(region_keys: list[str]) -> dict[str, str]:

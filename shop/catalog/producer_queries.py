@@ -3,7 +3,8 @@
 Filters come from GET parameters (Dutch, like the products list): ``streek``, ``gemeente`` and
 ``categorie`` (a product type: a producer matches when it has a published product in that category or
 its subcategories). Several values of one parameter are OR-ed, different parameters AND-ed. Values we do
-not know are dropped with a notice; nothing here raises on bad input.
+not know are dropped with a notice; nothing here raises on bad input. ``toon=<parameter>`` shows that
+facet with all its values (a long facet shows its top values and a link to them all).
 
 Every function runs a fixed number of queries, whatever the number of producers.
 """
@@ -43,6 +44,8 @@ PRODUCERS_PER_PAGE = 24
 
 # parameter -> attribute of ProducerFilters
 FILTER_PARAMETERS = {"streek": "regions", "gemeente": "municipalities", "categorie": "categories"}
+# Facets that ``toon=<name>`` shows with all their values (from their "Toon alle" link, shop/core/facets.py).
+OPENABLE_FACETS = tuple(FILTER_PARAMETERS)
 
 
 def _is_slug_like(value: str) -> bool:
@@ -61,6 +64,7 @@ class ProducerFilters:
     municipalities: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     page: int = 1
+    opened_facets: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +79,12 @@ class ProducerFilters:
         args = self.to_args()
         if page > 1:
             args["pagina"] = [str(page)]
+        return args
+
+    def args_opening(self, facet: str) -> dict[str, list[str]]:
+        """This page with one facet shown whole: a facet's "Toon alle" link."""
+        args = self.args_for_page(self.page)
+        args["toon"] = [facet]
         return args
 
     def args_without(self, parameter: str, value: str) -> dict[str, list[str]]:
@@ -118,6 +128,7 @@ def parse_producer_filters(args) -> ProducerFilters:
             filters.notices.append(str(_l("Ongeldig paginanummer; we tonen de eerste pagina.")))
         else:
             filters.page = page
+    filters.opened_facets = [name for name in OPENABLE_FACETS if name in args.getlist("toon")]
     return filters
 
 

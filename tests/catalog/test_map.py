@@ -144,7 +144,7 @@ def test_province_map_draws_regions_borders_and_towns():
     province = build_province_map(sites, [], towns=[Town("Gent", *GENT)])
 
     assert {r.key for r in province.regions} == {"gent-en-rand", "meetjesland"}
-    assert all(re.fullmatch(r"(M[-\d. ]+(L[-\d. ]+)+Z)+", r.path) for r in province.regions)
+    assert all(re.fullmatch(r"(M[-\d. ]+l[-\d. ]+Z)+", r.path) for r in province.regions)
     assert province.coast.startswith("M")
     assert province.region_borders.startswith("M")  # Gent meets Lievegem
     assert province.municipality_borders == ""  # the two Gent sites share their municipality
@@ -167,3 +167,35 @@ def test_province_map_without_sites_still_places_pins():
     assert len(province.markers) == 2
     a, b = province.markers
     assert a.x < b.x and a.y < b.y
+
+
+def _points(path: str) -> list[list[tuple[float, float]]]:
+    """The absolute points of path text made of ``M x y l dx dy ... [Z]`` runs."""
+    runs = []
+    for command, numbers in re.findall(r"([MlZ])([^MlZ]*)", path):
+        values = [float(n) for n in re.findall(r"-?\d*\.?\d+", numbers)]
+        pairs = list(zip(values[::2], values[1::2], strict=True))
+        if command == "M":
+            runs.append([pairs[0]])
+        elif command == "l":
+            for dx, dy in pairs:
+                x, y = runs[-1][-1]
+                runs[-1].append((round(x + dx, 1), round(y + dy, 1)))
+    return runs
+
+
+def test_paths_are_relative_steps_between_points_rounded_to_a_tenth():
+    from shop.catalog.map import polygon_path, segments_path
+
+    ring = [(537.34, 483.0), (507.5, 499.52), (491.61, 473.6), (491.64, 473.6), (528.0, 465.4)]
+    path = polygon_path(ring)
+
+    assert path == "M537.3 483l-29.8 16.5-15.9-25.9 36.4-8.2Z"  # the point within a tenth of the one before is dropped
+    assert _points(path) == [[(537.3, 483.0), (507.5, 499.5), (491.6, 473.6), (528.0, 465.4)]]
+    # Many small steps do not drift: each step is taken between rounded points.
+    steps = [(i * 0.26, i * 0.26) for i in range(100)]
+    assert _points(polygon_path(steps))[0][-1] == (25.7, 25.7)
+
+    borders = segments_path([((0, 0), (10, 5)), ((10, 5), (20, 0)), ((30, 0), (30, 0.04)), ((40, 0), (40, 10))])
+    assert borders == "M0 0l10 5 10-5M40 0l0 10"
+    assert _points(borders) == [[(0, 0), (10, 5), (20, 0)], [(40, 0), (40, 10)]]

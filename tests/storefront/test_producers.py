@@ -85,6 +85,17 @@ def _listed(html: str) -> list[str]:
     return re.findall(r'class="producer-item__name" href="/producenten/[^"]+">([^<]+)</a>', html)
 
 
+def _markers(svg: str) -> list[tuple[str, str, float, float]]:
+    """(link, name, x, y) of every producer marker of a map."""
+    return [
+        (href, name, float(x), float(y))
+        for href, name, x, y in re.findall(
+            r'<a href="(/producenten/[^"]+)"><title>([^<]+)</title><use href="#map-pin" x="([-\d.]+)" y="([-\d.]+)"/></a>',
+            svg,
+        )
+    ]
+
+
 def _svg(html: str) -> str:
     match = re.search(r"<svg class=\"province-map__svg\".*?</svg>", html, re.S)
     assert match, "no map on the page"
@@ -206,7 +217,7 @@ def test_directory_without_producers_is_an_empty_state(client, db):
 def test_map_has_a_keyboard_link_with_the_name_for_every_active_producer(client, province):
     svg = _svg(_text(client.get("/producenten")))
 
-    markers = re.findall(r'<a class="province-map__pin" href="(/producenten/[^"]+)">\s*<title>([^<]+)</title>', svg)
+    markers = [(href, name) for href, name, _x, _y in _markers(svg)]
     assert sorted(markers) == [
         ("/producenten/brouwerij-de-moorsel", "Brouwerij De Moorsel"),
         ("/producenten/hoeve-dierickx", "Hoeve Dierickx"),
@@ -220,12 +231,7 @@ def test_map_markers_lie_inside_the_view_box_and_north_is_up(client, province):
     svg = _svg(_text(client.get("/producenten")))
 
     _, _, width, height = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
-    dots = {
-        slug: (float(x), float(y))
-        for slug, x, y in re.findall(
-            r'href="/producenten/([^"]+)">.*?class="province-map__dot" cx="([-\d.]+)" cy="([-\d.]+)"', svg, re.S
-        )
-    }
+    dots = {href.removeprefix("/producenten/"): (x, y) for href, _name, x, y in _markers(svg)}
     assert len(dots) == 4
     assert all(0 <= x <= width and 0 <= y <= height for x, y in dots.values())
     # Maldegem (51.21 N) is north and west of Aalst (50.94 N, 4.04 E)
@@ -241,7 +247,7 @@ def test_map_colours_regions_names_towns_and_dims_unchosen_regions(client, provi
     assert re.search(r'class="province-map__region" data-region="denderstreek"', svg)
     assert re.search(r'<text class="province-map__town"[^>]*>Aalst</text>', svg)
     assert re.search(r'<text class="province-map__town"[^>]*>Eeklo</text>', svg)
-    assert svg.count('class="province-map__pin"') == 1  # only the chosen producers get a marker
+    assert len(_markers(svg)) == 1  # only the chosen producers get a marker
     assert 'href="#producer-list-title">Sla de kaart over</a>' in html
 
 
@@ -365,7 +371,7 @@ def test_directory_lists_24_producers_a_page_and_the_map_shows_them_all(client, 
     assert re.search(r'role="status">\s*30 producenten\s*<', second)
     assert "– pagina 2 ·" in second  # the title names the page
     for html in (first, second):
-        assert len(re.findall(r'class="province-map__pin"', _svg(html))) == 30
+        assert len(_markers(_svg(html))) == 30
 
 
 def test_directory_pages_link_like_the_products_list_and_keep_the_filter(client, province, db):
@@ -422,7 +428,7 @@ def test_directory_counts_and_map_follow_every_change_of_the_catalogue(client, p
 
     def seen(path: str = "/producenten") -> tuple:
         html = _text(client.get(path))
-        markers = re.findall(r'<a class="province-map__pin" href="/producenten/[^"]+">\s*<title>([^<]+)</title>', html)
+        markers = [name for _href, name, _x, _y in _markers(_svg(html))]
         return _facet(html, "streek", "meetjesland"), _facet(html, "categorie", "drank"), sorted(markers)
 
     assert seen() == (("Meetjesland", 3), ("Drank", 1), ["Brouwerij De Moorsel", "Hoeve Dierickx",
@@ -443,3 +449,26 @@ def test_directory_counts_and_map_follow_every_change_of_the_catalogue(client, p
     province["dierickx"].name = "Hoeve Dierickx-De Smet"
     db.session.commit()
     assert "Hoeve Dierickx-De Smet" in seen()[2]
+
+
+def test_a_long_municipality_facet_shows_its_top_values_and_links_to_all_of_them(client, province, db):
+    """23 municipalities: the facet shows the six with the most producers (and a ticked one), the others behind a
+    link to the same page with the facet opened, which keeps the filters and shows every value (no script)."""
+    for i in range(20):
+        town = make_municipality(f"Dorp {i:02d}", slug=f"dorp-{i:02d}")
+        for j in range(3 if i < 6 else 1):
+            make_producer(f"Hoeve {i}-{j}", municipality=town, slug=f"hoeve-{i}-{j}")
+    db.session.commit()
+
+    html = _text(client.get("/producenten?gemeente=maldegem"))
+
+    offered = re.findall(r'id="f-gemeente-([a-z0-9-]+)"', html)
+    assert offered == ["dorp-00", "dorp-01", "dorp-02", "dorp-03", "dorp-04", "dorp-05", "maldegem"]
+    assert _checked(html, "gemeente", "maldegem")
+    assert 'href="/producenten?gemeente=maldegem&amp;toon=gemeente#facet-gemeente">Toon alle 23</a>' in html
+
+    opened = _text(client.get("/producenten?gemeente=maldegem&toon=gemeente"))
+
+    assert len(re.findall(r'id="f-gemeente-', opened)) == 23
+    assert _facet(opened, "gemeente", "eeklo") == ("Eeklo", 2)
+    assert _listed(opened) == ["Zuivelhoeve Bruggeman"]
