@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import JSON, Float, Integer, String, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.accounts import producer_names
@@ -23,15 +23,18 @@ from shop.accounts.models import Role, User
 from shop.catalog.map import MAP_TOWN_SHORT_NAMES, MAP_TOWNS, Pin, ProvinceMap, Site, Town, build_province_map
 from shop.catalog.models import (
     Category,
+    Label,
     Locality,
     Municipality,
     Producer,
     Product,
     Region,
+    producer_labels,
     product_sale_clause,
 )
 from shop.catalog.product_filters import parse_page_number
 from shop.catalog.product_queries import PageLinks, card_options
+from shop.core.db import Translated
 from shop.core.page_cache import until_catalogue_changes
 from shop.extensions import db
 
@@ -142,10 +145,126 @@ class FacetValue:
     selected: bool
 
 
+@dataclass(eq=False)
+class Place:
+    """A region, municipality, category or label as plain values, kept between requests until the catalogue changes
+    (``get_directory_places``): it belongs to no session, so reading it costs no statement. Translated as the
+    catalogue's objects are (``t``, the ``tr`` filter)."""
+
+    id: int
+    slug: str
+    name: str
+    translations: dict | None
+    parent_id: int | None = None  # a category's parent
+    region: Place | None = None  # a municipality's region
+    region_id: int | None = None
+    latitude: float = 0.0
+    longitude: float = 0.0
+
+    t = Translated.t
+
+
+@dataclass(eq=False)
+class DirectoryPlaces:
+    """Every region, municipality (with its region), category and label, and the map's sites and towns: the same
+    for every page of the directory, read in two statements and kept until the catalogue changes."""
+
+    regions: list[Place]  # by name
+    municipalities: list[Place]  # by name
+    categories: list[Place]  # by position and name
+    labels: dict[int, Place]
+    sites: tuple[Site, ...]
+    towns: tuple[Town, ...]
+
+    def __post_init__(self):
+        self.region_by_slug = {r.slug: r for r in self.regions}
+        self.municipality_by_slug = {m.slug: m for m in self.municipalities}
+        self.municipality_by_id = {m.id: m for m in self.municipalities}
+        self.category_by_slug = {c.slug: c for c in self.categories}
+        self.top_categories = [c for c in self.categories if c.parent_id is None]
+        self.region_slug_by_municipality = {m.id: m.region.slug for m in self.municipalities}
+
+
+def _read_places() -> DirectoryPlaces:
+    """Regions, municipalities and localities in one statement; categories and labels in another."""
+    def rows(kind: str, model, owner, latitude, longitude, slug=None, translations=None):
+        return select(
+            literal(kind, String).label("kind"), model.id, (slug if slug is not None else model.slug).label("slug"),
+            model.name, (translations if translations is not None else model.translations).label("translations"),
+            owner.label("owner"), latitude.label("latitude"), longitude.label("longitude"),
+        )
+
+    no_number = cast(null(), Float)
+    places = db.session.execute(union_all(
+        rows("region", Region, cast(null(), Integer), no_number, no_number),
+        rows("municipality", Municipality, Municipality.region_id, Municipality.latitude, Municipality.longitude),
+        rows("locality", Locality, Locality.municipality_id, Locality.latitude, Locality.longitude,
+             slug=cast(null(), String), translations=cast(null(), JSON)),
+    )).all()
+    regions = {row.id: Place(row.id, row.slug, row.name, row.translations) for row in places if row.kind == "region"}
+    municipalities = [
+        Place(row.id, row.slug, row.name, row.translations, region=regions[row.owner], region_id=row.owner,
+              latitude=row.latitude, longitude=row.longitude)
+        for row in places if row.kind == "municipality"
+    ]
+    municipalities.sort(key=lambda m: (m.name, m.id))
+    # A region without municipalities has no producers and no place on the map.
+    region_list = sorted({m.region.id: m.region for m in municipalities}.values(), key=lambda r: (r.name, r.id))
+
+    # Every locality and municipality centre is a site of the map, by its region and municipality.
+    slug_of = {m.id: m.slug for m in municipalities}
+    region_of = {m.id: m.region.slug for m in municipalities}
+    sites = [Site(m.latitude, m.longitude, m.region.slug, m.slug) for m in municipalities]
+    sites += [
+        Site(row.latitude, row.longitude, region_of[row.owner], slug_of[row.owner])
+        for row in sorted((row for row in places if row.kind == "locality"), key=lambda row: row.id)
+        if row.owner in slug_of
+    ]
+    wanted = set(MAP_TOWNS)
+    towns = [Town(MAP_TOWN_SHORT_NAMES.get(m.name, m.name), m.latitude, m.longitude)
+             for m in municipalities if m.name in wanted]
+
+    names = db.session.execute(union_all(
+        select(literal("category", String).label("kind"), Category.id, Category.slug, Category.name,
+               Category.translations.label("translations"), Category.parent_id.label("parent_id"),
+               Category.position.label("position")),
+        select(literal("label", String), Label.id, Label.slug, Label.name, Label.translations,
+               cast(null(), Integer), literal(0, Integer)),
+    )).all()
+    categories = sorted((row for row in names if row.kind == "category"), key=lambda row: (row.position, row.name))
+    return DirectoryPlaces(
+        regions=region_list,
+        municipalities=municipalities,
+        categories=[Place(row.id, row.slug, row.name, row.translations, parent_id=row.parent_id) for row in categories],
+        labels={row.id: Place(row.id, row.slug, row.name, row.translations) for row in names if row.kind == "label"},
+        sites=tuple(sites),
+        towns=tuple(towns),
+    )
+
+
+def get_directory_places() -> DirectoryPlaces:
+    """The directory's places and names (``DirectoryPlaces``), kept until the catalogue changes: every writer of a
+    region, municipality, locality, category or label announces it (``catalogue_changed``)."""
+    places, _kept = until_catalogue_changes("producers:places", _read_places)
+    return places
+
+
+@dataclass(eq=False)
+class DirectoryEntry:
+    """A producer as the directory lists it."""
+
+    slug: str
+    name: str
+    photo_path: str | None
+    place_name: str  # its locality, else its municipality
+    municipality: Place
+    labels: list[Place]
+
+
 @dataclass
 class MunicipalityGroup:
-    municipality: Municipality
-    producers: list[Producer]
+    municipality: Place
+    producers: list[DirectoryEntry]
 
 
 @dataclass
@@ -192,35 +311,27 @@ def _conditions(region_ids, municipality_ids, category_ids, *, skip: str | None 
     return conditions
 
 
-def _places() -> tuple[list[Region], list[Municipality]]:
-    """Every region and municipality, each by name, in one statement (a region without municipalities has no
-    producers and no place on the map)."""
-    municipalities = list(
-        db.session.scalars(select(Municipality).options(joinedload(Municipality.region)).order_by(Municipality.name))
-    )
-    regions = sorted({m.region.id: m.region for m in municipalities}.values(), key=lambda r: r.name)
-    return regions, municipalities
-
-
-def _producers_by_id(ids: list[int], municipalities: list[Municipality]) -> list[Producer]:
-    """These producers in this order, with their locality and labels (one statement), and their municipality and
-    region: ``municipalities``, every one with its region, loaded in this session (``_places``), where the
-    producer's many-to-one finds its own by its key without a statement (not read again with each producer's row
-    and each of its labels' rows)."""
-    if not ids:
+def _entries(rows, places: DirectoryPlaces) -> list[DirectoryEntry]:
+    """These producers (rows of the directory's statement) as the list shows them, with their labels (one
+    statement; the labels themselves are among the kept names)."""
+    if not rows:
         return []
-    loaded = {
-        producer.id: producer
-        for producer in db.session.scalars(
-            select(Producer)
-            .where(Producer.id.in_(ids))
-            .options(
-                joinedload(Producer.locality),
-                joinedload(Producer.labels),
-            )
-        ).unique()
-    }
-    return [loaded[i] for i in ids if i in loaded]
+    label_ids: dict[int, list[Place]] = {row.id: [] for row in rows}
+    for producer_id, label_id in db.session.execute(
+        select(producer_labels.c.producer_id, producer_labels.c.label_id)
+        .where(producer_labels.c.producer_id.in_(list(label_ids)))
+    ):
+        label = places.labels.get(label_id)
+        if label is not None:
+            label_ids[producer_id].append(label)
+    entries = []
+    for row in rows:
+        municipality = places.municipality_by_id[row.municipality_id]
+        entries.append(DirectoryEntry(
+            row.slug, row.name, row.photo_path, row.locality_name or municipality.name, municipality,
+            sorted(label_ids[row.id], key=lambda label: (label.name, label.id)),
+        ))
+    return entries
 
 
 def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -> ProducerDirectory:
@@ -230,13 +341,10 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     still show how many they would add. Values with no producers are left out of the facets.
     """
     notices = list(filters.notices)
-    regions, municipalities = _places()
-    # Every category at once (they are few): the top ones for the facet, any one for a chosen slug.
-    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
-    top_categories = [c for c in categories if c.parent_id is None]
-    region_by_slug = {r.slug: r for r in regions}
-    municipality_by_slug = {m.slug: m for m in municipalities}
-    chosen_categories = {c.slug: c for c in categories}
+    places = get_directory_places()
+    regions, municipalities = places.regions, places.municipalities
+    region_by_slug, municipality_by_slug = places.region_by_slug, places.municipality_by_slug
+    chosen_categories = places.category_by_slug  # any category for a chosen slug, the top ones for the facet
 
     def known(values: list[str], lookup: dict, message) -> list[str]:
         kept = []
@@ -274,15 +382,14 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     # index seek each in ix_products_facets (status, producer, category), instead of grouping every product for sale
     # (the producer's own condition is in _conditions): a few hundred producers times forty categories stay cheap at
     # any number of products, where the grouping read the whole index (105 ms at 100x the demo catalogue, SQLite).
-    offers = (
-        select(Product.id)
-        .where(Product.producer_id == Producer.id, Product.category_id == Category.id, product_sale_clause())
-        .correlate(Producer, Category)
-        .exists()
-    )
-    top_id = func.coalesce(Category.parent_id, Category.id)
-
     def count() -> list[tuple[str, int | None, int]]:
+        offers = (
+            select(Product.id)
+            .where(Product.producer_id == Producer.id, Product.category_id == Category.id, product_sale_clause())
+            .correlate(Producer, Category)
+            .exists()
+        )
+        top_id = func.coalesce(Category.parent_id, Category.id)
         return [tuple(row) for row in db.session.execute(
             union_all(
                 producer_counts("regions", Municipality.region_id, "regions"),
@@ -308,12 +415,14 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
     region_counts, municipality_counts, category_counts = counts["regions"], counts["municipalities"], counts["categories"]
     total_active = counts["total"].get(None, 0)
 
-    # Every matching producer as a row (the map, the counts, the index of municipalities); only this page's ones as
-    # objects with what the list shows (a producer object with its place and labels cost ten times a row).
+    # Every matching producer as a row (the map, the counts, the index of municipalities), with what the list shows of
+    # it (its photo and locality); this page's ones get their labels (``_entries``). No producer objects: one with its
+    # place and labels cost ten times a row.
     producers = db.session.execute(
         select(Producer.id, Producer.slug, Producer.name, Producer.latitude, Producer.longitude,
-               Producer.municipality_id)
+               Producer.municipality_id, Producer.photo_path, Locality.name.label("locality_name"))
         .join(Producer.municipality)
+        .outerjoin(Producer.locality)
         .where(*_conditions(region_ids, municipality_ids, category_ids))
         .order_by(Municipality.name, Producer.name, Producer.id)
     ).all()
@@ -327,17 +436,19 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
         )
         page = filters.page = pages
     start = (page - 1) * PRODUCERS_PER_PAGE
-    on_page = _producers_by_id([row.id for row in producers[start:start + PRODUCERS_PER_PAGE]], municipalities)
+    on_page = _entries(producers[start:start + PRODUCERS_PER_PAGE], places)
     groups: list[MunicipalityGroup] = []
     for producer in on_page:
-        if not groups or groups[-1].municipality.id != producer.municipality_id:
+        if not groups or groups[-1].municipality is not producer.municipality:
             groups.append(MunicipalityGroup(producer.municipality, []))
         groups[-1].producers.append(producer)
-    municipality_by_id = {m.id: m for m in municipalities}
-    municipality_pages: list[tuple[Municipality, int]] = []
-    for index, producer in enumerate(producers):
-        if not municipality_pages or municipality_pages[-1][0].id != producer.municipality_id:
-            municipality_pages.append((municipality_by_id[producer.municipality_id], index // PRODUCERS_PER_PAGE + 1))
+    municipality_by_id = places.municipality_by_id
+    municipality_pages: list[tuple[Place, int]] = []
+    last = None
+    for index, (_id, _slug, _name, _latitude, _longitude, municipality_id, *_rest) in enumerate(producers):
+        if municipality_id != last:
+            municipality_pages.append((municipality_by_id[municipality_id], index // PRODUCERS_PER_PAGE + 1))
+            last = municipality_id
 
     def facet(values, counts: dict[int, int], chosen: list[str]) -> list[FacetValue]:
         """The values with their counts; a value without producers is left out unless it is ticked."""
@@ -346,7 +457,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
 
     region_facet = facet(regions, region_counts, filters.regions)
     municipality_facet = facet(municipalities, municipality_counts, filters.municipalities)
-    category_facet = facet(top_categories, category_counts, filters.categories)
+    category_facet = facet(places.top_categories, category_counts, filters.categories)
     chips = (
         [("streek", s, region_by_slug[s]) for s in filters.regions]
         + [("gemeente", s, municipality_by_slug[s]) for s in filters.municipalities]
@@ -355,7 +466,7 @@ def get_producer_directory(filters: ProducerFilters, *, with_map: bool = True) -
 
     province_map = None
     if with_map:
-        province_map = build_map(regions, municipalities, producers, highlight=set(filters.regions))
+        province_map = build_map(places, producers, highlight=set(filters.regions))
 
     return ProducerDirectory(
         filters=filters,
@@ -384,55 +495,32 @@ class MapView:
 
     geometry: ProvinceMap
     dimmed: set[str]
-    legend: list[tuple[Region, str]]
-
-
-def _sites(municipalities: list[Municipality], region_slugs: dict[int, str]) -> list[Site]:
-    """Every locality and municipality centre as a map site (one query for the localities)."""
-    region_of = {m.id: region_slugs.get(m.region_id, "") for m in municipalities}
-    slug_of = {m.id: m.slug for m in municipalities}
-    sites = [Site(m.latitude, m.longitude, region_of[m.id], m.slug) for m in municipalities]
-    rows = db.session.execute(
-        select(Locality.latitude, Locality.longitude, Locality.municipality_id).order_by(Locality.id)
-    ).all()
-    for latitude, longitude, municipality_id in rows:
-        if municipality_id in region_of:
-            sites.append(Site(latitude, longitude, region_of[municipality_id], slug_of[municipality_id]))
-    return sites
-
-
-def _towns(municipalities: list[Municipality]) -> list[Town]:
-    wanted = set(MAP_TOWNS)
-    return [
-        Town(MAP_TOWN_SHORT_NAMES.get(m.name, m.name), m.latitude, m.longitude)
-        for m in municipalities
-        if m.name in wanted
-    ]
+    legend: list[tuple[Place, str]]
 
 
 def build_map(
-    regions: list[Region],
-    municipalities: list[Municipality],
-    producers: list[Producer],
+    places: DirectoryPlaces,
+    producers: list,
     *,
     highlight: set[str] | None = None,
     with_towns: bool = True,
 ) -> MapView | None:
-    """The province map with one marker per producer given (a producer or a row with its slug, name, latitude,
-    longitude and municipality_id, in one of ``municipalities``).
+    """The province map with one marker per producer given: a row (id, slug, name, latitude, longitude,
+    municipality_id, anything else) as the directory reads them, in one of the places' municipalities.
 
     ``highlight`` holds region slugs to keep bright; the other regions are dimmed. None when there is
     nothing at all to draw.
     """
-    if not municipalities and not producers:
+    regions = places.regions
+    if not places.municipalities and not producers:
         return None
-    region_slugs = {r.id: r.slug for r in regions}
-    region_of = {m.id: region_slugs.get(m.region_id, "") for m in municipalities}
-    pins = [Pin(p.slug, p.name, p.latitude, p.longitude, region_of.get(p.municipality_id, "")) for p in producers]
+    region_of = places.region_slug_by_municipality
+    pins = [Pin(slug, name, latitude, longitude, region_of.get(municipality_id, ""))
+            for _id, slug, name, latitude, longitude, municipality_id, *_rest in producers]
     geometry = build_province_map(
-        _sites(municipalities, region_slugs),
+        places.sites,
         pins,
-        towns=_towns(municipalities) if with_towns else [],
+        towns=places.towns if with_towns else (),
         region_order=[r.slug for r in regions],
     )
     colors = {shape.key: shape.color for shape in geometry.regions}
@@ -478,8 +566,9 @@ def get_producer_page(slug: str) -> ProducerPage | None:
             .limit(PRODUCTS_ON_PRODUCER_PAGE)
         ).unique()
     )
-    regions, municipalities = _places()
-    small_map = build_map(regions, municipalities, [producer], highlight={producer.municipality.region.slug}, with_towns=False)
+    pin = (producer.id, producer.slug, producer.name, producer.latitude, producer.longitude, producer.municipality_id)
+    small_map = build_map(get_directory_places(), [pin], highlight={producer.municipality.region.slug},
+                          with_towns=False)
     return ProducerPage(producer, products, product_count, small_map)
 
 
