@@ -418,16 +418,24 @@ def _land(sites: tuple[Site, ...], projection: Projection, radius_km: float) -> 
     """The expensive part (cells and borders), cached: it depends only on the places, which rarely change."""
     points = [projection(s.latitude, s.longitude) for s in sites]
     cells = voronoi_cells(points, projection.units(radius_km))
-    by_region: dict[str, list[str]] = {}
+    by_region: dict[str, list[Cell]] = {}
+    outlines: dict[str, list[tuple[Point, Point]]] = {}  # per region: the edges of its cells that it does not share
     coast: list[tuple[Point, Point]] = []
     municipality_borders: list[tuple[Point, Point]] = []
     region_borders: list[tuple[Point, Point]] = []
+    first_at: dict[tuple[Point, str], int] = {}
     for cell in cells:
         site = sites[cell.site]
-        by_region.setdefault(site.region, []).append(polygon_path(cell.vertices))
+        # Two places of a region at the same point (a village in two municipalities) have the same cell: drawn once.
+        drawn = first_at.setdefault((points[cell.site], site.region), cell.site) == cell.site
+        outline = outlines.setdefault(site.region, [])
+        if drawn:
+            by_region.setdefault(site.region, []).append(cell)
         count = len(cell.vertices)
         for k, neighbour in enumerate(cell.neighbours):
             segment = (cell.vertices[k], cell.vertices[(k + 1) % count])
+            if drawn and (neighbour is None or sites[neighbour].region != site.region):
+                outline.append(segment)
             if neighbour is None:
                 coast.append(segment)
             elif neighbour > cell.site:  # each shared edge once
@@ -439,11 +447,77 @@ def _land(sites: tuple[Site, ...], projection: Projection, radius_km: float) -> 
     return _Land(
         width=projection.width,
         height=projection.height,
-        regions=tuple((key, "".join(paths)) for key, paths in by_region.items()),
+        regions=tuple((key, _region_path(region_cells, outlines[key])) for key, region_cells in by_region.items()),
         coast=segments_path(coast),
         municipality_borders=segments_path(municipality_borders),
         region_borders=segments_path(region_borders),
     )
+
+
+# Where two cells of a region meet the coast, each cell's own disc ends a little apart from the other's (the discs are
+# polygons around different centres): up to about half a unit at the map's scale. Ends this close (in tenths of a
+# unit) are one point of the region's outline.
+OUTLINE_SNAP_TENTHS = 8
+
+
+def _signed_area(ring: list[tuple[float, float]]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
+
+
+def outline_rings(edges: list[tuple[Point, Point]]) -> list[list[Point]] | None:
+    """The closed rings that ``edges`` (each from a start to an end point, all turning the same way) form, their points
+    rounded to a tenth; an end meets the start of the next edge exactly or within ``OUTLINE_SNAP_TENTHS``. None when
+    an edge leads nowhere (the outline does not close)."""
+    rounded = [((_tenths(a[0]), _tenths(a[1])), (_tenths(b[0]), _tenths(b[1]))) for a, b in edges]
+    rounded = [(a, b) for a, b in rounded if a != b]
+    by_start: dict[tuple[int, int], list[int]] = {}
+    for index, (start, _end) in enumerate(rounded):
+        by_start.setdefault(start, []).append(index)
+    used = [False] * len(rounded)
+    snap = OUTLINE_SNAP_TENTHS**2
+
+    def near(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        return (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 <= snap
+
+    rings = []
+    for first, (start, end) in enumerate(rounded):
+        if used[first]:
+            continue
+        used[first] = True
+        ring = [start]
+        point = end
+        while point != start:
+            following = next((i for i in by_start.get(point, ()) if not used[i]), None)
+            if following is None:
+                nearest = min((i for i, taken in enumerate(used) if not taken and near(rounded[i][0], point)),
+                              key=lambda i: (rounded[i][0][0] - point[0]) ** 2 + (rounded[i][0][1] - point[1]) ** 2,
+                              default=None)
+                if nearest is None:
+                    if near(start, point):
+                        ring.append(point)
+                        break
+                    return None
+                following = nearest
+                ring.append(point)
+            used[following] = True
+            if rounded[following][0] != ring[-1]:
+                ring.append(rounded[following][0])
+            point = rounded[following][1]
+        rings.append([(x / 10, y / 10) for x, y in ring])
+    return rings
+
+
+def _region_path(cells: list[Cell], outline: list[tuple[Point, Point]]) -> str:
+    """A region's land as path text: the outline of its cells (their edges that face the coast or another region,
+    joined into rings), several times shorter than every cell drawn on its own. The cells themselves when the outline
+    does not close or does not cover the same area (a safeguard: the drawing stays right whatever the places)."""
+    rings = outline_rings(outline)
+    if rings:
+        area = sum(_signed_area(ring) for ring in rings)
+        cells_area = sum(_signed_area(cell.vertices) for cell in cells if cell.vertices)
+        if abs(area - cells_area) <= max(abs(cells_area) * 0.01, 1.0):
+            return "".join(polygon_path(ring) for ring in rings)
+    return "".join(polygon_path(cell.vertices) for cell in cells)
 
 
 def build_province_map(

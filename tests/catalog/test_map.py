@@ -199,3 +199,37 @@ def test_paths_are_relative_steps_between_points_rounded_to_a_tenth():
     borders = segments_path([((0, 0), (10, 5)), ((10, 5), (20, 0)), ((30, 0), (30, 0.04)), ((40, 0), (40, 10))])
     assert borders == "M0 0l10 5 10-5M40 0l0 10"
     assert _points(borders) == [[(0, 0), (10, 5), (20, 0)], [(40, 0), (40, 10)]]
+
+
+def _area(ring: list[tuple[float, float]]) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+
+
+def test_a_region_is_drawn_as_the_outline_of_its_cells_covering_the_same_land():
+    """Gent's two sites (and a third place at the same point as one of them) make one ring around both cells, not a
+    ring per cell; the ring covers what the cells covered."""
+    from shop.catalog.map import fit_projection, voronoi_cells
+
+    sites = [
+        Site(*GENT, "gent-en-rand", "gent"),
+        Site(51.03, 3.80, "gent-en-rand", "gent"),
+        Site(51.03, 3.80, "gent-en-rand", "melle"),  # the same point in another municipality
+        Site(51.06, 3.66, "meetjesland", "lievegem"),
+    ]
+
+    province = build_province_map(sites, [])
+
+    gent = next(r for r in province.regions if r.key == "gent-en-rand")
+    (ring,) = _points(gent.path)
+    projection = fit_projection([(s.latitude, s.longitude) for s in sites], margin_km=4.6 + 1.2)
+    cells = voronoi_cells([projection(s.latitude, s.longitude) for s in sites], projection.units(4.6))
+    assert _area(ring) == pytest.approx(_area(cells[0].vertices) + _area(cells[1].vertices), rel=0.002)
+
+
+def test_outline_rings_join_ends_a_little_apart_and_refuse_an_open_outline():
+    from shop.catalog.map import outline_rings
+
+    # Two ends meet the next edge's start a third of a unit away, as two cells' discs do at the coast.
+    square = [((0, 0), (10, 0)), ((10, 0), (10, 10)), ((10.3, 10.2), (0, 10)), ((0, 10), (0.2, 0.1))]
+    assert outline_rings(square) == [[(0, 0), (10, 0), (10, 10), (10.3, 10.2), (0, 10), (0.2, 0.1)]]
+    assert outline_rings([((0, 0), (10, 0)), ((10, 0), (10, 10))]) is None
