@@ -367,8 +367,8 @@ def region_colors(region_keys: list[str]) -> dict[str, str]:
 class Marker:
     key: str
     name: str
-    x: float
-    y: float
+    x: int
+    y: int
     region: str = ""
 
 
@@ -592,5 +592,7 @@ def _rounded(site: Site) -> Site:
     return Site(round(site.latitude, 4), round(site.longitude, 4), site.region, site.municipality)
 
 
-def _clamp(value: float, low: float, high: float) -> float:
-    return round(min(max(value, low), high), 1)
+def _clamp(value: float, low: float, high: float) -> int:
+    """A marker's coordinate: a whole unit (a marker is nine units from the next; a tenth more per marker is a kilobyte
+    on the directory's map), within the canvas."""
+    return min(max(round(value), math.ceil(low)), math.floor(high))
