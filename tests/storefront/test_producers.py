@@ -472,3 +472,26 @@ def test_a_long_municipality_facet_shows_its_top_values_and_links_to_all_of_them
     assert len(re.findall(r'id="f-gemeente-', opened)) == 23
     assert _facet(opened, "gemeente", "eeklo") == ("Eeklo", 2)
     assert _listed(opened) == ["Zuivelhoeve Bruggeman"]
+
+
+def test_directory_keeps_its_places_and_labels_until_the_catalogue_changes(client, province, db):
+    """Regions, municipalities, localities, categories and labels are read once and kept (a later visit reads only its
+    producers), until one of them changes: a label and a region renamed show at the next visit."""
+    from shop.catalog.models import Label, Region
+
+    html = _text(client.get("/producenten?pagina=1"))
+    with count_queries(db) as statements:
+        again = _text(client.get("/producenten?bezoek=2"))  # another address: not the cached page
+
+    assert '<li class="tag">Bio</li>' in html
+    assert len(statements) == 2  # the producers, and this page's labels: no places, names or counts
+    assert "FROM producers" in statements[0] and "FROM producer_labels" in statements[1]
+    assert _facet(again, "streek", "meetjesland") == ("Meetjesland", 3)
+
+    db.session.scalars(select(Label).where(Label.slug == "bio")).one().name = "Biologisch"
+    db.session.scalars(select(Region).where(Region.slug == "meetjesland")).one().name = "Het Meetjesland"
+    db.session.commit()
+
+    html = _text(client.get("/producenten?pagina=1"))
+    assert '<li class="tag">Biologisch</li>' in html
+    assert _facet(html, "streek", "meetjesland") == ("Het Meetjesland", 3)
