@@ -75,7 +75,7 @@ def _connect_domains() -> None:
 
 def _init_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (registers every model on the metadata)
-    from shop.core import i18n, ids, security, templating
+    from shop.core import i18n, ids, login_state, rate_limits, security, templating
     from shop.core.db import configure_sqlite, defer_to_response
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -93,7 +93,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
-    _limits_checked_where_any_apply(app, limiter)
+    rate_limits.check_only_where_limits_apply(app, limiter)  # the shop's limits are on routes
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     templating.init_app(app)
@@ -101,28 +101,7 @@ def _init_extensions(app: Flask) -> None:
     from shop.accounts.auth import load_user
 
     login_manager.user_loader(load_user)
-
-
-def _limits_checked_where_any_apply(app: Flask, limiter) -> None:
-    """Flask-Limiter's check before every request (default, application, blueprint and meta limits, the in-memory
-    fallback's limits) runs only while any such limit is configured. The shop sets none: its limits are on routes
-    (``@limiter.limit``), each checked by its route's own wrapper. Without this, every request (an add-to-cart too)
-    paid ~40-70 µs to find no limit. Read on each request (a few attribute reads), so a limit configured later
-    applies at once. It reads Flask-Limiter's private attributes (4.x); should they change, every request is
-    checked again as Flask-Limiter does by itself (tests/core/test_rate_limits.py)."""
-    hooks = app.before_request_funcs.setdefault(None, [])
-    index = hooks.index(limiter._check_request_limit)  # registered by limiter.init_app
-
-    def check_request_limit():
-        try:
-            manager = limiter.limit_manager
-            configured = (manager._default_limits or manager._application_limits or manager._blueprint_limits
-                          or manager._endpoint_hints or limiter._meta_limits or limiter._in_memory_fallback)
-        except AttributeError:  # Flask-Limiter's internals changed (an upgrade): check every request, as it does
-            configured = True
-        return limiter._check_request_limit() if configured else None
-
-    hooks[index] = check_request_limit
+    login_state.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

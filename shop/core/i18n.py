@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import version
+
 from babel.dates import get_month_names
 from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
-from flask.globals import _cv_app
-from flask_babel import format_date, get_locale, get_translations
+from flask_babel import force_locale, format_date, get_domain, get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
 from shop.core.money import format_eur
+
+try:
+    from flask.globals import _cv_app  # Flask's context variable of the app context (private; see _babel_state)
+except ImportError:  # a Flask without it: Flask-Babel's own getters
+    _cv_app = None
+
+log = logging.getLogger(__name__)
 
 # Babel locales used to format money: Belgian Dutch and French; English as used in Ireland (€12.50).
 MONEY_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_IE"}
@@ -35,9 +44,45 @@ def choose_locale(config, chosen, accept_languages: LanguageAccept) -> str:
 
 def _babel_state():
     """Flask-Babel's state of this app context (``g._flask_babel``: the locale it chose or was forced to, its
-    domain), read without the proxies and checks of its own getters, or None before its first use."""
+    domain), read without the proxies and checks of its own getters, or None before its first use. Flask-Babel
+    has no public way to read it as cheaply: ``get_locale()`` costs ~3.5 µs and ``get_translations()`` ~12 µs
+    against ~0.3 µs, and a catalogue page asks for hundreds of messages. None too when the installed Flask or
+    Flask-Babel keeps it elsewhere (``internals_problems`` at start-up): their own getters are used then."""
+    if not _reads_babel_state:
+        return None
     context = _cv_app.get(None)
     return context.g.__dict__.get("_flask_babel") if context is not None else None
+
+
+_reads_babel_state = False  # set by init_app once internals_problems() found what _babel_state reads
+
+
+def internals_problems(app: Flask) -> list[str]:
+    """What ``_babel_state`` reads of Flask and Flask-Babel and the installed versions no longer have: the app
+    context's ``g`` through ``flask.globals._cv_app``, and on ``g._flask_babel`` the locale ``get_locale()``
+    gives (also inside ``force_locale``) as ``babel_locale`` and the domain ``get_domain()`` gives as
+    ``babel_domain``. Empty when all is there."""
+    if _cv_app is None:
+        return [f"Flask {version('flask')} no longer has flask.globals._cv_app"]
+    problems = []
+    with app.app_context():
+        context = _cv_app.get(None)
+        g_dict = getattr(getattr(context, "g", None), "__dict__", None)
+        if not isinstance(g_dict, dict):
+            return [f"Flask {version('flask')} no longer has the app context's g at flask.globals._cv_app.get().g"]
+        locale, domain = get_locale(), get_domain()
+        state = g_dict.get("_flask_babel")
+        if state is None:
+            problems.append("its state at g._flask_babel")
+        else:
+            if getattr(state, "babel_locale", None) is not locale:
+                problems.append("g._flask_babel.babel_locale, the locale get_locale() gives")
+            if getattr(state, "babel_domain", None) is not domain:
+                problems.append("g._flask_babel.babel_domain, the domain get_domain() gives")
+            with force_locale("en"):
+                if getattr(state, "babel_locale", None) is not get_locale():
+                    problems.append("g._flask_babel.babel_locale, the locale forced by force_locale()")
+    return [f"Flask-Babel {version('flask-babel')} no longer keeps {problem}" for problem in problems]
 
 
 def current_locale():
@@ -56,18 +101,22 @@ def current_language() -> str:
 
 
 def translations() -> NullTranslations:
-    """``flask_babel.get_translations()``, remembered for the app context with the locale and domain it was found
-    for (Flask-Babel looks it up again on every message: its locale's identifier rebuilt, its cache keyed by it)."""
-    state = _babel_state()
-    if state is not None:
-        known = getattr(state, "shop_translations", None)
-        if (known is not None and known[0] is getattr(state, "babel_locale", None)
+    """``flask_babel.get_translations()``, remembered for the app context (in ``g.shop_translations``) with the
+    locale and domain it was found for (Flask-Babel looks it up again on every message: its locale's identifier
+    rebuilt, its cache keyed by it)."""
+    context = _cv_app.get(None) if _reads_babel_state else None
+    if context is not None:
+        names = context.g.__dict__
+        state, known = names.get("_flask_babel"), names.get("shop_translations")
+        if (known is not None and state is not None and known[0] is getattr(state, "babel_locale", None)
                 and known[1] is getattr(state, "babel_domain", None)):
             return known[2]
     found = get_translations()
-    state = _babel_state()
-    if state is not None and getattr(state, "babel_locale", None) is not None:
-        state.shop_translations = (state.babel_locale, getattr(state, "babel_domain", None), found)
+    if context is not None:
+        state = names.get("_flask_babel")
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            names["shop_translations"] = (locale, getattr(state, "babel_domain", None), found)
     return found
 
 
@@ -112,7 +161,13 @@ def month_name(month: int, width: str = "wide") -> str:
 
 
 def init_app(app: Flask) -> None:
-    """The formatting helpers of the templates (create_app binds Babel with ``select_locale`` first)."""
+    """The formatting helpers of the templates (create_app binds Babel with ``select_locale`` first), and whether
+    Flask-Babel's state can be read directly (else its own getters: same answers, slower)."""
+    global _reads_babel_state
+    problems = internals_problems(app)
+    if problems:
+        log.warning("translations: through Flask-Babel's getters on every message: %s", "; ".join(problems))
+    _reads_babel_state = not problems
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""

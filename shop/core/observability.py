@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
+from shop.core.login_state import loaded_user
+
 log = logging.getLogger("shop.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Standard attributes of a LogRecord: everything else on a record was passed by the caller in ``extra``.
@@ -79,7 +81,7 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
 def _role() -> str:
     from flask_login import current_user
 
-    if request.endpoint == "static" and "_login_user" not in g:
+    if request.endpoint == "static" and loaded_user() is None:
         # A static file is the same for everyone: its line does not look the visitor up (no database query,
         # and no session read, so the file's response does not vary on the cookie).
         return "-"

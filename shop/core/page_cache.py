@@ -72,6 +72,7 @@ from shop.core.compression import MIN_SIZE as COMPRESS_MIN_SIZE
 from shop.core.compression import accepts_gzip
 from shop.core.db import db
 from shop.core.i18n import choose_locale, select_locale
+from shop.core.login_state import treat_as_visitor
 from shop.core.observability import log as request_log
 from shop.core.observability import log_request_line, request_id_for
 from shop.core.security import is_personal_response
@@ -1054,7 +1055,7 @@ def init_app(app: Flask) -> None:
         if entry is not None:
             g.page_cache_state = "hit"
             # Known to be a visitor (no user in the session, no remember cookie): Flask-Login need not look again.
-            g._login_user = current_app.login_manager.anonymous_user()
+            treat_as_visitor()
             request.environ[HIT_MARK] = (entry, request.method == "HEAD")  # its headers, for the fast path
             return Response(cache.personalise(entry), mimetype="text/html")
         g.page_cache_state = "miss"

@@ -5,11 +5,11 @@ shop.packages.prices). For everyone else it answers None and the page shows the 
 from __future__ import annotations
 
 from flask import Flask
-from flask.globals import _cv_app
 from flask_login import current_user
 
 from shop.accounts.company import shows_prices_excl_vat
 from shop.core.clock import shop_today
+from shop.core.login_state import loaded_user
 from shop.core.money import NetPrice
 from shop.packages.prices import PricedThing, price_excl_vat
 
@@ -27,8 +27,7 @@ def visitor_sees_prices_excl_vat() -> bool:
     prices packages loads their components for it (each package's price is split over them)."""
     # The visitor Flask-Login loaded for this request, read once it is there: a page asks per price, and through
     # ``current_user`` each look costs more than the price's own text.
-    context = _cv_app.get(None)
-    user = context.g.__dict__.get("_login_user") if context is not None else None
+    user = loaded_user()
     if user is None:
         user = current_user
     return bool(getattr(user, "is_authenticated", False)) and shows_prices_excl_vat(user)
