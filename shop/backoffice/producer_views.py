@@ -50,7 +50,7 @@ def producer_list():
 
 
 def _put_error(form, error: ProfileError) -> None:
-    target = form._fields.get(error.field)
+    target = form[error.field] if error.field in form else None
     if target is None:
         form.form_errors.append(str(error))
     else:

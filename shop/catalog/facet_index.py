@@ -595,6 +595,8 @@ def _note_statement(state) -> None:
         return
     name = getattr(getattr(state.statement, "table", None), "name", None)
     if name == "products":
+        # The UPDATE's VALUES (SQLAlchemy has no public getter): without them (an upgrade) any change counts as
+        # more than stock, so every page is drawn again; tests/core/test_library_internals.py notices it.
         values = getattr(state.statement, "_values", None) or {}
         columns = {getattr(column, "key", column) for column in values}
         if not (state.is_update and columns and columns <= STOCK_COLUMNS):

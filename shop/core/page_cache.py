@@ -229,7 +229,23 @@ class FileGeneration:
 
 
 class _NoTracking(Exception):
-    """The Redis does not offer key tracking."""
+    """The Redis does not offer key tracking, or redis-py's connection not what ``RedisGeneration`` reads."""
+
+
+def tracking_internals_problems(connection) -> list[str]:
+    """What ``RedisGeneration`` reads of a connected redis-py connection (private: redis-py has no public way to
+    poll a connection's socket, to know whether its parser holds unread replies, or to set the handler of its
+    pushes) and it does not have: empty when all is there."""
+    from importlib.metadata import version
+
+    parser = getattr(connection, "_parser", None)
+    needed = {
+        "Connection._sock.fileno()": getattr(getattr(connection, "_sock", None), "fileno", None),
+        "Connection._parser.set_invalidation_push_handler()": getattr(parser, "set_invalidation_push_handler", None),
+        "Connection._parser._buffer.unread_bytes()": getattr(getattr(parser, "_buffer", None), "unread_bytes", None),
+    }
+    return [f"redis-py {version('redis')} ({type(parser).__name__}) has no {name}"
+            for name, found in needed.items() if not callable(found)]
 
 
 class RedisGeneration:
@@ -358,6 +374,12 @@ class RedisGeneration:
             options["socket_keepalive"] = True
         connection = pool.connection_class(**options)
         connection.connect()
+        problems = tracking_internals_problems(connection)
+        if problems:  # redis-py keeps them elsewhere (an upgrade, the hiredis parser): a GET per request
+            connection.disconnect()
+            self.tracking = False
+            log.warning("page cache: the generation is read on every request: %s", "; ".join(problems))
+            raise _NoTracking
         connection._parser.set_invalidation_push_handler(lambda response: None)  # read_response drops the token
         connection.send_command("CLIENT", "TRACKING", "ON")
         try:

@@ -4,14 +4,19 @@ does by itself: the same answers, only slower."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from importlib.metadata import version
 from types import SimpleNamespace
 
 import flask_babel
 import flask_login.utils
+import pytest
 from flask import g
+from sqlalchemy import update
 
-from shop.core import i18n, login_state, rate_limits
+from shop.catalog.models import Product
+from shop.core import i18n, login_state, page_cache, rate_limits
 from shop.extensions import limiter
 
 
@@ -92,3 +97,50 @@ def test_without_flask_login_s_state_the_visitor_is_asked_through_current_user(a
         login_state.treat_as_visitor()
         assert "_login_user" not in g
         assert login_state.loaded_user() is None
+
+
+def test_sqlalchemy_keeps_an_update_s_values_where_the_facet_index_reads_them():
+    statement = update(Product).values(stock=1, price_cents=250)
+    values = getattr(statement, "_values", None)
+    assert values is not None and {getattr(column, "key", column) for column in values} == {
+        "stock", "price_cents"}, (
+        f"SQLAlchemy {version('sqlalchemy')} no longer keeps an UPDATE's VALUES in Update._values: "
+        "shop.catalog.facet_index now takes every change of products for more than stock")
+
+
+def test_redis_py_has_what_the_page_cache_s_tracking_connection_reads():
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("SHOP_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    pool = client.connection_pool
+    connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 3})
+    try:
+        connection.connect()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    try:
+        assert page_cache.tracking_internals_problems(connection) == []
+    finally:
+        connection.disconnect()
+
+
+def test_a_redis_py_without_what_tracking_reads_gives_the_generation_with_a_get_per_request(monkeypatch):
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("SHOP_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    key = f"test-internals-{uuid.uuid4().hex}:generation"
+    monkeypatch.setattr(page_cache, "tracking_internals_problems",
+                        lambda connection: ["redis-py 99 (_Parser) has no Connection._sock.fileno()"])
+    generation = page_cache.RedisGeneration(client, key)
+    try:
+        first = generation.read()
+        generation.bump()
+        second = generation.read()
+    finally:
+        client.delete(key)
+    assert not generation.tracking  # read with a GET from now on, not taken for Redis being down
+    assert first is not None and second is not None and first != second
