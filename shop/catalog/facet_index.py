@@ -6,25 +6,35 @@ statement that reads every product for sale.
 
 The index is built from the database per catalogue *generation* (``shop.core.page_cache``: every change of what a
 catalogue page shows replaces the generation, in every web instance) and per month (what is in season), and kept in
-the process. A sale changes the generation too, and sales are frequent: so each change leaves a note in a change log
-beside the generation (``ChangeLog``: in Redis, or a file without it), written by the writer's process just before
-the generation changes, that names the products whose stock changed, or says that something else changed. A process
-whose index is behind reads the notes since: stock changes only, it reads those products' stock (one statement,
-about a millisecond) and keeps everything else; anything else, a missing note or a generation without one, and it
-builds the index again (about 2 s of CPU at 100 times the demo catalogue, 50 ms at its size). The index is never
-used by a session that holds changes of its own not yet committed (``usable_index``), which counts with SQL. So it
-is exact: it shows at least what the database held at the latest change this process has seen announced, like the
-page cache itself.
+the process. Sales and a producer's or the shop's edits of a product change the generation too, and they are
+frequent: so each change leaves a note in a change log beside the generation (``ChangeLog``: in Redis, or a file
+without it), written by the writer's process just before the generation changes, that names the products whose
+stock changed and those changed otherwise in a way the index follows per product (``PER_PRODUCT``: the price, the
+season, the allergens, the product's own labels, its texts and search text, its VAT category, its images ...), or
+says that something else changed. A process whose index is behind reads the notes since and, when they name products
+only, reads those products again: the stock of those whose stock changed (one statement, about a millisecond), and
+for the others their row, allergens and labels and their matches of the search terms the index keeps (three more,
+of those products only), and keeps everything else. A change of the catalogue's tables the list does not show
+(images, VAT, packages) alone leaves the index as it is. Anything else builds the index again: what places a product
+in the index or in an order it keeps (its producer, category, name, featured flag), whether it is for sale (its
+status, its producer's active flag), a new or deleted product, a producer, place, category or label, a statement that
+wrote products' rows without naming them, a missing note or a generation without one (about 2 s of CPU at 100 times
+the demo catalogue, 50 ms at its size). A product whose row no longer fits its place in the index when it is read
+again (a status changed by a writer that noted it as a change of price, say) has it built again too. The index is
+never used by a session that holds changes of its own not yet committed (``usable_index``), which counts with SQL.
+So it is exact: it shows at least what the database held at the latest change this process has seen announced,
+like the page cache itself.
 
 A build never holds up a visitor: it runs in a thread of the process (``_build_in_background``; one at a time per
 process, with its own app context, session and connection), and until it is done the lists count with SQL, which
 is exact too but slow on a large catalogue: at 100 times the demo catalogue about 0.35 s of CPU per list on SQLite
 (0.6-0.9 s with the build beside it), and on PostgreSQL 3-5 s of the database's time on a busy 2-core machine,
 against a few ms at the demo catalogue's size. So no visitor waits for a whole build, and the worker serves other
-pages meanwhile, but the lists of those seconds are slow at that size; a change of price only, brought up to date
-per product like a sale, would avoid most builds (not done yet). A build of a
-generation that a change but of stock replaced while it ran is stale: it is dropped unused, and the next list
-starts another. A build overtaken by sales only is kept and brought up to date from the change log at its first
+pages meanwhile, but the lists of those seconds are slow at that size: after a change of a product's name, status
+or category, of a producer or of the categories, places and labels, no longer after a change of price, stock,
+season, allergens or texts (``python -m bench.facet_change`` measures it). A build of a generation that a change
+the index cannot follow per product replaced while it ran is stale: it is dropped unused, and the next list starts
+another. A build overtaken by changes it can follow is kept and brought up to date from the change log at its first
 use, like any index. ``FACET_INDEX_IN_BACKGROUND = False`` (the tests' setting) builds in the request instead;
 ``wait_for_build`` waits for a running build (the tests of the background mode, the bench). Under gunicorn's
 sync workers the thread runs beside the worker's requests (a build is started by a request, never in the arbiter
@@ -133,12 +143,13 @@ class FacetIndex:
     anchor: str | None
     price_bits: dict[tuple[int | None, int | None], int] = field(default_factory=dict)
     # A search term's matches, and those that score 2 and 1 for relevance (product_queries._relevance), read once
-    # per build: a product's search text and name change with a build only (kept when the stock is brought up to
-    # date, like every field but the stock).
+    # per build: kept when the stock is brought up to date; read again for the products brought up to date per
+    # product (their search text may have changed; a name changes with a build only).
     terms: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     # How many products each facet value has, per facet ("categorie", "label", "zonder", "producent"): the counts
     # under no other filter (the list unfiltered, or filtered by that facet alone), without an AND of every
-    # product's bits per value. Nothing here depends on the stock (kept when the stock is brought up to date).
+    # product's bits per value. Nothing here depends on the stock (kept when the stock is brought up to date); the
+    # labels' and allergens' counted again when products are brought up to date per product.
     sizes: dict[str, dict[Any, int]] = field(default_factory=dict)
 
     @property
@@ -468,10 +479,13 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
 
 class ChangeLog:
     """Notes of the catalogue's changes, one per new generation, numbered without gaps: ``(seq, token, ids)``
-    where ``ids`` lists the products whose stock changed, or is "x" for any other change (the index is then built
-    again). Kept beside the
-    generation: in Redis (a list and its counter, written at once by a script) or in a file (appended under a
-    lock); the last ``KEEP`` notes only, so a process that falls further behind builds its index again."""
+    where ``ids`` lists the products whose stock changed ("1,2,3"), then after a "/" the products whose other
+    fields the index brings up to date per product changed ("1,2/7,8"), or is "x" for any other change (the index
+    is then built again). Kept beside the generation: in Redis (a list and its counter, written at once by a
+    script) or in a file (appended under a lock); the last ``KEEP`` notes only, so a process that falls further
+    behind builds its index again. Named "changes2" since the "/" part: a process of the code before it, still
+    running beside a new one while instances are replaced, finds no note in the new place and builds its index
+    again instead of failing on a note it cannot read."""
 
     KEEP = 1000
     _APPEND = """
@@ -484,9 +498,9 @@ class ChangeLog:
     def __init__(self, generation):
         self.client = getattr(generation, "client", None)
         if self.client is not None:
-            self.seq_key, self.list_key = generation.key + ":changes:seq", generation.key + ":changes"
+            self.seq_key, self.list_key = generation.key + ":changes2:seq", generation.key + ":changes2"
         else:
-            self.path = generation.path + ".changes"
+            self.path = generation.path + ".changes2"
 
     MAX_FILE_BYTES = 256 * 1024
 
@@ -496,12 +510,22 @@ class ChangeLog:
         return int(seq), token, ids
 
     @staticmethod
-    def stock_ids(ids: str) -> set[int] | None:
-        """A note's products ("1,2,3"), or None for a change but of stock ("x")."""
-        return None if ids == "x" else {int(i) for i in ids.split(",") if i}
+    def changed(ids: str) -> tuple[set[int], set[int]] | None:
+        """A note's products whose stock changed and those changed otherwise, per product ("1,2/7"); None for a
+        change the index is built again for ("x")."""
+        if ids == "x":
+            return None
+        stock, _, products = ids.partition("/")
+        return {int(i) for i in stock.split(",") if i}, {int(i) for i in products.split(",") if i}
 
-    def append(self, token: str, stock_ids: set[int] | None) -> None:
-        note = f"{token} {','.join(map(str, sorted(stock_ids))) if stock_ids is not None else 'x'}"
+    def append(self, token: str, stock_ids: set[int] | None, product_ids: set[int] | frozenset = frozenset()) -> None:
+        if stock_ids is None:
+            ids = "x"
+        else:
+            ids = ",".join(map(str, sorted(stock_ids)))
+            if product_ids:
+                ids += "/" + ",".join(map(str, sorted(product_ids)))
+        note = f"{token} {ids}"
         if self.client is not None:
             self.client.eval(self._APPEND, 2, self.seq_key, self.list_key, note, self.KEEP)
             return
@@ -554,14 +578,33 @@ def _change_log() -> ChangeLog | None:
 
 
 # What a writer's transaction changed, noted by the session's events below: the products whose stock changed (by
-# their stock movements, which every change of stock writes: shop.inventory), and whether anything else of the
-# products changed. The catalogue's other tables show in the names the page cache collects.
+# their stock movements, which every change of stock writes: shop.inventory), the products changed otherwise in a
+# way the index brings up to date per product (``PER_PRODUCT``), and whether anything else of the products changed.
+# The catalogue's other tables show in the names the page cache collects.
 STOCK_IDS = "catalog.facet_index.stock_ids"
+PRODUCT_IDS = "catalog.facet_index.product_ids"
 OTHER_CHANGE = "catalog.facet_index.other_change"
 # What the page cache names a change by: its tables, or "stock" when a stock writer (shop.inventory) judged that a
 # sale or correction changes what a page shows (the tables it wrote are not named then).
 STOCK_ONLY_TABLES = frozenset({"products", "stock_movements", "stock"})
 STOCK_COLUMNS = frozenset({"stock", "updated_at"})
+# A product's attributes (columns and relationships) whose change the index follows per product: it reads the
+# product's stock, price, season, allergens and labels again (``_brought_up_to_date``), and its matches of the
+# search terms it keeps; the rest of them the index does not hold. Not here, so built again: what decides a
+# product's position or its place in an order the index keeps (producer, category, name, featured), whether it is
+# for sale (status), and what nobody has needed here yet (the slug, created_at). A new column the build reads must
+# be read by ``_brought_up_to_date`` too before it is named here.
+PER_PRODUCT = STOCK_COLUMNS | frozenset({
+    "price_cents", "season_mask", "search_text", "description", "translations", "unit", "net_quantity", "net_unit",
+    "is_food", "ingredients", "storage", "alcohol_pct", "origin", "shelf_life_days", "perishable", "review_note",
+    "vat_category_id", "vat_category", "labels", "allergens", "images",
+})
+# The catalogue's tables the index holds nothing of (the images, VAT, packages): a change of them alone leaves it as
+# it is. With those of the changes noted per product (the products' rows, their stock, allergens and own labels),
+# the index is brought up to date; any other table (producers, places, categories, labels, ...) builds it again.
+INDEX_NEUTRAL_TABLES = frozenset({"product_images", "vat_categories", "vat_rates", "packages", "package_components",
+                                  "occasions", "package_occasions"})
+PER_PRODUCT_TABLES = STOCK_ONLY_TABLES | INDEX_NEUTRAL_TABLES | frozenset({"product_allergens", "product_labels"})
 
 
 def _table_name(obj) -> str | None:
@@ -569,24 +612,42 @@ def _table_name(obj) -> str | None:
     return getattr(table, "name", None)
 
 
+def _allergen_product_id(obj) -> int | None:
+    """The product of a ProductAllergen row (a new one has its key from its product only at the flush)."""
+    if obj.product_id is not None:
+        return obj.product_id
+    product = obj.product
+    return product.id if product is not None else None
+
+
 @event.listens_for(Session, "before_flush")
 def _note_flush(session: Session, _context, _instances) -> None:
+    info = session.info
     for obj in session.new:
         name = _table_name(obj)
         if name == "stock_movements":
-            session.info.setdefault(STOCK_IDS, set()).add(obj.product_id)
+            info.setdefault(STOCK_IDS, set()).add(obj.product_id)
         elif name == "products":
-            session.info[OTHER_CHANGE] = True
+            info[OTHER_CHANGE] = True
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if _table_name(obj) == "product_allergens":
+            product_id = _allergen_product_id(obj)
+            if product_id is None:
+                info[OTHER_CHANGE] = True
+            else:
+                info.setdefault(PRODUCT_IDS, set()).add(product_id)
     for obj in session.dirty:
         if _table_name(obj) == "products":
             state = inspect(obj)
             changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
             if changed <= STOCK_COLUMNS:
-                session.info.setdefault(STOCK_IDS, set()).add(obj.id)
+                info.setdefault(STOCK_IDS, set()).add(obj.id)
+            elif changed <= PER_PRODUCT:
+                info.setdefault(PRODUCT_IDS, set()).add(obj.id)
             else:
-                session.info[OTHER_CHANGE] = True
+                info[OTHER_CHANGE] = True
     if any(_table_name(obj) == "products" for obj in session.deleted):
-        session.info[OTHER_CHANGE] = True
+        info[OTHER_CHANGE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -608,25 +669,33 @@ def _note_statement(state) -> None:
             state.session.info.setdefault(STOCK_IDS, set()).update(int(row["product_id"]) for row in rows)
         except (KeyError, TypeError, ValueError):
             state.session.info[OTHER_CHANGE] = True
+    elif name in ("product_allergens", "product_labels"):  # rows of products not named: built again
+        state.session.info[OTHER_CHANGE] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_notes(session: Session, transaction) -> None:
     if transaction.parent is None:  # after the page cache's announcement, which read them
         session.info.pop(STOCK_IDS, None)
+        session.info.pop(PRODUCT_IDS, None)
         session.info.pop(OTHER_CHANGE, None)
 
 
 @before_generation_bump
 def _log_change(token: str, what: set[str], session: Session | None) -> None:
-    """A note for the new generation: the products whose stock changed, when nothing else did."""
+    """A note for the new generation: the products whose stock changed and those changed otherwise per product,
+    when nothing else the list shows did."""
     log = _change_log()
     if log is None:
         return
     info = session.info if session is not None else {}
-    stock_ids = info.get(STOCK_IDS)
-    only_stock = bool(stock_ids) and not info.get(OTHER_CHANGE) and what <= STOCK_ONLY_TABLES
-    log.append(token, set(stock_ids) if only_stock else None)
+    stock_ids, product_ids = info.get(STOCK_IDS) or set(), info.get(PRODUCT_IDS) or set()
+    if info.get(OTHER_CHANGE) or not what <= PER_PRODUCT_TABLES:
+        log.append(token, None)
+    elif not stock_ids and not product_ids and not what <= INDEX_NEUTRAL_TABLES:
+        log.append(token, None)  # the products' tables (or "stock") named, no product noted: not known which
+    else:
+        log.append(token, set(stock_ids), set(product_ids))
 
 
 # --- kept per process ---------------------------------------------------------------------------------------
@@ -658,8 +727,8 @@ def usable_index(month: int) -> FacetIndex | None:
     committed (their generation is not announced until the end of its transaction), or the index is being built.
 
     The index kept in this process serves while the generation is the same. After a change it is brought up to date
-    from the change log when every change since it was made is a change of stock (one statement reads those
-    products' stock), else built again: also when the current generation has no note (a change announced without
+    from the change log when every change since it was made names the products it changed per product (a sale, a
+    price, ...: those products are read again, see ``_brought_up_to_date``), else built again: also when the current generation has no note (a change announced without
     one), when notes are missing (more than ``ChangeLog.KEEP`` behind) or for another month. The build runs in a
     thread of its own (``FACET_INDEX_IN_BACKGROUND``, see ``_build_in_background``) and None is answered until
     it is done: the list counts with SQL meanwhile. With the setting off (the tests), it is built here."""
@@ -700,11 +769,11 @@ def usable_index(month: int) -> FacetIndex | None:
 
 def _build_in_background(app, generation: str, month: int, seq: int, anchor: str | None) -> None:
     """Build the index of ``generation`` (read by the request that started this thread, before the change log and
-    before every read of the build) and keep it, unless it is stale by then: a change but of stock was announced
-    since ``generation`` (its reads may or may not hold that change), so it is dropped unused and the next list
-    starts a new build. Changes of stock only since then are no reason to drop it (at 100 times the demo catalogue
-    a build takes seconds, and sales are frequent): the first list that uses it brings it up to date from the
-    change log (``_brought_up_to_date``), as for an index kept since before those sales.
+    before every read of the build) and keep it, unless it is stale by then: a change the index does not follow per
+    product was announced since ``generation`` (its reads may or may not hold that change), so it is dropped unused
+    and the next list starts a new build. Changes it follows per product (a sale, a price) are no reason to drop it
+    (at 100 times the demo catalogue a build takes seconds, and sales are frequent): the first list that uses it
+    brings it up to date from the change log (``_brought_up_to_date``), as for an index kept since before them.
 
     The thread has its own app context and its own session and connection (``build_index``), never a request's."""
     try:
@@ -713,7 +782,7 @@ def _build_in_background(app, generation: str, month: int, seq: int, anchor: str
             cache = app.extensions.get("page_cache")
             current = cache.generation.read() if cache is not None else None
             with _lock:
-                if current == generation or (current is not None and _only_stock_changed_since(
+                if current == generation or (current is not None and _only_per_product_changes_since(
                         index, current, _notes_since(_change_log(), index, current))):
                     app.extensions[EXTENSION] = index
     except Exception:  # noqa: BLE001 - a failed build leaves the SQL path serving; the next list tries again
@@ -749,15 +818,15 @@ def wait_for_build(app, timeout: float | None = None) -> bool:
     return True
 
 
-def _only_stock_changed_since(index: FacetIndex, generation: str, notes: list[tuple[int, str, str]]) -> bool:
-    """Whether every change from ``index``'s note to ``generation`` is noted as a change of stock only."""
-    return _stock_changes_since(index, generation, notes) is not None
+def _only_per_product_changes_since(index: FacetIndex, generation: str, notes: list[tuple[int, str, str]]) -> bool:
+    """Whether every change from ``index``'s note to ``generation`` is noted as one the index follows per product."""
+    return _changes_since(index, generation, notes) is not None
 
 
-def _stock_changes_since(index: FacetIndex, generation: str,
-                         notes: list[tuple[int, str, str]]) -> tuple[set[int], tuple[int, str, str]] | None:
-    """The products whose stock changed since ``index`` was made, and the last note, up to ``generation``; None when
-    something else changed, or when that cannot be known from the notes."""
+def _changes_since(index: FacetIndex, generation: str, notes: list[tuple[int, str, str]]
+                   ) -> tuple[set[int], set[int], tuple[int, str, str]] | None:
+    """The products whose stock changed since ``index`` was made, those changed otherwise per product, and the last
+    note, up to ``generation``; None when something else changed, or when that cannot be known from the notes."""
     if index.anchor is None or generation not in {token for _, token, _ in notes}:
         return None
     # The note the index was made at must still be there (not dropped as too old, nor lost with a Redis that
@@ -766,33 +835,136 @@ def _stock_changes_since(index: FacetIndex, generation: str,
     if at is None:
         return None
     newer = notes[at + 1:]
-    changed: set[int] = set()
+    stock: set[int] = set()
+    products: set[int] = set()
     for _, _, ids in newer:
-        stock_ids = ChangeLog.stock_ids(ids)
-        if stock_ids is None:
+        changed = ChangeLog.changed(ids)
+        if changed is None:
             return None
-        changed |= stock_ids
-    return changed, (newer[-1] if newer else notes[at])
+        stock |= changed[0]
+        products |= changed[1]
+    return stock - products, products, (newer[-1] if newer else notes[at])
+
+
+def _set_bit(bits: int, position: int, on: bool) -> int:
+    return bits | (1 << position) if on else bits & ~(1 << position)
 
 
 def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
                         notes: list[tuple[int, str, str]]) -> FacetIndex | None:
-    """``kept`` with the stock changes noted since it was made, or None when it must be built again."""
-    since = _stock_changes_since(kept, generation, notes) if kept.month == month else None
+    """``kept`` with the changes noted since it was made, or None when it must be built again: the stock of the
+    products whose stock changed (one statement), and for those changed otherwise per product (``PER_PRODUCT``)
+    their row, allergens and labels (two statements) and their matches of the search terms kept (one). A product
+    whose row no longer fits its place in the index (its status, producer, category or featured flag changed,
+    which a note never says it did) has the index built again."""
+    since = _changes_since(kept, generation, notes) if kept.month == month else None
     if since is None:
         return None
-    changed, last = since
+    stock_changed, changed, last = since
     in_stock = kept.in_stock
-    if changed:
-        rows = db.session.execute(select(Product.id, Product.stock).where(Product.id.in_(sorted(changed)))).all()
+    if stock_changed:
+        rows = db.session.execute(select(Product.id, Product.stock).where(Product.id.in_(sorted(stock_changed)))).all()
         for product_id, stock in rows:
             position = kept.position_of.get(product_id)
             if position is not None:
-                if stock > 0:
-                    in_stock |= 1 << position
-                else:
-                    in_stock &= ~(1 << position)
-    return replace(kept, generation=generation, in_stock=in_stock, seq=last[0], anchor=last[1])
+                in_stock = _set_bit(in_stock, position, stock > 0)
+    index = replace(kept, generation=generation, in_stock=in_stock, seq=last[0], anchor=last[1])
+    if changed and not _apply_product_changes(index, sorted(changed)):
+        return None
+    return index
+
+
+def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
+    """Bring ``index`` (a copy whose shared parts are replaced here before they change) up to date for these
+    products' rows, allergens and labels; False when a product's place in the index is not what its row says."""
+    published = ProductStatus.PUBLISHED
+    rows = db.session.execute(
+        select(Product.id, Product.status, Product.producer_id, Product.category_id, Product.featured, Product.stock,
+               Product.price_cents, Product.season_mask).where(Product.id.in_(product_ids))).all()
+    positions: dict[int, int] = {}
+    producer_of: dict[int, int] = {}
+    prices = None  # a copy of the index's prices, made at the first that changed (the kept index shares them)
+    for product_id, status, producer_id, category_id, featured, stock, price, season_mask in rows:
+        position = index.position_of.get(product_id)
+        listed = status == published and producer_id in index.producer_places
+        if position is None:
+            if listed:
+                return False  # for sale now, without a place in the index
+            continue
+        run = index.producer_runs.get(producer_id)
+        if not listed or run is None or not run[0] <= position < run[1] or not (
+                index.category_bits.get(category_id, 0) >> position) & 1 or bool(
+                (index.featured_bits >> position) & 1) != bool(featured):
+            return False
+        positions[product_id] = position
+        producer_of[product_id] = producer_id
+        index.in_stock = _set_bit(index.in_stock, position, stock > 0)
+        index.in_season = _set_bit(index.in_season, position, bool(season_mask & (1 << (index.month - 1))))
+        if index.prices[position] != price:
+            if prices is None:
+                prices = index.prices = array("q", index.prices)
+            prices[position] = price
+    if not positions:
+        return True
+
+    # Their allergens and labels: their own, and their producer's (a label through the producer counts once).
+    ids = sorted(positions)
+    allergens_of: dict[int, set[str]] = {i: set() for i in ids}
+    labels_of: dict[int, set[int]] = {i: set() for i in ids}
+    rows = db.session.execute(union_all(
+        select(literal("a"), ProductAllergen.product_id, cast(ProductAllergen.allergen, String))
+        .where(ProductAllergen.product_id.in_(ids)),
+        select(literal("l"), product_labels.c.product_id, cast(product_labels.c.label_id, String))
+        .where(product_labels.c.product_id.in_(ids)),
+        select(literal("p"), producer_labels.c.producer_id, cast(producer_labels.c.label_id, String))
+        .where(producer_labels.c.producer_id.in_(sorted(set(producer_of.values())))),
+    )).all()
+    producer_label_ids: dict[int, set[int]] = {}
+    for kind, key, value in rows:
+        if kind == "a":
+            allergens_of[key].add(str(value))
+        elif kind == "l":
+            labels_of[key].add(int(value))
+        else:
+            producer_label_ids.setdefault(key, set()).add(int(value))
+    allergen_bits, label_bits = dict(index.allergen_bits), dict(index.label_bits)
+    for product_id, position in positions.items():
+        held = allergens_of[product_id]
+        for code in set(allergen_bits) | held:
+            allergen_bits[code] = _set_bit(allergen_bits.get(code, 0), position, code in held)
+        labelled = labels_of[product_id] | producer_label_ids.get(producer_of[product_id], set())
+        for label_id in set(label_bits) | labelled:
+            label_bits[label_id] = _set_bit(label_bits.get(label_id, 0), position, label_id in labelled)
+    index.allergen_bits, index.label_bits = allergen_bits, label_bits
+    index.sizes = {**index.sizes,
+                   "label": {key: n for key, bits in label_bits.items() if (n := bits.bit_count())},
+                   "zonder": {key: n for key, bits in allergen_bits.items() if (n := bits.bit_count())}}
+
+    # The price bounds kept: those products' bits tested again.
+    price_bits = {}
+    for (low, high), bits in index.price_bits.items():
+        for position in positions.values():
+            price = index.prices[position]
+            bits = _set_bit(bits, position, (low is None or price >= low) and (high is None or price <= high))
+        price_bits[(low, high)] = bits
+    index.price_bits = price_bits
+
+    # The search terms kept: those products' matches and scores read again (their search text may have changed).
+    if index.terms:
+        from shop.catalog.product_queries import term_matches
+
+        found = term_matches(list(index.terms), Product.id.in_(ids))
+        terms = {}
+        for term, kept_bits in index.terms.items():
+            matched, two, one = found[term]
+            new_bits = []
+            for bits, now in zip(kept_bits, (matched, two, one), strict=True):
+                for product_id, position in positions.items():
+                    bits = _set_bit(bits, position, product_id in now)
+                new_bits.append(bits)
+            terms[term] = tuple(new_bits)
+        index.terms = terms
+    return True
 
 
 def counts_of(index: FacetIndex, parts: dict[str, int]) -> dict[tuple[str, Any], int]:

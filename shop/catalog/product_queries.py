@@ -1,11 +1,13 @@
 """Reads for the products list (``/producten``) and the product page (``/producten/<slug>``).
 
 The list's counts come from the facet index of the catalogue's generation (``catalog.facet_index``: a set of bits
-per facet value, kept per process and brought up to date after a sale by the products whose stock changed), and so
-does its choice of the page's products in the recommended order, by name and by relevance: then two SQL statements
-whatever its filters, page or the catalogue's size (the page of products with its producer, municipality, category
-and images joined, and the producers of the producer facet), a search one more for terms it has not met since the
-index was built, and the first list after a change of anything but stock four more (the build). Without the index
+per facet value, kept per process and brought up to date after a sale, a price or another change of products that
+moves none of them in it, by the products changed), and so does its choice of the page's products in the
+recommended order, by name and by relevance: then two SQL statements whatever its filters, page or the catalogue's
+size (the page of products with its producer, municipality, category and images joined, and the producers of the
+producer facet), a search one more for terms it has not met since the index was built, the first list after a
+change of products one to four more (reading those products again), and after any other change four more (the
+build). Without the index
 (a session with changes of its own) six statements, counting with SQL (``_counts``). Facet counts follow the usual
 rule: a facet's counts apply every filter except that facet's own selection. The search reads its candidates from
 the full-text index (``catalog.search_index``).
@@ -281,8 +283,9 @@ def list_products(filters: ProductFilters, *, today: date, use_index: bool = Tru
     page's choice of products in the recommended order, by name and by relevance (other orders: a sub-select, or
     in a search its matches read in that order): then two statements (the page of products with what its cards
     show, and the producers of the producer facet), a search one more for terms new to the index (their matches),
-    and the first list after a change but of stock four more (the index's build). Without the index (a session
-    with changes of its own not yet committed, or the generation unknown) six statements whatever the catalogue's
+    the first list after a change of products one to four more (those products read again), and after a change the
+    index cannot follow per product four more (the index's build). Without the index (a session with changes of its
+    own not yet committed, or the generation unknown) six statements whatever the catalogue's
     size or the filters, counting with SQL: the categories, the places (municipalities with their regions), the
     labels, every count at once (``_counts``), the page of products and the producers of the producer facet;
     ``use_index=False`` asks for that way (the tests compare both).
@@ -532,6 +535,27 @@ def _conditions(filters: ProductFilters, category_ids: set[int], regions: dict, 
     return conditions
 
 
+def term_matches(terms: list[str], where) -> dict[str, tuple[set[int], set[int], set[int]]]:
+    """Per term, the products of ``where`` that match it, and of those the ones that score 2 and 1 for relevance
+    (``_relevance``), in one statement. ``where`` must hold every product of interest that matches a term: the
+    search's candidates (``any_term_clause``), or the products the facet index brings up to date."""
+    # Which term a row read through the index matches is the rule's own test on that row: asked again through
+    # the index it cost as much as the search itself (PostgreSQL computed both word vectors of every row
+    # again, ~1.2 s of ~1.65 s for ``kaas`` at 100 times the demo catalogue; SQLite read each term's
+    # candidates twice). The index holds every row the rule matches, so the answer is the same.
+    rows = db.session.execute(
+        select(Product.id, *(case((match_clause(Product.search_text, [term]), 1), else_=0) for term in terms),
+               *(_relevance([term]) for term in terms))
+        .where(where)
+    ).all()
+    found = {}
+    for n, term in enumerate(terms):
+        matched = {row[0] for row in rows if row[1 + n]}
+        scores = {row[0]: row[1 + len(terms) + n] for row in rows if row[1 + n]}
+        found[term] = (matched, {i for i in matched if scores[i] == 2}, {i for i in matched if scores[i] == 1})
+    return found
+
+
 def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
     """The products that match every term, by their relevance (``_relevance``: the sum of each term's score), as
     bits. Each term's matches and scores are read once per build of the index: one statement for the terms it
@@ -542,21 +566,8 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
         unknown = list(dict.fromkeys(terms))
     if unknown:
         dialect = db.session.get_bind().dialect.name
-        # Which term a row read through the index matches is the rule's own test on that row: asked again through
-        # the index it cost as much as the search itself (PostgreSQL computed both word vectors of every row
-        # again, ~1.2 s of ~1.65 s for ``kaas`` at 100 times the demo catalogue; SQLite read each term's
-        # candidates twice). The index holds every row the rule matches, so the answer is the same.
-        rows = db.session.execute(
-            select(Product.id, *(case((match_clause(Product.search_text, [term]), 1), else_=0) for term in unknown),
-                   *(_relevance([term]) for term in unknown))
-            .where(any_term_clause(unknown, dialect))
-        ).all()
-        for n, term in enumerate(unknown):
-            matched = [row[0] for row in rows if row[1 + n]]
-            scores = {row[0]: row[1 + len(unknown) + n] for row in rows if row[1 + n]}
-            index.terms[term] = (index.bits_of_ids(matched),
-                                 index.bits_of_ids([i for i in matched if scores[i] == 2]),
-                                 index.bits_of_ids([i for i in matched if scores[i] == 1]))
+        for term, (matched, two, one) in term_matches(unknown, any_term_clause(unknown, dialect)).items():
+            index.terms[term] = (index.bits_of_ids(matched), index.bits_of_ids(two), index.bits_of_ids(one))
     levels = {0: index.everything}
     for term in terms:
         matched, two, one = index.terms[term]

@@ -15,7 +15,7 @@ def test_the_change_log_numbers_its_notes_without_gaps_and_keeps_the_last_ones(t
     assert [seq for seq, _, _ in notes] == list(range(301 - len(notes), 301))
     assert 20 <= len(notes) < 100
     assert notes[-1] == (300, "token300", "x")
-    assert [ChangeLog.stock_ids(ids) for _, _, ids in notes[-2:]] == [{299, 300}, None]
+    assert [ChangeLog.changed(ids) for _, _, ids in notes[-2:]] == [({299, 300}, set()), None]
     assert log.notes(3) == notes[-3:]
 
 

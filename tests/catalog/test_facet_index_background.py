@@ -74,10 +74,24 @@ def _lists_agree() -> None:
         assert listed(args, use_index=True) == listed(args, use_index=False), args
 
 
-def test_a_price_change_is_listed_at_once_with_sql_and_later_from_the_index_built_meanwhile(background, app, db):
+def test_a_price_change_is_listed_from_the_index_at_once_without_a_build(background, app, db):
     before = app.extensions[facet_index.EXTENSION]
     product = _first_published(db)
     product.price_cents = 99_00
+    db.session.commit()
+
+    assert _listed_price(product.id) == 99_00
+    _lists_agree()
+    assert background["builds"] == 0
+    assert background["sql_counts"] == len(LISTS)  # only the use_index=False lists
+    assert app.extensions[facet_index.EXTENSION].by_name is before.by_name
+
+
+def test_a_change_of_place_is_listed_at_once_with_sql_and_later_from_the_index_built_meanwhile(background, app, db):
+    before = app.extensions[facet_index.EXTENSION]
+    product = _first_published(db)
+    product.price_cents = 99_00
+    product.name = "Aaa eerst"  # a change of its place in the order by name: the index is built again
     db.session.commit()
 
     # While the new index is being built (held at the gate), the lists count with SQL: the new price at once.
@@ -103,6 +117,7 @@ def test_a_build_overtaken_by_another_change_is_never_used(background, app, db):
     before = app.extensions[facet_index.EXTENSION]
     first = _first_published(db)
     first.price_cents = 99_00
+    first.name = "Aaa eerst"
     db.session.commit()
     assert _listed_price(first.id) == 99_00  # starts the build, held at the gate
     assert background["started"].wait(WAIT)
@@ -129,6 +144,7 @@ def test_a_build_overtaken_by_a_sale_is_used_with_the_sale(background, app, db):
     before = app.extensions[facet_index.EXTENSION]
     product = _first_published(db)
     product.price_cents = 99_00
+    product.name = "Aaa eerst"  # a change of its place in the order by name: the index is built again
     db.session.commit()
     assert _listed_price(product.id) == 99_00
     assert background["started"].wait(WAIT)
