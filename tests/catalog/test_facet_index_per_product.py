@@ -33,6 +33,7 @@ LISTS = (
     {"q": ["nieuwwoord"], "sorteer": ["prijs_af"]},
     {"sorteer": ["prijs_af"], "pagina": ["2"]},
     {"sorteer": ["aanbevolen"], "pagina": ["3"]},
+    {"sorteer": ["naam"]},
 )
 
 
@@ -183,7 +184,9 @@ def test_a_change_of_a_products_place_builds_the_index_again(app, db, change):
     assert _lists(True) == _lists(False)
     before = app.extensions[EXTENSION]
     product = _published(db)
-    if change == "name":
+    if change == "name":  # the last by name becomes the first
+        product = max((p for p in db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED))
+                       if p.producer.active), key=lambda p: (p.name, p.id))
         product.name = "Aaa eerst"
     elif change == "featured":
         product.featured = not product.featured
@@ -213,3 +216,35 @@ def test_a_package_change_leaves_the_index_as_it_is(app, db):
     assert _lists(True) == _lists(False)
     after = app.extensions[EXTENSION]
     assert after.generation != before.generation and after.by_name is before.by_name
+
+
+def test_another_instance_sharing_redis_follows_a_price_change_per_product(app, db):
+    import uuid
+
+    from tests.storefront.test_page_cache import REDIS_URL, _close, _instance, _redis_or_skip, _until_pushed
+
+    redis = _redis_or_skip()
+    prefix = f"shop-test-{uuid.uuid4().hex[:12]}:"
+    one, two = (_instance(app, REDIS_URL=REDIS_URL, PAGE_CACHE_PREFIX=prefix, FACET_INDEX_IN_BACKGROUND=False)
+                for _ in range(2))
+    try:
+        with one.app_context():  # a first note in the shared change log, for the index to start from
+            from shop.core.page_cache import catalogue_changed
+
+            catalogue_changed("test")
+        with two.app_context():
+            assert _lists(True) == _lists(False)
+            before = two.extensions[EXTENSION]
+        with one.app_context():
+            _change_price(db)
+            db.session.commit()
+            db.session.remove()
+        _until_pushed(two.extensions["page_cache"].generation)
+        with two.app_context():
+            assert _lists(True) == _lists(False)
+            after = two.extensions[EXTENSION]
+            assert after.generation != before.generation and after.by_name is before.by_name
+    finally:
+        for key in redis.scan_iter(match=prefix + "*"):
+            redis.delete(key)
+        _close(one, two)
