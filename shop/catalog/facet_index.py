@@ -704,6 +704,7 @@ _lock = threading.Lock()
 EXTENSION = "catalog.facet_index"
 BUILDING = EXTENSION + ".building"  # the thread building an index in the background, while it runs
 RECENT_NOTES = 64  # read first; all of them only when the index is further behind
+MAX_PER_PRODUCT = 2000  # products changed but their stock that are read again; more (an import) build it again
 logger = logging.getLogger(__name__)
 
 
@@ -861,6 +862,8 @@ def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
     if since is None:
         return None
     stock_changed, changed, last = since
+    if len(changed) > MAX_PER_PRODUCT:
+        return None
     in_stock = kept.in_stock
     if stock_changed:
         rows = db.session.execute(select(Product.id, Product.stock).where(Product.id.in_(sorted(stock_changed)))).all()
@@ -942,7 +945,7 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
 
     # The price bounds kept: those products' bits tested again.
     price_bits = {}
-    for (low, high), bits in index.price_bits.items():
+    for (low, high), bits in list(index.price_bits.items()):  # a list: the kept index's dict, which it may fill
         for position in positions.values():
             price = index.prices[position]
             bits = _set_bit(bits, position, (low is None or price >= low) and (high is None or price <= high))
@@ -950,12 +953,13 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
     index.price_bits = price_bits
 
     # The search terms kept: those products' matches and scores read again (their search text may have changed).
-    if index.terms:
+    kept_terms = list(index.terms.items())  # a list: the kept index's dict, which it may fill
+    if kept_terms:
         from shop.catalog.product_queries import term_matches
 
-        found = term_matches(list(index.terms), Product.id.in_(ids))
+        found = term_matches([term for term, _ in kept_terms], Product.id.in_(ids))
         terms = {}
-        for term, kept_bits in index.terms.items():
+        for term, kept_bits in kept_terms:
             matched, two, one = found[term]
             new_bits = []
             for bits, now in zip(kept_bits, (matched, two, one), strict=True):
