@@ -9,6 +9,10 @@ the statements ("db ms": on PostgreSQL the wait for the server, planning and exe
 transfer; on SQLite the database's own work), the number of SQL statements and the HTML's size. ``--bust`` asks
 each timed request with a query parameter no earlier request had, as the bench's uncached pass does
 (``bench/lua/bust.lua``): whatever a process keeps per URL is then of no help.
+``--terms "kaas,appel peer"`` adds a search page per term (key ``search:TERM``), with ``--filters`` (a query string,
+e.g. ``streek=meetjesland&zonder=gluten``) added to each; ``--new-terms`` forgets the search terms the facet index
+has read before each timed request, so that every search is a term the process has not met (the cost of a first
+search for a term, which ``--bust`` alone does not show: the index keeps a term's matches per build).
 ``--profile KEY`` (a page key, see ``bench.pages.choose_pages``) prints cProfile's top functions for that page
 instead; ``--sql KEY`` prints its statements, each run again on its own and timed to its last row.
 The database must hold a seeded catalogue (``seed_producers.py --scale N``, or a run of ``python -m bench``).
@@ -23,10 +27,11 @@ import pstats
 import statistics
 import sys
 import time
+import urllib.parse
 
 from sqlalchemy import event
 
-from bench.pages import ADD_TO_CART, choose_pages, deep_page_number, resolve
+from bench.pages import ADD_TO_CART, Page, choose_pages, deep_page_number, resolve
 
 
 def _app(url: str):
@@ -52,11 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sql", default="", help="print the SQL statements of this page key with their times")
     parser.add_argument("--bust", action="store_true",
                         help="each timed request with a query parameter no earlier request had (as bust.lua)")
+    parser.add_argument("--terms", default="", help="search pages for these terms, comma-separated")
+    parser.add_argument("--filters", default="", help="a query string added to each page of --terms")
+    parser.add_argument("--new-terms", action="store_true",
+                        help="forget the facet index's search terms before each timed request")
     args = parser.parse_args(argv)
 
     from shop.extensions import db
 
     pages = [p for p in choose_pages(args.db) if p.key != ADD_TO_CART]
+    for term in (t.strip() for t in args.terms.split(",") if t.strip()):
+        query = urllib.parse.urlencode({"q": term}) + (f"&{args.filters}" if args.filters else "")
+        pages.append(Page(f"search:{term}", f"search `?q={term}`", f"/producten?{query}"))
     app = _app(args.db)
     statements: list[tuple[str, object]] = []
     in_database = [0.0]  # seconds inside the driver's execute since the last request began
@@ -84,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         if bust:
             busted[0] += 1
             path += ("&" if "?" in path else "?") + f"bench=inprocess-{busted[0]}"
+        if args.new_terms:
+            from shop.catalog.facet_index import EXTENSION
+
+            index = app.extensions.get(EXTENSION)
+            if index is not None:
+                index.terms.clear()
         client = app.test_client()  # a new visitor: no cookie of an earlier request
         begin, begin_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
@@ -94,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
     first = get("/producten")[0]
     pages = resolve(pages, deep_page_number(first.get_data(as_text=True)))
-    wanted = [k for k in args.pages.split(",") if k] or [p.key for p in pages]
+    terms = [p.key for p in pages if p.key.startswith("search:")]
+    wanted = [k for k in args.pages.split(",") if k] + terms or [p.key for p in pages]
     pages = [p for p in pages if p.key in wanted or p.key in (args.profile, args.sql)]
 
     if args.profile or args.sql:
@@ -122,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
         return 0
 
-    print(f"{'page':<15} {'wall ms':>8} {'cpu ms':>8} {'db ms':>8} {'queries':>7} {'KB':>6}  path")
+    width = max([15, *(len(p.key) for p in pages)])
+    print(f"{'page':<{width}} {'wall ms':>8} {'cpu ms':>8} {'db ms':>8} {'queries':>7} {'KB':>6}  path")
     for page in pages:
         get(page.path, args.bust)  # warm: templates compiled, connections open
         times, cpu_times, db_times = [], [], []
@@ -131,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             times.append(elapsed)
             cpu_times.append(cpu)
             db_times.append(in_database[0])
-        print(f"{page.key:<15} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
+        print(f"{page.key:<{width}} {statistics.median(times) * 1000:8.1f} {statistics.median(cpu_times) * 1000:8.1f} "
               f"{statistics.median(db_times) * 1000:8.1f} {len(statements):7d} {len(response.data) / 1024:6.0f}  "
               f"{page.path}", flush=True)
     engine.dispose()
