@@ -16,6 +16,7 @@ the full-text index (``catalog.search_index``).
 from __future__ import annotations
 
 import functools
+import json
 import operator
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,7 +65,7 @@ from shop.catalog.product_filters import (
     shown,
 )
 from shop.catalog.search import match_clause
-from shop.catalog.search_index import any_term_clause, search_clause
+from shop.catalog.search_index import any_term_clause, matched_ids_statement, search_clause
 from shop.catalog.vat import VatCategory
 from shop.extensions import db
 
@@ -566,8 +567,16 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
         unknown = list(dict.fromkeys(terms))
     if unknown:
         dialect = db.session.get_bind().dialect.name
-        for term, (matched, two, one) in term_matches(unknown, any_term_clause(unknown, dialect)).items():
-            index.terms[term] = (index.bits_of_ids(matched), index.bits_of_ids(two), index.bits_of_ids(one))
+        statement = matched_ids_statement(unknown, dialect)
+        if statement is not None:
+            # Each term's matches as ids from the full-text index, aggregated in the database; their relevance
+            # (``_relevance``: the search text starts with the term, or the name holds it) tested on the facet
+            # index's names, every product at once, instead of on each match's row.
+            for n, matched_ids in db.session.execute(statement):
+                index.terms[unknown[n]] = index.search_bits(unknown[n], _ids(matched_ids))
+        else:  # a term shorter than the full-text index's trigrams: the rules on each candidate's row
+            for term, (matched, two, one) in term_matches(unknown, any_term_clause(unknown, dialect)).items():
+                index.terms[term] = (index.bits_of_ids(matched), index.bits_of_ids(two), index.bits_of_ids(one))
     levels = {0: index.everything}
     for term in terms:
         matched, two, one = index.terms[term]
@@ -579,6 +588,11 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
                     next_levels[level + score] = next_levels.get(level + score, 0) | bits_here
         levels = next_levels
     return levels
+
+
+def _ids(text: str | None) -> list[int]:
+    """The ids of a comma-separated text ("3,5,8"), parsed at C speed (twice as fast as ``int`` per id)."""
+    return json.loads(f"[{text}]") if text else []
 
 
 def _index_parts(index: FacetIndex, filters: ProductFilters, choices: dict[str, set[int]], labels: dict,

@@ -14,14 +14,29 @@ only instead of every product's text:
   Snowball stemmer would contradict (it splits no compounds: ``kaas`` would not find ``hoevekaas``), and
   ``fold`` already strips accents on both sides (``paté`` finds ``pate``), so no unaccent extension is needed.
 
-The rules' own LIKE conditions stay in the statement, so the index only narrows what is read. The index follows
+The rules' own LIKE conditions stay in the statement, so the index only narrows what is read; but a search's first
+read of a term (``matched_ids_statement``, for the facet index) takes on SQLite the index's answer alone, which is exact. The index follows
 every change of ``search_text`` in the database itself (SQLite triggers; PostgreSQL maintains its index), so
 every writer, also a bulk insert or a raw UPDATE, keeps it exact.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, column, event, func, literal_column, or_, select, table, text
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    column,
+    event,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    union_all,
+)
 
 from shop.catalog.models import Product
 from shop.catalog.search import match_clause, stem
@@ -149,3 +164,39 @@ def any_term_clause(terms: list[str], dialect: str):
     rule = or_(*(match_clause(Product.search_text, [term]) for term in terms))
     indexed = _candidates(terms, dialect)
     return rule if indexed is None else and_(indexed, rule)
+
+
+def matched_ids_statement(terms: list[str], dialect: str):
+    """One statement that reads the ids of the products each of ``terms`` matches by the rules: a row ``(n, ids)``
+    per term, ``n`` its place in ``terms``, the ids comma-separated in one text (None for none).
+
+    The ids are aggregated in the database, so that no row is sent to Python per match, and on SQLite they are the
+    answer of the index alone, no product's row read: the trigram index answers the rules exactly (a phrase of
+    trigrams is a substring, and the search text is folded to lower-case letters, digits and spaces). At 100 times
+    the demo catalogue ~35 ms for ``hoeve`` (96,100 matches), where reading every match's row to test the rules and
+    score it took ~450 ms. On PostgreSQL the rules' own conditions stay, tested on the rows the GIN indexes name
+    (their rows are read anyway, for their ids).
+
+    None where the index cannot answer: another database, or on SQLite a term of one character (its parts are
+    shorter than a trigram)."""
+    if not terms:
+        return None
+    parts = []
+    if dialect == "sqlite":
+        if any(len(term) < 2 for term in terms):
+            return None
+        match = literal_column(SQLITE_TABLE).op("MATCH")
+        for n, term in enumerate(terms):
+            phrases = " OR ".join(dict.fromkeys(_phrase(part) for part in (f" {term}", f"{stem(term)} ")))
+            parts.append(select(literal(n), func.group_concat(_fts.c.rowid)).select_from(_fts).where(match(phrases)))
+    elif dialect == "postgresql":
+        for n, term in enumerate(terms):
+            parts.append(select(literal(n), func.string_agg(cast(Product.id, String), ","))
+                         .where(_candidates([term], dialect), match_clause(Product.search_text, [term])))
+    else:
+        return None
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
