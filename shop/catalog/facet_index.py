@@ -70,7 +70,6 @@ from flask import current_app
 from sqlalchemy import (
     Integer,
     String,
-    case,
     cast,
     event,
     func,
@@ -154,10 +153,6 @@ class FacetIndex:
     # the term, ``product_queries._relevance``): tested here for every product at once, at C speed, instead of
     # reading the name of every match from its row.
     names: list[str]
-    # Each position's search text up to its second space (" hoeve" of " hoeve kaas ... "): whether the text starts
-    # with " term" (a name that starts with the term, relevance 2), at C speed for every product too. The same
-    # heads are one string each.
-    heads: list[str]
     by_featured: array  # the same, featured ones first: the recommended order but for the stock
     blocks: dict[str, list[int]]  # per order, the bits of each CHUNK of its positions
     featured: int  # how many of ``by_featured`` are featured (they come first)
@@ -211,24 +206,22 @@ class FacetIndex:
         get = self.position_of.get
         return _bits_at(filter(_IS_POSITION, map(get, product_ids)), self.size)
 
-    def search_bits(self, term: str, matched_ids) -> tuple[int, int, int]:
+    def search_bits(self, term: str, matched_ids, first_ids) -> tuple[int, int, int]:
         """A search term's bits from the ids of the products it matches (``matched_ids``, read from the full-text
-        index): those products, those whose search text starts with " term" (``search_text LIKE ' term%'``, their
-        name starts with the term: relevance 2 in ``product_queries._relevance``), and the others whose name,
-        lowered by the database, holds the term (``lower(name) LIKE '%term%'``: relevance 1). The term is letters
-        and digits. Both tests run on the index's ``heads`` and ``names`` at C speed, no Python step per product:
-        on the matches only, or on every product when the matches are more than a quarter of them (a test of
-        all at once costs less per product than picking out the matches)."""
-        positions = list(filter(_IS_POSITION, map(self.position_of.get, matched_ids)))
-        size = self.size
+        index) and of those whose search text starts with " term" (``first_ids``: their name starts with the
+        term, relevance 2 in ``product_queries._relevance``): those products, those of them that start with the
+        term, and the others whose name, lowered by the database, holds the term (``lower(name) LIKE '%term%'``,
+        relevance 1; the term is letters and digits). That test runs on the index's ``names`` at C speed, no
+        Python step per product: on the matches only, or on every product when the matches are more than a
+        quarter of them (a test of all at once costs less per product than picking out the matches)."""
+        get, size = self.position_of.get, self.size
+        positions = list(filter(_IS_POSITION, map(get, matched_ids)))
         matched = _bits_at(positions, size)
-        first = " " + term
+        two = _bits_at(filter(_IS_POSITION, map(get, first_ids)), size) & matched
         if len(positions) * 4 < size:
-            heads, names = map(self.heads.__getitem__, positions), map(self.names.__getitem__, positions)
-            two = _bits_at(compress(positions, map(str.startswith, heads, repeat(first))), size)
+            names = map(self.names.__getitem__, positions)
             holds = _bits_at(compress(positions, map(operator.contains, names, repeat(term))), size)
         else:
-            two = _bits_from_text(bytes(map(str.startswith, self.heads, repeat(first))).translate(_ZERO_ONE)) & matched
             holds = _bits_from_text(bytes(map(operator.contains, self.names, repeat(term))).translate(_ZERO_ONE))
         return matched, two, holds & matched & ~two
 
@@ -343,14 +336,6 @@ def _concat(dialect: str, expression, separator: str = ","):
     return func.group_concat(expression, separator)
 
 
-def _head(dialect: str, search_text):
-    """The search text up to its second space (all of it without one): " hoeve" of " hoeve kaas ... "."""
-    rest = func.substr(search_text, 2)
-    second = func.strpos(rest, " ") if dialect == "postgresql" else func.instr(rest, " ")
-    head = case((second > 0, func.substr(search_text, 1, second)), else_=search_text)
-    return func.replace(func.coalesce(head, ""), NAME_SEPARATOR, " ")
-
-
 def _build_statement(dialect: str, month: int):
     """One statement for everything the index holds but the objects: rows of (kind, k1, k2, k3, t1 ... t4).
 
@@ -370,8 +355,7 @@ def _build_statement(dialect: str, month: int):
         select(Product.id, Product.producer_id, Product.category_id, Product.stock, Product.season_mask,
                Product.price_cents, Product.featured,
                # The separator inside a name as a space: either breaks a match of a term (letters and digits).
-               func.replace(func.lower(Product.name), NAME_SEPARATOR, " ").label("lowered"),
-               _head(dialect, Product.search_text).label("head"))
+               func.replace(func.lower(Product.name), NAME_SEPARATOR, " ").label("lowered"))
         .where(published)
         .order_by(Product.producer_id, Product.category_id, Product.id)
         .subquery()
@@ -383,7 +367,7 @@ def _build_statement(dialect: str, month: int):
         select(literal("product"), rows.c.producer_id, rows.c.category_id, no_int,
                _concat(dialect, rows.c.id), _concat(dialect, stock_flag, ""), _concat(dialect, season_flag, ""),
                _concat(dialect, rows.c.price_cents), _concat(dialect, cast(rows.c.featured, Integer), ""),
-               _concat(dialect, rows.c.lowered, NAME_SEPARATOR), _concat(dialect, rows.c.head, NAME_SEPARATOR))
+               _concat(dialect, rows.c.lowered, NAME_SEPARATOR))
         .group_by(rows.c.producer_id, rows.c.category_id)
     )
     producer_label_list = (
@@ -393,18 +377,18 @@ def _build_statement(dialect: str, month: int):
     )
     producers = (
         select(literal("producer"), Producer.id, Producer.municipality_id, Municipality.region_id, Producer.slug,
-               producer_label_list, no_text, no_text, no_text, no_text, no_text)
+               producer_label_list, no_text, no_text, no_text, no_text)
         .join(Municipality, Producer.municipality_id == Municipality.id)
         .where(Producer.active.is_(True))
     )
     allergens = (
         select(literal("allergen"), no_int, no_int, no_int, cast(ProductAllergen.allergen, String),
-               _concat(dialect, ProductAllergen.product_id), no_text, no_text, no_text, no_text, no_text)
+               _concat(dialect, ProductAllergen.product_id), no_text, no_text, no_text, no_text)
         .group_by(ProductAllergen.allergen)
     )
     labels = (
         select(literal("label"), product_labels.c.label_id, no_int, no_int, no_text,
-               _concat(dialect, product_labels.c.product_id), no_text, no_text, no_text, no_text, no_text)
+               _concat(dialect, product_labels.c.product_id), no_text, no_text, no_text, no_text)
         .group_by(product_labels.c.label_id)
     )
     keys = (Product.name, Product.id)
@@ -412,11 +396,11 @@ def _build_statement(dialect: str, month: int):
     if dialect == "postgresql":  # string_agg keeps an order only when told
         ids = func.string_agg(cast(Product.id, String), aggregate_order_by(literal_column("','"), *keys))
         order = select(literal("byname"), no_int, no_int, no_int, ids, no_text, no_text, no_text, no_text,
-                       no_text, no_text).where(published)
+                       no_text).where(published)
     else:  # group_concat takes the rows in the order of the sub-select (the tests compare the pages with SQL's)
         ordered = select(Product.id).where(published).order_by(*keys).subquery()
         order = select(literal("byname"), no_int, no_int, no_int, _concat(dialect, ordered.c.id), no_text, no_text,
-                       no_text, no_text, no_text, no_text)
+                       no_text, no_text, no_text)
     return union_all(products, producers, allergens, labels, order)
 
 
@@ -450,9 +434,9 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     allergen_rows = []
     label_rows = []
     order_text = ""
-    for kind, k1, k2, k3, t1, t2, t3, t4, t5, t6, t7 in rows:
+    for kind, k1, k2, k3, t1, t2, t3, t4, t5, t6 in rows:
         if kind == "product":
-            groups.append((k1, k2, t1, t2, t3, t4, t5, t6, t7))
+            groups.append((k1, k2, t1, t2, t3, t4, t5, t6))
         elif kind == "producer":
             producer_rows[k1] = (k2, k3, t1, t2)
         elif kind == "allergen":
@@ -473,16 +457,13 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     in_season = _bits_from_text("".join(g[4] for g in groups))
     featured_flags = "".join(g[6] for g in groups).encode()
     names = NAME_SEPARATOR.join(g[7] for g in groups).split(NAME_SEPARATOR) if groups else []
-    distinct: dict[str, str] = {}
-    heads = [distinct.setdefault(head, head)
-             for head in (NAME_SEPARATOR.join(g[8] for g in groups).split(NAME_SEPARATOR) if groups else [])]
-    if len(names) != size or len(heads) != size:
-        raise RuntimeError(f"facet index: {len(names)} names and {len(heads)} search texts for {size} products")
+    if len(names) != size:
+        raise RuntimeError(f"facet index: {len(names)} names for {size} products")
 
     producer_runs: dict[int, tuple[int, int]] = {}
     category_runs: dict[int, list[tuple[int, int]]] = {}
     start = 0
-    for producer_id, category_id, _ids, stock_flags, _season, _prices, _featured, _names, _heads in groups:
+    for producer_id, category_id, _ids, stock_flags, _season, _prices, _featured, _names in groups:
         end = start + len(stock_flags)
         first, _ = producer_runs.get(producer_id, (start, end))
         producer_runs[producer_id] = (first, end)
@@ -533,7 +514,7 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
         product_ids=product_ids, position_of=position_of, prices=prices, producer_runs=producer_runs,
         producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
         label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
-        by_name=by_name, names=names, heads=heads, by_featured=by_featured, blocks=blocks, featured=len(featured), featured_bits=featured_bits, seq=seq,
+        by_name=by_name, names=names, by_featured=by_featured, blocks=blocks, featured=len(featured), featured_bits=featured_bits, seq=seq,
         anchor=anchor,
     )
 

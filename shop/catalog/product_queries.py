@@ -569,11 +569,11 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
         dialect = db.session.get_bind().dialect.name
         statement = matched_ids_statement(unknown, dialect)
         if statement is not None:
-            # Each term's matches as ids from the full-text index, aggregated in the database; their relevance
-            # (``_relevance``: the search text starts with the term, or the name holds it) tested on the facet
-            # index's names, every product at once, instead of on each match's row.
-            for n, matched_ids in db.session.execute(statement):
-                index.terms[unknown[n]] = index.search_bits(unknown[n], _ids(matched_ids))
+            # Each term's matches, and those whose search text starts with it, as ids from the full-text index,
+            # aggregated in the database; whose name holds the term (``_relevance``) tested on the facet index's
+            # names, instead of on each match's row.
+            for n, matched_ids, first_ids in db.session.execute(statement):
+                index.terms[unknown[n]] = index.search_bits(unknown[n], _ids(matched_ids), _ids(first_ids))
         else:  # a term shorter than the full-text index's trigrams: the rules on each candidate's row
             for term, (matched, two, one) in term_matches(unknown, any_term_clause(unknown, dialect)).items():
                 index.terms[term] = (index.bits_of_ids(matched), index.bits_of_ids(two), index.bits_of_ids(one))
