@@ -94,6 +94,7 @@ from shop.catalog.models import (
     producer_labels,
     product_labels,
 )
+from shop.catalog.search_index import term_matches
 from shop.core.clock import shop_today
 from shop.core.page_cache import PENDING, before_generation_bump
 from shop.extensions import db
@@ -150,7 +151,7 @@ class FacetIndex:
     in_season: int
     by_name: array  # positions by name and id
     # Each position's name as the database lowers it (``lower(name)``), for a search's relevance (a name that holds
-    # the term, ``product_queries._relevance``): tested here for every product at once, at C speed, instead of
+    # the term, ``search_index.relevance``): tested here for every product at once, at C speed, instead of
     # reading the name of every match from its row.
     names: list[str]
     by_featured: array  # the same, featured ones first: the recommended order but for the stock
@@ -160,7 +161,7 @@ class FacetIndex:
     seq: int  # the last note of the change log this index holds (ChangeLog), and its token
     anchor: str | None
     price_bits: dict[tuple[int | None, int | None], int] = field(default_factory=dict)
-    # A search term's matches, and those that score 2 and 1 for relevance (product_queries._relevance), read once
+    # A search term's matches, and those that score 2 and 1 for relevance (search_index.relevance), read once
     # per build: kept when the stock is brought up to date; read again for the products brought up to date per
     # product (their search text may have changed; a name changes with a build only).
     terms: dict[str, tuple[int, int, int]] = field(default_factory=dict)
@@ -209,7 +210,7 @@ class FacetIndex:
     def search_bits(self, term: str, matched_ids, first_ids) -> tuple[int, int, int]:
         """A search term's bits from the ids of the products it matches (``matched_ids``, read from the full-text
         index) and of those whose search text starts with " term" (``first_ids``: their name starts with the
-        term, relevance 2 in ``product_queries._relevance``): those products, those of them that start with the
+        term, relevance 2 in ``search_index.relevance``): those products, those of them that start with the
         term, and the others whose name, lowered by the database, holds the term (``lower(name) LIKE '%term%'``,
         relevance 1; the term is letters and digits). That test runs on the index's ``names`` at C speed, no
         Python step per product: on the matches only, or on every product when the matches are more than a
@@ -999,8 +1000,6 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
     # The search terms kept: those products' matches and scores read again (their search text may have changed).
     kept_terms = list(index.terms.items())  # a list: the kept index's dict, which it may fill
     if kept_terms:
-        from shop.catalog.product_queries import term_matches
-
         found = term_matches([term for term, _ in kept_terms], Product.id.in_(ids))
         terms = {}
         for term, kept_bits in kept_terms:

@@ -15,9 +15,7 @@ the full-text index (``catalog.search_index``).
 
 from __future__ import annotations
 
-import functools
 import json
-import operator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -64,8 +62,7 @@ from shop.catalog.product_filters import (
     has_control_characters,
     shown,
 )
-from shop.catalog.search import match_clause
-from shop.catalog.search_index import any_term_clause, matched_ids_statement, search_clause
+from shop.catalog.search_index import any_term_clause, matched_ids_statement, relevance, search_clause, term_matches
 from shop.catalog.vat import VatCategory
 from shop.extensions import db
 
@@ -238,20 +235,10 @@ def _keep_known(slugs: list[str], known: dict[str, Any], notices: list[str], mes
     return kept
 
 
-def _relevance(terms: list[str]):
-    """Higher when the terms are in the product's name: 2 when the name starts with a term, 1 when the
-    name contains it. ``search_text`` starts with the folded name's words."""
-    name = func.lower(Product.name)
-    scores = [
-        case((Product.search_text.like(f" {term}%"), 2), (name.like(f"%{term}%"), 1), else_=0) for term in terms
-    ]
-    return functools.reduce(operator.add, scores)
-
-
 def _order_keys(filters: ProductFilters) -> list[tuple[Any, bool]]:
     """The list's order as (expression, descending) pairs; the last key is the product's id, so the order is total."""
     if filters.sort == Sort.RELEVANCE and filters.terms:
-        return [(_relevance(filters.terms), True), (Product.name, False), (Product.id, False)]
+        return [(relevance(filters.terms), True), (Product.name, False), (Product.id, False)]
     if filters.sort == Sort.PRICE_ASC:
         return [(Product.price_cents, False), (Product.name, False), (Product.id, False)]
     if filters.sort == Sort.PRICE_DESC:
@@ -536,29 +523,8 @@ def _conditions(filters: ProductFilters, category_ids: set[int], regions: dict, 
     return conditions
 
 
-def term_matches(terms: list[str], where) -> dict[str, tuple[set[int], set[int], set[int]]]:
-    """Per term, the products of ``where`` that match it, and of those the ones that score 2 and 1 for relevance
-    (``_relevance``), in one statement. ``where`` must hold every product of interest that matches a term: the
-    search's candidates (``any_term_clause``), or the products the facet index brings up to date."""
-    # Which term a row read through the index matches is the rule's own test on that row: asked again through
-    # the index it cost as much as the search itself (PostgreSQL computed both word vectors of every row
-    # again, ~1.2 s of ~1.65 s for ``kaas`` at 100 times the demo catalogue; SQLite read each term's
-    # candidates twice). The index holds every row the rule matches, so the answer is the same.
-    rows = db.session.execute(
-        select(Product.id, *(case((match_clause(Product.search_text, [term]), 1), else_=0) for term in terms),
-               *(_relevance([term]) for term in terms))
-        .where(where)
-    ).all()
-    found = {}
-    for n, term in enumerate(terms):
-        matched = {row[0] for row in rows if row[1 + n]}
-        scores = {row[0]: row[1 + len(terms) + n] for row in rows if row[1 + n]}
-        found[term] = (matched, {i for i in matched if scores[i] == 2}, {i for i in matched if scores[i] == 1})
-    return found
-
-
 def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
-    """The products that match every term, by their relevance (``_relevance``: the sum of each term's score), as
+    """The products that match every term, by their relevance (``search_index.relevance``: the sum of each term's score), as
     bits. Each term's matches and scores are read once per build of the index: one statement for the terms it
     does not know yet."""
     unknown = [term for term in dict.fromkeys(terms) if term not in index.terms]
@@ -570,7 +536,7 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
         statement = matched_ids_statement(unknown, dialect)
         if statement is not None:
             # Each term's matches, and those whose search text starts with it, as ids from the full-text index,
-            # aggregated in the database; whose name holds the term (``_relevance``) tested on the facet index's
+            # aggregated in the database; whose name holds the term (``search_index.relevance``) tested on the facet index's
             # names, instead of on each match's row.
             for n, matched_ids, first_ids in db.session.execute(statement):
                 index.terms[unknown[n]] = index.search_bits(unknown[n], _ids(matched_ids), _ids(first_ids))

@@ -1,6 +1,6 @@
 """A search's matches and relevance as the facet index keeps them (``product_queries._search_levels``: the ids from
 the full-text index, the relevance tested on the index's names and heads) against the rules themselves in SQL
-(``search.match_clause`` and ``product_queries._relevance`` on every product's row), for many terms over a mixed
+(``search.match_clause`` and ``search_index.relevance`` on every product's row), for many terms over a mixed
 catalogue: compounds, plurals, accents, capitals, punctuation, names without a word, products not for sale."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from werkzeug.datastructures import MultiDict
 from shop.catalog.facet_index import usable_index
 from shop.catalog.models import Product, ProductStatus
 from shop.catalog.product_filters import parse_filters
-from shop.catalog.product_queries import _relevance, _search_levels, list_products
+from shop.catalog.product_queries import _search_levels, list_products
 from shop.catalog.search import match_clause, parse_query, stem
+from shop.catalog.search_index import relevance
 from shop.extensions import db
 from tests.factories import make_category, make_label, make_municipality, make_producer, make_product, make_region
 
@@ -60,7 +61,7 @@ def catalogue(db):
 def by_the_rules(term: str) -> tuple[set[int], set[int], set[int]]:
     """The products ``term`` matches, and of those the ones that score 2 and 1: the rules on every product's row."""
     rows = db.session.execute(select(
-        Product.id, case((match_clause(Product.search_text, [term]), 1), else_=0), _relevance([term]))).all()
+        Product.id, case((match_clause(Product.search_text, [term]), 1), else_=0), relevance([term]))).all()
     matched = {product_id for product_id, hit, _ in rows if hit}
     return (matched, {i for i, hit, score in rows if hit and score == 2},
             {i for i, hit, score in rows if hit and score == 1})
