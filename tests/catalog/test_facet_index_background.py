@@ -87,15 +87,21 @@ def test_a_price_change_is_listed_from_the_index_at_once_without_a_build(backgro
     assert app.extensions[facet_index.EXTENSION].by_name is before.by_name
 
 
-def test_a_change_of_place_is_listed_at_once_with_sql_and_later_from_the_index_built_meanwhile(background, app, db):
-    before = app.extensions[facet_index.EXTENSION]
+def _moved_and_listed(db):
+    """A published product given a new price and a name that moves its place in the order by name (so the index
+    is built again), committed, and a list asked: it counts with SQL and starts the build, held at the gate."""
     product = _first_published(db)
     product.price_cents = 99_00
-    product.name = "Aaa eerst"  # a change of its place in the order by name: the index is built again
+    product.name = "Aaa eerst"
     db.session.commit()
-
-    # While the new index is being built (held at the gate), the lists count with SQL: the new price at once.
     assert _listed_price(product.id) == 99_00
+    return product
+
+
+def test_a_change_of_place_is_listed_at_once_with_sql_and_later_from_the_index_built_meanwhile(background, app, db):
+    before = app.extensions[facet_index.EXTENSION]
+    # While the new index is being built (held at the gate), the lists count with SQL: the new price at once.
+    product = _moved_and_listed(db)
     assert background["started"].wait(WAIT)
     _lists_agree()
     assert background["builds"] == 1  # one build at a time, however many lists asked meanwhile
@@ -115,11 +121,7 @@ def test_a_change_of_place_is_listed_at_once_with_sql_and_later_from_the_index_b
 
 def test_a_build_overtaken_by_another_change_is_never_used(background, app, db):
     before = app.extensions[facet_index.EXTENSION]
-    first = _first_published(db)
-    first.price_cents = 99_00
-    first.name = "Aaa eerst"
-    db.session.commit()
-    assert _listed_price(first.id) == 99_00  # starts the build, held at the gate
+    first = _moved_and_listed(db)
     assert background["started"].wait(WAIT)
 
     first.producer.active = not first.producer.active  # a change but of stock while the build runs
@@ -142,11 +144,7 @@ def test_a_build_overtaken_by_a_sale_is_used_with_the_sale(background, app, db):
     from shop.inventory.services import take_stock
 
     before = app.extensions[facet_index.EXTENSION]
-    product = _first_published(db)
-    product.price_cents = 99_00
-    product.name = "Aaa eerst"  # a change of its place in the order by name: the index is built again
-    db.session.commit()
-    assert _listed_price(product.id) == 99_00
+    _moved_and_listed(db)
     assert background["started"].wait(WAIT)
 
     sold = db.session.scalars(select(Product).where(Product.stock > 0, Product.status == ProductStatus.PUBLISHED)
