@@ -18,8 +18,8 @@ from shop.core.audit import AuditEntry  # noqa: F401
 from shop.core.numbering import Counter  # noqa: F401
 from shop.gifts.models import GiftOrder, GiftRecipient  # noqa: F401
 from shop.inventory.models import StockMovement  # noqa: F401
-from shop.operations.models import JobRun  # noqa: F401
 from shop.invoicing.models import CreditNote, EInvoiceDelivery, Invoice  # noqa: F401
+from shop.operations.models import JobRun  # noqa: F401
 from shop.orders.models import (  # noqa: F401
     Order,
     OrderLine,

@@ -289,13 +289,12 @@ def make_user(email: str | None = None, *, password: str | None = DEFAULT_PASSWO
 
 def log_in_as(client, user) -> None:
     """Log ``user`` in on the test client without going through the log-in form."""
-    from flask import g
+    from tests.helpers import next_request_is_new
 
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()  # the id with the session version (shop.accounts.auth)
         session["_fresh"] = True
-    # Test requests share the test's app context, where Flask-Login caches the user it loaded last.
-    g.pop("_login_user", None)
+    next_request_is_new()
 
 
 # --- back office (appended by the back-office work) -------------------------------------------------------------

@@ -11,12 +11,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from shop.core import login_state
 from shop.core.page_cache import catalogue_changed
 from shop.extensions import db
+
+
+def next_request_is_new(*cached: str) -> None:
+    """The test's requests share one app context, so ``g`` outlives a request here (never in production, where every
+    request has its own): forget the user Flask-Login loaded in the previous request, and the names in ``cached``
+    (what the shop kept in ``g`` for that request: its cart, its CSRF token ...)."""
+    for name in (login_state.ATTRIBUTE, *cached):
+        g.pop(name, None)
 
 
 def empty_all_tables() -> None:

@@ -132,13 +132,17 @@ def _shipment_page(order, args):
                                 page=page_number(args))
 
 
+def _with_resend_choices(form: ResendForm, order) -> ResendForm:
+    """``form`` offering the customer e-mails of ``order`` that staff may send again, by their labels."""
+    form.kind.choices = select_choices((kind, RESEND_LABELS[kind]()) for kind in staff_actions.resendable_emails(order))
+    return form
+
+
 def _render(order, *, failed=None, status: int = 200, shipment_errors=None, **forms):
     """The order page; ``forms`` replaces a default form (one with errors), ``failed`` is that form;
     ``shipment_errors`` maps a shipment's id to the message of its refused ship form."""
     left = staff_actions.refundable_cents(order)
-    resendable = staff_actions.resendable_emails(order)
-    resend_form = forms.get("resend_form") or ResendForm(formdata=None)
-    resend_form.kind.choices = select_choices((kind, RESEND_LABELS[kind]()) for kind in resendable)
+    resend_form = _with_resend_choices(forms.get("resend_form") or ResendForm(formdata=None), order)
     context = dict(
         order=order,
         invoice=get_invoice_of(order),
@@ -284,8 +288,7 @@ def order_note(order_id: int):
 @staff_required
 def order_resend(order_id: int):
     order = _load(order_id)
-    form = ResendForm()
-    form.kind.choices = select_choices((kind, RESEND_LABELS[kind]()) for kind in staff_actions.resendable_emails(order))
+    form = _with_resend_choices(ResendForm(), order)
     if not form.validate():
         return _render(order, failed=form, status=422, resend_form=form)
     try:

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.core.db import Base, utcnow
-from shop.core.db import db
+from shop.core.db import Base, db, utcnow
 
 
 class AuditEntry(Base):

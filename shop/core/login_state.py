@@ -23,7 +23,7 @@ except ImportError:  # a Flask without it: every read through current_user
 
 log = logging.getLogger(__name__)
 
-_ATTRIBUTE = "_login_user"
+ATTRIBUTE = "_login_user"  # where Flask-Login keeps the user it loaded (tests forget it between requests)
 _reads_login_state = False  # set by init_app once internals_problems() found what this module reads
 
 
@@ -33,14 +33,14 @@ def loaded_user():
     if not _reads_login_state:
         return None
     context = _cv_app.get(None)
-    return context.g.__dict__.get(_ATTRIBUTE) if context is not None else None
+    return context.g.__dict__.get(ATTRIBUTE) if context is not None else None
 
 
 def treat_as_visitor() -> None:
     """Flask-Login's user of this request is its anonymous user, without looking at the session or cookies (the
     caller knows there is no user in them): ``current_user`` answers it without loading."""
     if _reads_login_state:
-        setattr(g, _ATTRIBUTE, current_app.login_manager.anonymous_user())
+        setattr(g, ATTRIBUTE, current_app.login_manager.anonymous_user())
 
 
 def internals_problems(app: Flask) -> list[str]:
@@ -58,11 +58,11 @@ def internals_problems(app: Flask) -> list[str]:
         if not isinstance(names, dict):
             return [f"Flask {version('flask')} no longer has the app context's g at flask.globals._cv_app.get().g"]
         loaded = current_user._get_current_object()  # no user in this request's session: the anonymous user
-        if names.get(_ATTRIBUTE) is not loaded:
+        if names.get(ATTRIBUTE) is not loaded:
             problems.append("the user it loaded at g._login_user")
     with app.test_request_context("/"):
         placed = app.login_manager.anonymous_user()
-        setattr(g, _ATTRIBUTE, placed)
+        setattr(g, ATTRIBUTE, placed)
         if current_user._get_current_object() is not placed:
             problems.append("current_user answering the user set at g._login_user")
     return [f"Flask-Login {version('flask-login')} no longer keeps {problem}" for problem in problems]

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from flask import flash
 
-from shop.core.errors import DomainError
 from shop.core.db import db
+from shop.core.errors import DomainError
 
 
 def run_and_flash(service: Callable, subject, *, by, success: Callable[[object], str]) -> bool:

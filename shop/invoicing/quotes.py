@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 
 from shop.core.clock import shop_day
 from shop.core.settings import get_settings
+from shop.extensions import db
 from shop.invoicing.models import InvoiceDocument
 from shop.invoicing.pdf import Heading, draw_document
 from shop.invoicing.services import document_parts
 from shop.orders.models import Order, OrderStatus
-from shop.extensions import db
 from shop.orders.notifications import add_attachments
 from shop.outbox.rendering import Later, add_attachment_source
 

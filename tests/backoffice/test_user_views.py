@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from shop.accounts.models import Role, User
 from shop.outbox.models import OutboxMessage
 from tests.factories import DEFAULT_PASSWORD, log_in_as, make_producer, make_staff, make_user
-from tests.helpers import meanwhile
+from tests.helpers import meanwhile, next_request_is_new
 
 
 def _text(response) -> str:
@@ -116,19 +115,13 @@ def test_invite_refuses_bad_input(client, db, admin, data, message):
     assert db.session.scalar(select(OutboxMessage.id)) is None
 
 
-def _forget_loaded_user() -> None:
-    """The test requests share one app context, where Flask-Login caches the user it loaded last; a real
-    request loads the user from its own session cookie."""
-    g.pop("_login_user", None)
-
-
 def test_deactivate_blocks_log_in_and_ends_an_open_session(app, client, db, admin):
     kim = make_staff("kim@groot-vleeshuis.be")
     db.session.commit()
     kim_client = app.test_client()
     log_in_as(kim_client, kim)
     assert kim_client.get("/beheer/te-keuren").status_code == 200
-    _forget_loaded_user()
+    next_request_is_new()
 
     response = client.post(f"/beheer/medewerkers/{kim.id}/deactiveren")
 
@@ -136,10 +129,10 @@ def test_deactivate_blocks_log_in_and_ends_an_open_session(app, client, db, admi
     assert db.session.get(User, kim.id).active is False
     assert "kim@groot-vleeshuis.be is gedeactiveerd en kan niet meer inloggen." in _text(
         client.get(response.headers["Location"]))
-    _forget_loaded_user()
+    next_request_is_new()
     session_response = kim_client.get("/beheer/te-keuren")
     assert session_response.status_code == 302 and "/inloggen" in session_response.headers["Location"]
-    _forget_loaded_user()
+    next_request_is_new()
     login = app.test_client().post("/inloggen", data={"email": "kim@groot-vleeshuis.be",
                                                      "password": DEFAULT_PASSWORD})
     assert login.status_code == 422

@@ -11,8 +11,8 @@ from shop.orders.refunds import RefundRefused, request_refund, send_refund, sett
 from shop.payments import services
 from shop.payments.demo import DemoGateway
 from shop.payments.interface import PaymentUnavailable
-from shop.payments.services import gateway_for
 from shop.payments.reconcile import settle_requested_refunds
+from shop.payments.services import gateway_for
 from tests.factories import place, start_stripe_checkout
 
 

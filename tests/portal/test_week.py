@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from flask import g
 from sqlalchemy import func, select, update
 
 from shop.catalog.models import Product, ProductStatus
@@ -38,13 +37,6 @@ def farm(db):
     db.session.commit()
     return dict(producer=producer, user=user, cheese=cheese, butter=butter, draft=draft, other=other,
                 other_user=other_user, jam=jam, package=package, order=order)
-
-
-def _switch_to(client, user) -> None:
-    """Log in as another user mid-test: the test's app context is shared with the requests, so Flask-Login's
-    cached user in ``g`` must go too."""
-    g.pop("_login_user", None)
-    log_in_as(client, user)
 
 
 def _stock(db, product) -> int:
@@ -207,7 +199,7 @@ def test_another_producers_ids_answer_404_and_change_nothing(client, db, farm):
         assert client.post(f"/portaal/tekorten/nieuw/{line.id}",
                            data={"product_id": farm["cheese"].id, "quantity": "1"}).status_code == 404
     # My own producer cannot report on a line that holds none of my products either.
-    _switch_to(client, farm["user"])
+    log_in_as(client, farm["user"])
     assert client.get(f"/portaal/tekorten/nieuw/{jam_only.lines[0].id}").status_code == 404
     # Posting another producer's product id in my own week form changes nothing.
     response = client.post("/portaal/week", data={

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 
 from shop.catalog.models import NetUnit
 from tests.factories import (
@@ -18,6 +17,7 @@ from tests.factories import (
     make_user,
     make_vat_category,
 )
+from tests.helpers import next_request_is_new
 
 # 10,60 at 6 % holds 0,60 VAT; 12,10 at 21 % holds 2,10. Per kg: 500 g of cheese → 21,20/kg, net 20,00.
 # The package (20,00) is split over its components as the cart and the invoice split it, in proportion to their
@@ -47,13 +47,6 @@ def _text(response) -> str:
     """The page with Babel's no-break space after € as a plain space."""
     assert response.status_code == 200
     return response.get_data(as_text=True).replace("\xa0", " ")
-
-
-def _next_request_is_new() -> None:
-    """The test's requests share one app context, so ``g`` outlives a request here (never in production, where
-    every request has its own): forget what the previous request cached in it (its user, cart, CSRF token)."""
-    for name in ("_login_user", "cart", "cart_item_count", "csrf_token"):
-        g.pop(name, None)
 
 
 def _as_company(client, db, **profile):
@@ -127,9 +120,9 @@ def test_a_company_visit_does_not_change_what_guests_get(app, db, shop):
 
     _as_company(company, db)
     for url in PAGES:
-        _next_request_is_new()
+        next_request_is_new("cart", "cart_item_count", "csrf_token")
         assert "excl. btw" in _page(company, url), url
 
     for url in PAGES:
-        _next_request_is_new()
+        next_request_is_new("cart", "cart_item_count", "csrf_token")
         assert _page(guest, url) == before[url], url
