@@ -540,7 +540,7 @@ def _search_levels(index: FacetIndex, terms: list[str]) -> dict[int, int]:
             # names, instead of on each match's row.
             for n, matched_ids, first_ids in db.session.execute(statement):
                 index.terms[unknown[n]] = index.search_bits(unknown[n], _ids(matched_ids), _ids(first_ids))
-        else:  # a term shorter than the full-text index's trigrams: the rules on each candidate's row
+        else:  # a database without the full-text index: the rules on each product's row
             for term, (matched, two, one) in term_matches(unknown, any_term_clause(unknown, dialect)).items():
                 index.terms[term] = (index.bits_of_ids(matched), index.bits_of_ids(two), index.bits_of_ids(one))
     levels = {0: index.everything}
