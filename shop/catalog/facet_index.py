@@ -140,6 +140,9 @@ class FacetIndex:
     labels: list[Label]
     product_ids: array  # position -> product id
     position_of: dict[int, int]  # product id -> position
+    # The same as an array indexed by product id, ``size`` for a product without a position (not for sale, or made
+    # since): a search's matches, up to every product, are turned into bits at C speed (``bits_of_ids``).
+    position_by_id: array
     prices: array  # position -> price in cents
     producer_runs: dict[int, tuple[int, int]]  # producer id -> (first position, end)
     producer_places: dict[int, tuple[int, int]]  # producer id -> (municipality id, region id)
@@ -203,9 +206,26 @@ class FacetIndex:
         return bits
 
     def bits_of_ids(self, product_ids) -> int:
-        """The positions of these products (those not for sale have none)."""
-        get = self.position_of.get
-        return _bits_at(filter(_IS_POSITION, map(get, product_ids)), self.size)
+        """The positions of these products (those not for sale have none): each id's position read from
+        ``position_by_id``, a product without one set at ``size``, a bit past the end that is dropped. No Python
+        step per product: at 100 times the demo catalogue ~10 ms for ``hoeve``'s 120,000 matches, where a lookup in
+        ``position_of`` and a test for None per product took ~25 ms."""
+        ids = self._known_ids(product_ids)
+        buffer = bytearray(b"0") * (self.size + 1)
+        deque(map(buffer.__setitem__, map(self.position_by_id.__getitem__, ids), repeat(ONE)), maxlen=0)
+        del buffer[self.size]
+        return _bits_from_text(buffer)
+
+    def positions_of_ids(self, product_ids) -> list[int]:
+        """The positions of these products that have one, in their order."""
+        return list(filter(self.size.__ne__, map(self.position_by_id.__getitem__, self._known_ids(product_ids))))
+
+    def _known_ids(self, product_ids):
+        """``product_ids`` without those past ``position_by_id`` (products made since the index): none for sale."""
+        ids = product_ids if isinstance(product_ids, (list, set, frozenset)) else list(product_ids)
+        if ids and (min(ids) < 0 or max(ids) >= len(self.position_by_id)):
+            return [i for i in ids if 0 <= i < len(self.position_by_id)]
+        return ids
 
     def search_bits(self, term: str, matched_ids, first_ids) -> tuple[int, int, int]:
         """A search term's bits from the ids of the products it matches (``matched_ids``, read from the full-text
@@ -215,11 +235,11 @@ class FacetIndex:
         relevance 1; the term is letters and digits). That test runs on the index's ``names`` at C speed, no
         Python step per product: on the matches only, or on every product when the matches are more than a
         quarter of them (a test of all at once costs less per product than picking out the matches)."""
-        get, size = self.position_of.get, self.size
-        positions = list(filter(_IS_POSITION, map(get, matched_ids)))
-        matched = _bits_at(positions, size)
-        two = _bits_at(filter(_IS_POSITION, map(get, first_ids)), size) & matched
-        if len(positions) * 4 < size:
+        size = self.size
+        matched = self.bits_of_ids(matched_ids)
+        two = self.bits_of_ids(first_ids) & matched
+        if len(matched_ids) * 4 < size:
+            positions = self.positions_of_ids(matched_ids)
             names = map(self.names.__getitem__, positions)
             holds = _bits_at(compress(positions, map(operator.contains, names, repeat(term))), size)
         else:
@@ -454,6 +474,8 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     size = len(product_ids)
     prices = _ints(g[5] for g in groups)
     position_of = dict(zip(product_ids, range(size), strict=True))
+    position_by_id = array("i", [size]) * (max(product_ids) + 1 if size else 0)
+    deque(map(position_by_id.__setitem__, product_ids, range(size)), maxlen=0)
     in_stock = _bits_from_text("".join(g[3] for g in groups))
     in_season = _bits_from_text("".join(g[4] for g in groups))
     featured_flags = "".join(g[6] for g in groups).encode()
@@ -512,7 +534,7 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     }
     return FacetIndex(
         sizes=sizes, generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
-        product_ids=product_ids, position_of=position_of, prices=prices, producer_runs=producer_runs,
+        product_ids=product_ids, position_of=position_of, position_by_id=position_by_id, prices=prices, producer_runs=producer_runs,
         producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
         label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
         by_name=by_name, names=names, by_featured=by_featured, blocks=blocks, featured=len(featured), featured_bits=featured_bits, seq=seq,
