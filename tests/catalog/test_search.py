@@ -2,18 +2,19 @@ import pytest
 from sqlalchemy import or_, select, text
 
 from shop.catalog.models import Product
+from shop.catalog.product_queries import _ids
 from shop.catalog.search import MAX_TERMS, build_search_text, fold, match_clause, parse_query, stem
-from shop.catalog.search_index import any_term_clause, search_clause
+from shop.catalog.search_index import any_term_clause, matched_ids_statement, search_clause
 from shop.catalog.services import refresh_search_text
 from shop.extensions import db
 from tests.factories import make_category, make_municipality, make_producer
 from tests.factories import make_product as _make_product
 
 
-def make_product(name: str):
+def make_product(name: str, **overrides):
     """A product whose producer, place and category share no word with the names searched below."""
     producer = make_producer("Familie Peeters", municipality=make_municipality("Zele"))
-    return _make_product(name, producer=producer, category=make_category("Streekwaren"))
+    return _make_product(name, producer=producer, category=make_category("Streekwaren"), **overrides)
 
 
 def search(query: str) -> list[str]:
@@ -212,3 +213,87 @@ def test_the_sqlite_index_itself_follows_the_search_text(db):
 
     assert indexed("geitenboter") == [product.id]
     assert indexed("hoevekaas") == []
+
+
+# --- the index follows every writer of products, also SQL that no model sees ----------------------------------
+
+def first_read(term: str) -> tuple[set[int], set[int]]:
+    """A term's matches and those whose search text starts with it as a search's first read takes them: the
+    index's answer alone, no rule tested on the products' rows (``matched_ids_statement``)."""
+    (_, matched, first), = db.session.execute(
+        matched_ids_statement([term], db.session.get_bind().dialect.name)).all()
+    return set(_ids(matched)), set(_ids(first))
+
+
+def by_the_rules(term: str) -> tuple[set[int], set[int]]:
+    """The same by the rules on every product's search text (no index)."""
+    rule = match_clause(Product.search_text, [term])
+    return (set(db.session.scalars(select(Product.id).where(rule))),
+            set(db.session.scalars(select(Product.id).where(rule, Product.search_text.like(f" {term}%")))))
+
+
+# Words of the texts written below: by their start (likeur, walnoot), by the end of a word (likeur in
+# walnotenlikeur, stem of likeuren), a first word (walnotenlikeur, zwarte), a word no product had before (on SQLite
+# its reversed form enters the vocabulary then), and the old words that must be gone.
+FOLLOWED_TERMS = ["likeur", "likeuren", "walnot", "walnotenlikeur", "zwarte", "bessen", "jenever", "hoevekaas",
+                  "kaas", "kazen", "geit", "boter"]
+
+
+def assert_the_index_answers_the_rules() -> None:
+    for term in FOLLOWED_TERMS:
+        assert first_read(term) == by_the_rules(term), term
+
+
+def test_the_index_follows_a_raw_update_of_the_search_text(db):
+    product = make_product("Hoevekaas", stock=0)
+    other = make_product("Geitenboter", stock=0)
+    db.session.commit()
+
+    db.session.execute(text("UPDATE products SET search_text = :text WHERE id = :id"),
+                       {"text": build_search_text("Walnotenlikeur", "Zwarte bessenjenever"), "id": product.id})
+    db.session.commit()
+
+    assert first_read("likeur") == ({product.id}, set())
+    assert first_read("walnotenlikeur") == ({product.id}, {product.id})
+    assert first_read("jenever") == ({product.id}, set())  # the end of bessenjenever
+    assert first_read("kaas") == (set(), set())
+    assert first_read("geit") == ({other.id}, {other.id})
+    assert_the_index_answers_the_rules()
+
+
+def test_the_index_follows_a_bulk_insert_and_a_delete_of_every_product(db):
+    template = make_product("Hoevekaas", stock=0)
+    db.session.commit()
+    columns = [c.name for c in Product.__table__.columns if c.name not in ("id", "slug", "name", "search_text")]
+    copy = (f"INSERT INTO products ({', '.join(columns)}, slug, name, search_text) "
+            f"SELECT {', '.join(columns)}, :slug || '-' || CAST(n.k AS TEXT), :name, :text "
+            "FROM products, (SELECT 1 AS k UNION ALL SELECT 2) AS n WHERE products.id = :id")
+
+    db.session.execute(text(copy), {"slug": "likeur", "name": "Walnotenlikeur", "id": template.id,
+                                    "text": build_search_text("Walnotenlikeur", "Zwarte bessenjenever")})
+    db.session.commit()
+
+    copies = set(db.session.scalars(select(Product.id).where(Product.id != template.id)))
+    assert len(copies) == 2
+    assert first_read("likeuren") == (copies, set())  # stem likeur, the end of walnotenlikeur
+    assert first_read("zwarte") == (copies, set())
+    assert_the_index_answers_the_rules()
+
+    db.session.execute(text("DELETE FROM products"))
+    db.session.commit()
+
+    for term in FOLLOWED_TERMS:
+        assert first_read(term) == (set(), set()), term
+
+
+def test_the_index_follows_a_product_whose_id_changes(db):
+    product = make_product("Walnotenlikeur", stock=0)
+    db.session.commit()
+    old_id = product.id
+    db.session.expunge_all()
+
+    db.session.execute(text("UPDATE products SET id = :new WHERE id = :old"), {"new": old_id + 1000, "old": old_id})
+    db.session.commit()
+
+    assert first_read("likeur") == ({old_id + 1000}, set())
+    assert_the_index_answers_the_rules()
