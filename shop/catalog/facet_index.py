@@ -9,19 +9,21 @@ catalogue page shows replaces the generation, in every web instance) and per mon
 the process. Sales and a producer's or the shop's edits of a product change the generation too, and they are
 frequent: so each change leaves a note in a change log beside the generation (``ChangeLog``: in Redis, or a file
 without it), written by the writer's process just before the generation changes, that names the products whose
-stock changed and those changed otherwise in a way the index follows per product (``PER_PRODUCT``: the price, the
-season, the allergens, the product's own labels, its texts and search text, its VAT category, its images ...), or
-says that something else changed. A process whose index is behind reads the notes since and, when they name products
-only, reads those products again: the stock of those whose stock changed (one statement, about a millisecond), and
-for the others their row, allergens and labels and their matches of the search terms the index keeps (three more,
-of those products only), and keeps everything else. A change of the catalogue's tables the list does not show
+stock changed and those changed otherwise in a way the index follows per product (``PER_PRODUCT``: its status, so
+whether it is for sale, its featured flag, the price, the season, the allergens, the product's own labels, its texts
+and search text, its VAT category, its images ...), or says that something else changed. A process whose index is
+behind reads the notes since and, when they name products only, reads those products again: the stock of those
+whose stock changed (one statement, about a millisecond), and for the others their row, allergens and labels and
+their matches of the search terms the index keeps (three more, of those products only), and keeps everything
+else. A change of the catalogue's tables the list does not show
 (images, VAT, packages) alone leaves the index as it is. Anything else builds the index again: what places a product
-in the index or in an order it keeps (its producer, category, name, featured flag), whether it is for sale (its
-status, its producer's active flag), a new or deleted product, a producer, place, category or label, a statement that
-wrote products' rows without naming them, a missing note or a generation without one (about 2 s of CPU at 100 times
+in the index or in its order by name (its producer, category, name), its producer's active flag, a new or deleted
+product, a producer, place, category or label, a statement that wrote products' rows without naming them (the
+review's approval, a conditional UPDATE), a missing note or a generation without one (about 2 s of CPU at 100 times
 the demo catalogue, 50 ms at its size). A product whose row no longer fits its place in the index when it is read
-again (a status changed by a writer that noted it as a change of price, say) has it built again too. The index is
-never used by a session that holds changes of its own not yet committed (``usable_index``), which counts with SQL.
+again (a category changed by a writer that noted it as a change of price, say), or a product for sale without a
+position, has it built again too. The index is never used by a session that holds changes of its own not yet
+committed (``usable_index``), which counts with SQL.
 So it is exact: it shows at least what the database held at the latest change this process has seen announced,
 like the page cache itself.
 
@@ -30,18 +32,20 @@ process, with its own app context, session and connection), and until it is done
 is exact too but slow on a large catalogue: at 100 times the demo catalogue about 0.35 s of CPU per list on SQLite
 (0.6-0.9 s with the build beside it), and on PostgreSQL 3-5 s of the database's time on a busy 2-core machine,
 against a few ms at the demo catalogue's size. So no visitor waits for a whole build, and the worker serves other
-pages meanwhile, but the lists of those seconds are slow at that size: after a change of a product's name, status
-or category, of a producer or of the categories, places and labels, no longer after a change of price, stock,
-season, allergens or texts (``python -m bench.facet_change`` measures it). A build of a generation that a change
-the index cannot follow per product replaced while it ran is stale: it is dropped unused, and the next list starts
-another. A build overtaken by changes it can follow is kept and brought up to date from the change log at its first
-use, like any index. ``FACET_INDEX_IN_BACKGROUND = False`` (the tests' setting) builds in the request instead;
-``wait_for_build`` waits for a running build (the tests of the background mode, the bench). Under gunicorn's
-sync workers the thread runs beside the worker's requests (a build is started by a request, never in the arbiter
-before the fork).
+pages meanwhile, but the lists of those seconds are slow at that size: after a change of a product's name or
+category, a new product, a change of a producer or of the categories, places and labels, no longer after a change of
+price, stock, season, allergens, texts, status (hidden, published again) or featured flag (``python -m
+bench.facet_change`` measures it). A build of a generation that a change the index cannot follow per product
+replaced while it ran is stale: it is dropped unused, and the next list starts another. A build overtaken by
+changes it can follow is kept and brought up to date from the change log at its first use, like any index.
+``FACET_INDEX_IN_BACKGROUND = False`` (the tests' setting) builds in the request instead; ``wait_for_build`` waits
+for a running build (the tests of the background mode, the bench). Under gunicorn's sync workers the thread runs
+beside the worker's requests (a build is started by a request, never in the arbiter before the fork).
 
-Positions run producer by producer, and within a producer category by category (the order of the index
-``ix_products_facets``, so the build reads that index in its order): a producer's products are one run of
+Every product of an active producer has a position, in whatever status; those for sale (published) are a set of bits
+(``for_sale``) that every count and page starts from, so a product hidden and published again, or a draft
+published, flips a bit instead of moving positions (a new product has none: the index is built again).
+Positions run producer by producer, and within a producer category by category: a producer's products are one run of
 positions, so a producer, municipality or region filter is a union of runs and the producer facet counts each run
 of the bits of a filter. Categories, labels, allergens, stock and the season are sets of bits. Labels hold the
 products that have the label themselves or through their producer (each product once).
@@ -152,6 +156,11 @@ class FacetIndex:
     allergen_bits: dict[str, int]
     in_stock: int
     in_season: int
+    # The positions of the products for sale (published): every product of an active producer has a position, in
+    # whatever status, so that hiding a product and putting it back (a status change) flips its bit here instead
+    # of moving positions (``_apply_product_changes``). Every other set of bits may hold products not for sale: a
+    # count or a page starts from these (``everything``).
+    for_sale: int
     by_name: array  # positions by name and id
     # Each position's name as the database lowers it (``lower(name)``), for a search's relevance (a name that holds
     # the term, ``search_index.relevance``): tested here for every product at once, at C speed, instead of
@@ -171,12 +180,14 @@ class FacetIndex:
     # How many products each facet value has, per facet ("categorie", "label", "zonder", "producent"): the counts
     # under no other filter (the list unfiltered, or filtered by that facet alone), without an AND of every
     # product's bits per value. Nothing here depends on the stock (kept when the stock is brought up to date); the
-    # labels' and allergens' counted again when products are brought up to date per product.
+    # labels' and allergens' counted again when products are brought up to date per product, every facet's when
+    # products entered or left the products for sale.
     sizes: dict[str, dict[Any, int]] = field(default_factory=dict)
 
     @property
     def everything(self) -> int:
-        return (1 << self.size) - 1
+        """The products for sale: every count and page starts from these."""
+        return self.for_sale
 
     def producers_bits(self, producer_ids) -> int:
         bits = 0
@@ -206,7 +217,8 @@ class FacetIndex:
         return bits
 
     def bits_of_ids(self, product_ids) -> int:
-        """The positions of these products (those not for sale have none): each id's position read from
+        """The positions of these products (those of an inactive producer, or new since the build, have none; those
+        not for sale may have one: the caller keeps to ``everything``): each id's position read from
         ``position_by_id``, a product without one set at ``size``, a bit past the end that is dropped. No Python
         step per product: at 100 times the demo catalogue ~10 ms for ``hoeve``'s 120,000 matches, where a lookup in
         ``position_of`` and a test for None per product took ~25 ms."""
@@ -358,37 +370,40 @@ def _concat(dialect: str, expression, separator: str = ","):
 
 
 def _build_statement(dialect: str, month: int):
-    """One statement for everything the index holds but the objects: rows of (kind, k1, k2, k3, t1 ... t4).
+    """One statement for everything the index holds but the objects: rows of (kind, k1, k2, k3, t1 ... t7).
 
-    - ``product``: per (producer, category) of the published products: producer, category, -, their ids, in stock
-      ("1"/"0" each), in season this month ("1"/"0"), prices, featured ("1"/"0"), the names as ``lower(name)``
-      (separated by ``NAME_SEPARATOR``);
+    - ``product``: per (producer, category) of the products in any status: producer, category, -, their ids, in
+      stock ("1"/"0" each), in season this month ("1"/"0"), prices, featured ("1"/"0"), the names as
+      ``lower(name)`` (separated by ``NAME_SEPARATOR``), for sale (published: "1"/"0");
     - ``producer``: per active producer: id, municipality, region, slug, its labels;
     - ``allergen``: per allergen: -, -, -, code, the products that contain it or may contain it;
     - ``label``: per label: label, -, -, -, the products that have it themselves;
-    - ``byname``: the published products' ids by name and id (with the featured flags, the recommended order but
-      for the stock, which changes too often to read this order again after each change).
+    - ``byname``: the products' ids by name and id (with the featured flags, the recommended order but for the
+      stock, which changes too often to read this order again after each change).
+
+    Products in every status, not only those for sale: a product hidden and published again keeps its position
+    and its places in the orders (a flip of its bit in ``for_sale``), where a product without a position would need
+    the index built again. Those not for sale are few (4 % of the bench's catalogue).
     """
     no_int = cast(null(), Integer)
     no_text = cast(null(), String)
-    published = Product.status == ProductStatus.PUBLISHED
     rows = (
         select(Product.id, Product.producer_id, Product.category_id, Product.stock, Product.season_mask,
-               Product.price_cents, Product.featured,
+               Product.price_cents, Product.featured, Product.status,
                # The separator inside a name as a space: either breaks a match of a term (letters and digits).
                func.replace(func.lower(Product.name), NAME_SEPARATOR, " ").label("lowered"))
-        .where(published)
         .order_by(Product.producer_id, Product.category_id, Product.id)
         .subquery()
     )
     month_bit = 1 << (month - 1)
     stock_flag = cast(rows.c.stock > 0, Integer)
     season_flag = cast(rows.c.season_mask.op("&")(month_bit) != 0, Integer)
+    sale_flag = cast(rows.c.status == ProductStatus.PUBLISHED, Integer)
     products = (
         select(literal("product"), rows.c.producer_id, rows.c.category_id, no_int,
                _concat(dialect, rows.c.id), _concat(dialect, stock_flag, ""), _concat(dialect, season_flag, ""),
                _concat(dialect, rows.c.price_cents), _concat(dialect, cast(rows.c.featured, Integer), ""),
-               _concat(dialect, rows.c.lowered, NAME_SEPARATOR))
+               _concat(dialect, rows.c.lowered, NAME_SEPARATOR), _concat(dialect, sale_flag, ""))
         .group_by(rows.c.producer_id, rows.c.category_id)
     )
     producer_label_list = (
@@ -398,18 +413,18 @@ def _build_statement(dialect: str, month: int):
     )
     producers = (
         select(literal("producer"), Producer.id, Producer.municipality_id, Municipality.region_id, Producer.slug,
-               producer_label_list, no_text, no_text, no_text, no_text)
+               producer_label_list, no_text, no_text, no_text, no_text, no_text)
         .join(Municipality, Producer.municipality_id == Municipality.id)
         .where(Producer.active.is_(True))
     )
     allergens = (
         select(literal("allergen"), no_int, no_int, no_int, cast(ProductAllergen.allergen, String),
-               _concat(dialect, ProductAllergen.product_id), no_text, no_text, no_text, no_text)
+               _concat(dialect, ProductAllergen.product_id), no_text, no_text, no_text, no_text, no_text)
         .group_by(ProductAllergen.allergen)
     )
     labels = (
         select(literal("label"), product_labels.c.label_id, no_int, no_int, no_text,
-               _concat(dialect, product_labels.c.product_id), no_text, no_text, no_text, no_text)
+               _concat(dialect, product_labels.c.product_id), no_text, no_text, no_text, no_text, no_text)
         .group_by(product_labels.c.label_id)
     )
     keys = (Product.name, Product.id)
@@ -417,15 +432,15 @@ def _build_statement(dialect: str, month: int):
     if dialect == "postgresql":  # string_agg keeps an order only when told
         ids = func.string_agg(cast(Product.id, String), aggregate_order_by(literal_column("','"), *keys))
         order = select(literal("byname"), no_int, no_int, no_int, ids, no_text, no_text, no_text, no_text,
-                       no_text).where(published)
+                       no_text, no_text)
     else:  # group_concat takes the rows in the order of the sub-select (the tests compare the pages with SQL's)
-        ordered = select(Product.id).where(published).order_by(*keys).subquery()
+        ordered = select(Product.id).order_by(*keys).subquery()
         order = select(literal("byname"), no_int, no_int, no_int, _concat(dialect, ordered.c.id), no_text, no_text,
-                       no_text, no_text, no_text)
+                       no_text, no_text, no_text, no_text)
     return union_all(products, producers, allergens, labels, order)
 
 
-_IS_POSITION = partial(is_not, None)  # a product for sale (filter() at C speed; 0 is a position too)
+_IS_POSITION = partial(is_not, None)  # a product with a position (filter() at C speed; 0 is a position too)
 
 
 def _positions(position_of: dict[int, int], ids: str | None):
@@ -455,9 +470,9 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     allergen_rows = []
     label_rows = []
     order_text = ""
-    for kind, k1, k2, k3, t1, t2, t3, t4, t5, t6 in rows:
+    for kind, k1, k2, k3, t1, t2, t3, t4, t5, t6, t7 in rows:
         if kind == "product":
-            groups.append((k1, k2, t1, t2, t3, t4, t5, t6))
+            groups.append((k1, k2, t1, t2, t3, t4, t5, t6, t7))
         elif kind == "producer":
             producer_rows[k1] = (k2, k3, t1, t2)
         elif kind == "allergen":
@@ -478,6 +493,7 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     deque(map(position_by_id.__setitem__, product_ids, range(size)), maxlen=0)
     in_stock = _bits_from_text("".join(g[3] for g in groups))
     in_season = _bits_from_text("".join(g[4] for g in groups))
+    for_sale = _bits_from_text("".join(g[8] for g in groups))
     featured_flags = "".join(g[6] for g in groups).encode()
     names = NAME_SEPARATOR.join(g[7] for g in groups).split(NAME_SEPARATOR) if groups else []
     if len(names) != size:
@@ -486,7 +502,7 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
     producer_runs: dict[int, tuple[int, int]] = {}
     category_runs: dict[int, list[tuple[int, int]]] = {}
     start = 0
-    for producer_id, category_id, _ids, stock_flags, _season, _prices, _featured, _names in groups:
+    for producer_id, category_id, _ids, stock_flags, *_rest in groups:
         end = start + len(stock_flags)
         first, _ = producer_runs.get(producer_id, (start, end))
         producer_runs[producer_id] = (first, end)
@@ -520,26 +536,50 @@ def build_index(generation: str, month: int, seq: int = 0, anchor: str | None = 
             _positions(position_of, ids), size)
 
     by_name = array("q", _positions(position_of, order_text))
+    by_featured, featured = _featured_order(by_name, featured_flags)
+    featured_bits = _bits_from_text(featured_flags)
+    blocks = {name: _blocks(order, size) for name, order in (("by_name", by_name), ("by_featured", by_featured))}
+    index = FacetIndex(
+        generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
+        product_ids=product_ids, position_of=position_of, position_by_id=position_by_id, prices=prices,
+        producer_runs=producer_runs,
+        producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
+        label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season, for_sale=for_sale,
+        by_name=by_name, names=names, by_featured=by_featured, blocks=blocks, featured=featured,
+        featured_bits=featured_bits, seq=seq, anchor=anchor,
+    )
+    index.sizes = _sizes(index)
+    return index
+
+
+def _featured_order(by_name: array, featured_flags: bytes) -> tuple[array, int]:
+    """The recommended order but for the stock (``by_featured``): the featured positions by name, then the others by
+    name; and how many are featured. ``featured_flags`` holds "0"/"1" per position."""
     flags = bytes(map(featured_flags.__getitem__, by_name))  # ord("0") or ord("1") per position, by name
     featured = array("q", compress(by_name, flags.translate(_FLAG_BYTES)))
-    by_featured = featured + array("q", compress(by_name, flags.translate(_NOT_FLAG_BYTES)))
-    featured_bits = _bits_from_text(featured_flags)
-    blocks = {name: [_bits_at(order[start:start + CHUNK], size) for start in range(0, len(order), CHUNK)]
-              for name, order in (("by_name", by_name), ("by_featured", by_featured))}
-    sizes = {
-        "categorie": {key: n for key, bits in category_bits.items() if (n := bits.bit_count())},
-        "label": {key: n for key, bits in label_bits.items() if (n := bits.bit_count())},
-        "zonder": {key: n for key, bits in allergen_bits.items() if (n := bits.bit_count())},
-        "producent": {key: end - start for key, (start, end) in producer_runs.items() if end > start},
-    }
-    return FacetIndex(
-        sizes=sizes, generation=generation, month=month, size=size, categories=categories, places=places, labels=labels,
-        product_ids=product_ids, position_of=position_of, position_by_id=position_by_id, prices=prices, producer_runs=producer_runs,
-        producer_places=producer_places, producer_slugs=producer_slugs, category_bits=category_bits,
-        label_bits=label_bits, allergen_bits=allergen_bits, in_stock=in_stock, in_season=in_season,
-        by_name=by_name, names=names, by_featured=by_featured, blocks=blocks, featured=len(featured), featured_bits=featured_bits, seq=seq,
-        anchor=anchor,
-    )
+    return featured + array("q", compress(by_name, flags.translate(_NOT_FLAG_BYTES))), len(featured)
+
+
+def _blocks(order: array, size: int, kept: list[int] | None = None, old: array | None = None) -> list[int]:
+    """The bits of each ``CHUNK`` of an order's positions; those of ``kept`` where ``old`` (the order they are of)
+    holds the same positions in that chunk."""
+    return [kept[n] if kept is not None and old is not None and n < len(kept)
+            and old[start:start + CHUNK] == order[start:start + CHUNK] else _bits_at(order[start:start + CHUNK], size)
+            for n, start in enumerate(range(0, len(order), CHUNK))]
+
+
+def _sizes(index: FacetIndex, facets: tuple[str, ...] | None = None) -> dict[str, dict[Any, int]]:
+    """How many products for sale each value of ``facets`` (default: every facet) has (``FacetIndex.sizes``)."""
+    facets = facets or ("categorie", "label", "zonder", "producent")
+    for_sale = index.for_sale
+    sizes = {}
+    for facet, values in (("categorie", index.category_bits), ("label", index.label_bits),
+                          ("zonder", index.allergen_bits)):
+        if facet in facets:
+            sizes[facet] = {key: n for key, bits in values.items() if (n := (bits & for_sale).bit_count())}
+    if "producent" in facets:
+        sizes["producent"] = index.run_counts(for_sale)
+    return sizes
 
 
 # --- the change log: which products' stock changed, per generation ------------------------------------------
@@ -656,12 +696,13 @@ OTHER_CHANGE = "catalog.facet_index.other_change"
 STOCK_ONLY_TABLES = frozenset({"products", "stock_movements", "stock"})
 STOCK_COLUMNS = frozenset({"stock", "updated_at"})
 # A product's attributes (columns and relationships) whose change the index follows per product: it reads the
-# product's stock, price, season, allergens and labels again (``_brought_up_to_date``), and its matches of the
-# search terms it keeps; the rest of them the index does not hold. Not here, so built again: what decides a
-# product's position or its place in an order the index keeps (producer, category, name, featured), whether it is
-# for sale (status), and what nobody has needed here yet (the slug, created_at). A new column the build reads must
+# product's status (for sale or not), featured flag, stock, price, season, allergens and labels again
+# (``_brought_up_to_date``), and its matches of the search terms it keeps; the rest of them the index does not
+# hold. Not here, so built again: what decides a product's position or its place in the order by name (producer,
+# category, name), and what nobody has needed here yet (the slug, created_at). A new column the build reads must
 # be read by ``_brought_up_to_date`` too before it is named here.
 PER_PRODUCT = STOCK_COLUMNS | frozenset({
+    "status", "featured",
     "price_cents", "season_mask", "search_text", "description", "translations", "unit", "net_quantity", "net_unit",
     "is_food", "ingredients", "storage", "alcohol_pct", "origin", "shelf_life_days", "perishable", "review_note",
     "vat_category_id", "vat_category", "labels", "allergens", "images",
@@ -923,8 +964,8 @@ def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
     """``kept`` with the changes noted since it was made, or None when it must be built again: the stock of the
     products whose stock changed (one statement), and for those changed otherwise per product (``PER_PRODUCT``)
     their row, allergens and labels (two statements) and their matches of the search terms kept (one). A product
-    whose row no longer fits its place in the index (its status, producer, category or featured flag changed,
-    which a note never says it did) has the index built again."""
+    whose row no longer fits its place in the index (its producer or category changed, which a note never says it
+    did), or for sale without a position, has the index built again."""
     since = _changes_since(kept, generation, notes) if kept.month == month else None
     if since is None:
         return None
@@ -946,7 +987,12 @@ def _brought_up_to_date(kept: FacetIndex, generation: str, month: int,
 
 def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
     """Bring ``index`` (a copy whose shared parts are replaced here before they change) up to date for these
-    products' rows, allergens and labels; False when a product's place in the index is not what its row says."""
+    products' rows, allergens and labels; False when a product's place in the index is not what its row says (its
+    producer or category changed, which a note never says, or it has no position: new since the build).
+
+    Its status moves its bit in ``for_sale`` only (every product of an active producer has a position), its
+    featured flag its bit in ``featured_bits`` and its place in ``by_featured`` (the featured ones by name, then
+    the others by name: read again from ``by_name``, which does not change)."""
     published = ProductStatus.PUBLISHED
     rows = db.session.execute(
         select(Product.id, Product.status, Product.producer_id, Product.category_id, Product.featured, Product.stock,
@@ -954,20 +1000,21 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
     positions: dict[int, int] = {}
     producer_of: dict[int, int] = {}
     prices = None  # a copy of the index's prices, made at the first that changed (the kept index shares them)
+    for_sale, featured_bits = index.for_sale, index.featured_bits
     for product_id, status, producer_id, category_id, featured, stock, price, season_mask in rows:
         position = index.position_of.get(product_id)
-        listed = status == published and producer_id in index.producer_places
         if position is None:
-            if listed:
+            if status == published and producer_id in index.producer_places:
                 return False  # for sale now, without a place in the index
             continue
         run = index.producer_runs.get(producer_id)
-        if not listed or run is None or not run[0] <= position < run[1] or not (
-                index.category_bits.get(category_id, 0) >> position) & 1 or bool(
-                (index.featured_bits >> position) & 1) != bool(featured):
+        in_category = (index.category_bits.get(category_id, 0) >> position) & 1
+        if run is None or not run[0] <= position < run[1] or not in_category:
             return False
         positions[product_id] = position
         producer_of[product_id] = producer_id
+        for_sale = _set_bit(for_sale, position, status == published)
+        featured_bits = _set_bit(featured_bits, position, bool(featured))
         index.in_stock = _set_bit(index.in_stock, position, stock > 0)
         index.in_season = _set_bit(index.in_season, position, bool(season_mask & (1 << (index.month - 1))))
         if index.prices[position] != price:
@@ -976,6 +1023,13 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
             prices[position] = price
     if not positions:
         return True
+    if featured_bits != index.featured_bits:
+        by_featured, index.featured = _featured_order(index.by_name, bit_text(featured_bits, index.size)[:0:-1])
+        index.blocks = {**index.blocks, "by_featured": _blocks(by_featured, index.size, index.blocks["by_featured"],
+                                                               index.by_featured)}
+        index.by_featured, index.featured_bits = by_featured, featured_bits
+    sale_changed = for_sale != index.for_sale
+    index.for_sale = for_sale
 
     # Their allergens and labels: their own, and their producer's (a label through the producer counts once).
     ids = sorted(positions)
@@ -1006,9 +1060,9 @@ def _apply_product_changes(index: FacetIndex, product_ids: list[int]) -> bool:
         for label_id in set(label_bits) | labelled:
             label_bits[label_id] = _set_bit(label_bits.get(label_id, 0), position, label_id in labelled)
     index.allergen_bits, index.label_bits = allergen_bits, label_bits
-    index.sizes = {**index.sizes,
-                   "label": {key: n for key, bits in label_bits.items() if (n := bits.bit_count())},
-                   "zonder": {key: n for key, bits in allergen_bits.items() if (n := bits.bit_count())}}
+    # Counted again: the labels and allergens (those products' may have changed), and every facet when products
+    # entered or left the products for sale.
+    index.sizes = {**index.sizes, **_sizes(index, None if sale_changed else ("label", "zonder"))}
 
     # The price bounds kept: those products' bits tested again.
     price_bits = {}
