@@ -9,7 +9,8 @@ copied with ``CREATE DATABASE ... TEMPLATE`` (it must have no other connection m
 The shop runs in this process as under gunicorn (builds in a thread, ``FACET_INDEX_IN_BACKGROUND``), without the
 page cache (every list is rendered). After a warm-up (the first index built, the list rendered from it) one published
 product is changed through the ORM as the portal's forms change it (``--change``: its price, its description, its
-allergens, or its name), committed, and the next ``--lists`` lists are timed one after the other, each by a new
+allergens, its name, hidden (its status), featured or no longer; or ``publish``: a hidden product published again),
+committed, and the next ``--lists`` lists are timed one after the other, each by a new
 visitor: wall and CPU time of this process, the database's time (in the driver), and whether the facet index
 answered or the list counted with SQL; then the time until the index of the new generation was there.
 """
@@ -54,12 +55,20 @@ def _copy(url: str, folder: str) -> tuple[str, callable]:
 
 def _change(kind: str) -> int:
     from shop.catalog.allergens import Presence
-    from shop.catalog.models import Product, ProductAllergen, ProductStatus
+    from shop.catalog.models import Producer, Product, ProductAllergen, ProductStatus
     from shop.extensions import db
 
     product = db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)
                                  .order_by(Product.id).offset(1000)).first()
-    if kind == "price":
+    if kind == "publish":
+        product = db.session.scalars(select(Product).join(Product.producer).where(
+            Product.status == ProductStatus.HIDDEN, Producer.active.is_(True)).order_by(Product.id)).first()
+        product.status = ProductStatus.PUBLISHED
+    elif kind == "hide":
+        product.status = ProductStatus.HIDDEN
+    elif kind == "featured":
+        product.featured = not product.featured
+    elif kind == "price":
         product.price_cents += 1
     elif kind == "description":
         product.description += " Nog lekkerder."
@@ -77,7 +86,8 @@ def _change(kind: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True, help="database URL of a seeded catalogue (copied, never written)")
-    parser.add_argument("--change", choices=("price", "description", "allergen", "name"), default="price")
+    parser.add_argument("--change", choices=("price", "description", "allergen", "name", "hide", "publish",
+                                                       "featured"), default="price")
     parser.add_argument("--lists", type=int, default=12, help="lists timed after the change")
     args = parser.parse_args(argv)
 
