@@ -18,8 +18,8 @@ their matches of the search terms the index keeps (three more, of those products
 else. A change of the catalogue's tables the list does not show
 (images, VAT, packages) alone leaves the index as it is. Anything else builds the index again: what places a product
 in the index or in its order by name (its producer, category, name), its producer's active flag, a new or deleted
-product, a producer, place, category or label, a statement that wrote products' rows without naming them (the
-review's approval, a conditional UPDATE), a missing note or a generation without one (about 2 s of CPU at 100 times
+product, a producer, place, category or label, a statement that wrote products' rows without naming them
+(``CHANGED_PRODUCTS``), a missing note or a generation without one (about 2 s of CPU at 100 times
 the demo catalogue, 50 ms at its size). A product whose row no longer fits its place in the index when it is read
 again (a category changed by a writer that noted it as a change of price, say), or a product for sale without a
 position, has it built again too. The index is never used by a session that holds changes of its own not yet
@@ -691,6 +691,10 @@ def _change_log() -> ChangeLog | None:
 STOCK_IDS = "catalog.facet_index.stock_ids"
 PRODUCT_IDS = "catalog.facet_index.product_ids"
 OTHER_CHANGE = "catalog.facet_index.other_change"
+# An execution option by which a writer's UPDATE of products names the products it may change (a conditional UPDATE
+# of one product, the review's): with columns the index follows per product, they are read again instead of the
+# index being built again (``.execution_options(**{CHANGED_PRODUCTS: (product.id,)})``).
+CHANGED_PRODUCTS = "catalog_facet_index_changed_products"
 # What the page cache names a change by: its tables, or "stock" when a stock writer (shop.inventory) judged that a
 # sale or correction changes what a page shows (the tables it wrote are not named then).
 STOCK_ONLY_TABLES = frozenset({"products", "stock_movements", "stock"})
@@ -768,7 +772,12 @@ def _note_statement(state) -> None:
         # more than stock, so every page is drawn again; tests/core/test_library_internals.py notices it.
         values = getattr(state.statement, "_values", None) or {}
         columns = {getattr(column, "key", column) for column in values}
-        if not (state.is_update and columns and columns <= STOCK_COLUMNS):
+        named = state.execution_options.get(CHANGED_PRODUCTS)
+        if state.is_update and columns and columns <= STOCK_COLUMNS:
+            pass
+        elif state.is_update and named and columns and columns <= PER_PRODUCT:
+            state.session.info.setdefault(PRODUCT_IDS, set()).update(named)
+        else:
             state.session.info[OTHER_CHANGE] = True
     elif name == "stock_movements" and state.is_insert:
         rows = state.parameters

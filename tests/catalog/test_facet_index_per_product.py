@@ -1,7 +1,7 @@
 """The facet index brought up to date per product, without a build, after a change that moves no product's place in
 it or in its order by name: a price, the season, the allergens, the product's own labels, its texts (its search
-text), its stock with any of these, its status (hidden, archived, back to draft, published again: it leaves or
-enters the products for sale) and its featured flag. Each writer's change leaves every list exactly as SQL counts
+text), its stock with any of these, its status (hidden, archived, published again, a draft published, approved
+by staff: it leaves or enters the products for sale) and its featured flag. Each writer's change leaves every list exactly as SQL counts
 it, its bounds of price and search terms kept from before the change included; and with the per-product step left
 out, the same lists differ (so the comparison would catch a wrong update). A change of what places a product (its
 name, category, producer) and a new product still build the index again."""
@@ -160,6 +160,19 @@ def _publish_a_draft(db):
     draft.status = ProductStatus.PUBLISHED
 
 
+def _approve_by_staff(db):
+    """A draft sent for review (a change of its own), then approved by staff: the review's conditional UPDATE names
+    the product it publishes."""
+    from shop.catalog.review import approve_product
+    from shop.listings.product_edit import submit_for_review
+
+    draft = next(p for p in db.session.scalars(select(Product).where(Product.status == ProductStatus.DRAFT)
+                                               .order_by(Product.id)) if p.producer.active)
+    submit_for_review(draft, by=None)
+    db.session.commit()
+    approve_product(draft, by=None)
+
+
 def _feature(db):
     """The last product by name for sale becomes featured: the first of the recommended order."""
     product = max((p for p in db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED))
@@ -193,6 +206,7 @@ CHANGES = {
     "archived in the portal": _archive_in_the_portal,
     "hidden and restocked by the week's list": _hide_and_restock_by_the_weeks_list,
     "draft published": _publish_a_draft,
+    "approved by staff": _approve_by_staff,
     "featured": _feature,
 }
 
