@@ -38,7 +38,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("SHOP_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's connections are tested before each use (shop.core.db.engine_options); a SQLite file's need not be.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Database timeouts (PostgreSQL; shop.core.db.engine_options): a hung or unreachable database answers an
     # error within seconds instead of holding every worker. SQLite waits for a writer (busy_timeout) instead.
     DB_CONNECT_TIMEOUT_SECONDS = _int("SHOP_DB_CONNECT_TIMEOUT", 5)

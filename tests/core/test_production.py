@@ -142,6 +142,13 @@ def test_postgresql_pool_is_sized_for_one_request_per_worker():
     assert (options["pool_size"], options["max_overflow"], options["pool_recycle"]) == (2, 3, 1800)
 
 
+def test_a_postgresql_connection_is_tested_before_each_use_unless_told_otherwise():
+    url = "postgresql+psycopg://x@y/z"
+    assert engine_options({"SQLALCHEMY_DATABASE_URI": url})["pool_pre_ping"] is True
+    assert engine_options({"SQLALCHEMY_DATABASE_URI": url,
+                           "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False}})["pool_pre_ping"] is False
+
+
 def test_sqlite_keeps_its_own_options():
     assert engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db",
                            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}) == {"pool_pre_ping": True}

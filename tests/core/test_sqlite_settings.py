@@ -50,6 +50,24 @@ def test_the_shops_own_engine_is_configured(app, db):
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
 
 
+def test_a_connection_taken_from_the_pool_sends_sqlite_nothing_before_the_requests_statements(app, db):
+    # A SQLite file's connection cannot be closed by a server, so it is not tested with a SELECT 1 each time a
+    # request takes it from the pool (PostgreSQL's are: tests/core/test_production.py).
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's pool; the PostgreSQL pass pings")
+    db.session.remove()
+    sent: list[str] = []
+    with db.engine.connect() as connection:
+        connection.connection.driver_connection.set_trace_callback(sent.append)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 2"))
+    finally:
+        with db.engine.connect() as connection:
+            connection.connection.driver_connection.set_trace_callback(None)
+    assert sent == ["SELECT 2"]
+
+
 def _engine(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'shop.db'}")
     configure_sqlite(engine)
