@@ -29,3 +29,16 @@ def test_every_models_relationships_are_resolved_when_the_app_is_made():
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_flask_asks_once_per_hook_and_view_whether_it_is_a_coroutine_function(client, monkeypatch):
+    # The answer never changes for a function; Flask asked inspect for every hook and view of every request.
+    import flask.app
+
+    client.get("/health")
+    asked = []
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda func: asked.append(func) or real(func))
+    assert client.get("/health").status_code == 200
+    assert asked == []
+
