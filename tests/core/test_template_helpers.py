@@ -21,6 +21,16 @@ def test_the_fast_translations_follow_the_visitors_language_and_force_locale(app
         assert i18n.gettext("Uitverkocht") == "Épuisé"
 
 
+def test_a_visitors_language_is_made_into_a_babel_locale_once_per_process(app):
+    # Flask-Babel parses the language its selector answers on every request; given a Locale, it keeps it as it is.
+    locales = []
+    for language in ("fr", "nl", "fr"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            locales.append(get_locale())
+    assert [str(locale) for locale in locales] == ["fr", "nl", "fr"]
+    assert locales[0] is locales[2]
+
+
 def test_the_fast_template_gettext_formats_and_escapes_as_jinjas_own(app):
     with app.test_request_context("/", headers={"Accept-Language": "nl"}):
         html = render_template_string(
