@@ -124,6 +124,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     rate_limits.check_only_where_limits_apply(app, limiter)  # the shop's limits are on routes
+    rate_limits.skip_steps_after_requests_without_checks(app, limiter)
     babel.init_app(app, locale_selector=i18n.select_babel_locale)
     i18n.init_app(app)
     templating.init_app(app)

@@ -41,6 +41,16 @@ def test_flask_limiter_has_what_the_check_before_a_request_reads(app):
         f"(LimitManager: {sorted(manager_attributes)}; Limiter: {sorted(limiter_limits)})")
 
 
+def test_flask_limiter_steps_after_a_request_are_run_only_when_a_limit_was_checked(app):
+    after = [getattr(step, "__qualname__", "") for step in app.after_request_funcs[None]]
+    teardown = [getattr(step, "__qualname__", "") for step in app.teardown_request_funcs[None]]
+    assert any(name.endswith("<locals>.limit_headers") for name in after) and any(
+        name.endswith("<locals>.forget_limits_checked") for name in teardown), (
+        f"Flask-Limiter {version('flask-limiter')} no longer registers Limiter.__inject_headers and "
+        "Limiter.__release_context where shop.core.rate_limits looks for them (or keeps a request's state elsewhere): "
+        f"both run after every request again ({rate_limits.after_request_problems(app, limiter)})")
+
+
 def test_flask_limiter_changed_before_start_up_keeps_its_own_check_before_every_request(monkeypatch):
     from shop import create_app
 

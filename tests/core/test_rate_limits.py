@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from flask.globals import _cv_request
 
 from shop.extensions import limiter
 from tests.factories import make_product
@@ -53,3 +54,19 @@ def test_without_such_limits_flask_limiter_check_is_skipped(client, db, monkeypa
     monkeypatch.setattr(limiter, "_check_request_limit", lambda: calls.append("checked"))
     assert client.get("/producten").status_code == 200
     assert calls == []
+
+
+def test_a_request_no_limit_was_checked_for_leaves_flask_limiter_nothing_to_keep_or_forget(app, client, db,
+                                                                                          monkeypatch):
+    """Flask-Limiter's steps after a request (deductions, headers, forgetting its state) run only for a request a
+    limit was checked for; for any other they made its state only to find it empty."""
+    kept = []
+    monkeypatch.setitem(app.teardown_request_funcs, None, [  # the last one runs first
+        *app.teardown_request_funcs[None], lambda _exception: kept.append(sorted(vars(_cv_request.get())))])
+    limiter.reset()
+    product = make_product("Hoevekaas", stock=10)
+    db.session.commit()
+
+    assert client.post("/winkelmand/toevoegen", data={"product_id": str(product.id)}).status_code == 303
+    assert "_limiter_request_context" not in kept[-1]
+
