@@ -56,6 +56,7 @@ def test_a_connection_taken_from_the_pool_sends_sqlite_nothing_before_the_reques
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's pool; the PostgreSQL pass pings")
     db.session.remove()
+    db.engine.dispose()  # one connection in the pool: the one traced below
     sent: list[str] = []
     with db.engine.connect() as connection:
         connection.connection.driver_connection.set_trace_callback(sent.append)
