@@ -57,7 +57,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_wtf.csrf import generate_csrf as flask_wtf_generate_csrf
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from markupsafe import Markup
 from sqlalchemy import Table, event
 from sqlalchemy.orm import Session
@@ -77,6 +77,7 @@ from shop.core.observability import log as request_log
 from shop.core.observability import log_request_line, request_id_for
 from shop.core.security import is_personal_response
 from shop.core.settings import ShopSettings, settings_from
+from shop.core.signed_values import ShortPayloadSerializer
 
 log = logging.getLogger(__name__)
 
@@ -765,15 +766,15 @@ def _shared_endpoint() -> bool:
     return bool(getattr(view, "shared_page", False))
 
 
-_csrf_serializers: dict[bytes | str, URLSafeTimedSerializer] = {}
+_csrf_serializers: dict[bytes | str, ShortPayloadSerializer] = {}
 
 
-def _csrf_serializer(secret) -> URLSafeTimedSerializer:
+def _csrf_serializer(secret) -> ShortPayloadSerializer:
     serializer = _csrf_serializers.get(secret)
     if serializer is None:
         if len(_csrf_serializers) > 8:
             _csrf_serializers.clear()
-        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+        serializer = _csrf_serializers[secret] = ShortPayloadSerializer(secret, salt="wtf-csrf-token")
     return serializer
 
 
@@ -873,6 +874,7 @@ class FastHits:
         self._sessions: dict[str, tuple[object, dict, int]] = {}  # cookie -> (serializer, content, signed at)
         self._locales: dict[tuple, str] = {}  # (languages, default, chosen, Accept-Language) -> locale
         self._gzip: dict[str | None, bool] = {}  # Accept-Encoding -> takes gzip
+        self._hosts: dict[tuple, str | None] = {}  # (scheme, Host, server, trusted hosts) -> host, None: untrusted
 
     def session_data(self, serializer, value: str, max_age: int) -> dict:
         """The content of a session cookie as ``open_session`` reads it: verified once per cookie (a bad
@@ -901,6 +903,24 @@ class FastHits:
                 self._locales.clear()
             locale = self._locales[key] = choose_locale(config, chosen, parse_accept_header(header, LanguageAccept))
         return locale
+
+    def host(self, environ: dict, trusted: list[str] | None) -> str | None:
+        """``get_host(environ, trusted)`` (None where it raises SecurityError), remembered: in production (trusted
+        host names set) werkzeug's check IDNA-encodes the Host and each trusted name on every request."""
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"), tuple(trusted) if trusted else None)
+        try:
+            return self._hosts[key]
+        except KeyError:
+            pass
+        try:
+            host = get_host(environ, trusted)
+        except SecurityError:
+            host = None
+        if len(self._hosts) > 512:
+            self._hosts.clear()
+        self._hosts[key] = host
+        return host
 
     def accepts_gzip(self, header: str | None) -> bool:
         accepts = self._gzip.get(header)
@@ -948,9 +968,8 @@ class FastHits:
                 return None
         if "_user_id" in data or "_flashes" in data or "_remember" in data or data.get("_permanent"):
             return None
-        try:
-            host = get_host(environ, config["TRUSTED_HOSTS"])
-        except SecurityError:
+        host = self.host(environ, config["TRUSTED_HOSTS"])
+        if host is None:
             return None
         locale = self.locale(config, data.get("lang"), environ.get("HTTP_ACCEPT_LANGUAGE"))
         generation = cache.generation.read()

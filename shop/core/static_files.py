@@ -16,6 +16,8 @@ import os
 
 from flask import Flask, request
 
+from shop.core.signed_values import short_payload_serializer
+
 FINGERPRINT_PARAMETER = "v"
 FINGERPRINT_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -62,7 +64,8 @@ class Fingerprints:
 def _without_session_for_static_files(interface_class):
     class StaticFilesWithoutSession(interface_class):
         # The signing serializer is built once per set of keys, not twice on every request (its constructor
-        # test-serialises a value; the serializer itself keeps no state between uses).
+        # test-serialises a value; the serializer itself keeps no state between uses); it writes the cookie Flask's
+        # would, trying a short session's compression cheaply (shop.core.signed_values).
         _serializers: dict = {}
 
         def get_signing_serializer(self, app):
@@ -71,7 +74,10 @@ def _without_session_for_static_files(interface_class):
             if serializer is None:
                 if len(self._serializers) > 8:
                     self._serializers.clear()
-                serializer = self._serializers[keys] = super().get_signing_serializer(app)
+                serializer = super().get_signing_serializer(app)
+                if serializer is not None:
+                    serializer = short_payload_serializer(serializer)
+                self._serializers[keys] = serializer
             return serializer
 
         def save_session(self, app, session, response):
