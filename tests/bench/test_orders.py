@@ -4,6 +4,7 @@ clock, never a real wait), and the report's rows for the paced and the saturatio
 from __future__ import annotations
 
 import random
+import threading
 
 import pytest
 
@@ -107,14 +108,34 @@ def test_paced_buyers_pause_before_arriving_and_between_steps():
     result = orders.run_buyers("http://shop", ["kerstpakket", "proeverij"], None, buyers=1, seconds=3600,
                                think=(1.0, 3.0), mode="paced", sleep=slept.append, buy=_fake_buy(calls))
 
-    # Two purchases (each sells its package out): before each a pause to arrive, within each five pauses.
+    # Two purchases (each sells its package out): before each a pause to arrive, within each five pauses; the first
+    # arrival anywhere within one purchase's think time (six pauses of 2 s).
     assert sorted(calls) == ["kerstpakket", "proeverij"]
-    assert len(slept) == 2 * 6 and all(1.0 <= s <= 3.0 for s in slept)
+    assert len(slept) == 2 * 6 and 0.0 <= slept[0] <= 12.0 and all(1.0 <= s <= 3.0 for s in slept[1:])
     assert result["mean_pause_per_buyer_s"] == round(sum(slept), 1)
     assert (result["mode"], result["think_s"], result["orders_paid"], result["requests"]) == (
         "paced", [1.0, 3.0], 2, 14)
     assert result["steps"]["review"] == {"p50_ms": 10.0, "p99_ms": 10.0, "count": 2}
     assert result["place"] == result["steps"]["place"] and result["webhook"] == result["steps"]["webhook"]
+
+
+def test_paced_buyers_first_arrive_spread_over_a_whole_purchase_not_in_one_wave():
+    first: dict[int, float] = {}
+    everyone = threading.Barrier(50, timeout=30)
+
+    def buy(base, slug, stripe, rnd, tally, pacer):
+        first.setdefault(id(pacer), pacer.paused_s)  # at its first purchase a buyer has paused only to arrive
+        everyone.wait()
+        return False  # sold out: each buyer's run ends after its first purchase
+
+    orders.run_buyers("http://shop", ["kerstpakket"], None, buyers=50, seconds=60, think=(3.0, 8.0), mode="paced",
+                      sleep=lambda seconds: None, buy=buy)
+
+    # Six pauses of 5.5 s per purchase: the first arrivals spread over 0-33 s, about as many in each third of it.
+    arrivals = list(first.values())
+    assert len(arrivals) == 50 and 0.0 <= min(arrivals) and max(arrivals) <= 33.0
+    thirds = [sum(1 for a in arrivals if low <= a < low + 11.0) for low in (0.0, 11.0, 22.0)]
+    assert min(thirds) >= 10, thirds
 
 
 def test_saturation_buyers_never_pause():
