@@ -40,7 +40,10 @@ replaced while it ran is stale: it is dropped unused, and the next list starts a
 changes it can follow is kept and brought up to date from the change log at its first use, like any index.
 ``FACET_INDEX_IN_BACKGROUND = False`` (the tests' setting) builds in the request instead; ``wait_for_build`` waits
 for a running build (the tests of the background mode, the bench). Under gunicorn's sync workers the thread runs
-beside the worker's requests (a build is started by a request, never in the arbiter before the fork).
+beside the worker's requests. The first index of a start is built once, in gunicorn's arbiter before it forks its
+workers (``build_before_fork``, in the arbiter's only thread, its connections closed before the fork): every worker,
+also one forked days later, starts with it and, like a process that kept its index while changes were announced,
+brings it up to date from the change log at its first use, or builds again when the notes cannot be followed.
 
 Every product of an active producer has a position, in whatever status; those for sale (published) are a set of bits
 (``for_sale``) that every count and page starts from, so a product hidden and published again, or a draft
@@ -62,6 +65,7 @@ import logging
 import operator
 import os
 import threading
+import time
 from array import array
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -839,7 +843,7 @@ def _notes_since(log_: ChangeLog, kept: FacetIndex | None, generation: str) -> l
     return notes
 
 
-def usable_index(month: int) -> FacetIndex | None:
+def usable_index(month: int, *, in_background: bool | None = None) -> FacetIndex | None:
     """The index of the current generation and ``month``; None when it cannot be known to be exact: the
     catalogue's generation is unknown (Redis unreachable), this session holds changes of its own, not yet
     committed (their generation is not announced until the end of its transaction), or the index is being built.
@@ -849,7 +853,8 @@ def usable_index(month: int) -> FacetIndex | None:
     price, ...: those products are read again, see ``_brought_up_to_date``), else built again: also when the current generation has no note (a change announced without
     one), when notes are missing (more than ``ChangeLog.KEEP`` behind) or for another month. The build runs in a
     thread of its own (``FACET_INDEX_IN_BACKGROUND``, see ``_build_in_background``) and None is answered until
-    it is done: the list counts with SQL meanwhile. With the setting off (the tests), it is built here."""
+    it is done: the list counts with SQL meanwhile. With the setting off (the tests), or ``in_background=False``
+    (gunicorn's arbiter before the fork, ``build_before_fork``), it is built here."""
     cache = current_app.extensions.get("page_cache")
     if cache is None or _session_has_own_changes():
         return None
@@ -874,7 +879,13 @@ def usable_index(month: int) -> FacetIndex | None:
         index = _brought_up_to_date(kept, generation, month, notes) if kept is not None else None
         if index is None:
             last = notes[-1] if notes else (0, None, None)
-            if app.config.get("FACET_INDEX_IN_BACKGROUND", True):
+            if in_background is None:
+                in_background = app.config.get("FACET_INDEX_IN_BACKGROUND", True)
+            # One line per build, written before it starts: a worker that builds although it inherited an index
+            # shows here (tests/serving/test_index_before_fork.py reads it).
+            logger.info("facet index: building %s in process %d (%s)", "in a thread" if in_background else "here",
+                        os.getpid(), "no index yet" if kept is None else "changes it cannot follow per product")
+            if in_background:
                 thread = threading.Thread(target=_build_in_background, name="facet-index-build", daemon=True,
                                           args=(app, generation, month, last[0], last[1]))
                 app.extensions[BUILDING] = thread
@@ -896,7 +907,10 @@ def _build_in_background(app, generation: str, month: int, seq: int, anchor: str
     The thread has its own app context and its own session and connection (``build_index``), never a request's."""
     try:
         with app.app_context():
+            started = time.perf_counter()
             index = build_index(generation, month, seq, anchor)
+            logger.info("facet index: %d products built in a thread in %.2f s, process %d", index.size,
+                        time.perf_counter() - started, os.getpid())
             cache = app.extensions.get("page_cache")
             current = cache.generation.read() if cache is not None else None
             with _lock:
@@ -912,10 +926,12 @@ def _build_in_background(app, generation: str, month: int, seq: int, anchor: str
 
 
 def start_building(app) -> None:
-    """Start this process's first build in the background (gunicorn's ``post_worker_init``), so that the lists a
-    new worker serves after a start or a recycle are counted from the index as soon as it is done, not each by
-    SQL until a visitor's list starts the build. Nothing when builds run in requests (``FACET_INDEX_IN_BACKGROUND``
-    off). A failure is logged: the lists count with SQL and the next one tries again."""
+    """Make this process's index usable before its first request (gunicorn's ``post_worker_init``): the index
+    inherited from the arbiter (``build_before_fork``) is checked against the catalogue's generation and brought up
+    to date from the change log here (per product: milliseconds); without one, or when the notes cannot be followed,
+    a build starts in the background, so that the lists a new worker serves are counted from the index as soon as it
+    is done, not each by SQL until a visitor's list starts the build. Nothing when builds run in requests
+    (``FACET_INDEX_IN_BACKGROUND`` off). A failure is logged: the lists count with SQL and the next one tries again."""
     if not app.config.get("FACET_INDEX_IN_BACKGROUND", True):
         return
     try:
@@ -924,6 +940,46 @@ def start_building(app) -> None:
             db.session.remove()
     except Exception:  # noqa: BLE001 - never stop a worker from starting
         logger.exception("the facet index's first build could not be started")
+
+
+def build_before_fork(app) -> bool:
+    """Build this process's index now, in this thread, then close every database and Redis connection it opened:
+    for gunicorn's arbiter, which loads the app before it forks its workers (``preload_app``). Each worker then
+    starts with this index and treats it as it treats any index it kept: current while the catalogue's generation
+    is the one it was built at, else brought up to date from the change log at its first use (per product), or built
+    again when the notes since cannot be followed (a change it does not follow per product, a note dropped as too
+    old, a Redis that started again) or the month changed (``usable_index``). So a start costs one build instead of
+    one per worker, and a worker the arbiter replaces later (a crash, a timeout, ``max_requests``) builds nothing
+    unless the catalogue changed in a way it cannot follow since.
+
+    No thread is started and no lock is held when this returns, so forking afterwards is safe; the connections are
+    closed, not just forgotten, as no worker exists yet to share them. False (with a warning) when no index could be
+    built (the database or Redis unreachable, a statement timed out): the workers then build their own, as
+    ``start_building`` does. Never raises."""
+    index = None
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        with app.app_context():
+            try:
+                index = usable_index(shop_today().month, in_background=False)
+            finally:
+                db.session.remove()
+                for engine in db.engines.values():
+                    engine.dispose()
+                cache = app.extensions.get("page_cache")
+                if cache is not None:
+                    cache.generation.close()
+    except Exception as error:  # noqa: BLE001 - the shop starts anyway; each worker builds its own
+        logger.warning("facet index: not built before the workers start (%s: %s); each worker builds its own",
+                       type(error).__name__, error)
+        return False
+    if index is None:  # the generation could not be read (Redis unreachable): nothing to key an index by
+        logger.warning("facet index: not built before the workers start (the catalogue's generation is unknown); "
+                       "each worker builds its own")
+        return False
+    logger.info("facet index: %d products built before the workers start, in %.2f s (%.2f s of CPU), process %d",
+                index.size, time.perf_counter() - started, time.process_time() - cpu, os.getpid())
+    return True
 
 
 def wait_for_build(app, timeout: float | None = None) -> bool:

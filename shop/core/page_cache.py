@@ -228,6 +228,9 @@ class FileGeneration:
         except OSError:
             log.exception("the catalogue's generation file %s could not be written", self.path)
 
+    def close(self) -> None:
+        """Nothing held open between reads."""
+
 
 class _NoTracking(Exception):
     """The Redis does not offer key tracking, or redis-py's connection not what ``RedisGeneration`` reads."""
@@ -408,6 +411,14 @@ class RedisGeneration:
                 connection.disconnect()
             except Exception:  # noqa: BLE001, S110 - it is gone either way
                 pass
+
+    def close(self) -> None:
+        """Close this process's connections to Redis: the tracking one and the client's pool (gunicorn's arbiter,
+        once it has read the generation before it forks: its workers never use them, and they would stay open and
+        idle beside the arbiter). The next read connects again."""
+        with self._lock:
+            self._drop()
+        self.client.connection_pool.disconnect()
 
     def _read_with_get(self) -> str | None:
         try:
