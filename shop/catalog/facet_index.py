@@ -66,6 +66,7 @@ import operator
 import os
 import threading
 import time
+import uuid
 from array import array
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -961,6 +962,13 @@ def build_before_fork(app) -> bool:
     try:
         with app.app_context():
             try:
+                log_ = _change_log()
+                if log_ is not None and not log_.notes(1):
+                    # An empty change log (a new instance folder, an emptied Redis): a note that changes nothing, so
+                    # that the index has a note to be anchored at. An index made at no note is built again at the
+                    # first change (whether notes were lost before it cannot be known), and this one would be built
+                    # again by every worker forked after that change. Its token is no generation's.
+                    log_.append(f"anchor-{uuid.uuid4().hex}", set())
                 index = usable_index(shop_today().month, in_background=False)
             finally:
                 db.session.remove()

@@ -106,3 +106,23 @@ def test_the_build_before_the_fork_leaves_no_connection_open(app, db, mixed_cata
         event.remove(engine, "close", on_close)
     assert used and all(any(c is u for c in closed) for u in used)  # each connection the build used
     assert facet_index.BUILDING not in app.extensions  # and no thread runs
+
+
+def test_an_index_built_before_the_fork_on_an_empty_change_log_follows_the_next_change_per_product(
+        app, db, mixed_catalogue):  # noqa: F811
+    """A new instance folder or an emptied Redis: the index still has a note to be brought up to date from, instead of
+    every worker forked after the first change building its own again."""
+    app.extensions.pop(facet_index.EXTENSION, None)
+    with app.app_context():
+        log = facet_index._change_log()
+    open(log.path, "w").close()  # noqa: SIM115 - emptied
+    assert facet_index.build_before_fork(app)
+    built = app.extensions[facet_index.EXTENSION]
+
+    product = db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)
+                                 .order_by(Product.id)).first()
+    product.price_cents = 99_00
+    db.session.commit()
+
+    _lists_agree()
+    assert app.extensions[facet_index.EXTENSION].by_name is built.by_name  # brought up to date, not built again
