@@ -43,13 +43,14 @@ def when_ready(server):
     # worker, also one forked much later to replace another, starts with it and only catches up from the change
     # log, instead of each building its own (2-3 s of CPU per worker at 100 times the demo catalogue). If it
     # cannot be built (the database down, a timeout), the shop starts anyway and each worker builds its own.
-    from shop.catalog.facet_index import build_before_fork
-    from shop.core.garbage_collection import release_free_memory, tune_for_serving
-    from shop.wsgi import app
+    if server.cfg.preload_app:  # else the app is not loaded here, and is not to be (each worker loads its own)
+        from shop.catalog.facet_index import build_before_fork
+        from shop.core.garbage_collection import release_free_memory, tune_for_serving
+        from shop.wsgi import app
 
-    if build_before_fork(app):
-        tune_for_serving()  # the index's objects frozen too, like the rest of the loaded app (shop/wsgi.py)
-        release_free_memory()  # the build's temporaries not inherited by every worker
+        if build_before_fork(app):
+            tune_for_serving()  # the index's objects frozen too, like the rest of the loaded app (shop/wsgi.py)
+            release_free_memory()  # the build's temporaries not inherited by every worker
     host, _, port = bind.rpartition(":")
     server.log.info("Lekker Oost-Vlaams is ready at http://%s:%s/ (%d workers; Ctrl+C stops it)",
                     host or "127.0.0.1", port, server.cfg.workers)
