@@ -18,12 +18,12 @@ graceful_timeout = 20
 # Recycle a worker now and then, so that whatever one might leak over days never adds up. Not too often: a new
 # worker starts with an empty page cache of its own (the copies in process, the headers of its hits), and until
 # the arbiter built the facet index before the fork (when_ready) each new worker built its own again (2-3 s of CPU
-# at 100 times the demo catalogue); now it catches up from the change log, or builds when it cannot. At page-cache rates (over a thousand pages a
-# second per worker on 2 cores) 5,000 requests replaced each worker every few seconds, and 100,000 every ~80 s,
-# all five within seconds of each other (they share the load evenly): the bench saw cached pages fall from ~60 %
-# to 27-42 % of the ceiling, with 150-270 ms stalls, while they restarted. A million, plus up to half as many more
-# per worker so that they restart apart: at 10 requests a second per worker that is every day or two, at the bench's
-# rates every 15-20 minutes.
+# at 100 times the demo catalogue; now it catches up from the change log, or builds when it cannot). At page-cache
+# rates (over a thousand pages a second per worker on 2 cores) 5,000 requests replaced each worker every few
+# seconds, and 100,000 every ~80 s, all five within seconds of each other (they share the load evenly): the bench
+# saw cached pages fall from ~60 % to 27-42 % of the ceiling, with 150-270 ms stalls, while they restarted. A
+# million, plus up to half as many more per worker so that they restart apart: at 10 requests a second per worker
+# that is every day or two, at the bench's rates every 15-20 minutes.
 max_requests = 1_000_000
 max_requests_jitter = 500_000
 # Load the application once in the arbiter, so that an import error stops the start with one clear message.

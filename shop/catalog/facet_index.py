@@ -885,7 +885,7 @@ def usable_index(month: int, *, in_background: bool | None = None) -> FacetIndex
             # One line per build, written before it starts: a worker that builds although it inherited an index
             # shows here (tests/serving/test_index_before_fork.py reads it).
             logger.info("facet index: building %s in process %d (%s)", "in a thread" if in_background else "here",
-                        os.getpid(), "no index yet" if kept is None else "changes it cannot follow per product")
+                        os.getpid(), "no index yet" if kept is None else "the change log cannot bring it up to date")
             if in_background:
                 thread = threading.Thread(target=_build_in_background, name="facet-index-build", daemon=True,
                                           args=(app, generation, month, last[0], last[1]))
