@@ -6,7 +6,7 @@ import random
 import string
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from shop.core.signed_values import TRIAL_LIMIT, ShortPayloadSerializer, short_payload_serializer
 
@@ -66,3 +66,46 @@ def test_a_copy_keeps_every_key_and_the_salt():
     assert original.loads(copy.dumps({"k": 1})) == {"k": 1}
     assert copy.loads(URLSafeTimedSerializer("old", salt="a-salt").dumps("x")) == "x"  # signed with the old key
     assert json.loads(json.dumps(copy.loads(original.dumps([1, 2])))) == [1, 2]
+
+
+def _sha1_without_a_name(data=b""):  # a digest OpenSSL's HMAC cannot be asked for by name
+    import hashlib
+
+    class Unnamed:
+        def __init__(self, inner):
+            self.inner = inner
+            self.digest_size, self.block_size = inner.digest_size, inner.block_size
+
+        def update(self, more):
+            self.inner.update(more)
+
+        def copy(self):
+            return Unnamed(self.inner.copy())
+
+        def digest(self):
+            return self.inner.digest()
+
+    return Unnamed(hashlib.sha1(data))
+
+
+@pytest.mark.parametrize("derivation", ["django-concat", "hmac", "concat", "none"])
+@pytest.mark.parametrize("digest", [None, "sha256", "unnamed"])
+def test_a_signature_is_the_one_itsdangerous_makes_whatever_the_derivation_and_digest(monkeypatch, derivation,
+                                                                                        digest):
+    import hashlib
+
+    from itsdangerous import TimestampSigner
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_765_000_000)
+    kwargs = {"key_derivation": derivation}
+    if digest:
+        kwargs["digest_method"] = hashlib.sha256 if digest == "sha256" else _sha1_without_a_name
+    ours = ShortPayloadSerializer(["old-key", "new-key"], salt="a-salt", signer_kwargs=kwargs)
+    theirs = URLSafeTimedSerializer(["old-key", "new-key"], salt="a-salt", signer_kwargs=kwargs)
+    for value in ["a" * 40, {"csrf_token": "b" * 40}, "", [1, 2, 3]]:
+        assert ours.dumps(value) == ours.dumps(value) == theirs.dumps(value)  # the second with the kept signer
+        assert ours.loads(theirs.dumps(value)) == value
+    older = URLSafeTimedSerializer("old-key", salt="a-salt", signer_kwargs=kwargs).dumps("x")
+    assert ours.loads(older) == "x"  # a value signed with an older key still reads
+    with pytest.raises(BadSignature):
+        ours.loads(URLSafeTimedSerializer("another-key", salt="a-salt", signer_kwargs=kwargs).dumps("x"))
