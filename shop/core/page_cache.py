@@ -886,6 +886,7 @@ class FastHits:
         self._locales: dict[tuple, str] = {}  # (languages, default, chosen, Accept-Language) -> locale
         self._gzip: dict[str | None, bool] = {}  # Accept-Encoding -> takes gzip
         self._hosts: dict[tuple, str | None] = {}  # (scheme, Host, server, trusted hosts) -> host, None: untrusted
+        self._cookies: dict[tuple, tuple[str, str] | tuple[()]] = {}  # cookie's attributes -> the text around its value
 
     def session_data(self, serializer, value: str, max_age: int) -> dict:
         """The content of a session cookie as ``open_session`` reads it: verified once per cookie (a bad
@@ -1019,15 +1020,41 @@ class FastHits:
                     environ[REQUEST_ID_MARK] = value
             headers.append((name, value))
         if visit.session_modified and visit.session:
-            session = interface.session_class(visit.session)
-            headers.append(("Set-Cookie", dump_cookie(
-                interface.get_cookie_name(app), serializer.dumps(dict(session)),
-                expires=interface.get_expiration_time(app, session), path=interface.get_cookie_path(app),
-                domain=interface.get_cookie_domain(app), secure=interface.get_cookie_secure(app),
-                httponly=interface.get_cookie_httponly(app), max_size=config["MAX_COOKIE_SIZE"],  # Flask's Response.max_cookie_size
-                samesite=interface.get_cookie_samesite(app), partitioned=interface.get_cookie_partitioned(app),
-            )))
+            headers.append(("Set-Cookie", self.session_cookie(interface, serializer, visit.session)))
         return "200 OK", headers, b"" if head else sent
+
+    def session_cookie(self, interface, serializer, data: dict) -> str:
+        """The ``Set-Cookie`` value Flask's session interface writes for this session (``dump_cookie``). Its
+        attributes are the same for every visitor: ``dump_cookie``'s output around the value is kept per set of
+        attributes and only the signed value put in, when that value is one it writes as it is (unquoted) and
+        the cookie stays within the size it warns above."""
+        app = self.app
+        session = interface.session_class(data)
+        value = serializer.dumps(dict(session))
+        options = {
+            "expires": interface.get_expiration_time(app, session), "path": interface.get_cookie_path(app),
+            "domain": interface.get_cookie_domain(app), "secure": interface.get_cookie_secure(app),
+            "httponly": interface.get_cookie_httponly(app),
+            "max_size": app.config["MAX_COOKIE_SIZE"],  # Flask's Response.max_cookie_size
+            "samesite": interface.get_cookie_samesite(app), "partitioned": interface.get_cookie_partitioned(app),
+        }
+        name = interface.get_cookie_name(app)
+        if options["expires"] is None and _UNQUOTED_COOKIE_VALUE.fullmatch(value):
+            key = (name, *options.values())
+            around = self._cookies.get(key)
+            if around is None:
+                if len(self._cookies) > 64:
+                    self._cookies.clear()
+                written = dump_cookie(name, _COOKIE_VALUE_MARK, **(options | {"max_size": 0}))
+                before, _, after = written.rpartition(_COOKIE_VALUE_MARK)
+                # Checked once against dump_cookie itself; if it does not put the value there, it writes each one.
+                exact = before + value + after == dump_cookie(name, value, **(options | {"max_size": 0}))
+                around = self._cookies[key] = (before, after) if exact else ()
+            if around:
+                cookie = around[0] + value + around[1]
+                if not options["max_size"] or len(cookie) <= options["max_size"]:
+                    return cookie
+        return dump_cookie(name, value, **options)
 
     def _log(self, environ: dict, method: str, started: float, headers) -> None:
         if not request_log.isEnabledFor(logging.INFO):
@@ -1038,6 +1065,10 @@ class FastHits:
 
 
 REQUEST_ID_MARK = "shop.page_cache.request_id"
+# A signed value (itsdangerous: URL-safe base64 and dots) is one dump_cookie writes as it is; the mark stands for it
+# while the text around it is made.
+_UNQUOTED_COOKIE_VALUE = re.compile(r"[A-Za-z0-9._-]+")
+_COOKIE_VALUE_MARK = "cookie-value-mark"
 
 
 class _Recorder:

@@ -828,3 +828,29 @@ def test_behind_a_trusted_proxy_the_fast_path_sees_the_forwarded_host_and_reques
     assert page.headers["X-Request-ID"] == "proxy-id-123456"
     assert other_host.status_code == 400  # a host the shop does not answer to: Flask refuses it
     assert calls == ["/producten"]
+
+
+def test_a_new_visitors_cookie_from_the_fast_path_follows_the_session_cookie_settings(app, db, farm, monkeypatch):
+    instance = _instance(app, WTF_CSRF_ENABLED=True)
+    try:
+        _warm(instance, "/producten/cachetkaas")
+        calls: list[str] = []
+        inner = instance.wsgi_app.wsgi_app
+        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
+                                                                                                          start)
+        attributes = {}
+        for secure, samesite in [(False, "Lax"), (True, "Strict"), (False, "Lax")]:
+            monkeypatch.setitem(instance.config, "SESSION_COOKIE_SECURE", secure)
+            monkeypatch.setitem(instance.config, "SESSION_COOKIE_SAMESITE", samesite)
+            with instance.app_context():
+                flask_cookie = instance.test_client().get("/winkelmand").headers["Set-Cookie"]
+                calls.clear()
+                cookie = instance.test_client().get("/producten/cachetkaas").headers["Set-Cookie"]
+            assert calls == []  # the fast path answered
+            assert cookie.split(";", 1)[1] == flask_cookie.split(";", 1)[1]
+            attributes[(secure, samesite)] = cookie.split(";", 1)[1]
+    finally:
+        _close(instance)
+
+    assert attributes[(True, "Strict")] == " Secure; HttpOnly; Path=/; SameSite=Strict"
+    assert attributes[(False, "Lax")] == " HttpOnly; Path=/; SameSite=Lax"
