@@ -825,13 +825,13 @@ PER_REQUEST_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie"}
 
 
 class Visit:
-    """What a fast renderer of a per-visitor part knows of the visitor: the request's WSGI environ, its cookies,
-    its Flask session's content (changes are written back into the session cookie, as Flask would), the app and
-    the language (``select_locale``'s choice)."""
+    """What a fast renderer of a per-visitor part knows of the visitor: the request's WSGI environ, its cookies (a
+    dict of each name's first value, as ``request.cookies.get`` gives it), its Flask session's content (changes are
+    written back into the session cookie, as Flask would), the app and the language (``select_locale``'s choice)."""
 
     __slots__ = ("app", "cookies", "environ", "language", "locale", "session", "session_modified")
 
-    def __init__(self, app: Flask, environ: dict, cookies, session: dict, locale: str):
+    def __init__(self, app: Flask, environ: dict, cookies: dict[str, str], session: dict, locale: str):
         self.app = app
         self.environ = environ
         self.cookies = cookies
@@ -965,7 +965,10 @@ class FastHits:
         if not cache.enabled or not cache.fast:
             return None
         config = app.config
-        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        # A plain dict of each cookie's first value (what MultiDict.get gives): werkzeug's MultiDict answers a missing
+        # key with a BadRequestKeyError made and caught inside .get, and a new visitor has no cookie at all.
+        header = environ.get("HTTP_COOKIE")
+        cookies = dict(parse_cookie(header).items()) if header else {}
         if (config.get("REMEMBER_COOKIE_NAME") or "remember_token") in cookies:
             return None
         interface = app.session_interface
