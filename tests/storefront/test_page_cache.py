@@ -688,14 +688,19 @@ def test_a_fast_head_has_the_headers_of_a_get_and_no_body(app, farm, through_fla
     assert int(fast_head.headers["Content-Length"]) > 1000
 
 
+def _paths_flask_answers(instance) -> list[str]:
+    """The paths of the requests that reach Flask from now on (the fast path answers the others)."""
+    calls: list[str] = []
+    inner = instance.wsgi_app.wsgi_app
+    instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ, start)
+    return calls
+
+
 def test_a_visitor_with_a_session_keeps_its_token_and_its_form_goes_through(app, db, farm):
     instance = _instance(app, WTF_CSRF_ENABLED=True)
     try:
         _warm(instance, "/producten/cachetkaas")
-        calls: list[str] = []
-        inner = instance.wsgi_app.wsgi_app
-        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
-                                                                                                          start)
+        calls = _paths_flask_answers(instance)
         with instance.app_context():
             visitor = instance.test_client()
             visitor.get("/winkelmand")  # a session with its raw token, made by Flask
@@ -719,10 +724,7 @@ def test_a_new_visitor_gets_a_session_flask_reads_and_a_token_that_validates(app
     instance = _instance(app, WTF_CSRF_ENABLED=True)
     try:
         _warm(instance, "/producten/cachetkaas")
-        calls: list[str] = []
-        inner = instance.wsgi_app.wsgi_app
-        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
-                                                                                                          start)
+        calls = _paths_flask_answers(instance)
         with instance.app_context():
             flask_cookie = instance.test_client().get("/winkelmand").headers["Set-Cookie"]
             calls.clear()
@@ -834,10 +836,7 @@ def test_a_new_visitors_cookie_from_the_fast_path_follows_the_session_cookie_set
     instance = _instance(app, WTF_CSRF_ENABLED=True)
     try:
         _warm(instance, "/producten/cachetkaas")
-        calls: list[str] = []
-        inner = instance.wsgi_app.wsgi_app
-        instance.wsgi_app.wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or inner(environ,
-                                                                                                          start)
+        calls = _paths_flask_answers(instance)
         attributes = {}
         for secure, samesite in [(False, "Lax"), (True, "Strict"), (False, "Lax")]:
             monkeypatch.setitem(instance.config, "SESSION_COOKIE_SECURE", secure)
