@@ -13,7 +13,6 @@ collected, a little later.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 
 # Young objects (allocations minus deallocations) between two collections; then the defaults' ratios, a little wider.
@@ -32,10 +31,8 @@ def release_free_memory() -> None:
     gunicorn's arbiter after it built the facet index (gunicorn.conf.py): the build's temporaries (the statement's
     long strings, split into lists) are freed, but glibc keeps most of their pages; at 100 times the demo catalogue
     about 55 MB that the arbiter would hold and every worker inherit as resident pages."""
-    name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols, the C library's among them
     except (OSError, AttributeError):  # not glibc
         return
-    if trim is not None:
-        trim(0)
+    trim(0)
